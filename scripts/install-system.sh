@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Installs the system packages ocrmill needs (Debian 12). Idempotent: does nothing when all are present.
+set -euo pipefail
+
+packages=(
+  tesseract-ocr tesseract-ocr-osd
+  tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-ita
+  tesseract-ocr-spa tesseract-ocr-nld tesseract-ocr-por
+  ghostscript unpaper pngquant qpdf poppler-utils
+  postgresql
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing system packages: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,38 @@
+"""The FastAPI application: both APIs, their error handlers and the shared services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+
+from ocrmill.api import errors
+from ocrmill.api.auth import Authenticator
+from ocrmill.api.routes import ocrjobs
+from ocrmill.config import Settings
+from ocrmill.pipeline.languages import installed_languages
+from ocrmill.service.jobs import JobService
+from ocrmill.service.server import ServerInfo, version
+from ocrmill.store.db import Database
+from ocrmill.store.files import FileStore
+
+
+def create_app(
+    settings: Settings, *, db: Database | None = None, wake_workers: Callable[[], None] | None = None
+) -> FastAPI:
+    db = db or Database(settings.effective_database_url)
+    app = FastAPI(title="ocrmill", version=version(), docs_url="/docs", redoc_url="/redoc")
+    app.state.settings = settings
+    app.state.db = db
+    app.state.jobs = JobService(
+        settings=settings,
+        db=db,
+        files=FileStore(settings.data_dir),
+        installed_languages=installed_languages(settings.tessdata_dir),
+        wake_workers=wake_workers or (lambda: None),
+    )
+    app.state.server = ServerInfo(settings=settings, db=db)
+    app.state.authenticator = Authenticator(db=db, enabled=settings.auth)
+    errors.install(app)
+    app.include_router(ocrjobs.router, prefix=f"{settings.api_prefix}/ocrjobs", tags=["ownOCR jobs"])
+    return app

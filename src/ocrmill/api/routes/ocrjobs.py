@@ -1,0 +1,359 @@
+"""The ownOCR-compatible job API. Thin: parse, call the service, shape the answer."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import PurePath
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.datastructures import UploadFile
+
+from ocrmill.api.deps import CurrentUser, Jobs, Server
+from ocrmill.api.schemas import job_public
+from ocrmill.domain import languages
+from ocrmill.domain.status import SUPPORTED_EXTENSIONS, JobStatus
+from ocrmill.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
+from ocrmill.service.jobs import JobQuery
+from ocrmill.service.server import version
+from ocrmill.store.tables import Job
+
+router = APIRouter()
+
+CONTENT_TYPES: dict[str, str] = {
+    "image/tiff": "TIF",
+    "image/tif": "TIF",
+    "image/x-tiff": "TIF",
+    "image/jpeg": "JPG",
+    "image/jpg": "JPG",
+    "image/pjpeg": "JPG",
+    "image/bmp": "BMP",
+    "image/x-bmp": "BMP",
+    "image/x-ms-bmp": "BMP",
+    "image/png": "PNG",
+    "image/gif": "GIF",
+    "image/heif": "HEIF",
+    "image/heif-sequence": "HEIF",
+    "image/heic": "HEIC",
+    "image/heic-sequence": "HEIC",
+    "application/pdf": "PDF",
+    "application/x-pdf": "PDF",
+}
+
+MEDIA_TYPES: dict[str, str] = {
+    "pdf": "application/pdf",
+    "txt": "text/plain; charset=utf-8",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xml": "application/xml",
+    "rtf": "application/rtf",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "mht": "multipart/related",
+    "epub": "application/epub+zip",
+}
+
+
+def _job(job: Job) -> JSONResponse:
+    return JSONResponse(job_public(job))
+
+
+def _jobs(jobs: list[Job]) -> JSONResponse:
+    return JSONResponse([job_public(j) for j in jobs])
+
+
+def _id(value: str, what: str = "job") -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise NotFound(f"There is no {what} with id {value!r}.") from None
+
+
+async def _json_object(request: Request, *, required: bool = False) -> dict[str, Any]:
+    raw = await request.body()
+    if not raw.strip():
+        if required:
+            raise BadRequest("The request body must be a JSON object.")
+        return {}
+    try:
+        body = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise BadRequest(f"The request body is not valid JSON: {e}") from None
+    if body is None and not required:
+        return {}
+    if not isinstance(body, dict):
+        raise BadRequest("The request body must be a JSON object.")
+    return body
+
+
+# -- jobs ---------------------------------------------------------------------------------------
+
+
+@router.post("/create")
+async def create(request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return _job(jobs.create(who, await _json_object(request)))
+
+
+@router.post("/createtemplate")
+async def create_template(request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return _job(jobs.create(who, await _json_object(request), template=True))
+
+
+@router.post("/createfromtemplate/{template_id}")
+def create_from_template(template_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return _job(jobs.create_from_template(who, _id(template_id, "template")))
+
+
+@router.post("/setoptions/{job_id}")
+async def set_options(job_id: str, request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return _job(jobs.set_options(who, _id(job_id), await _json_object(request, required=True)))
+
+
+@router.post("/upload/{job_id}")
+async def upload(job_id: str, request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    _check_length(request, jobs.settings.max_upload_bytes)
+    content_type = request.headers.get("content-type", "")
+    if content_type.lower().startswith("multipart/form-data"):
+        part = await _file_part(request)
+        ext = _ext_of_part(part)
+        return _job(await jobs.upload(who, _id(job_id), ext, _read_part(part)))
+    ext = _ext_of_type(content_type)
+    return _job(await jobs.upload(who, _id(job_id), ext, request.stream()))
+
+
+@router.post("/upload/{job_id}/{ext}")
+@router.post("/uploadext/{job_id}/{ext}")
+async def upload_ext(job_id: str, ext: str, request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    _check_length(request, jobs.settings.max_upload_bytes)
+    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        part = await _file_part(request)
+        return _job(await jobs.upload(who, _id(job_id), ext, _read_part(part)))
+    return _job(await jobs.upload(who, _id(job_id), ext, request.stream()))
+
+
+@router.post("/schedule/{job_id}")
+def schedule(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return _job(jobs.schedule(who, _id(job_id)))
+
+
+@router.get("/status/{job_id}")
+def status(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return JSONResponse(jobs.get(who, _id(job_id)).status)
+
+
+@router.get("/info/{job_id}")
+def info(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return _job(jobs.get(who, _id(job_id)))
+
+
+@router.get("/download/{job_id}/{ext}")
+@router.get("/status/{job_id}/{ext}")
+def download(job_id: str, ext: str, jobs: Jobs, who: CurrentUser) -> FileResponse:
+    number = _id(job_id)
+    path = jobs.result_path(who, number, ext)
+    ext = path.suffix.lstrip(".")
+    return FileResponse(path, media_type=MEDIA_TYPES[ext], filename=f"{number}.{ext}")
+
+
+@router.post("/cancel/{job_id}")
+def cancel(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return _job(jobs.cancel(who, _id(job_id)))
+
+
+@router.delete("/delete/{job_id}")
+@router.post("/delete/{job_id}")
+def delete(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return _job(jobs.delete(who, _id(job_id)))
+
+
+@router.post("/query")
+async def query(request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return _jobs(jobs.query(who, _job_query(await _json_object(request))))
+
+
+@router.get("/templates")
+def templates(jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return _jobs(jobs.jobs(who, templates=True))
+
+
+@router.get("/count")
+def count(jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return JSONResponse(jobs.count(who))
+
+
+@router.get("/runningcount")
+def running_count(jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return JSONResponse(jobs.count(who, status=int(JobStatus.CONVERTING)))
+
+
+@router.get("/all")
+def all_jobs(jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return _jobs(jobs.jobs(who))
+
+
+@router.get("/allbystatus/{status_value}")
+def all_by_status(status_value: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    try:
+        wanted = JobStatus(int(status_value))
+    except ValueError:
+        raise BadRequest(f"Unknown status {status_value!r}; possible: 0, 1, 2, 3, 4.") from None
+    return _jobs(jobs.jobs(who, status=int(wanted)))
+
+
+# -- OCR folders (none are defined yet) ---------------------------------------------------------
+
+
+@router.get("/folders")
+def folders(who: CurrentUser) -> JSONResponse:
+    return JSONResponse([])
+
+
+@router.get("/folder/{folder_id}")
+def folder(folder_id: str, who: CurrentUser) -> JSONResponse:
+    raise NotFound(f"There is no OCR folder with id {folder_id!r}.")
+
+
+# -- other functions ----------------------------------------------------------------------------
+
+
+@router.get("/languages")
+def recognition_languages(jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    return JSONResponse(languages.english_names(sorted(jobs.installed_languages)))
+
+
+@router.get("/version")
+def server_version(who: CurrentUser) -> JSONResponse:
+    return JSONResponse(version())
+
+
+@router.get("/test")
+def test(who: CurrentUser) -> JSONResponse:
+    return JSONResponse(True)
+
+
+@router.get("/name")
+def name(server: Server, who: CurrentUser) -> JSONResponse:
+    return JSONResponse(server.settings.server_name)
+
+
+@router.get("/nameversion")
+def name_version(server: Server, who: CurrentUser) -> JSONResponse:
+    return JSONResponse(f"{server.settings.server_name} {version()}")
+
+
+@router.get("/stats")
+def stats(server: Server, who: CurrentUser) -> JSONResponse:
+    return JSONResponse(server.stats())
+
+
+@router.get("/serverload")
+def server_load(server: Server, who: CurrentUser) -> JSONResponse:
+    return JSONResponse(server.load())
+
+
+@router.get("/guid")
+def guid(server: Server, who: CurrentUser) -> JSONResponse:
+    return JSONResponse(server.guid)
+
+
+@router.get("/supportedexts")
+def supported_exts(who: CurrentUser) -> JSONResponse:
+    return JSONResponse(list(SUPPORTED_EXTENSIONS))
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _check_length(request: Request, limit: int) -> None:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit + 64 * 1024:
+        raise PayloadTooLarge(f"The upload is larger than the server's limit of {limit // (1024 * 1024)} MB.")
+
+
+def _ext_of_type(content_type: str) -> str:
+    mime = content_type.split(";")[0].strip().lower()
+    if not mime:
+        raise UnsupportedMediaType("Set Content-Type to the file's type (e.g. image/tiff or application/pdf).")
+    ext = CONTENT_TYPES.get(mime)
+    if ext is None:
+        raise UnsupportedMediaType(f"Content-Type {mime!r} is not a supported file type.")
+    return ext
+
+
+async def _file_part(request: Request) -> UploadFile:
+    form = await request.form(max_files=1, max_fields=20)
+    for value in form.values():
+        if isinstance(value, UploadFile):
+            return value
+    raise BadRequest("The multipart body has no file part.")
+
+
+def _ext_of_part(part: UploadFile) -> str:
+    mime = (part.content_type or "").split(";")[0].strip().lower()
+    if mime in CONTENT_TYPES:
+        return CONTENT_TYPES[mime]
+    suffix = PurePath(part.filename or "").suffix.lstrip(".").upper()
+    if suffix in SUPPORTED_EXTENSIONS:
+        return suffix
+    guessed = mimetypes.guess_type(part.filename or "")[0]
+    if guessed in CONTENT_TYPES:
+        return CONTENT_TYPES[guessed]
+    raise UnsupportedMediaType(f"The file part's type {mime or '(none)'!r} is not a supported file type.")
+
+
+async def _read_part(part: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await part.read(1024 * 1024):
+        yield chunk
+
+
+_QUERY_MEMBERS = {
+    "idlist": "IdList",
+    "statuslist": "StatusList",
+    "guidlist": "GuidList",
+    "correlationidlist": "CorrelationIdList",
+    "username": "UserName",
+    "istemplate": "IsTemplate",
+    "createdfrom": "CreatedFrom",
+    "createdto": "CreatedTo",
+}
+
+
+def _job_query(body: dict[str, Any]) -> JobQuery:
+    members = {_QUERY_MEMBERS[k.lower()]: v for k, v in body.items() if k.lower() in _QUERY_MEMBERS}
+
+    def items(name: str, kind: type) -> list[Any]:
+        value = members.get(name)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, kind) and not isinstance(v, bool) for v in value):
+            raise BadRequest(f"{name}: must be an array of {'integers' if kind is int else 'strings'}.")
+        return value
+
+    def when(name: str) -> datetime | None:
+        value = members.get(name)
+        if value is None or value == "":
+            return None
+        try:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise BadRequest(f"{name}: {value!r} is not an ISO 8601 date.") from None
+        return moment if moment.tzinfo else moment.astimezone()
+
+    is_template = members.get("IsTemplate")
+    if is_template is not None and not isinstance(is_template, bool):
+        raise BadRequest("IsTemplate: must be true or false.")
+    user_name = members.get("UserName")
+    if user_name is not None and not isinstance(user_name, str):
+        raise BadRequest("UserName: must be a string.")
+    return JobQuery(
+        ids=items("IdList", int),
+        statuses=items("StatusList", int),
+        guids=items("GuidList", str),
+        correlation_ids=items("CorrelationIdList", str),
+        user_name=user_name or None,
+        is_template=is_template,
+        created_from=when("CreatedFrom"),
+        created_to=when("CreatedTo"),
+    )

@@ -1,0 +1,52 @@
+"""The ownOCR JSON shapes: PascalCase, every documented property present, .NET-style dates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ocrmill.domain.options import JobOptions
+from ocrmill.store.tables import Job
+
+UNSET_DATE = "0001-01-01T00:00:00"
+
+
+def iso(value: datetime | None) -> str:
+    """ISO 8601 in the server's local time with its offset, or the .NET default for unset dates."""
+    return UNSET_DATE if value is None else value.astimezone().isoformat()
+
+
+def job_public(job: Job) -> dict[str, Any]:
+    options = JobOptions.from_dict(job.options).to_dict()
+    head: dict[str, Any] = {
+        "Status": job.status,
+        "Id": job.id,
+        "TemplateId": job.template_id,
+        "Guid": job.guid,
+        "Created": iso(job.created),
+        "Modified": iso(job.modified),
+        "Finished": iso(job.finished),
+        "Scheduled": iso(job.scheduled),
+        "Started": iso(job.started),
+        "NumberOfPages": job.number_of_pages,
+        "IsTemplate": job.is_template,
+        "UserName": job.user_name,
+        "Descr": options.pop("Descr"),
+        "ErrorDescription": job.error_description,
+        "FileUploaded": job.file_uploaded,
+        "CorrelationId": options.pop("CorrelationId"),
+    }
+    body = {k: v for k, v in options.items() if k not in _BARCODE_TAIL}
+    tail = {k: options[k] for k in _BARCODE_TAIL}
+    tail["Barcodes"] = list(job.barcodes or [])
+    return head | body | {k: tail[k] for k in ("DetectBarcodes", "Barcodes", *_BARCODE_TAIL[1:])}
+
+
+# The example job ends with these, with the read-only Barcodes after DetectBarcodes.
+_BARCODE_TAIL = (
+    "DetectBarcodes",
+    "BarcodeFilter",
+    "BarcodeDirection",
+    "DeleteBlankPages",
+    "BlankPagesMaxNoise",
+)

@@ -1,0 +1,283 @@
+"""ocrmill serve | worker | users | migrate | ocr"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ocrmill.config import Settings, load_settings
+from ocrmill.errors import OcrmillError
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # Debian's OpenMP Tesseract is 5x slower without it
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        result: int = args.func(args)
+        return result
+    except OcrmillError as e:
+        print(f"ocrmill: {e.message}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ocrmill", description="Self-hosted OCR server.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    serve = commands.add_parser("serve", help="serve the API (with workers unless --no-workers)")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--data-dir", type=Path)
+    serve.add_argument("--config", type=Path)
+    serve.add_argument("--no-workers", action="store_true", help="API only; run `ocrmill worker` elsewhere")
+    serve.set_defaults(func=_serve)
+
+    worker = commands.add_parser("worker", help="run OCR workers only (for other machines)")
+    worker.add_argument("--config", type=Path)
+    worker.add_argument("--data-dir", type=Path)
+    worker.set_defaults(func=_worker)
+
+    migrate = commands.add_parser("migrate", help="create or upgrade the database tables")
+    migrate.add_argument("--config", type=Path)
+    migrate.add_argument("--data-dir", type=Path)
+    migrate.set_defaults(func=_migrate)
+
+    users = commands.add_parser("users", help="manage the users of Basic authentication")
+    users.add_argument("--config", type=Path)
+    users.add_argument("--data-dir", type=Path)
+    user_commands = users.add_subparsers(required=True, metavar="ACTION")
+    add = user_commands.add_parser("add", help="add a user")
+    add.add_argument("name")
+    add.add_argument("--admin", action="store_true")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(func=_users_add)
+    listing = user_commands.add_parser("list", help="list users")
+    listing.set_defaults(func=_users_list)
+    remove = user_commands.add_parser("remove", help="remove a user")
+    remove.add_argument("name")
+    remove.set_defaults(func=_users_remove)
+    passwd = user_commands.add_parser("passwd", help="set a user's password")
+    passwd.add_argument("name")
+    passwd.add_argument("--password-stdin", action="store_true")
+    passwd.set_defaults(func=_users_passwd)
+
+    ocr = commands.add_parser("ocr", help="OCR local files without a server")
+    ocr.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
+    ocr.add_argument("--out", type=Path, required=True, metavar="DIR")
+    ocr.add_argument("--set", action="append", default=[], metavar="Name=Value", help="a job property")
+    ocr.add_argument("--config", type=Path)
+    ocr.set_defaults(func=_ocr)
+    return parser
+
+
+def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
+    return load_settings(getattr(args, "config", None), data_dir=getattr(args, "data_dir", None), **overrides)
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+
+def _database(settings: Settings) -> Any:
+    from ocrmill.store.db import Database
+    from ocrmill.store.migrate import upgrade
+
+    db = Database(settings.effective_database_url)
+    upgrade(db)
+    return db
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ocrmill.api.app import create_app
+    from ocrmill.service.housekeeping import Housekeeper
+    from ocrmill.worker.supervisor import Supervisor
+
+    _logging()
+    settings = _settings(args, host=args.host, port=args.port)
+    db = _database(settings)
+    supervisor = None if args.no_workers else Supervisor(settings, db, count=settings.jobs_threads)
+    housekeeper = Housekeeper(settings, db)
+    app = create_app(settings, db=db, wake_workers=supervisor.wake_all if supervisor else None)
+    if supervisor:
+        supervisor.start()
+    housekeeper.start()
+    print(f"ocrmill serving on http://{settings.host}:{settings.port}{settings.api_prefix}/ocrjobs", flush=True)
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+    finally:
+        housekeeper.stop()
+        if supervisor:
+            supervisor.stop()
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    from ocrmill.service.housekeeping import Housekeeper
+    from ocrmill.worker.supervisor import Supervisor
+
+    _logging()
+    settings = _settings(args)
+    db = _database(settings)
+    supervisor = Supervisor(settings, db, count=settings.jobs_threads)
+    housekeeper = Housekeeper(settings, db)
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    supervisor.start()
+    housekeeper.start()
+    while not stop.wait(settings.poll_seconds):
+        supervisor.wake_all()  # workers on other machines poll; nothing tells them of new jobs
+    housekeeper.stop()
+    supervisor.stop()
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    _database(settings)
+    print(f"database is up to date: {_redacted(settings.effective_database_url)}")
+    return 0
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise OcrmillError("the passwords differ")
+    if not password:
+        raise OcrmillError("the password must not be empty")
+    return password
+
+
+def _users_add(args: argparse.Namespace) -> int:
+    from ocrmill.api.auth import hash_password
+    from ocrmill.store import users
+    from ocrmill.store.db import utcnow
+
+    db = _database(_settings(args))
+    with db.read() as session:
+        if users.get_user(session=session, name=args.name):
+            raise OcrmillError(f"user {args.name!r} exists already")
+    if not args.name or ":" in args.name:
+        raise OcrmillError("a user name must not be empty or contain ':'")
+    password_hash = hash_password(_password(args))
+    with db.write() as session:
+        users.add_user(session=session, name=args.name, password_hash=password_hash, is_admin=args.admin, now=utcnow())
+    print(f"added {'admin ' if args.admin else ''}user {args.name}")
+    return 0
+
+
+def _users_list(args: argparse.Namespace) -> int:
+    from ocrmill.store import users
+
+    db = _database(_settings(args))
+    with db.read() as session:
+        for user in users.list_users(session=session):
+            print(f"{user.name}\t{'admin' if user.is_admin else 'user'}")
+    return 0
+
+
+def _users_remove(args: argparse.Namespace) -> int:
+    from ocrmill.store import users
+
+    db = _database(_settings(args))
+    with db.write() as session:
+        if not users.remove_user(session=session, name=args.name):
+            raise OcrmillError(f"there is no user {args.name!r}")
+    print(f"removed user {args.name}")
+    return 0
+
+
+def _users_passwd(args: argparse.Namespace) -> int:
+    from ocrmill.api.auth import hash_password
+    from ocrmill.store import users
+
+    db = _database(_settings(args))
+    password_hash = hash_password(_password(args))
+    with db.write() as session:
+        user = users.get_user(session=session, name=args.name)
+        if user is None:
+            raise OcrmillError(f"there is no user {args.name!r}")
+        user.password_hash = password_hash
+    print(f"password of {args.name} changed")
+    return 0
+
+
+def _ocr(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from ocrmill.domain.options import JobOptions
+    from ocrmill.domain.status import SUPPORTED_EXTENSIONS
+    from ocrmill.pipeline.engine import EnginePool
+    from ocrmill.pipeline.languages import tessdata_dir
+    from ocrmill.pipeline.pages import InputFile
+    from ocrmill.pipeline.run import Limits, run_job
+
+    settings = load_settings(args.config)
+    body: dict[str, object] = {}
+    for item in args.set:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise OcrmillError(f"--set takes Name=Value, not {item!r}")
+        body[name.strip()] = value.strip()
+    options = JobOptions(RetentionDays=1).merged(body, max_retention_days=settings.max_retention_days)
+    engines = EnginePool(tessdata_dir(settings.tessdata_dir))
+    limits = Limits(settings.max_pages, settings.max_image_megapixels)
+    args.out.mkdir(parents=True, exist_ok=True)
+    failures = 0
+    for path in args.inputs:
+        ext = path.suffix.lstrip(".").upper()
+        if not path.is_file() or ext not in SUPPORTED_EXTENSIONS:
+            print(f"{path}: not a supported file", file=sys.stderr)
+            failures += 1
+            continue
+        with tempfile.TemporaryDirectory(prefix="ocrmill-") as tmp, tqdm(desc=path.name, unit="page") as bar:
+
+            def progress(done: int, total: int, bar: Any = bar) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            try:
+                result = run_job(
+                    inputs=[InputFile(path.resolve(), ext)],
+                    options=options,
+                    out_dir=Path(tmp) / "out",
+                    work_dir=Path(tmp) / "work",
+                    engines=engines,
+                    limits=limits,
+                    threads=min(options.NrOfOCRThreads, settings.max_threads_per_job),
+                    on_page=progress,
+                )
+            except OcrmillError as e:
+                bar.close()
+                print(f"{path}: {e.message}", file=sys.stderr)
+                failures += 1
+                continue
+            for ext_out in result.outputs:
+                target = args.out / f"{path.stem}.{ext_out}"
+                os.replace(Path(tmp) / "out" / f"result.{ext_out}", target)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

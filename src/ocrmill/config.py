@@ -1,0 +1,93 @@
+"""Settings: defaults < ocrmill.toml (--config) < OCRMILL_* environment variables < command-line options."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+CONFIG_ENV = "OCRMILL_CONFIG"
+
+
+def default_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OCRMILL_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    api_prefix: str = "/api"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    server_name: str = "ocrmill"
+    auth: bool = False
+
+    jobs_threads: int = Field(default_factory=default_workers, ge=1, le=64)
+    max_threads_per_job: int = Field(default_factory=default_workers, ge=1, le=32)
+    max_attempts: int = Field(3, ge=1, le=20)
+    heartbeat_seconds: float = Field(5.0, gt=0)
+    heartbeat_timeout_seconds: float = Field(60.0, gt=0)
+    poll_seconds: float = Field(1.0, gt=0)
+
+    max_retention_days: int = Field(30, ge=1)
+    retention_check_hours: float = Field(1.0, gt=0)
+    # Length of one retention day; only tests shorten it.
+    retention_day_seconds: float = Field(86400.0, gt=0)
+
+    max_upload_mb: float = Field(200.0, gt=0)
+    max_pages: int = Field(2000, ge=1)
+    max_image_megapixels: float = Field(300.0, gt=0)
+
+    tessdata_dir: Path | None = None
+
+    @field_validator("api_prefix")
+    @classmethod
+    def _prefix(cls, value: str) -> str:
+        value = "/" + value.strip("/")
+        return "" if value == "/" else value
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'ocrmill.db').resolve()}"
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config_file = os.environ.get(CONFIG_ENV)
+        if config_file:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
+        return tuple(sources)
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from the config file, the environment and explicit overrides (None values are skipped)."""
+    if config_file is not None:
+        if not config_file.is_file():
+            from ocrmill.errors import ConfigError
+
+            raise ConfigError(f"configuration file not found: {config_file}")
+        os.environ[CONFIG_ENV] = str(config_file.resolve())
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,156 @@
+"""Every writable job property of the ownOCR document: its type, default and range.
+
+Field names are the API's PascalCase names, so the table below is the contract itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from ocrmill.errors import InvalidProperty
+
+
+def _opt(default: Any, lo: float | None = None, hi: float | None = None) -> Any:
+    return field(default=default, metadata={"lo": lo, "hi": hi})
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    Descr: str = _opt("")
+    CorrelationId: str = _opt("")
+    Autostart: bool = _opt(True)
+    RetentionDays: int = _opt(0, 1, None)  # 0 means "the server's maximum"; resolved on create
+    PdfOutput: bool = _opt(True)
+    TxtOutput: bool = _opt(False)
+    DocxOutput: bool = _opt(False)
+    XmlOutput: bool = _opt(False)
+    RtfOutput: bool = _opt(False)
+    OdtOutput: bool = _opt(False)
+    MhtOutput: bool = _opt(False)
+    EpubOutput: bool = _opt(False)
+    PdfConformance: int = _opt(0, 0, 6)
+    PdfTitle: str = _opt("")
+    PdfSubject: str = _opt("")
+    PdfAuthor: str = _opt("")
+    PdfKeywords: str = _opt("")
+    BWCompression: int = _opt(0, 0, 1)
+    ColorCompression: int = _opt(1, 0, 3)
+    Deskew: bool = _opt(False)
+    DeskewAdjustPaperSize: bool = _opt(False)
+    AutoOrientation: bool = _opt(False)
+    ClearBorder: bool = _opt(False)
+    DeleteBorder: bool = _opt(False)
+    Despeckle: bool = _opt(False)
+    RemoveColorNoise: bool = _opt(False)
+    RemoveHalftone: bool = _opt(False)
+    RemoveHolePunch: bool = _opt(False)
+    Binarize: bool = _opt(False)
+    ImproveText: bool = _opt(False)
+    RecognitionLanguages: str = _opt("English")
+    MinConfidence: int = _opt(60, 0, 100)
+    NrOfOCRThreads: int = _opt(2, 1, 32)
+    FastMode: bool = _opt(False)
+    RemoveWhiteSpaceRegions: bool = _opt(False)
+    IntelligentPDFProcessing: bool = _opt(False)
+    RenderResolution: int = _opt(200, 50, 300)
+    RenderQuality: int = _opt(60, 1, 100)
+    DetectBarcodes: bool = _opt(False)
+    BarcodeFilter: int = _opt(0, 0, 0x3FF)
+    BarcodeDirection: int = _opt(3, 1, 3)
+    DeleteBlankPages: bool = _opt(False)
+    BlankPagesMaxNoise: float = _opt(0.5, 0.01, 100)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> JobOptions:
+        """From stored data: names are exact, unknown names (from older versions) are dropped."""
+        known = {k: v for k, v in data.items() if k in _FIELDS}
+        return cls(**known)
+
+    def merged(self, body: dict[str, Any], *, max_retention_days: int) -> JobOptions:
+        """These options updated from a client's JSON body: names matched case-insensitively,
+        read-only and unknown names ignored, values validated (InvalidProperty names the property)."""
+        changes: dict[str, Any] = {}
+        for key, value in body.items():
+            name = _BY_LOWER.get(str(key).lower())
+            if name is None:
+                continue
+            changes[name] = _coerce(name, value, max_retention_days=max_retention_days)
+        return dataclasses.replace(self, **changes)
+
+    def outputs(self) -> list[str]:
+        """Extensions of the result files this job asks for, in the document's order."""
+        return [ext for ext, flag in OUTPUT_FLAGS.items() if getattr(self, flag)]
+
+
+OUTPUT_FLAGS: dict[str, str] = {
+    "pdf": "PdfOutput",
+    "txt": "TxtOutput",
+    "docx": "DocxOutput",
+    "xml": "XmlOutput",
+    "rtf": "RtfOutput",
+    "odt": "OdtOutput",
+    "mht": "MhtOutput",
+    "epub": "EpubOutput",
+}
+
+_FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in dataclasses.fields(JobOptions)}
+_BY_LOWER: dict[str, str] = {name.lower(): name for name in _FIELDS}
+_TYPES: dict[str, type] = {name: type(f.default) for name, f in _FIELDS.items()}
+
+
+def _coerce(name: str, value: Any, *, max_retention_days: int) -> Any:
+    kind = _TYPES[name]
+    meta = _FIELDS[name].metadata
+    if value is None:
+        if kind is str:
+            return ""
+        raise InvalidProperty(name, "must not be null")
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true"
+        raise InvalidProperty(name, f"must be true or false, not {value!r}")
+    if kind is str:
+        if not isinstance(value, str):
+            raise InvalidProperty(name, f"must be a string, not {value!r}")
+        if len(value) > 4000:
+            raise InvalidProperty(name, "must be at most 4000 characters long")
+        return value
+    number = _number(name, value, integer=kind is int)
+    lo, hi = meta["lo"], meta["hi"]
+    if name == "RetentionDays":
+        hi = max_retention_days
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        raise InvalidProperty(name, f"must be between {_fmt(lo)} and {_fmt(hi)}, not {_fmt(number)}")
+    return number
+
+
+def _number(name: str, value: Any, *, integer: bool) -> float | int:
+    what = "an integer" if integer else "a number"
+    if isinstance(value, bool):
+        raise InvalidProperty(name, f"must be {what}, not {value!r}")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise InvalidProperty(name, f"must be {what}, not {value!r}") from None
+    if not isinstance(value, int | float) or not math.isfinite(value):
+        raise InvalidProperty(name, f"must be {what}, not {value!r}")
+    if integer:
+        if value != int(value):
+            raise InvalidProperty(name, f"must be {what}, not {value!r}")
+        return int(value)
+    return float(value)
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "unbounded"
+    return str(int(value)) if float(value).is_integer() else str(value)

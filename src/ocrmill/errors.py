@@ -1,0 +1,91 @@
+"""The exception tree: every error ocrmill raises knows its HTTP status.
+
+An exception's docstring is its default message; each API turns these into its own error body.
+"""
+
+from __future__ import annotations
+
+
+class OcrmillError(Exception):
+    """Internal server error."""
+
+    http_status = 500
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or (self.__doc__ or "").strip())
+
+    @property
+    def message(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class BadRequest(OcrmillError):
+    """The request is not valid."""
+
+    http_status = 400
+
+
+class InvalidProperty(BadRequest):
+    """A job property has a wrong type or value."""
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name
+
+
+class JobStateError(BadRequest):
+    """The job's status does not allow this action."""
+
+
+class Unauthorized(OcrmillError):
+    """Authentication is required."""
+
+    http_status = 401
+
+
+class Forbidden(OcrmillError):
+    """You do not have the right to do this."""
+
+    http_status = 403
+
+
+class NotFound(OcrmillError):
+    """Not found."""
+
+    http_status = 404
+
+
+class PayloadTooLarge(OcrmillError):
+    """The upload is larger than the server accepts."""
+
+    http_status = 413
+
+
+class UnsupportedMediaType(OcrmillError):
+    """The file type is not supported."""
+
+    http_status = 415
+
+
+class PipelineError(OcrmillError):
+    """The document could not be processed."""
+
+    http_status = 500
+
+
+class InputError(PipelineError):
+    """The input file is damaged or not readable."""
+
+    http_status = 400
+
+
+class LimitExceeded(InputError):
+    """The input is larger than the server's limits."""
+
+
+class EngineError(PipelineError):
+    """The OCR engine failed."""
+
+
+class ConfigError(OcrmillError):
+    """The configuration is not valid."""

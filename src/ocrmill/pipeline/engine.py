@@ -1,0 +1,135 @@
+"""Tesseract through tesserocr, kept warm: the only module that imports tesserocr.
+
+tesserocr's wheel carries its own libtesseract without OpenMP and releases the GIL while it
+recognises, so one engine per thread runs pages in parallel.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import tesserocr
+from PIL import Image
+
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word
+from ocrmill.errors import EngineError
+
+_TEXT_BLOCKS = {
+    tesserocr.PT.FLOWING_TEXT,
+    tesserocr.PT.HEADING_TEXT,
+    tesserocr.PT.PULLOUT_TEXT,
+    tesserocr.PT.VERTICAL_TEXT,
+    tesserocr.PT.CAPTION_TEXT,
+    tesserocr.PT.TABLE,
+    tesserocr.PT.UNKNOWN,
+}
+
+
+def tesseract_version() -> str:
+    return str(tesserocr.tesseract_version().split()[1] if tesserocr.tesseract_version() else "")
+
+
+class Engine:
+    """One Tesseract instance for one set of languages. Not thread-safe: one per thread."""
+
+    def __init__(self, tessdata: Path, langs: list[str]) -> None:
+        try:
+            self._api = tesserocr.PyTessBaseAPI(path=str(tessdata) + "/", lang="+".join(langs), psm=tesserocr.PSM.AUTO)
+        except RuntimeError as e:
+            raise EngineError(f"Tesseract could not load the models for {'+'.join(langs)}: {e}") from e
+
+    def recognize(self, image: Image.Image, *, dpi: float, number: int, source_index: int) -> Page:
+        api = self._api
+        api.SetImage(image)
+        api.SetSourceResolution(max(70, round(dpi)))
+        if api.Recognize() is False:
+            raise EngineError("Tesseract could not recognise the page.")
+        page = Page(number=number, width=image.width, height=image.height, dpi=dpi, source_index=source_index)
+        iterator = api.GetIterator()
+        if iterator is None:
+            return page
+        block: Block | None = None
+        para: Paragraph | None = None
+        line: Line | None = None
+        level = tesserocr.RIL
+        while True:
+            if iterator.IsAtBeginningOf(level.BLOCK):
+                kind = iterator.BlockType()
+                block = Block(box=_box(iterator, level.BLOCK), kind="table" if kind == tesserocr.PT.TABLE else "text")
+                if kind in _TEXT_BLOCKS:
+                    page.blocks.append(block)
+                para = line = None
+            if block is not None and (para is None or iterator.IsAtBeginningOf(level.PARA)):
+                para = Paragraph(box=_box(iterator, level.PARA))
+                block.paragraphs.append(para)
+                line = None
+            if para is not None and (line is None or iterator.IsAtBeginningOf(level.TEXTLINE)):
+                line = Line(box=_box(iterator, level.TEXTLINE), baseline=_baseline(iterator))
+                para.lines.append(line)
+            text = (iterator.GetUTF8Text(level.WORD) or "").strip()
+            if text and line is not None:
+                attributes = iterator.WordFontAttributes() or {}
+                line.words.append(
+                    Word(
+                        text=text,
+                        box=_box(iterator, level.WORD),
+                        confidence=float(iterator.Confidence(level.WORD)),
+                        font_size=float(attributes.get("pointsize") or 0),
+                    )
+                )
+            if not iterator.Next(level.WORD):
+                break
+        _drop_empty(page)
+        return page
+
+    def close(self) -> None:
+        self._api.End()
+
+
+def _box(iterator: tesserocr.PyResultIterator, level: int) -> Box:
+    bbox = iterator.BoundingBox(level)
+    if bbox is None:
+        return Box(0, 0, 0, 0)
+    left, top, right, bottom = bbox
+    return Box(left, top, right, bottom)
+
+
+def _baseline(iterator: tesserocr.PyResultIterator) -> tuple[float, float]:
+    """hOCR-style baseline of the current line: slope, and offset from the bottom of its box."""
+    points = iterator.Baseline(tesserocr.RIL.TEXTLINE)
+    bbox = iterator.BoundingBox(tesserocr.RIL.TEXTLINE)
+    if not points or not bbox:
+        return (0.0, 0.0)
+    (x1, y1), (x2, y2) = points
+    slope = (y2 - y1) / (x2 - x1) if x2 != x1 else 0.0
+    left, _top, _right, bottom = bbox
+    return (slope, (y1 + slope * (left - x1)) - bottom)
+
+
+def _drop_empty(page: Page) -> None:
+    for block in page.blocks:
+        for para in block.paragraphs:
+            para.lines = [ln for ln in para.lines if ln.words]
+        block.paragraphs = [p for p in block.paragraphs if p.lines]
+    page.blocks = [b for b in page.blocks if b.paragraphs]
+
+
+class EnginePool:
+    """Warm engines per (thread, languages); a worker process keeps one for its whole life."""
+
+    def __init__(self, tessdata: Path) -> None:
+        self.tessdata = tessdata
+        self._local = threading.local()
+
+    def get(self, langs: list[str]) -> Engine:
+        engines: dict[str, Engine] = self._local.__dict__.setdefault("engines", {})
+        key = "+".join(langs)
+        engine = engines.get(key)
+        if engine is None:
+            if len(engines) >= 4:  # a few language sets per thread; models are large
+                for old in engines.values():
+                    old.close()
+                engines.clear()
+            engine = engines[key] = Engine(self.tessdata, langs)
+        return engine

@@ -1,0 +1,106 @@
+"""One job through the pipeline: pages > raster > OCR (once per page) > every requested output."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import img2pdf
+
+from ocrmill.domain import languages
+from ocrmill.domain.document import Document, Page
+from ocrmill.domain.options import JobOptions
+from ocrmill.errors import InputError, PipelineError
+from ocrmill.pipeline.engine import EnginePool
+from ocrmill.pipeline.languages import installed_languages
+from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, image_bytes, load_raster
+from ocrmill.writers import WRITERS
+from ocrmill.writers.base import PageBase, WriteContext
+
+JPEG_QUALITY = {0: 40, 1: 70, 2: 90}  # ColorCompression: low, medium, high
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_pages: int
+    max_image_megapixels: float
+
+
+@dataclass
+class JobResult:
+    pages: int
+    outputs: list[str]
+    barcodes: list[dict[str, object]] = field(default_factory=list)
+
+
+def run_job(
+    *,
+    inputs: list[InputFile],
+    options: JobOptions,
+    out_dir: Path,
+    work_dir: Path,
+    engines: EnginePool,
+    limits: Limits,
+    threads: int,
+    on_page: Callable[[int, int], None] | None = None,
+) -> JobResult:
+    """Write the requested outputs as out_dir/result.<ext>; raises PipelineError subclasses."""
+    missing = [ext for ext in options.outputs() if ext not in WRITERS]
+    if missing:
+        raise PipelineError(
+            f"{', '.join(e.upper() for e in missing)} output is not available in this version of ocrmill."
+        )
+    langs = languages.parse(options.RecognitionLanguages, installed=installed_languages(engines.tessdata))
+    refs = enumerate_pages(inputs, max_pages=limits.max_pages)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    done = 0
+
+    def one(ref: PageRef) -> tuple[Page, PageBase]:
+        nonlocal done
+        raster = load_raster(ref, render_dpi=options.RenderResolution, max_pixels=limits.max_image_megapixels * 1e6)
+        page = engines.get(langs).recognize(
+            raster.image, dpi=raster.dpi, number=ref.source_index + 1, source_index=ref.source_index
+        )
+        base = _page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
+        done += 1
+        if on_page:
+            on_page(done, len(refs))
+        return page, base
+
+    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(refs)))) as pool:
+        results = list(pool.map(one, refs))
+
+    doc = Document(pages=[page for page, _ in results])
+    ctx = WriteContext(options=options, work_dir=work_dir, bases=[base for _, base in results])
+    staging = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for ext in options.outputs():
+        WRITERS[ext].write(doc, ctx, staging / f"result.{ext}")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.replace(staging, out_dir)
+    return JobResult(pages=len(doc.pages), outputs=options.outputs(), barcodes=[])
+
+
+def _page_base(ref: PageRef, raster: Raster, options: JobOptions, work_dir: Path) -> PageBase:
+    if ref.kind == "pdf":
+        return PageBase(ref.file, ref.index)
+    if ref.jpeg_passthrough and not raster.transformed and options.ColorCompression != 3:
+        data = ref.file.read_bytes()  # the camera's JPEG as it is: no second lossy encoding
+    else:
+        data = image_bytes(
+            raster,
+            lossless=options.ColorCompression == 3,
+            jpeg_quality=JPEG_QUALITY.get(options.ColorCompression, 70),
+        )
+    target = work_dir / f"page-{ref.source_index:05d}.pdf"
+    dpi = round(raster.dpi)
+    try:
+        target.write_bytes(img2pdf.convert(data, layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))))
+    except (img2pdf.ImageOpenError, ValueError) as e:
+        raise InputError(f"Page {ref.source_index + 1} could not be placed in the PDF: {e}") from e
+    return PageBase(target, 0)

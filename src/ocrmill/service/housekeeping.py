@@ -1,0 +1,83 @@
+"""Periodic work of every ocrmill process that owns a database connection: requeue jobs of dead
+workers, forget dead workers, and delete jobs whose retention has expired."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import timedelta
+
+from ocrmill.config import Settings
+from ocrmill.domain.status import JobStatus
+from ocrmill.store import jobs as repo
+from ocrmill.store import workers as worker_repo
+from ocrmill.store.db import Database, utcnow
+from ocrmill.store.files import FileStore
+
+log = logging.getLogger("ocrmill.housekeeping")
+
+
+def release_jobs(db: Database, *, job_ids: list[int], reason: str, max_attempts: int) -> None:
+    for job_id in job_ids:
+        with db.write() as session:
+            outcome = repo.release_job(
+                session=session, job_id=job_id, now=utcnow(), reason=reason, max_attempts=max_attempts
+            )
+            if outcome is JobStatus.ERROR:
+                worker_repo.increment(session=session, names=["ProcessedFiles", "ErrorFiles"])
+        if outcome is not None:
+            log.warning("job %s: %s; now %s", job_id, reason, outcome.name.capitalize())
+
+
+def requeue_stale(db: Database, settings: Settings) -> None:
+    before = utcnow() - timedelta(seconds=settings.heartbeat_timeout_seconds)
+    with db.write() as session:
+        stale = repo.stale_jobs(session=session, before=before)
+        worker_repo.remove_workers(
+            session=session, worker_ids=worker_repo.stale_workers(session=session, before=before)
+        )
+    release_jobs(db, job_ids=stale, reason="its worker stopped sending heartbeats", max_attempts=settings.max_attempts)
+
+
+def sweep_expired(db: Database, files: FileStore) -> int:
+    with db.write() as session:
+        expired = repo.expired_jobs(session=session, now=utcnow())
+        ids = [job.id for job in expired]
+        for job in expired:
+            repo.delete_job(session=session, job=job)
+    for job_id in ids:
+        files.delete_job(job_id)
+    if ids:
+        log.info("retention: deleted %d expired job(s)", len(ids))
+    return len(ids)
+
+
+class Housekeeper:
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self.files = FileStore(settings.data_dir)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="housekeeping", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        retention_every = self.settings.retention_check_hours * 3600
+        tick = min(retention_every, max(0.5, self.settings.heartbeat_timeout_seconds / 4), 5.0)
+        next_retention = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                requeue_stale(self.db, self.settings)
+                if time.monotonic() >= next_retention:
+                    sweep_expired(self.db, self.files)
+                    next_retention = time.monotonic() + retention_every
+            except Exception:
+                log.exception("housekeeping failed; trying again later")
+            self._stop.wait(tick)

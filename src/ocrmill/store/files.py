@@ -1,0 +1,64 @@
+"""The file store: uploads and results of every job under one root (a local folder or a shared mount)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from ocrmill.errors import PayloadTooLarge
+
+
+class FileStore:
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        (self.root / "jobs").mkdir(parents=True, exist_ok=True)
+
+    def job_dir(self, job_id: int) -> Path:
+        return self.root / "jobs" / str(job_id)
+
+    def input_name(self, job_id: int, seq: int, ext: str) -> str:
+        return f"jobs/{job_id}/input/{seq:04d}.{ext.lower()}"
+
+    def output_dir(self, job_id: int) -> Path:
+        return self.job_dir(job_id) / "output"
+
+    def output_path(self, job_id: int, ext: str) -> Path:
+        return self.output_dir(job_id) / f"result.{ext}"
+
+    def path(self, name: str) -> Path:
+        return self.root / name
+
+    async def save_stream(self, name: str, chunks: AsyncIterator[bytes], *, limit: int) -> int:
+        """Write the stream to `name` atomically: a cut-off or oversized upload leaves nothing behind."""
+        target = self.path(name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > limit:
+                        raise PayloadTooLarge(
+                            f"The upload is larger than the server's limit of {limit // (1024 * 1024)} MB."
+                        )
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return size
+
+    def discard(self, name: str) -> None:
+        self.path(name).unlink(missing_ok=True)
+
+    def clear_outputs(self, job_id: int) -> None:
+        shutil.rmtree(self.output_dir(job_id), ignore_errors=True)
+
+    def delete_job(self, job_id: int) -> None:
+        shutil.rmtree(self.job_dir(job_id), ignore_errors=True)

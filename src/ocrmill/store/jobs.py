@@ -1,0 +1,243 @@
+"""Job repository: every read and write of the jobs table. Functions take the session by keyword."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from ocrmill.domain.options import JobOptions
+from ocrmill.domain.status import JobStatus
+from ocrmill.store import queries
+from ocrmill.store.tables import Job, JobFile
+
+
+@dataclass
+class JobFilter:
+    """Which jobs a listing returns. None means "any"."""
+
+    user_name: str | None = None
+    is_template: bool | None = None
+    ids: Sequence[int] = ()
+    statuses: Sequence[int] = ()
+    guids: Sequence[str] = ()
+    correlation_ids: Sequence[str] = ()
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        if self.user_name is not None:
+            query = query.where(Job.user_name == self.user_name)
+        if self.is_template is not None:
+            query = query.where(Job.is_template == self.is_template)
+        if self.ids:
+            query = query.where(Job.id.in_(list(self.ids)))
+        if self.statuses:
+            query = query.where(Job.status.in_(list(self.statuses)))
+        if self.guids:
+            query = query.where(func.lower(Job.guid).in_([g.lower() for g in self.guids]))
+        if self.correlation_ids:
+            query = query.where(Job.correlation_id.in_(list(self.correlation_ids)))
+        if self.created_from is not None:
+            query = query.where(Job.created >= self.created_from)
+        if self.created_to is not None:
+            query = query.where(Job.created <= self.created_to)
+        return query
+
+
+def create_job(
+    *,
+    session: Session,
+    options: JobOptions,
+    user_name: str,
+    now: datetime,
+    is_template: bool = False,
+    template_id: int = 0,
+) -> Job:
+    job = Job(
+        guid=str(uuid.uuid4()),
+        template_id=template_id,
+        is_template=is_template,
+        status=int(JobStatus.CREATED),
+        error_description="",
+        user_name=user_name,
+        correlation_id=options.CorrelationId,
+        options=options.to_dict(),
+        barcodes=[],
+        number_of_pages=0,
+        file_uploaded=False,
+        outputs=[],
+        created=now,
+        modified=now,
+        worker_id="",
+        attempts=0,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job(*, session: Session, job_id: int, with_files: bool = False) -> Job | None:
+    query = select(Job).where(Job.id == job_id)
+    if with_files:
+        query = query.options(selectinload(Job.files))
+    return session.scalars(query).first()
+
+
+def set_options(*, session: Session, job: Job, options: JobOptions, now: datetime) -> None:
+    job.options = options.to_dict()
+    job.correlation_id = options.CorrelationId
+    job.modified = now
+
+
+def list_jobs(*, session: Session, where: JobFilter) -> list[Job]:
+    return list(session.scalars(where.apply(select(Job)).order_by(Job.id)))
+
+
+def count_jobs(*, session: Session, where: JobFilter) -> int:
+    return int(session.scalar(where.apply(select(func.count(Job.id)))) or 0)
+
+
+def count_by_status(*, session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(Job.status, func.count(Job.id)).where(Job.is_template.is_(False)).group_by(Job.status)
+    )
+    return {int(status): int(n) for status, n in rows}
+
+
+def add_file(*, session: Session, job: Job, ext: str, name: str, size: int, now: datetime) -> JobFile:
+    seq = len(job.files)
+    record = JobFile(job_id=job.id, seq=seq, ext=ext, name=name, size=size)
+    job.files.append(record)
+    job.file_uploaded = True
+    job.modified = now
+    session.flush()
+    return record
+
+
+def schedule(*, session: Session, job: Job, now: datetime) -> None:
+    job.status = int(JobStatus.SCHEDULED)
+    job.scheduled = now
+    job.modified = now
+    job.error_description = ""
+    job.attempts = 0
+
+
+def cancel(*, session: Session, job: Job, now: datetime) -> bool:
+    """Back to Created, unless a worker claimed the job in the meantime."""
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job.id, Job.status.in_([int(JobStatus.CREATED), int(JobStatus.SCHEDULED)]))
+        .values(status=int(JobStatus.CREATED), modified=now, worker_id="")
+    )
+    session.refresh(job)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def delete_job(*, session: Session, job: Job) -> None:
+    session.delete(job)
+
+
+def claim_job(*, session: Session, worker_id: str, now: datetime, postgres: bool) -> int | None:
+    statement = queries.CLAIM_JOB_POSTGRES if postgres else queries.CLAIM_JOB_SQLITE
+    row = session.execute(statement, {"worker": worker_id, "now": now}).first()
+    return None if row is None else int(row[0])
+
+
+def heartbeat_job(*, session: Session, job_id: int, worker_id: str, now: datetime) -> bool:
+    result = session.execute(queries.HEARTBEAT_JOB, {"job_id": job_id, "worker": worker_id, "now": now})
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def finish_job(
+    *,
+    session: Session,
+    job_id: int,
+    worker_id: str,
+    now: datetime,
+    error: str = "",
+    pages: int = 0,
+    barcodes: list[dict[str, Any]] | None = None,
+    outputs: list[str] | None = None,
+) -> bool:
+    """Converted (no error) or Error; only while this worker still holds the job."""
+    values: dict[str, Any] = {
+        "status": int(JobStatus.ERROR if error else JobStatus.CONVERTED),
+        "error_description": error,
+        "finished": now,
+        "modified": now,
+        "worker_id": "",
+        "heartbeat": None,
+    }
+    if not error:
+        values.update(number_of_pages=pages, barcodes=barcodes or [], outputs=outputs or [])
+    elif pages:
+        values["number_of_pages"] = pages
+    result = session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.worker_id == worker_id, Job.status == int(JobStatus.CONVERTING))
+        .values(**values)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def release_job(*, session: Session, job_id: int, now: datetime, reason: str, max_attempts: int) -> JobStatus | None:
+    """A job whose worker died: back to Scheduled, or Error once it has used all its attempts."""
+    job = session.get(Job, job_id)
+    if job is None or job.status != JobStatus.CONVERTING:
+        return None
+    job.worker_id = ""
+    job.heartbeat = None
+    job.modified = now
+    if job.attempts >= max_attempts:
+        job.status = int(JobStatus.ERROR)
+        job.finished = now
+        job.error_description = (
+            f"Processing stopped {job.attempts} times ({reason}); the job was given up after {max_attempts} attempts."
+        )
+        return JobStatus.ERROR
+    job.status = int(JobStatus.SCHEDULED)
+    return JobStatus.SCHEDULED
+
+
+def jobs_held_by(*, session: Session, worker_ids: Sequence[str]) -> list[int]:
+    if not worker_ids:
+        return []
+    query = select(Job.id).where(Job.status == int(JobStatus.CONVERTING), Job.worker_id.in_(list(worker_ids)))
+    return list(session.scalars(query))
+
+
+def stale_jobs(*, session: Session, before: datetime) -> list[int]:
+    query = select(Job.id).where(
+        Job.status == int(JobStatus.CONVERTING), (Job.heartbeat.is_(None)) | (Job.heartbeat < before)
+    )
+    return list(session.scalars(query))
+
+
+def expired_jobs(*, session: Session, now: datetime) -> list[Job]:
+    query = select(Job).where(
+        Job.is_template.is_(False),
+        Job.expires.is_not(None),
+        Job.expires <= now,
+        Job.status.not_in([int(JobStatus.CONVERTING)]),
+    )
+    return list(session.scalars(query))
+
+
+def set_expiry(*, job: Job, retention_days: int, day_seconds: float) -> None:
+    job.expires = job.created + timedelta(seconds=retention_days * day_seconds)
+
+
+def files_by_status(*, session: Session, statuses: Sequence[int]) -> dict[int, int]:
+    rows = session.execute(
+        select(Job.status, func.count(JobFile.id))
+        .join(JobFile, JobFile.job_id == Job.id)
+        .where(Job.status.in_(list(statuses)))
+        .group_by(Job.status)
+    )
+    return {int(status): int(n) for status, n in rows}

@@ -1,0 +1,47 @@
+"""The queue's SQL, static and named. Claims are one statement each."""
+
+from __future__ import annotations
+
+from sqlalchemy import Integer, String, TextClause, bindparam, text
+
+from ocrmill.store.tables import UtcDateTime
+
+
+def _bind(sql: str) -> TextClause:
+    return text(sql).bindparams(
+        bindparam("now", type_=UtcDateTime()),
+        bindparam("worker", type_=String()),
+    )
+
+
+CLAIM_JOB_POSTGRES = _bind(
+    """
+    UPDATE jobs
+       SET status = 2, worker_id = :worker, started = :now, heartbeat = :now, modified = :now,
+           attempts = attempts + 1
+     WHERE id = (SELECT id FROM jobs
+                  WHERE status = 1
+                  ORDER BY scheduled, id
+                  LIMIT 1
+                  FOR UPDATE SKIP LOCKED)
+    RETURNING id
+    """
+)
+
+# SQLite: the writer already holds the database's write lock (BEGIN IMMEDIATE), so no row locks.
+CLAIM_JOB_SQLITE = _bind(
+    """
+    UPDATE jobs
+       SET status = 2, worker_id = :worker, started = :now, heartbeat = :now, modified = :now,
+           attempts = attempts + 1
+     WHERE id = (SELECT id FROM jobs
+                  WHERE status = 1
+                  ORDER BY scheduled, id
+                  LIMIT 1)
+    RETURNING id
+    """
+)
+
+HEARTBEAT_JOB = _bind(
+    "UPDATE jobs SET heartbeat = :now WHERE id = :job_id AND worker_id = :worker AND status = 2"
+).bindparams(bindparam("job_id", type_=Integer()))

@@ -1,0 +1,117 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Dialect, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every dialect (SQLite stores them naive, in UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime}
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    guid: Mapped[str] = mapped_column(String(36), unique=True, index=True)
+    template_id: Mapped[int] = mapped_column(Integer, default=0)
+    is_template: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    status: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    error_description: Mapped[str] = mapped_column(Text, default="")
+    user_name: Mapped[str] = mapped_column(String(200), default="", index=True)
+    correlation_id: Mapped[str] = mapped_column(String(4000), default="", index=True)
+    options: Mapped[dict[str, Any]] = mapped_column(JSON)
+    barcodes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    number_of_pages: Mapped[int] = mapped_column(Integer, default=0)
+    file_uploaded: Mapped[bool] = mapped_column(Boolean, default=False)
+    outputs: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    created: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    modified: Mapped[datetime] = mapped_column(UtcDateTime())
+    scheduled: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    started: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    finished: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    expires: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+
+    # The queue: who holds the job and whether it is still alive.
+    worker_id: Mapped[str] = mapped_column(String(100), default="", index=True)
+    heartbeat: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    files: Mapped[list[JobFile]] = relationship(
+        back_populates="job", cascade="all, delete-orphan", order_by="JobFile.seq"
+    )
+
+    __table_args__ = (Index("ix_jobs_queue", "status", "scheduled", "id"),)
+
+
+class JobFile(Base):
+    __tablename__ = "job_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    ext: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(300))  # path relative to the file store
+    size: Mapped[int] = mapped_column(BigInteger)
+
+    job: Mapped[Job] = relationship(back_populates="files")
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    can_enum_folders: Mapped[bool] = mapped_column(Boolean, default=False)
+    can_post_folders: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class Worker(Base):
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    started: Mapped[datetime] = mapped_column(UtcDateTime())
+    heartbeat: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    job_id: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Counter(Base):
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Setting(Base):
+    __tablename__ = "server_settings"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

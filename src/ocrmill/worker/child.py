@@ -1,0 +1,155 @@
+"""A worker process: claims jobs from the job table and runs them through the pipeline.
+
+It keeps its Tesseract engines warm for its whole life. A crash here (native code on a hostile
+file, kill -9) costs only this process: the supervisor requeues its job and starts another.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import signal
+import threading
+import time
+from multiprocessing.synchronize import Event
+
+from ocrmill.config import Settings
+from ocrmill.domain.options import JobOptions
+from ocrmill.errors import OcrmillError
+from ocrmill.pipeline.engine import EnginePool
+from ocrmill.pipeline.languages import tessdata_dir
+from ocrmill.pipeline.pages import InputFile
+from ocrmill.pipeline.run import JobResult, Limits, run_job
+from ocrmill.store import jobs as repo
+from ocrmill.store import workers as worker_repo
+from ocrmill.store.db import Database, utcnow
+from ocrmill.store.files import FileStore
+
+log = logging.getLogger("ocrmill.worker")
+
+
+class WorkerLoop:
+    def __init__(self, settings: Settings, worker_id: str, wake: Event | None, stop: Event) -> None:
+        self.settings = settings
+        self.worker_id = worker_id
+        self.wake = wake
+        self.stop = stop
+        self.db = Database(settings.effective_database_url)
+        self.files = FileStore(settings.data_dir)
+        self.engines = EnginePool(tessdata_dir(settings.tessdata_dir))
+        self.limits = Limits(settings.max_pages, settings.max_image_megapixels)
+
+    def run(self) -> None:
+        with self.db.write() as session:
+            worker_repo.register_worker(
+                session=session,
+                worker_id=self.worker_id,
+                host=os.uname().nodename,
+                pid=os.getpid(),
+                now=utcnow(),
+            )
+        last_beat = time.monotonic()
+        try:
+            while not self.stop.is_set():
+                job_id = self._claim()
+                if job_id is not None:
+                    self._process(job_id)
+                    continue
+                if time.monotonic() - last_beat >= self.settings.heartbeat_seconds:
+                    self._beat(0)
+                    last_beat = time.monotonic()
+                if self.wake is None:
+                    self.stop.wait(self.settings.poll_seconds)
+                elif self.wake.wait(self.settings.poll_seconds):
+                    self.wake.clear()
+        finally:
+            with self.db.write() as session:
+                worker_repo.remove_workers(session=session, worker_ids=[self.worker_id])
+            self.db.dispose()
+
+    def _claim(self) -> int | None:
+        with self.db.write() as session:
+            return repo.claim_job(
+                session=session, worker_id=self.worker_id, now=utcnow(), postgres=not self.db.is_sqlite
+            )
+
+    def _beat(self, job_id: int) -> None:
+        with self.db.write() as session:
+            now = utcnow()
+            worker_repo.heartbeat_worker(session=session, worker_id=self.worker_id, job_id=job_id, now=now)
+            if job_id:
+                repo.heartbeat_job(session=session, job_id=job_id, worker_id=self.worker_id, now=now)
+
+    def _process(self, job_id: int) -> None:
+        with self.db.read() as session:
+            job = repo.get_job(session=session, job_id=job_id, with_files=True)
+            if job is None:
+                return
+            options = JobOptions.from_dict(job.options)
+            inputs = [InputFile(self.files.path(f.name), f.ext) for f in job.files]
+        self._beat(job_id)
+        done = threading.Event()
+        beating = threading.Thread(target=self._beat_until, args=(job_id, done), daemon=True)
+        beating.start()
+        work_dir = self.files.job_dir(job_id) / f"work-{self.worker_id.replace(':', '-')}"
+        started = time.monotonic()
+        result: JobResult | None = None
+        error = ""
+        try:
+            result = run_job(
+                inputs=inputs,
+                options=options,
+                out_dir=self.files.output_dir(job_id),
+                work_dir=work_dir,
+                engines=self.engines,
+                limits=self.limits,
+                threads=min(options.NrOfOCRThreads, self.settings.max_threads_per_job),
+            )
+        except OcrmillError as e:
+            error = e.message
+        except Exception as e:  # a bug of ours must still end the job with a description
+            log.exception("job %s failed", job_id)
+            error = f"Internal error while processing the job: {type(e).__name__}: {e}"
+        finally:
+            done.set()
+            beating.join()
+            shutil.rmtree(work_dir, ignore_errors=True)
+        with self.db.write() as session:
+            finished = repo.finish_job(
+                session=session,
+                job_id=job_id,
+                worker_id=self.worker_id,
+                now=utcnow(),
+                error=error,
+                pages=result.pages if result else 0,
+                barcodes=result.barcodes if result else None,
+                outputs=result.outputs if result else None,
+            )
+            if finished:
+                worker_repo.increment(
+                    session=session, names=["ProcessedFiles", "ErrorFiles" if error else "SuccessFiles"]
+                )
+        log.info(
+            "job %s %s in %.1f s%s",
+            job_id,
+            "failed" if error else "converted",
+            time.monotonic() - started,
+            f": {error}" if error else "",
+        )
+
+    def _beat_until(self, job_id: int, done: threading.Event) -> None:
+        while not done.wait(self.settings.heartbeat_seconds):
+            try:
+                self._beat(job_id)
+            except Exception:  # a missed heartbeat is retried on the next beat
+                log.warning("heartbeat of job %s failed", job_id, exc_info=True)
+
+
+def child_main(settings: Settings, worker_id: str, wake: Event | None, stop: Event) -> None:
+    """Entry point of a worker process (multiprocessing, spawn)."""
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s[%(process)d] %(message)s")
+    WorkerLoop(settings, worker_id, wake, stop).run()

@@ -1,0 +1,110 @@
+"""Starts the worker processes, restarts any that die and requeues the job a dead one held."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+import threading
+import uuid
+from dataclasses import dataclass
+from multiprocessing.context import SpawnProcess
+from multiprocessing.synchronize import Event
+
+from ocrmill.config import Settings
+from ocrmill.service.housekeeping import release_jobs
+from ocrmill.store import jobs as repo
+from ocrmill.store import workers as worker_repo
+from ocrmill.store.db import Database
+from ocrmill.worker.child import child_main
+
+log = logging.getLogger("ocrmill.supervisor")
+_spawn = multiprocessing.get_context("spawn")
+
+
+@dataclass
+class _Slot:
+    worker_id: str
+    process: SpawnProcess
+    wake: Event
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, db: Database, *, count: int) -> None:
+        self.settings = settings
+        self.db = db
+        self.count = count
+        self.stop_event: Event = _spawn.Event()
+        self.slots: list[_Slot] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._monitor = threading.Thread(target=self._watch, name="supervisor", daemon=True)
+        self._prefix = f"{os.uname().nodename}:{os.getpid()}"
+
+    def start(self) -> None:
+        with self._lock:
+            self.slots = [self._spawn_slot() for _ in range(self.count)]
+        self._monitor.start()
+        log.info("started %d worker process(es)", self.count)
+
+    def wake_all(self) -> None:
+        for slot in self.slots:
+            slot.wake.set()
+
+    def pids(self) -> list[int]:
+        return [slot.process.pid for slot in self.slots if slot.process.pid is not None]
+
+    def stop(self, timeout: float = 20.0) -> None:
+        self._stopping.set()
+        self.stop_event.set()
+        self.wake_all()
+        for slot in self.slots:
+            slot.process.join(timeout)
+        for slot in self.slots:
+            if slot.process.is_alive():
+                slot.process.kill()
+                slot.process.join(5)
+        self._monitor.join(timeout=5)
+        self._release([s.worker_id for s in self.slots], "the server was stopped")
+
+    def _spawn_slot(self) -> _Slot:
+        worker_id = f"{self._prefix}:{uuid.uuid4().hex[:8]}"
+        wake = _spawn.Event()
+        process = _spawn.Process(
+            target=child_main,
+            args=(self.settings, worker_id, wake, self.stop_event),
+            name=f"ocrmill-worker-{worker_id}",
+            daemon=True,
+        )
+        process.start()
+        return _Slot(worker_id=worker_id, process=process, wake=wake)
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(0.25):
+            for index, slot in enumerate(list(self.slots)):
+                if slot.process.is_alive() or self._stopping.is_set():
+                    continue
+                code = slot.process.exitcode
+                reason = (
+                    f"its worker process was killed by signal {signal.Signals(-code).name}"
+                    if code is not None and code < 0
+                    else f"its worker process exited with code {code}"
+                )
+                log.warning("worker %s died (%s); starting another", slot.worker_id, reason)
+                self._release([slot.worker_id], reason)
+                with self._lock:
+                    self.slots[index] = self._spawn_slot()
+                self.slots[index].wake.set()
+
+    def _release(self, worker_ids: list[str], reason: str) -> None:
+        held: list[int] = []
+        try:
+            with self.db.write() as session:
+                held = repo.jobs_held_by(session=session, worker_ids=worker_ids)
+                worker_repo.remove_workers(session=session, worker_ids=worker_ids)
+            release_jobs(self.db, job_ids=held, reason=reason, max_attempts=self.settings.max_attempts)
+        except Exception:
+            log.exception("could not release the jobs of %s", worker_ids)
+        if held:
+            self.wake_all()

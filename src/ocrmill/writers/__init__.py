@@ -1,0 +1,9 @@
+"""Output writers, one module per format, one registry keyed by extension."""
+
+from __future__ import annotations
+
+from ocrmill.writers.base import Writer
+from ocrmill.writers.pdf import PdfWriter
+from ocrmill.writers.txt import TxtWriter
+
+WRITERS: dict[str, Writer] = {w.extension: w for w in (PdfWriter(), TxtWriter())}
