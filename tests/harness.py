@@ -1,0 +1,164 @@
+"""Test harness: real servers in subprocesses, a real PostgreSQL cluster, the shared test data."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+OCRMILL = str(Path(sys.executable).parent / "ocrmill")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """`ocrmill serve` in a subprocess, with its own data folder and database."""
+
+    def __init__(self, root: Path, *, database_url: str = "", env: dict[str, str] | None = None) -> None:
+        self.root = root
+        self.data_dir = root / "data"
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}/api/ocrjobs"
+        self.env = {
+            **os.environ,
+            "OCRMILL_DATA_DIR": str(self.data_dir),
+            "OCRMILL_PORT": str(self.port),
+            "OCRMILL_JOBS_THREADS": "2",
+            "OCRMILL_HEARTBEAT_SECONDS": "1",
+            "OCRMILL_HEARTBEAT_TIMEOUT_SECONDS": "10",
+            **({"OCRMILL_DATABASE_URL": database_url} if database_url else {}),
+            **(env or {}),
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = root / "server.log"
+        self.client = httpx.Client(base_url=self.base, timeout=60)
+
+    def ocrmill(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
+        """Run an ocrmill command against this server's configuration."""
+        return subprocess.run([OCRMILL, *args], env=self.env, input=input, capture_output=True, text=True, timeout=120)
+
+    def start(self, *extra: str) -> Server:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [OCRMILL, "serve", *extra], env=self.env, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited with {self.process.returncode}:\n{self.log.read_text()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if self.client.get("/test", auth=("probe", "probe")).status_code in (200, 401):
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError(f"server did not start:\n{self.log.read_text()}")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.process = None
+
+    def worker_pids(self) -> list[int]:
+        assert self.process is not None
+        parent = psutil.Process(self.process.pid)
+        return [p.pid for p in parent.children() if "multiprocessing" in " ".join(p.cmdline()) and p.is_running()]
+
+    # -- job helpers --------------------------------------------------------------------------
+
+    def submit(self, path: Path, *, ext: str | None = None, auth: Any = None, **options: Any) -> dict[str, Any]:
+        """create + uploadext (autostart); returns the job after the upload."""
+        job = self.client.post("/create", json=options, auth=auth)
+        assert job.status_code == 200, job.text
+        job_id = job.json()["Id"]
+        up = self.client.post(
+            f"/uploadext/{job_id}/{ext or path.suffix.lstrip('.')}", content=path.read_bytes(), auth=auth
+        )
+        assert up.status_code == 200, up.text
+        return dict(up.json())
+
+    def wait(self, job_id: int, *, auth: Any = None, timeout: float = 240) -> dict[str, Any]:
+        """Poll until the job is Converted or Error; returns its info."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            status = self.client.get(f"/status/{job_id}", auth=auth).json()
+            if status in (3, 4):
+                return dict(self.client.get(f"/info/{job_id}", auth=auth).json())
+            time.sleep(0.1)
+        raise TimeoutError(f"job {job_id} did not finish:\n{self.log.read_text()[-3000:]}")
+
+
+class Postgres:
+    """A throwaway PostgreSQL cluster from Debian's postgresql package, on a free port."""
+
+    def __init__(self) -> None:
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not bins:
+            raise RuntimeError("PostgreSQL is not installed (scripts/install-system.sh installs it)")
+        self.bin = bins[-1].parent
+        self.dir = Path(tempfile.mkdtemp(prefix="ocrmill-pg-"))
+        self.port = free_port()
+        self.as_postgres = os.geteuid() == 0  # the server refuses to run as root
+        if self.as_postgres:
+            shutil.chown(self.dir, "postgres", "postgres")
+
+    def _run(self, *args: str) -> None:
+        command = [str(self.bin / args[0]), *args[1:]]
+        if self.as_postgres:
+            command = ["runuser", "-u", "postgres", "--", *command]
+        subprocess.run(command, check=True, capture_output=True, timeout=120)
+
+    def start(self) -> Postgres:
+        data = str(self.dir / "data")
+        self._run("initdb", "-D", data, "-U", "ocrmill", "--auth=trust", "-E", "UTF8", "--no-sync")
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        self._run("pg_ctl", "-D", data, "-o", options, "-l", str(self.dir / "log"), "-w", "start")
+        return self
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://ocrmill@127.0.0.1:{self.port}/{database}"
+
+    def new_database(self) -> str:
+        import psycopg
+
+        name = "t_" + uuid.uuid4().hex[:12]
+        with psycopg.connect(f"host=127.0.0.1 port={self.port} user=ocrmill dbname=postgres", autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        with contextlib.suppress(subprocess.SubprocessError):
+            self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "stop")
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running(server: Server, *extra: str) -> Iterator[Server]:
+    server.start(*extra)
+    try:
+        yield server
+    finally:
+        server.stop()
