@@ -14,8 +14,7 @@ def _bind(sql: str) -> TextClause:
     )
 
 
-CLAIM_JOB_POSTGRES = _bind(
-    """
+_CLAIM_JOB = """
     UPDATE jobs
        SET status = 2, worker_id = :worker, started = :now, heartbeat = :now, modified = :now,
            attempts = attempts + 1
@@ -23,24 +22,14 @@ CLAIM_JOB_POSTGRES = _bind(
                   WHERE status = 1
                   ORDER BY scheduled, id
                   LIMIT 1
-                  FOR UPDATE SKIP LOCKED)
+                  {lock})
     RETURNING id
-    """
-)
+"""
 
+# PostgreSQL: concurrent claimers skip each other's locked rows.
+CLAIM_JOB_POSTGRES = _bind(_CLAIM_JOB.format(lock="FOR UPDATE SKIP LOCKED"))
 # SQLite: the writer already holds the database's write lock (BEGIN IMMEDIATE), so no row locks.
-CLAIM_JOB_SQLITE = _bind(
-    """
-    UPDATE jobs
-       SET status = 2, worker_id = :worker, started = :now, heartbeat = :now, modified = :now,
-           attempts = attempts + 1
-     WHERE id = (SELECT id FROM jobs
-                  WHERE status = 1
-                  ORDER BY scheduled, id
-                  LIMIT 1)
-    RETURNING id
-    """
-)
+CLAIM_JOB_SQLITE = _bind(_CLAIM_JOB.format(lock=""))
 
 HEARTBEAT_JOB = _bind(
     "UPDATE jobs SET heartbeat = :now WHERE id = :job_id AND worker_id = :worker AND status = 2"
