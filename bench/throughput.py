@@ -1,0 +1,205 @@
+"""Pages per minute: the engine's limit, raw tesseract CLI, OCRmyPDF CLI and ocrmill, on one batch.
+
+    .venv/bin/python -m bench.throughput [--cores N] [--singles 40] [--multi-jobs 4]
+
+Prints a table, the ratios ocrmill/limit and ocrmill/OCRmyPDF, job latencies, the server's peak
+RSS, and a closing JSON line with every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import psutil
+import tesserocr
+from PIL import Image
+from tests.harness import Server, running
+
+from bench.pages import prepare
+from ocrmill.pipeline.languages import tessdata_dir
+
+VENV_BIN = Path(sys.executable).parent
+
+
+def pages_per_minute(pages: int, seconds: float) -> float:
+    return round(pages * 60 / seconds, 1)
+
+
+def limit(images: list[Path], cores: int) -> float:
+    """The in-process engine alone: one warm tesserocr instance per core, rasters decoded beforehand."""
+    loaded = [Image.open(p) for p in images]
+    for image in loaded:
+        image.load()
+    apis = [tesserocr.PyTessBaseAPI(path=str(tessdata_dir()) + "/", lang="eng") for _ in range(cores)]
+    queue = list(range(len(loaded)))
+    lock = threading.Lock()
+
+    def work(api: Any) -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                index = queue.pop(0)
+            api.SetImage(loaded[index])
+            api.SetSourceResolution(300)
+            api.Recognize()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=work, args=(api,)) for api in apis]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    for api in apis:
+        api.End()
+    return elapsed
+
+
+def raw_cli(images: list[Path], cores: int, out: Path) -> float:
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+
+    def one(path: Path) -> None:
+        subprocess.run(["tesseract", str(path), str(out / path.stem), "pdf"], env=env, check=True, capture_output=True)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(cores) as pool:
+        list(pool.map(one, images))
+    return time.perf_counter() - started
+
+
+def ocrmypdf_cli(jobs: list[Path], cores: int, out: Path) -> float:
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    started = time.perf_counter()
+    for path in jobs:
+        subprocess.run(
+            [str(VENV_BIN / "ocrmypdf"), "--output-type", "pdf", "-j", str(cores), "--image-dpi", "300",
+             "-q", str(path), str(out / f"{path.stem}.pdf")],
+            env=env, check=True, capture_output=True,
+        )  # fmt: skip
+    return time.perf_counter() - started
+
+
+class PeakRss:
+    """Samples the RSS of a process and its children until stopped."""
+
+    def __init__(self, pid: int) -> None:
+        self.process = psutil.Process(pid)
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            try:
+                total = self.process.memory_info().rss + sum(
+                    c.memory_info().rss for c in self.process.children(recursive=True)
+                )
+            except psutil.Error:
+                continue
+            self.peak = max(self.peak, total)
+
+    def stop(self) -> int:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
+
+
+def ocrmill(server: Server, jobs: list[Path], clients: int = 8) -> tuple[float, list[float]]:
+    """Every job over HTTP (PdfOutput + TxtOutput), polled until Converted, outputs downloaded."""
+
+    def one(path: Path) -> float:
+        started = time.perf_counter()
+        job = server.submit(path, PdfOutput=True, TxtOutput=True)
+        info = server.wait(job["Id"], timeout=1800)
+        if info["Status"] != 3:
+            raise RuntimeError(f"job {job['Id']} failed: {info['ErrorDescription']}")
+        for ext in ("pdf", "txt"):
+            response = server.client.get(f"/download/{job['Id']}/{ext}")
+            response.raise_for_status()
+        return time.perf_counter() - started
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        latencies = list(pool.map(one, jobs))
+    return time.perf_counter() - started, latencies
+
+
+def measure(name: str, pages: int, run: Callable[..., float], *args: Any) -> float:
+    seconds = run(*args)
+    print(
+        f"  {name:<14} {pages:4d} pages {seconds:8.1f} s {pages_per_minute(pages, seconds):8.1f} pages/min", flush=True
+    )
+    return pages_per_minute(pages, seconds)
+
+
+def run_batch(server: Server, images: list[Path], jobs: list[Path], cores: int, out: Path) -> dict[str, Any]:
+    pages = len(images)
+    out.mkdir()
+    figures: dict[str, Any] = {"jobs": len(jobs), "pages": pages}
+    figures["limit"] = measure("limit", pages, limit, images, cores)
+    figures["raw_cli"] = measure("tesseract CLI", pages, raw_cli, images, cores, out)
+    figures["ocrmypdf"] = measure("OCRmyPDF CLI", pages, ocrmypdf_cli, jobs, cores, out)
+    assert server.process is not None
+    rss = PeakRss(server.process.pid)
+    latencies: list[float] = []
+
+    def run_ocrmill() -> float:
+        seconds, lat = ocrmill(server, jobs)
+        latencies.extend(lat)
+        return seconds
+
+    figures["ocrmill"] = measure("ocrmill", pages, run_ocrmill)
+    figures["peak_rss_mb"] = round(rss.stop() / 2**20)
+    figures["latency_median_s"] = round(statistics.median(latencies), 2)
+    figures["latency_p95_s"] = round(statistics.quantiles(latencies, n=20)[-1], 2)
+    figures["ocrmill_over_limit"] = round(figures["ocrmill"] / figures["limit"], 3)
+    figures["ocrmill_over_ocrmypdf"] = round(figures["ocrmill"] / figures["ocrmypdf"], 3)
+    print(
+        f"  ocrmill/limit {figures['ocrmill_over_limit']:.3f}   "
+        f"ocrmill/OCRmyPDF {figures['ocrmill_over_ocrmypdf']:.2f}   "
+        f"latency median {figures['latency_median_s']} s p95 {figures['latency_p95_s']} s   "
+        f"peak RSS {figures['peak_rss_mb']} MB",
+        flush=True,
+    )
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--singles", type=int, default=40)
+    parser.add_argument("--multi-jobs", type=int, default=4)
+    parser.add_argument("--work", type=Path, default=Path(__file__).parent / "out" / "throughput")
+    args = parser.parse_args()
+    cores = args.cores
+    batch = prepare(args.work / "pages", singles=args.singles, multi_jobs=args.multi_jobs)
+    results: dict[str, Any] = {"cores": cores}
+    with tempfile.TemporaryDirectory(prefix="ocrmill-bench-") as tmp:
+        root = Path(tmp)
+        env = {"OCRMILL_JOBS_THREADS": str(cores), "OCRMILL_MAX_THREADS_PER_JOB": str(cores)}
+        with running(Server(root / "server", env=env)) as server:
+            for label, images, jobs in (
+                ("single", batch["single"], batch["single"]),
+                ("multi", batch["multi_pages"], batch["multi"]),
+            ):
+                print(f"{label}-page batch: {len(jobs)} jobs, {len(images)} pages, {cores} cores", flush=True)
+                results[label] = run_batch(server, images, jobs, cores, root / label)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
