@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ocrmill.errors import OcrmillError
 
@@ -38,7 +39,32 @@ def install(app: FastAPI) -> None:
     async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         return api_response(exc.status_code, str(exc.detail))
 
-    @app.exception_handler(Exception)
-    async def unexpected(_request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unexpected error", exc_info=exc)
-        return api_response(500, f"Internal server error: {type(exc).__name__}")
+    app.add_middleware(CatchAll)
+
+
+class CatchAll:
+    """Answers an unexpected exception with the API's 500 body and keeps the connection usable
+    (Starlette's own handler for Exception re-raises, so the server would drop the connection)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            log.exception("unexpected error", exc_info=exc)
+            if started:
+                raise
+            response = api_response(500, f"Internal server error: {type(exc).__name__}")
+            await response(scope, receive, send)

@@ -141,7 +141,11 @@ def _number(name: str, value: Any, *, integer: bool) -> float | int:
             value = float(value.strip())
         except ValueError:
             raise InvalidProperty(name, f"must be {what}, not {value!r}") from None
-    if not isinstance(value, int | float) or not math.isfinite(value):
+    if not isinstance(value, int | float):
+        raise InvalidProperty(name, f"must be {what}, not {value!r}")
+    if isinstance(value, int) and abs(value) > 2**53:
+        raise InvalidProperty(name, f"{value} is out of range")
+    if not math.isfinite(value):
         raise InvalidProperty(name, f"must be {what}, not {value!r}")
     if integer:
         if value != int(value):

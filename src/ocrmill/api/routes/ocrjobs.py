@@ -64,11 +64,14 @@ def _jobs(jobs: list[Job]) -> JSONResponse:
     return JSONResponse([job_public(j) for j in jobs])
 
 
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database
+
+
 def _id(value: str, what: str = "job") -> int:
-    try:
-        return int(value)
-    except ValueError:
-        raise NotFound(f"There is no {what} with id {value!r}.") from None
+    """A job id: plain ASCII digits within the id range; anything else names no job."""
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+        raise NotFound(f"There is no {what} with id {value!r}.")
+    return int(value)
 
 
 async def _json_object(request: Request, *, required: bool = False) -> dict[str, Any]:
@@ -348,7 +351,7 @@ def _job_query(body: dict[str, Any]) -> JobQuery:
     if user_name is not None and not isinstance(user_name, str):
         raise BadRequest("UserName: must be a string.")
     return JobQuery(
-        ids=items("IdList", int),
+        ids=[i if 0 <= i <= MAX_ID else -1 for i in items("IdList", int)],  # -1 matches no job
         statuses=items("StatusList", int),
         guids=items("GuidList", str),
         correlation_ids=items("CorrelationIdList", str),
