@@ -34,6 +34,8 @@ class Settings(BaseSettings):
 
     jobs_threads: int = Field(default_factory=default_workers, ge=1, le=64)
     max_threads_per_job: int = Field(default_factory=default_workers, ge=1, le=32)
+    # Pages recognised at once on one machine, over all its workers: more only oversubscribes the CPU.
+    ocr_slots: int = Field(default_factory=default_workers, ge=1, le=256)
     max_attempts: int = Field(3, ge=1, le=20)
     heartbeat_seconds: float = Field(5.0, gt=0)
     heartbeat_timeout_seconds: float = Field(60.0, gt=0)

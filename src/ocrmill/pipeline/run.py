@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -47,8 +48,12 @@ def run_job(
     limits: Limits,
     threads: int,
     on_page: Callable[[int, int], None] | None = None,
+    ocr_gate: AbstractContextManager[object] | None = None,
 ) -> JobResult:
-    """Write the requested outputs as out_dir/result.<ext>; raises PipelineError subclasses."""
+    """Write the requested outputs as out_dir/result.<ext>; raises PipelineError subclasses.
+
+    `ocr_gate` (a semaphore shared by a machine's workers) bounds how many pages are recognised at
+    once; loading and writing happen outside it."""
     missing = [ext for ext in options.outputs() if ext not in WRITERS]
     if missing:
         raise PipelineError(
@@ -62,9 +67,10 @@ def run_job(
     def one(ref: PageRef) -> tuple[Page, PageBase]:
         nonlocal done
         raster = load_raster(ref, render_dpi=options.RenderResolution, max_pixels=limits.max_image_megapixels * 1e6)
-        page = engines.get(langs).recognize(
-            raster.image, dpi=raster.dpi, number=ref.source_index + 1, source_index=ref.source_index
-        )
+        with ocr_gate or nullcontext():
+            page = engines.get(langs).recognize(
+                raster.image, dpi=raster.dpi, number=ref.source_index + 1, source_index=ref.source_index
+            )
         base = _page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
         done += 1
         if on_page:

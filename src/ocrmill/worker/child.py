@@ -25,13 +25,17 @@ from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.files import FileStore
+from ocrmill.worker.slots import OcrSlots
 
 log = logging.getLogger("ocrmill.worker")
 
 
 class WorkerLoop:
-    def __init__(self, settings: Settings, worker_id: str, wake: Event | None, stop: Event) -> None:
+    def __init__(
+        self, settings: Settings, worker_id: str, wake: Event | None, stop: Event, ocr_gate: OcrSlots | None
+    ) -> None:
         self.settings = settings
+        self.ocr_gate = ocr_gate
         self.worker_id = worker_id
         self.wake = wake
         self.stop = stop
@@ -105,6 +109,7 @@ class WorkerLoop:
                 engines=self.engines,
                 limits=self.limits,
                 threads=min(options.NrOfOCRThreads, self.settings.max_threads_per_job),
+                ocr_gate=self.ocr_gate,
             )
         except OcrmillError as e:
             error = e.message
@@ -146,10 +151,10 @@ class WorkerLoop:
                 log.warning("heartbeat of job %s failed", job_id, exc_info=True)
 
 
-def child_main(settings: Settings, worker_id: str, wake: Event | None, stop: Event) -> None:
+def child_main(settings: Settings, worker_id: str, wake: Event | None, stop: Event, ocr_gate: OcrSlots | None) -> None:
     """Entry point of a worker process (multiprocessing, spawn)."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s[%(process)d] %(message)s")
-    WorkerLoop(settings, worker_id, wake, stop).run()
+    WorkerLoop(settings, worker_id, wake, stop, ocr_gate).run()

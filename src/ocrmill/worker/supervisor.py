@@ -5,12 +5,15 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
 from multiprocessing.context import SpawnProcess
 from multiprocessing.synchronize import Event
+from pathlib import Path
 
 from ocrmill.config import Settings
 from ocrmill.service.housekeeping import release_jobs
@@ -18,6 +21,7 @@ from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database
 from ocrmill.worker.child import child_main
+from ocrmill.worker.slots import OcrSlots
 
 log = logging.getLogger("ocrmill.supervisor")
 _spawn = multiprocessing.get_context("spawn")
@@ -36,6 +40,8 @@ class Supervisor:
         self.db = db
         self.count = count
         self.stop_event: Event = _spawn.Event()
+        runtime = Path(tempfile.gettempdir()) / f"ocrmill-{os.getuid()}" / f"slots-{os.getpid()}"
+        self.ocr_gate = OcrSlots(runtime, settings.ocr_slots)
         self.slots: list[_Slot] = []
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -67,13 +73,14 @@ class Supervisor:
                 slot.process.join(5)
         self._monitor.join(timeout=5)
         self._release([s.worker_id for s in self.slots], "the server was stopped")
+        shutil.rmtree(self.ocr_gate.directory, ignore_errors=True)
 
     def _spawn_slot(self) -> _Slot:
         worker_id = f"{self._prefix}:{uuid.uuid4().hex[:8]}"
         wake = _spawn.Event()
         process = _spawn.Process(
             target=child_main,
-            args=(self.settings, worker_id, wake, self.stop_event),
+            args=(self.settings, worker_id, wake, self.stop_event, self.ocr_gate),
             name=f"ocrmill-worker-{worker_id}",
             daemon=True,
         )
