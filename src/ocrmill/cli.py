@@ -245,12 +245,21 @@ def _ocr(args: argparse.Namespace) -> int:
     limits = Limits(settings.max_pages, settings.max_image_megapixels)
     args.out.mkdir(parents=True, exist_ok=True)
     failures = 0
+    taken: set[str] = set()
     for path in args.inputs:
         ext = path.suffix.lstrip(".").upper()
-        if not path.is_file() or ext not in SUPPORTED_EXTENSIONS:
-            print(f"{path}: not a supported file", file=sys.stderr)
+        problem = (
+            "no such file"
+            if not path.is_file()
+            else None
+            if ext in SUPPORTED_EXTENSIONS
+            else f"not a supported file type (supported: {', '.join(SUPPORTED_EXTENSIONS)})"
+        )
+        if problem:
+            print(f"{path}: {problem}", file=sys.stderr)
             failures += 1
             continue
+        stem = _unique_stem(path.stem, taken)
         with tempfile.TemporaryDirectory(prefix="ocrmill-") as tmp, tqdm(desc=path.name, unit="page") as bar:
 
             def progress(done: int, total: int, bar: Any = bar) -> None:
@@ -274,9 +283,18 @@ def _ocr(args: argparse.Namespace) -> int:
                 failures += 1
                 continue
             for ext_out in result.outputs:
-                target = args.out / f"{path.stem}.{ext_out}"
-                os.replace(Path(tmp) / "out" / f"result.{ext_out}", target)
+                os.replace(Path(tmp) / "out" / f"result.{ext_out}", args.out / f"{stem}.{ext_out}")
     return 1 if failures else 0
+
+
+def _unique_stem(stem: str, taken: set[str]) -> str:
+    """Inputs with the same name from different folders get -2, -3, ... rather than overwriting."""
+    candidate, n = stem, 1
+    while candidate in taken:
+        n += 1
+        candidate = f"{stem}-{n}"
+    taken.add(candidate)
+    return candidate
 
 
 if __name__ == "__main__":

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
 )
+
+from ocrmill.errors import ConfigError
 
 CONFIG_ENV = "OCRMILL_CONFIG"
 
@@ -88,8 +91,15 @@ def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings
     """Settings from the config file, the environment and explicit overrides (None values are skipped)."""
     if config_file is not None:
         if not config_file.is_file():
-            from ocrmill.errors import ConfigError
-
             raise ConfigError(f"configuration file not found: {config_file}")
         os.environ[CONFIG_ENV] = str(config_file.resolve())
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{os.environ.get(CONFIG_ENV)} is not valid TOML: {e}") from None
+    except ValidationError as e:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']} (got {error.get('input')!r})"
+            for error in e.errors()
+        )
+        raise ConfigError(f"invalid setting: {problems}") from None

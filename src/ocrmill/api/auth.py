@@ -14,6 +14,7 @@ from ocrmill.store import users
 from ocrmill.store.db import Database
 
 _hasher = PasswordHasher()
+_UNKNOWN_USER_HASH = _hasher.hash("not a password of anyone")
 
 
 def hash_password(password: str) -> str:
@@ -41,6 +42,7 @@ class Authenticator:
         with self.db.read() as session:
             user = users.get_user(session=session, name=name)
             if user is None:
+                verify_password(_UNKNOWN_USER_HASH, password)  # the same work as for a known name
                 raise Unauthorized("Unknown user name or wrong password.")
             principal = Principal(
                 name=user.name,

@@ -42,10 +42,7 @@ def requeue_stale(db: Database, settings: Settings) -> None:
 
 def sweep_expired(db: Database, files: FileStore) -> int:
     with db.write() as session:
-        expired = repo.expired_jobs(session=session, now=utcnow())
-        ids = [job.id for job in expired]
-        for job in expired:
-            repo.delete_job(session=session, job=job)
+        ids = repo.delete_expired(session=session, now=utcnow())
     for job_id in ids:
         files.delete_job(job_id)
     if ids:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ocrmill.domain.options import JobOptions
@@ -219,14 +219,19 @@ def stale_jobs(*, session: Session, before: datetime) -> list[int]:
     return list(session.scalars(query))
 
 
-def expired_jobs(*, session: Session, now: datetime) -> list[Job]:
-    query = select(Job).where(
-        Job.is_template.is_(False),
-        Job.expires.is_not(None),
-        Job.expires <= now,
-        Job.status.not_in([int(JobStatus.CONVERTING)]),
+def delete_expired(*, session: Session, now: datetime) -> list[int]:
+    """Deletes expired jobs in one statement, so a job a worker claims meanwhile is not among them."""
+    statement = (
+        delete(Job)
+        .where(
+            Job.is_template.is_(False),
+            Job.expires.is_not(None),
+            Job.expires <= now,
+            Job.status != int(JobStatus.CONVERTING),
+        )
+        .returning(Job.id)
     )
-    return list(session.scalars(query))
+    return list(session.scalars(statement))
 
 
 def set_expiry(*, job: Job, retention_days: int, day_seconds: float) -> None:
