@@ -10,6 +10,9 @@ packages=(
   postgresql
 )
 
+# Debian's own python3 needs python3-venv for `python3 -m venv`.
+python3 -c "import ensurepip, venv" 2>/dev/null || packages+=(python3-venv)
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
