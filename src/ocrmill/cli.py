@@ -137,8 +137,7 @@ def _worker(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     supervisor.start()
     housekeeper.start()
-    while not stop.wait(settings.poll_seconds):
-        supervisor.wake_all()  # workers on other machines poll; nothing tells them of new jobs
+    stop.wait()  # the workers poll the job table every poll_seconds; nothing here tells them of new jobs
     housekeeper.stop()
     supervisor.stop()
     return 0

@@ -60,6 +60,10 @@ class PayloadTooLarge(OcrmillError):
 
     http_status = 413
 
+    @classmethod
+    def over(cls, limit_bytes: int) -> PayloadTooLarge:
+        return cls(f"The upload is larger than the server's limit of {limit_bytes / 2**20:.3g} MB (max_upload_mb).")
+
 
 class UnsupportedMediaType(OcrmillError):
     """The file type is not supported."""

@@ -6,6 +6,7 @@ A PageRef is plain data (picklable); rasters are made one page at a time so memo
 from __future__ import annotations
 
 import io
+import re
 import threading
 import warnings
 from dataclasses import dataclass
@@ -172,14 +173,19 @@ def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float) -> Raster:
 def _check_pixels(pixels: float, max_pixels: float) -> None:
     if pixels > max_pixels:
         raise LimitExceeded(
-            f"A page has {pixels / 1e6:.0f} megapixels, more than the server's limit of "
-            f"{max_pixels / 1e6:.0f} (max_image_megapixels)."
+            f"A page has {pixels / 1e6:.1f} megapixels, more than the server's limit of "
+            f"{max_pixels / 1e6:g} (max_image_megapixels)."
         )
 
 
 def _short(error: BaseException) -> str:
-    text = str(error).strip().splitlines()
-    return text[0][:300] if text else type(error).__name__
+    """The first line of a library's message, without the server's file paths."""
+    lines = str(error).strip().splitlines()
+    text = _PATH.sub("the file", lines[0])[:300] if lines else ""
+    return text or type(error).__name__
+
+
+_PATH = re.compile(r"""['"]?/[^\s'"]+['"]?""")
 
 
 def image_bytes(raster: Raster, *, lossless: bool, jpeg_quality: int) -> bytes:

@@ -42,9 +42,7 @@ class FileStore:
                 async for chunk in chunks:
                     size += len(chunk)
                     if size > limit:
-                        raise PayloadTooLarge(
-                            f"The upload is larger than the server's limit of {limit // (1024 * 1024)} MB."
-                        )
+                        raise PayloadTooLarge.over(limit)
                     out.write(chunk)
                 out.flush()
                 os.fsync(out.fileno())

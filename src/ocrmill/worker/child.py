@@ -12,7 +12,7 @@ import shutil
 import signal
 import threading
 import time
-from multiprocessing.synchronize import Event
+from multiprocessing.connection import Connection
 
 from ocrmill.config import Settings
 from ocrmill.domain.options import JobOptions
@@ -31,14 +31,12 @@ log = logging.getLogger("ocrmill.worker")
 
 
 class WorkerLoop:
-    def __init__(
-        self, settings: Settings, worker_id: str, wake: Event | None, stop: Event, ocr_gate: OcrSlots | None
-    ) -> None:
+    def __init__(self, settings: Settings, worker_id: str, wake: Connection, ocr_gate: OcrSlots | None) -> None:
         self.settings = settings
         self.ocr_gate = ocr_gate
         self.worker_id = worker_id
         self.wake = wake
-        self.stop = stop
+        self.stop = threading.Event()
         self.db = Database(settings.effective_database_url)
         self.files = FileStore(settings.data_dir)
         self.engines = EnginePool(tessdata_dir(settings.tessdata_dir))
@@ -63,14 +61,20 @@ class WorkerLoop:
                 if time.monotonic() - last_beat >= self.settings.heartbeat_seconds:
                     self._beat(0)
                     last_beat = time.monotonic()
-                if self.wake is None:
-                    self.stop.wait(self.settings.poll_seconds)
-                elif self.wake.wait(self.settings.poll_seconds):
-                    self.wake.clear()
+                self._sleep()
         finally:
             with self.db.write() as session:
                 worker_repo.remove_workers(session=session, worker_ids=[self.worker_id])
             self.db.dispose()
+
+    def _sleep(self) -> None:
+        """Until the supervisor writes to our pipe (a job was scheduled), or poll_seconds pass."""
+        try:
+            if self.wake.poll(self.settings.poll_seconds):
+                while self.wake.poll(0):
+                    self.wake.recv_bytes()
+        except (EOFError, OSError):  # the supervisor is gone
+            self.stop.set()
 
     def _claim(self) -> int | None:
         with self.db.write() as session:
@@ -151,10 +155,11 @@ class WorkerLoop:
                 log.warning("heartbeat of job %s failed", job_id, exc_info=True)
 
 
-def child_main(settings: Settings, worker_id: str, wake: Event | None, stop: Event, ocr_gate: OcrSlots | None) -> None:
-    """Entry point of a worker process (multiprocessing, spawn)."""
+def child_main(settings: Settings, worker_id: str, wake: Connection, ocr_gate: OcrSlots | None) -> None:
+    """Entry point of a worker process (multiprocessing, spawn). SIGTERM: finish the job, then stop."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s[%(process)d] %(message)s")
-    WorkerLoop(settings, worker_id, wake, stop, ocr_gate).run()
+    loop = WorkerLoop(settings, worker_id, wake, ocr_gate)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
+    signal.signal(signal.SIGTERM, lambda *_: loop.stop.set())
+    loop.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -11,8 +12,8 @@ import tempfile
 import threading
 import uuid
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
-from multiprocessing.synchronize import Event
 from pathlib import Path
 
 from ocrmill.config import Settings
@@ -31,7 +32,13 @@ _spawn = multiprocessing.get_context("spawn")
 class _Slot:
     worker_id: str
     process: SpawnProcess
-    wake: Event
+    wake: Connection  # write end of the worker's wake-up pipe, non-blocking
+
+    def wake_up(self) -> None:
+        # A pipe, not a multiprocessing.Event: Event.set() blocks forever once a process that was
+        # waiting on it has been killed. A full pipe means the worker is already awake.
+        with contextlib.suppress(OSError):
+            self.wake.send_bytes(b"!")
 
 
 class Supervisor:
@@ -39,7 +46,6 @@ class Supervisor:
         self.settings = settings
         self.db = db
         self.count = count
-        self.stop_event: Event = _spawn.Event()
         runtime = Path(tempfile.gettempdir()) / f"ocrmill-{os.getuid()}" / f"slots-{os.getpid()}"
         self.ocr_gate = OcrSlots(runtime, settings.ocr_slots)
         self.slots: list[_Slot] = []
@@ -56,14 +62,16 @@ class Supervisor:
 
     def wake_all(self) -> None:
         for slot in self.slots:
-            slot.wake.set()
+            slot.wake_up()
 
     def pids(self) -> list[int]:
         return [slot.process.pid for slot in self.slots if slot.process.pid is not None]
 
     def stop(self, timeout: float = 20.0) -> None:
         self._stopping.set()
-        self.stop_event.set()
+        for slot in self.slots:
+            if slot.process.is_alive():
+                slot.process.terminate()  # SIGTERM: the worker finishes its job, then stops
         self.wake_all()
         for slot in self.slots:
             slot.process.join(timeout)
@@ -77,15 +85,17 @@ class Supervisor:
 
     def _spawn_slot(self) -> _Slot:
         worker_id = f"{self._prefix}:{uuid.uuid4().hex[:8]}"
-        wake = _spawn.Event()
+        reader, writer = _spawn.Pipe(duplex=False)
+        os.set_blocking(writer.fileno(), False)
         process = _spawn.Process(
             target=child_main,
-            args=(self.settings, worker_id, wake, self.stop_event, self.ocr_gate),
+            args=(self.settings, worker_id, reader, self.ocr_gate),
             name=f"ocrmill-worker-{worker_id}",
             daemon=True,
         )
         process.start()
-        return _Slot(worker_id=worker_id, process=process, wake=wake)
+        reader.close()
+        return _Slot(worker_id=worker_id, process=process, wake=writer)
 
     def _watch(self) -> None:
         while not self._stopping.wait(0.25):
@@ -99,10 +109,10 @@ class Supervisor:
                     else f"its worker process exited with code {code}"
                 )
                 log.warning("worker %s died (%s); starting another", slot.worker_id, reason)
-                self._release([slot.worker_id], reason)
+                slot.wake.close()
                 with self._lock:
                     self.slots[index] = self._spawn_slot()
-                self.slots[index].wake.set()
+                self._release([slot.worker_id], reason)
 
     def _release(self, worker_ids: list[str], reason: str) -> None:
         held: list[int] = []

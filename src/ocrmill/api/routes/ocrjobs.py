@@ -272,7 +272,7 @@ def supported_exts(who: CurrentUser) -> JSONResponse:
 def _check_length(request: Request, limit: int) -> None:
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit + 64 * 1024:
-        raise PayloadTooLarge(f"The upload is larger than the server's limit of {limit // (1024 * 1024)} MB.")
+        raise PayloadTooLarge.over(limit)
 
 
 def _ext_of_type(content_type: str) -> str:
