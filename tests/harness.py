@@ -100,14 +100,14 @@ class Server:
         assert up.status_code == 200, up.text
         return dict(up.json())
 
-    def wait(self, job_id: int, *, auth: Any = None, timeout: float = 240) -> dict[str, Any]:
+    def wait(self, job_id: int, *, auth: Any = None, timeout: float = 240, poll: float = 0.1) -> dict[str, Any]:
         """Poll until the job is Converted or Error; returns its info."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             status = self.client.get(f"/status/{job_id}", auth=auth).json()
             if status in (3, 4):
                 return dict(self.client.get(f"/info/{job_id}", auth=auth).json())
-            time.sleep(0.1)
+            time.sleep(poll)
         raise TimeoutError(f"job {job_id} did not finish:\n{self.log.read_text()[-3000:]}")
 
 
