@@ -126,6 +126,12 @@ def schedule(*, session: Session, job: Job, now: datetime) -> None:
     job.modified = now
     job.error_description = ""
     job.attempts = 0
+    _announce(session)
+
+
+def _announce(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(queries.NOTIFY_SCHEDULED)
 
 
 def cancel(*, session: Session, job: Job, now: datetime) -> bool:
@@ -202,6 +208,7 @@ def release_job(*, session: Session, job_id: int, now: datetime, reason: str, ma
         )
         return JobStatus.ERROR
     job.status = int(JobStatus.SCHEDULED)
+    _announce(session)
     return JobStatus.SCHEDULED
 
 

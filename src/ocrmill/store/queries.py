@@ -34,3 +34,7 @@ CLAIM_JOB_SQLITE = _bind(_CLAIM_JOB.format(lock=""))
 HEARTBEAT_JOB = _bind(
     "UPDATE jobs SET heartbeat = :now WHERE id = :job_id AND worker_id = :worker AND status = 2"
 ).bindparams(bindparam("job_id", type_=Integer()))
+
+# PostgreSQL: tell listening supervisors on every machine that work is waiting (sent on commit).
+JOBS_CHANNEL = "ocrmill_jobs"
+NOTIFY_SCHEDULED = text(f"SELECT pg_notify('{JOBS_CHANNEL}', '')")

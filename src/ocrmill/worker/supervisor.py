@@ -21,6 +21,7 @@ from ocrmill.service.housekeeping import release_jobs
 from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database
+from ocrmill.store.listen import JobListener
 from ocrmill.worker.child import child_main
 from ocrmill.worker.slots import OcrSlots
 
@@ -53,11 +54,15 @@ class Supervisor:
         self._stopping = threading.Event()
         self._monitor = threading.Thread(target=self._watch, name="supervisor", daemon=True)
         self._prefix = f"{os.uname().nodename}:{os.getpid()}"
+        # Jobs scheduled through another machine's API: PostgreSQL tells us; SQLite has one machine.
+        self._listener = None if db.is_sqlite else JobListener(db.url, self.wake_all)
 
     def start(self) -> None:
         with self._lock:
             self.slots = [self._spawn_slot() for _ in range(self.count)]
         self._monitor.start()
+        if self._listener:
+            self._listener.start()
         log.info("started %d worker process(es)", self.count)
 
     def wake_all(self) -> None:
@@ -69,6 +74,8 @@ class Supervisor:
 
     def stop(self, timeout: float = 20.0) -> None:
         self._stopping.set()
+        if self._listener:
+            self._listener.stop()
         for slot in self.slots:
             if slot.process.is_alive():
                 slot.process.terminate()  # SIGTERM: the worker finishes its job, then stops
