@@ -9,10 +9,13 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ocrmill.config import Settings, load_settings
 from ocrmill.errors import OcrmillError
+
+if TYPE_CHECKING:
+    from ocrmill.store.db import Database
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,7 +88,7 @@ def _logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
 
-def _database(settings: Settings) -> Any:
+def _database(settings: Settings) -> Database:
     from ocrmill.store.db import Database
     from ocrmill.store.migrate import upgrade
 

@@ -53,17 +53,6 @@ class Block:
 
 
 @dataclass
-class Barcode:
-    page_no: int
-    value: str
-    type: int
-    x: int
-    y: int
-    width: int
-    height: int
-
-
-@dataclass
 class Page:
     number: int  # 1-based, in the output
     width: int  # raster pixels
@@ -71,14 +60,6 @@ class Page:
     dpi: float
     blocks: list[Block] = field(default_factory=list)
     source_index: int = 0  # 0-based page of the input files, in upload order
-
-    @property
-    def width_pt(self) -> float:
-        return self.width * 72.0 / self.dpi
-
-    @property
-    def height_pt(self) -> float:
-        return self.height * 72.0 / self.dpi
 
     def words(self) -> list[Word]:
         return [w for b in self.blocks for p in b.paragraphs for ln in p.lines for w in ln.words]
@@ -98,4 +79,3 @@ class Page:
 @dataclass
 class Document:
     pages: list[Page] = field(default_factory=list)
-    barcodes: list[Barcode] = field(default_factory=list)

@@ -26,10 +26,6 @@ _TEXT_BLOCKS = {
 }
 
 
-def tesseract_version() -> str:
-    return str(tesserocr.tesseract_version().split()[1] if tesserocr.tesseract_version() else "")
-
-
 class Engine:
     """One Tesseract instance for one set of languages. Not thread-safe: one per thread."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from collections.abc import Callable
@@ -62,19 +63,17 @@ def run_job(
     langs = languages.parse(options.RecognitionLanguages, installed=installed_languages(engines.tessdata))
     refs = enumerate_pages(inputs, max_pages=limits.max_pages)
     work_dir.mkdir(parents=True, exist_ok=True)
-    done = 0
+    done = itertools.count(1)
 
     def one(ref: PageRef) -> tuple[Page, PageBase]:
-        nonlocal done
         raster = load_raster(ref, render_dpi=options.RenderResolution, max_pixels=limits.max_image_megapixels * 1e6)
         with ocr_gate or nullcontext():
             page = engines.get(langs).recognize(
                 raster.image, dpi=raster.dpi, number=ref.source_index + 1, source_index=ref.source_index
             )
         base = _page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
-        done += 1
         if on_page:
-            on_page(done, len(refs))
+            on_page(next(done), len(refs))  # count's next() is atomic under the GIL
         return page, base
 
     with ThreadPoolExecutor(max_workers=max(1, min(threads, len(refs)))) as pool:

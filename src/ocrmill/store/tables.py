@@ -108,10 +108,3 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
-
-
-class Setting(Base):
-    __tablename__ = "server_settings"
-
-    name: Mapped[str] = mapped_column(String(100), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)

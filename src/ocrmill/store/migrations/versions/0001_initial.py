@@ -89,13 +89,8 @@ def upgrade() -> None:
         sa.Column("value", sa.BigInteger, nullable=False),
     )
     op.bulk_insert(counters, [{"name": n, "value": 0} for n in ("ProcessedFiles", "SuccessFiles", "ErrorFiles")])
-    op.create_table(
-        "server_settings",
-        sa.Column("name", sa.String(100), primary_key=True),
-        sa.Column("value", sa.Text, nullable=False),
-    )
 
 
 def downgrade() -> None:
-    for table in ("server_settings", "counters", "workers", "users", "job_files", "jobs"):
+    for table in ("counters", "workers", "users", "job_files", "jobs"):
         op.drop_table(table)
