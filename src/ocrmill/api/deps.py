@@ -3,26 +3,30 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from ocrmill.api.auth import Authenticator
 from ocrmill.service.jobs import JobService
-from ocrmill.service.principal import Principal
+from ocrmill.service.principal import ANONYMOUS, Principal
 from ocrmill.service.server import ServerInfo
 
 
-def _jobs(request: Request) -> JobService:
+# Async, so that resolving them costs no trip through the thread pool.
+async def _jobs(request: Request) -> JobService:
     service: JobService = request.app.state.jobs
     return service
 
 
-def _server(request: Request) -> ServerInfo:
+async def _server(request: Request) -> ServerInfo:
     info: ServerInfo = request.app.state.server
     return info
 
 
-def _principal(request: Request) -> Principal:
+async def _principal(request: Request) -> Principal:
     authenticator: Authenticator = request.app.state.authenticator
-    return authenticator.principal(request.headers.get("authorization"))
+    if not authenticator.enabled:
+        return ANONYMOUS
+    return await run_in_threadpool(authenticator.principal, request.headers.get("authorization"))
 
 
 Jobs = Annotated[JobService, Depends(_jobs)]

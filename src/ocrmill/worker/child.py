@@ -158,6 +158,7 @@ class WorkerLoop:
 def child_main(settings: Settings, worker_id: str, wake: Connection, ocr_gate: OcrSlots | None) -> None:
     """Entry point of a worker process (multiprocessing, spawn). SIGTERM: finish the job, then stop."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    os.nice(10)  # OCR takes whatever CPU is idle; the API process answers first
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s[%(process)d] %(message)s")
     loop = WorkerLoop(settings, worker_id, wake, ocr_gate)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop

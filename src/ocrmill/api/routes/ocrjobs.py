@@ -141,13 +141,15 @@ def schedule(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _job(jobs.schedule(who, _id(job_id)))
 
 
+# status and info are what clients poll: served on the event loop (one indexed read of one row),
+# without the thread pool's hand-off.
 @router.get("/status/{job_id}")
-def status(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+async def status(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return JSONResponse(jobs.get(who, _id(job_id)).status)
 
 
 @router.get("/info/{job_id}")
-def info(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+async def info(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _job(jobs.get(who, _id(job_id)))
 
 
