@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from ocrmill.domain.options import JobOptions
-from ocrmill.store.tables import Job
+from ocrmill.service.jobs import JobView
 
 UNSET_DATE = "0001-01-01T00:00:00"
 
@@ -16,7 +16,7 @@ def iso(value: datetime | None) -> str:
     return UNSET_DATE if value is None else value.astimezone().isoformat()
 
 
-def job_public(job: Job) -> dict[str, Any]:
+def job_public(job: JobView) -> dict[str, Any]:
     options = JobOptions.from_dict(job.options).to_dict()
     head: dict[str, Any] = {
         "Status": job.status,

@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from ocrmill.config import Settings
@@ -20,6 +22,9 @@ from ocrmill.store import jobs as repo
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.files import FileStore
 from ocrmill.store.tables import Job
+
+# A job read for display: the ORM object, or a row with the same attribute names.
+JobView = Job | Row[Any]
 
 
 @dataclass
@@ -145,9 +150,13 @@ class JobService:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def get(self, who: Principal, job_id: int) -> Job:
-        with self.db.read() as session:
-            return self._visible(session, who, job_id)
+    def get(self, who: Principal, job_id: int) -> JobView:
+        """The job as clients poll it: one row, no ORM session."""
+        with self.db.connection() as connection:
+            row = repo.job_row(connection=connection, job_id=job_id)
+        if row is None or (who.owner_filter is not None and row.user_name != who.owner_filter):
+            raise NotFound(f"There is no job with id {job_id}.")
+        return row
 
     def result_path(self, who: Principal, job_id: int, ext: str) -> Path:
         ext = ext.strip().lstrip(".").lower()

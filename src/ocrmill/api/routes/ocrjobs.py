@@ -18,7 +18,7 @@ from ocrmill.api.schemas import job_public
 from ocrmill.domain import languages
 from ocrmill.domain.status import SUPPORTED_EXTENSIONS, JobStatus
 from ocrmill.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
-from ocrmill.service.jobs import JobQuery
+from ocrmill.service.jobs import JobQuery, JobView
 from ocrmill.service.server import version
 from ocrmill.store.tables import Job
 
@@ -56,7 +56,7 @@ MEDIA_TYPES: dict[str, str] = {
 }
 
 
-def _job(job: Job) -> JSONResponse:
+def _job(job: JobView) -> JSONResponse:
     return JSONResponse(job_public(job))
 
 
