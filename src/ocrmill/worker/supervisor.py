@@ -69,9 +69,6 @@ class Supervisor:
         for slot in self.slots:
             slot.wake_up()
 
-    def pids(self) -> list[int]:
-        return [slot.process.pid for slot in self.slots if slot.process.pid is not None]
-
     def stop(self, timeout: float = 20.0) -> None:
         self._stopping.set()
         if self._listener:
