@@ -60,6 +60,12 @@ def run_job(
         raise PipelineError(
             f"{', '.join(e.upper() for e in missing)} output is not available in this version of ocrmill."
         )
+    if options.PdfOutput and options.PdfConformance != 0:
+        # Never hand out a plain PDF where PDF/A was asked for.
+        raise PipelineError(
+            f"PdfConformance {options.PdfConformance} (PDF/A) is not available in this version of ocrmill; "
+            "use 0 (PDF 1.5)."
+        )
     langs = languages.parse(options.RecognitionLanguages, installed=installed_languages(engines.tessdata))
     refs = enumerate_pages(inputs, max_pages=limits.max_pages)
     work_dir.mkdir(parents=True, exist_ok=True)
