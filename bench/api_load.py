@@ -26,7 +26,6 @@ import json
 import math
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -39,7 +38,7 @@ from typing import Any, Protocol
 
 import httpx
 import psutil
-from tests.harness import Server, free_port, running
+from tests.harness import Server, free_port, running, stop_process
 
 from bench.pages import prepare
 
@@ -340,12 +339,7 @@ def reference_server(root: Path, job: dict[str, Any]) -> Iterator[tuple[int, psu
             time.sleep(0.1)
         yield port, psutil.Process(process.pid)
     finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(5)
+        stop_process(process, grace=15)
 
 
 # -- the jobs -----------------------------------------------------------------------------------

@@ -24,6 +24,18 @@ DATA = REPO.parent / "shared" / "data"
 OCRMILL = str(Path(sys.executable).parent / "ocrmill")
 
 
+def stop_process(process: subprocess.Popen[bytes], *, grace: float, sig: int = signal.SIGINT) -> None:
+    """Ask a process to stop (SIGINT: ocrmill shuts down cleanly); kill it after `grace` seconds."""
+    if process.poll() is not None:
+        return
+    process.send_signal(sig)
+    try:
+        process.wait(grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(10)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -73,13 +85,8 @@ class Server:
         raise RuntimeError(f"server did not start:\n{self.log.read_text()}")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
+        if self.process:
+            stop_process(self.process, grace=30)
         self.process = None
 
     def worker_pids(self) -> list[int]:

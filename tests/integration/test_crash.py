@@ -17,7 +17,6 @@ import io
 import os
 import re
 import signal
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,7 +30,7 @@ import psutil
 import pytest
 from PIL import Image
 
-from tests.harness import Server
+from tests.harness import Server, stop_process
 
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 JOBS_THREADS = 2  # the harness's OCRMILL_JOBS_THREADS
@@ -97,12 +96,7 @@ class Processes:
             with contextlib.suppress(psutil.NoSuchProcess):
                 for child in psutil.Process(process.pid).children(recursive=True):
                     self.seen.setdefault(child.pid, child.create_time())
-            process.send_signal(signal.SIGINT)
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(10)
+            stop_process(process, grace=5)
         for pid, created in self.seen.items():
             with contextlib.suppress(psutil.NoSuchProcess):
                 if psutil.Process(pid).create_time() == created:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -27,6 +28,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'queue.db'}"
 
 
+@pytest.fixture()
+def db(db_url: str) -> Iterator[Database]:
+    """A migrated, empty database."""
+    database = Database(db_url)
+    upgrade(database)
+    yield database
+    database.dispose()
+
+
 def _scheduled_jobs(db: Database, count: int) -> list[int]:
     ids = []
     with db.write() as session:
@@ -37,9 +47,8 @@ def _scheduled_jobs(db: Database, count: int) -> list[int]:
     return ids
 
 
-def test_concurrent_claimers_never_share_a_job(db_url: str) -> None:
-    setup = Database(db_url)
-    upgrade(setup)
+def test_concurrent_claimers_never_share_a_job(db_url: str, db: Database) -> None:
+    setup = db
     ids = _scheduled_jobs(setup, 60)
     claimed: list[tuple[str, int]] = []
     lock = threading.Lock()
@@ -48,7 +57,7 @@ def test_concurrent_claimers_never_share_a_job(db_url: str) -> None:
         db = Database(db_url)  # each claimer has its own connections, as worker processes do
         while True:
             with db.write() as session:
-                job_id = repo.claim_job(session=session, worker_id=name, now=utcnow(), postgres=not db.is_sqlite)
+                job_id = repo.claim_job(session=session, worker_id=name, now=utcnow())
             if job_id is None:
                 break
             with lock:
@@ -70,25 +79,21 @@ def test_concurrent_claimers_never_share_a_job(db_url: str) -> None:
     assert {j.worker_id for j in jobs if j} == {name for name, _ in claimed}
 
 
-def test_claim_takes_the_oldest_scheduled_job_first(db_url: str) -> None:
-    db = Database(db_url)
-    upgrade(db)
+def test_claim_takes_the_oldest_scheduled_job_first(db: Database) -> None:
     first, second = _scheduled_jobs(db, 2)
     with db.write() as session:
-        assert repo.claim_job(session=session, worker_id="w", now=utcnow(), postgres=not db.is_sqlite) == first
-        assert repo.claim_job(session=session, worker_id="w", now=utcnow(), postgres=not db.is_sqlite) == second
-        assert repo.claim_job(session=session, worker_id="w", now=utcnow(), postgres=not db.is_sqlite) is None
+        assert repo.claim_job(session=session, worker_id="w", now=utcnow()) == first
+        assert repo.claim_job(session=session, worker_id="w", now=utcnow()) == second
+        assert repo.claim_job(session=session, worker_id="w", now=utcnow()) is None
 
 
-def test_stale_job_is_requeued_then_given_up(db_url: str) -> None:
-    db = Database(db_url)
-    upgrade(db)
+def test_stale_job_is_requeued_then_given_up(db: Database) -> None:
     settings = Settings(heartbeat_timeout_seconds=30, max_attempts=2)
     (job_id,) = _scheduled_jobs(db, 1)
     for attempt in (1, 2):
         with db.write() as session:
             long_ago = utcnow() - timedelta(minutes=5)
-            assert repo.claim_job(session=session, worker_id="dead", now=long_ago, postgres=not db.is_sqlite)
+            assert repo.claim_job(session=session, worker_id="dead", now=long_ago)
         requeue_stale(db, settings)
         with db.read() as session:
             job = repo.get_job(session=session, job_id=job_id)
@@ -100,12 +105,10 @@ def test_stale_job_is_requeued_then_given_up(db_url: str) -> None:
             assert "heartbeats" in job.error_description and "2 attempts" in job.error_description
 
 
-def test_live_job_is_not_requeued_and_finish_needs_the_holder(db_url: str) -> None:
-    db = Database(db_url)
-    upgrade(db)
+def test_live_job_is_not_requeued_and_finish_needs_the_holder(db: Database) -> None:
     (job_id,) = _scheduled_jobs(db, 1)
     with db.write() as session:
-        repo.claim_job(session=session, worker_id="alive", now=utcnow(), postgres=not db.is_sqlite)
+        repo.claim_job(session=session, worker_id="alive", now=utcnow())
     requeue_stale(db, Settings(heartbeat_timeout_seconds=30))
     with db.write() as session:
         assert not repo.finish_job(session=session, job_id=job_id, worker_id="someone-else", now=utcnow())
@@ -114,12 +117,10 @@ def test_live_job_is_not_requeued_and_finish_needs_the_holder(db_url: str) -> No
         assert job is not None and job.status == JobStatus.CONVERTED and job.number_of_pages == 2
 
 
-def test_release_of_a_killed_workers_job(db_url: str) -> None:
-    db = Database(db_url)
-    upgrade(db)
+def test_release_of_a_killed_workers_job(db: Database) -> None:
     (job_id,) = _scheduled_jobs(db, 1)
     with db.write() as session:
-        repo.claim_job(session=session, worker_id="w1", now=utcnow(), postgres=not db.is_sqlite)
+        repo.claim_job(session=session, worker_id="w1", now=utcnow())
         assert repo.jobs_held_by(session=session, worker_ids=["w1"]) == [job_id]
     release_jobs(db, job_ids=[job_id], reason="killed by SIGKILL", max_attempts=1)
     with db.read() as session:

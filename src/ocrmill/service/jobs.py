@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
@@ -25,6 +25,7 @@ from ocrmill.store.tables import Job
 
 # A job read for display: the ORM object, or a row with the same attribute names.
 JobView = Job | Row[Any]
+_J = TypeVar("_J", Job, Row[Any])
 
 
 @dataclass
@@ -154,9 +155,7 @@ class JobService:
         """The job as clients poll it: one row, no ORM session."""
         with self.db.connection() as connection:
             row = repo.job_row(connection=connection, job_id=job_id)
-        if row is None or (who.owner_filter is not None and row.user_name != who.owner_filter):
-            raise NotFound(f"There is no job with id {job_id}.")
-        return row
+        return _owned(who, row, job_id, "job")
 
     def result_path(self, who: Principal, job_id: int, ext: str) -> Path:
         ext = ext.strip().lstrip(".").lower()
@@ -218,10 +217,7 @@ class JobService:
     def _visible(
         self, session: Session, who: Principal, job_id: int, *, what: str = "job", with_files: bool = False
     ) -> Job:
-        job = repo.get_job(session=session, job_id=job_id, with_files=with_files)
-        if job is None or (who.owner_filter is not None and job.user_name != who.owner_filter):
-            raise NotFound(f"There is no {what} with id {job_id}.")
-        return job
+        return _owned(who, repo.get_job(session=session, job_id=job_id, with_files=with_files), job_id, what)
 
     @staticmethod
     def _check_uploadable(job: Job) -> None:
@@ -229,6 +225,13 @@ class JobService:
             raise JobStateError("Files cannot be uploaded to a template.")
         if job.status != JobStatus.CREATED:
             raise JobStateError(f"Files can be uploaded only while the job is Created; it is {_name(job)}.")
+
+
+def _owned(who: Principal, job: _J | None, job_id: int, what: str) -> _J:
+    """The job if it exists and `who` may see it; another user's job is as good as missing."""
+    if job is None or (who.owner_filter is not None and job.user_name != who.owner_filter):
+        raise NotFound(f"There is no {what} with id {job_id}.")
+    return job
 
 
 def _name(job: Job) -> str:

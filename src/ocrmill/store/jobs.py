@@ -130,8 +130,12 @@ def schedule(*, session: Session, job: Job, now: datetime) -> None:
 
 
 def _announce(session: Session) -> None:
-    if session.get_bind().dialect.name == "postgresql":
+    if _is_postgres(session):
         session.execute(queries.NOTIFY_SCHEDULED)
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
 
 
 def cancel(*, session: Session, job: Job, now: datetime) -> bool:
@@ -149,8 +153,8 @@ def delete_job(*, session: Session, job: Job) -> None:
     session.delete(job)
 
 
-def claim_job(*, session: Session, worker_id: str, now: datetime, postgres: bool) -> int | None:
-    statement = queries.CLAIM_JOB_POSTGRES if postgres else queries.CLAIM_JOB_SQLITE
+def claim_job(*, session: Session, worker_id: str, now: datetime) -> int | None:
+    statement = queries.CLAIM_JOB_POSTGRES if _is_postgres(session) else queries.CLAIM_JOB_SQLITE
     row = session.execute(statement, {"worker": worker_id, "now": now}).first()
     return None if row is None else int(row[0])
 

@@ -78,9 +78,7 @@ class WorkerLoop:
 
     def _claim(self) -> int | None:
         with self.db.write() as session:
-            return repo.claim_job(
-                session=session, worker_id=self.worker_id, now=utcnow(), postgres=not self.db.is_sqlite
-            )
+            return repo.claim_job(session=session, worker_id=self.worker_id, now=utcnow())
 
     def _beat(self, job_id: int) -> None:
         with self.db.write() as session:

@@ -18,7 +18,8 @@ from ocrmill.api.schemas import job_public
 from ocrmill.domain import languages
 from ocrmill.domain.status import SUPPORTED_EXTENSIONS, JobStatus
 from ocrmill.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
-from ocrmill.service.jobs import JobQuery, JobView
+from ocrmill.service.jobs import JobQuery, JobService, JobView
+from ocrmill.service.principal import Principal
 from ocrmill.service.server import version
 from ocrmill.store.tables import Job
 
@@ -116,24 +117,29 @@ async def set_options(job_id: str, request: Request, jobs: Jobs, who: CurrentUse
 
 @router.post("/upload/{job_id}")
 async def upload(job_id: str, request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
-    _check_length(request, jobs.settings.max_upload_bytes)
-    content_type = request.headers.get("content-type", "")
-    if content_type.lower().startswith("multipart/form-data"):
-        part = await _file_part(request)
-        ext = _ext_of_part(part)
-        return _job(await jobs.upload(who, _id(job_id), ext, _read_part(part)))
-    ext = _ext_of_type(content_type)
-    return _job(await jobs.upload(who, _id(job_id), ext, request.stream()))
+    """The type from the Content-Type of the body, or of the multipart file part."""
+    return await _upload(job_id, None, request, jobs, who)
 
 
 @router.post("/upload/{job_id}/{ext}")
 @router.post("/uploadext/{job_id}/{ext}")
 async def upload_ext(job_id: str, ext: str, request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+    """The type from the extension in the URL."""
+    return await _upload(job_id, ext, request, jobs, who)
+
+
+async def _upload(job_id: str, ext: str | None, request: Request, jobs: JobService, who: Principal) -> JSONResponse:
     _check_length(request, jobs.settings.max_upload_bytes)
-    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+    content_type = request.headers.get("content-type", "")
+    chunks: AsyncIterator[bytes]
+    if content_type.lower().startswith("multipart/form-data"):
         part = await _file_part(request)
-        return _job(await jobs.upload(who, _id(job_id), ext, _read_part(part)))
-    return _job(await jobs.upload(who, _id(job_id), ext, request.stream()))
+        ext = ext or _ext_of_part(part)
+        chunks = _read_part(part)
+    else:
+        ext = ext or _ext_of_type(content_type)
+        chunks = request.stream()
+    return _job(await jobs.upload(who, _id(job_id), ext, chunks))
 
 
 @router.post("/schedule/{job_id}")
