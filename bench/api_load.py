@@ -1,14 +1,16 @@
 """API latency while OCR runs: ocrmill's status/info polling against a minimal Starlette app, in one run.
 
     .venv/bin/python -m bench.api_load [--seconds 30] [--clients 50] [--jobs 20] [--generator raw|httpx]
+                                       [--database sqlite|postgres]
 
-Starts `ocrmill serve` (SQLite, default settings) and keeps its workers converting 10-page TIFFs for
-the whole run. Then `--clients` keep-alive clients, each alternating GET status/<id> and GET info/<id>
-on random jobs, load ocrmill for `--seconds`, then for as long a minimal Starlette app served by
-uvicorn in another process with ocrmill's uvicorn settings (the reference), while ocrmill's workers
-are still converting, so that both see the same CPU contention. Prints requests/s, p50, p99 and max
-latency of both, the ratio ocrmill/reference, the errors, whether the targets are met (p99 under
-50 ms, at least half the reference's requests/s) and a closing JSON line with every figure.
+Starts `ocrmill serve` (SQLite, or a throwaway PostgreSQL cluster; default settings) and keeps its
+workers converting 10-page TIFFs for the whole run. Then `--clients` keep-alive clients, each
+alternating GET status/<id> and GET info/<id> on random jobs, load ocrmill for `--seconds`, then for
+as long a minimal Starlette app served by uvicorn in another process with ocrmill's uvicorn settings
+(the reference), while ocrmill's workers are still converting, so that both see the same CPU
+contention. Prints requests/s, p50, p99 and max latency of both, the ratio ocrmill/reference, the
+errors, whether the targets are met (p99 under 50 ms, at least half the reference's requests/s) and
+a closing JSON line with every figure.
 
 The load generator is one asyncio process (uvloop) with one keep-alive connection per client and
 HTTP/1.1 written and parsed by hand: measured on a 2-core machine, it spends 40-80 us of CPU per
@@ -38,7 +40,7 @@ from typing import Any, Protocol
 
 import httpx
 import psutil
-from tests.harness import Server, free_port, running, stop_process
+from tests.harness import Postgres, Server, free_port, running, stop_process
 
 from bench.pages import prepare
 
@@ -483,6 +485,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured load before each measurement")
     parser.add_argument("--busy-jobs", type=int, default=0, help="10-page jobs to convert (0: enough for the run)")
     parser.add_argument("--generator", choices=("raw", "httpx"), default="raw")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--loop", choices=("uvloop", "asyncio"), default="uvloop", help="the generator's loop")
     parser.add_argument("--work", type=Path, default=Path(__file__).parent / "out" / "api_load")
     parser.add_argument("--serve-reference", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -497,6 +500,7 @@ def main() -> None:
         "seconds": args.seconds,
         "warmup": args.warmup,
         "generator": args.generator,
+        "database": args.database,
         "loop": args.loop,
         "cores": os.cpu_count(),
     }
@@ -508,11 +512,16 @@ def main() -> None:
         "OCRMILL_HEARTBEAT_SECONDS": "5",
         "OCRMILL_HEARTBEAT_TIMEOUT_SECONDS": "60",
     }
-    with tempfile.TemporaryDirectory(prefix="ocrmill-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="ocrmill-bench-") as tmp, contextlib.ExitStack() as stack:
         root = Path(tmp)
-        with running(Server(root / "server", env=defaults)) as server:
+        url = ""
+        if args.database == "postgres":
+            postgres = Postgres().start()
+            stack.callback(postgres.stop)
+            url = postgres.new_database()
+        with running(Server(root / "server", database_url=url, env=defaults)) as server:
             assert server.process is not None
-            print(f"ocrmill on port {server.port} (SQLite, default settings); setting up jobs", flush=True)
+            print(f"ocrmill on port {server.port} ({args.database}, default settings); setting up jobs", flush=True)
             setup = set_up_jobs(server, batch, args)
             job = setup.pop("reference_job")
             job_ids = setup.pop("poll_ids")

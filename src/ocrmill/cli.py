@@ -101,6 +101,7 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ocrmill.api.app import create_app
+    from ocrmill.api.polling import FastPolling
     from ocrmill.service.housekeeping import Housekeeper
     from ocrmill.worker.supervisor import Supervisor
 
@@ -115,7 +116,7 @@ def _serve(args: argparse.Namespace) -> int:
     housekeeper.start()
     print(f"ocrmill serving on http://{settings.host}:{settings.port}{settings.api_prefix}/ocrjobs", flush=True)
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+        uvicorn.run(FastPolling(app), host=settings.host, port=settings.port, log_level="warning", access_log=False)
     finally:
         housekeeper.stop()
         if supervisor:

@@ -421,13 +421,19 @@ def test_passwd_changes_the_password(auth_server: Server) -> None:
     carol = ("carol", "first")
     add_user(auth_server, carol)
     assert as_json(auth_server.client.get("/test", auth=carol)) is True  # now cached by the server
+    job = create(auth_server, carol)
+    for _ in range(3):  # polled through the fast path, credentials and row cached
+        assert as_json(auth_server.client.get(f"/status/{job['Id']}", auth=carol)) == 0
 
     result = auth_server.ocrmill("users", "passwd", "carol", "--password-stdin", input="second\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "password of carol changed\n"
 
     assert_api_error(auth_server.client.get("/test", auth=carol), 401)
+    assert_api_error(auth_server.client.get(f"/status/{job['Id']}", auth=carol), 401)
+    assert_api_error(auth_server.client.get(f"/info/{job['Id']}", auth=carol), 401)
     assert as_json(auth_server.client.get("/test", auth=("carol", "second"))) is True
+    assert as_json(auth_server.client.get(f"/status/{job['Id']}", auth=("carol", "second"))) == 0
 
 
 def test_removed_user_is_refused(auth_server: Server) -> None:

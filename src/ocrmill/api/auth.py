@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from ocrmill.errors import Unauthorized
 from ocrmill.service.principal import ANONYMOUS, Principal
 from ocrmill.store import users
+from ocrmill.store.cache import ReadCache
 from ocrmill.store.db import Database
 
 _hasher = PasswordHasher()
@@ -32,34 +33,56 @@ class Authenticator:
     def __init__(self, *, db: Database, enabled: bool) -> None:
         self.db = db
         self.enabled = enabled
+        self._users: ReadCache[str, tuple[Principal, str] | None] = ReadCache(db, self._read_user)
         # Verified credentials, so that a client polling status does not pay for argon2 each time.
-        self._cache: dict[str, tuple[str, Principal]] = {}
+        self._verified: dict[str, tuple[str, Principal]] = {}
 
     def principal(self, authorization: str | None) -> Principal:
+        """Who sent the request; Unauthorized if nobody known. May cost an argon2 verification."""
         if not self.enabled:
             return ANONYMOUS
+        known = self.verified(authorization)
+        if known is not None:
+            return known
         name, password = _credentials(authorization)
+        user = self._users.get(name)
+        if user is None:
+            verify_password(_UNKNOWN_USER_HASH, password)  # the same work as for a known name
+            raise Unauthorized("Unknown user name or wrong password.")
+        principal, password_hash = user
+        if not verify_password(password_hash, password):
+            raise Unauthorized("Unknown user name or wrong password.")
+        if len(self._verified) > 1000:
+            self._verified.clear()
+        self._verified[authorization or ""] = (password_hash, principal)
+        return principal
+
+    def verified(self, authorization: str | None) -> Principal | None:
+        """Who sent the request if these exact credentials were verified before and the user and
+        password are unchanged since; None when that takes a verification. Cheap: no argon2."""
+        if not self.enabled:
+            return ANONYMOUS
+        cached = self._verified.get(authorization or "")
+        if cached is None:
+            return None
+        password_hash, principal = cached
+        user = self._users.get(principal.name)
+        if user is None or user[1] != password_hash:
+            return None
+        return user[0]
+
+    def _read_user(self, name: str) -> tuple[Principal, str] | None:
         with self.db.read() as session:
             user = users.get_user(session=session, name=name)
             if user is None:
-                verify_password(_UNKNOWN_USER_HASH, password)  # the same work as for a known name
-                raise Unauthorized("Unknown user name or wrong password.")
+                return None
             principal = Principal(
                 name=user.name,
                 is_admin=user.is_admin,
                 can_enum_folders=user.can_enum_folders,
                 can_post_folders=user.can_post_folders,
             )
-            password_hash = user.password_hash
-        cached = self._cache.get(authorization or "")
-        if cached is not None and cached[0] == password_hash:
-            return principal
-        if not verify_password(password_hash, password):
-            raise Unauthorized("Unknown user name or wrong password.")
-        if len(self._cache) > 1000:
-            self._cache.clear()
-        self._cache[authorization or ""] = (password_hash, principal)
-        return principal
+            return principal, user.password_hash
 
 
 def _credentials(authorization: str | None) -> tuple[str, str]:

@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ocrmill.api.auth import Authenticator
 from ocrmill.service.jobs import JobService
-from ocrmill.service.principal import ANONYMOUS, Principal
+from ocrmill.service.principal import Principal
 from ocrmill.service.server import ServerInfo
 
 
@@ -24,9 +24,11 @@ async def _server(request: Request) -> ServerInfo:
 
 async def _principal(request: Request) -> Principal:
     authenticator: Authenticator = request.app.state.authenticator
-    if not authenticator.enabled:
-        return ANONYMOUS
-    return await run_in_threadpool(authenticator.principal, request.headers.get("authorization"))
+    header = request.headers.get("authorization")
+    known = authenticator.verified(header)
+    if known is not None:
+        return known
+    return await run_in_threadpool(authenticator.principal, header)
 
 
 Jobs = Annotated[JobService, Depends(_jobs)]

@@ -19,6 +19,7 @@ from ocrmill.domain.status import SUPPORTED_EXTENSIONS, JobStatus
 from ocrmill.errors import BadRequest, JobStateError, NotFound, UnsupportedMediaType
 from ocrmill.service.principal import Principal
 from ocrmill.store import jobs as repo
+from ocrmill.store.cache import ReadCache
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.files import FileStore
 from ocrmill.store.tables import Job
@@ -55,6 +56,7 @@ class JobService:
         self.files = files
         self.installed_languages = installed_languages
         self.wake_workers = wake_workers
+        self._rows: ReadCache[int, Row[Any] | None] = ReadCache(db, self._read_row)
 
     # -- creating and configuring -------------------------------------------------------------
 
@@ -152,10 +154,12 @@ class JobService:
     # -- reading ------------------------------------------------------------------------------
 
     def get(self, who: Principal, job_id: int) -> JobView:
-        """The job as clients poll it: one row, no ORM session."""
+        """The job as clients poll it: one row, no ORM session, cached until the database changes."""
+        return _owned(who, self._rows.get(job_id), job_id, "job")
+
+    def _read_row(self, job_id: int) -> Row[Any] | None:
         with self.db.connection() as connection:
-            row = repo.job_row(connection=connection, job_id=job_id)
-        return _owned(who, row, job_id, "job")
+            return repo.job_row(connection=connection, job_id=job_id)
 
     def result_path(self, who: Principal, job_id: int, ext: str) -> Path:
         ext = ext.strip().lstrip(".").lower()

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from threading import Lock
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -42,6 +43,27 @@ class Database:
                 event.listen(engine, "begin", _begin_with(begin))
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(self.write_engine, expire_on_commit=False)
+        self._watch: Any = None
+        self._watch_lock = Lock()
+
+    def data_version(self) -> int | None:
+        """A number that changes whenever any connection, in any process, commits a change; None where
+        the database offers no such cheap check (PostgreSQL), so that callers read afresh each time.
+
+        On SQLite this is `PRAGMA data_version` on a connection of our own, which is outside any
+        transaction and reads only the WAL index header: a few microseconds.
+        """
+        if not self.is_sqlite:
+            return None
+        with self._watch_lock:
+            if self._watch is None:
+                self._watch = self.engine.raw_connection()
+            cursor = self._watch.cursor()
+            try:
+                cursor.execute("PRAGMA data_version")
+                return int(cursor.fetchone()[0])
+            finally:
+                cursor.close()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -60,6 +82,10 @@ class Database:
             yield session
 
     def dispose(self) -> None:
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
         self.engine.dispose()
         self.write_engine.dispose()
 
