@@ -8,6 +8,8 @@ packages=(
   tesseract-ocr-spa tesseract-ocr-nld tesseract-ocr-por
   ghostscript unpaper pngquant qpdf poppler-utils
   postgresql
+  # the tests open DOCX, ODT and RTF outputs with LibreOffice, as a reader would
+  libreoffice-writer-nogui fonts-dejavu-core
 )
 
 # Debian's own python3 needs python3-venv for `python3 -m venv`.

@@ -59,3 +59,30 @@ def parse(value: str, *, installed: set[str]) -> list[str]:
     if not codes:
         raise InvalidProperty("RecognitionLanguages", "names no language")
     return codes
+
+
+# ISO 639-1 codes of the Tesseract languages that have one; BCP 47 uses them where they exist.
+_ISO_639_1: dict[str, str] = {
+    "afr": "af", "amh": "am", "ara": "ar", "asm": "as", "aze": "az", "bel": "be", "ben": "bn", "bos": "bs",
+    "bre": "br", "bul": "bg", "cat": "ca", "ces": "cs", "cos": "co", "cym": "cy", "dan": "da", "deu": "de",
+    "div": "dv", "dzo": "dz", "ell": "el", "eng": "en", "epo": "eo", "est": "et", "eus": "eu", "fao": "fo",
+    "fas": "fa", "fin": "fi", "fra": "fr", "fry": "fy", "gla": "gd", "gle": "ga", "glg": "gl", "guj": "gu",
+    "hat": "ht", "heb": "he", "hin": "hi", "hrv": "hr", "hun": "hu", "hye": "hy", "iku": "iu", "ind": "id",
+    "isl": "is", "ita": "it", "jav": "jv", "jpn": "ja", "kan": "kn", "kat": "ka", "kaz": "kk", "khm": "km",
+    "kir": "ky", "kor": "ko", "lao": "lo", "lat": "la", "lav": "lv", "lit": "lt", "ltz": "lb", "mal": "ml",
+    "mar": "mr", "mkd": "mk", "mlt": "mt", "mon": "mn", "mri": "mi", "msa": "ms", "mya": "my", "nep": "ne",
+    "nld": "nl", "nor": "no", "oci": "oc", "ori": "or", "pan": "pa", "pol": "pl", "por": "pt", "pus": "ps",
+    "que": "qu", "ron": "ro", "rus": "ru", "san": "sa", "sin": "si", "slk": "sk", "slv": "sl", "snd": "sd",
+    "spa": "es", "sqi": "sq", "srp": "sr", "sun": "su", "swa": "sw", "swe": "sv", "tam": "ta", "tat": "tt",
+    "tel": "te", "tgk": "tg", "tha": "th", "tir": "ti", "ton": "to", "tur": "tr", "uig": "ug", "ukr": "uk",
+    "urd": "ur", "uzb": "uz", "vie": "vi", "yid": "yi", "yor": "yo",
+    "chi_sim": "zh-Hans", "chi_tra": "zh-Hant", "srp_latn": "sr-Latn", "frk": "de", "fil": "fil",
+}  # fmt: skip
+
+
+def bcp47(value: str) -> str:
+    """The BCP 47 tag (as PDF /Lang, EPUB and HTML want it) of the first language of a job's
+    RecognitionLanguages, given by English name or Tesseract code; "und" (undetermined) if unknown."""
+    first = re.split(r"[;,+]", value.strip())[0].strip().lower() if value.strip() else ""
+    code = first if first in NAMES else _BY_NAME.get(first, "")
+    return _ISO_639_1.get(code, code or "und")

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import img2pdf
+from PIL import Image
 
 from ocrmill.domain import languages
 from ocrmill.domain.document import Document, Page
 from ocrmill.domain.options import JobOptions
 from ocrmill.errors import InputError, PipelineError
+from ocrmill.pipeline.compression import run_length_page
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import installed_languages
 from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, image_bytes, load_raster
@@ -60,33 +62,35 @@ def run_job(
         raise PipelineError(
             f"{', '.join(e.upper() for e in missing)} output is not available in this version of ocrmill."
         )
-    if options.PdfOutput and options.PdfConformance != 0:
-        # Never hand out a plain PDF where PDF/A was asked for.
-        raise PipelineError(
-            f"PdfConformance {options.PdfConformance} (PDF/A) is not available in this version of ocrmill; "
-            "use 0 (PDF 1.5)."
-        )
     langs = languages.parse(options.RecognitionLanguages, installed=installed_languages(engines.tessdata))
     refs = enumerate_pages(inputs, max_pages=limits.max_pages)
     work_dir.mkdir(parents=True, exist_ok=True)
     done = itertools.count(1)
+    images = any(WRITERS[ext].needs_page_images for ext in options.outputs())
 
-    def one(ref: PageRef) -> tuple[Page, PageBase]:
+    def one(ref: PageRef) -> tuple[Page, PageBase, Path | None]:
         raster = load_raster(ref, render_dpi=options.RenderResolution, max_pixels=limits.max_image_megapixels * 1e6)
         with ocr_gate or nullcontext():
             page = engines.get(langs).recognize(
                 raster.image, dpi=raster.dpi, number=ref.source_index + 1, source_index=ref.source_index
             )
         base = _page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
+        picture = _page_image(ref, raster, work_dir) if images else None
         if on_page:
             on_page(next(done), len(refs))  # count's next() is atomic under the GIL
-        return page, base
+        return page, base, picture
 
     with ThreadPoolExecutor(max_workers=max(1, min(threads, len(refs)))) as pool:
         results = list(pool.map(one, refs))
 
-    doc = Document(pages=[page for page, _ in results])
-    ctx = WriteContext(options=options, work_dir=work_dir, bases=[base for _, base in results])
+    doc = Document(pages=[page for page, _, _ in results])
+    ctx = WriteContext(
+        options=options,
+        work_dir=work_dir,
+        bases=[base for _, base, _ in results],
+        doc=doc,
+        page_images=[picture for _, _, picture in results if picture is not None],
+    )
     staging = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -97,9 +101,33 @@ def run_job(
     return JobResult(pages=len(doc.pages), outputs=options.outputs(), barcodes=[])
 
 
+PAGE_IMAGE_DPI = 150
+
+
+def _page_image(ref: PageRef, raster: Raster, work_dir: Path) -> Path:
+    """A picture of the page for documents that show it (MHT): at most 150 dpi, JPEG or, for
+    bilevel scans, PNG."""
+    image = raster.image
+    if raster.dpi > PAGE_IMAGE_DPI:
+        factor = PAGE_IMAGE_DPI / raster.dpi
+        size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+        image = image.convert("L").resize(size, Image.Resampling.LANCZOS) if image.mode == "1" else image.resize(size)
+    bilevel = raster.image.mode == "1"
+    target = work_dir / f"page-image-{ref.source_index + 1:05d}.{'png' if bilevel else 'jpg'}"
+    if bilevel:
+        image.save(target, format="PNG", optimize=False)
+    else:
+        image.save(target, format="JPEG", quality=80)
+    return target
+
+
 def _page_base(ref: PageRef, raster: Raster, options: JobOptions, work_dir: Path) -> PageBase:
     if ref.kind == "pdf":
         return PageBase(ref.file, ref.index)
+    target = work_dir / f"page-{ref.source_index:05d}.pdf"
+    if raster.image.mode == "1" and options.BWCompression == 1:
+        run_length_page(raster.image, raster.dpi, target)
+        return PageBase(target, 0)
     if ref.jpeg_passthrough and not raster.transformed and options.ColorCompression != 3:
         data = ref.file.read_bytes()  # the camera's JPEG as it is: no second lossy encoding
     else:
@@ -108,7 +136,6 @@ def _page_base(ref: PageRef, raster: Raster, options: JobOptions, work_dir: Path
             lossless=options.ColorCompression == 3,
             jpeg_quality=JPEG_QUALITY.get(options.ColorCompression, 70),
         )
-    target = work_dir / f"page-{ref.source_index:05d}.pdf"
     dpi = round(raster.dpi)
     try:
         target.write_bytes(img2pdf.convert(data, layout_fun=img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))))

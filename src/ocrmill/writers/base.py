@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
 from ocrmill.domain.document import Document
+from ocrmill.domain.layout import PageLayout, page_layout
 from ocrmill.domain.options import JobOptions
 
 
@@ -23,13 +25,28 @@ class WriteContext:
     options: JobOptions
     work_dir: Path
     bases: list[PageBase]
+    doc: Document = field(default_factory=Document)
+    # One picture of each page (JPEG or PNG, about 150 dpi) for the writers that show pages as
+    # images (needs_page_images); empty unless such a writer was asked for.
+    page_images: list[Path] = field(default_factory=list)
 
     @property
     def min_confidence(self) -> float:
         return float(self.options.MinConfidence)
 
+    @property
+    def keep_blank_lines(self) -> bool:
+        """RemoveWhiteSpaceRegions off: paragraphs separated by blank lines in text outputs."""
+        return not self.options.RemoveWhiteSpaceRegions
+
+    @cached_property
+    def layouts(self) -> list[PageLayout]:
+        """Each page's layout (reading order, paragraphs, tables), made once for all writers."""
+        return [page_layout(page, min_confidence=self.min_confidence) for page in self.doc.pages]
+
 
 class Writer(Protocol):
     extension: str
+    needs_page_images: bool
 
     def write(self, doc: Document, ctx: WriteContext, target: Path) -> None: ...

@@ -10,13 +10,14 @@ from __future__ import annotations
 import functools
 import io
 import zlib
+from dataclasses import dataclass
 
 import pikepdf
 from fontTools.fontBuilder import FontBuilder
 from fontTools.pens.ttGlyphPen import TTGlyphPen
 from pikepdf import Array, Dictionary, Name
 
-from ocrmill.domain.document import Line, Page
+from ocrmill.domain.document import Line, Page, Paragraph
 
 FONT = "OcrText"  # resource name of the font in each text form
 _HALF_EM = 0.5  # every glyph's advance, in ems
@@ -98,17 +99,44 @@ def add_font(pdf: pikepdf.Pdf) -> pikepdf.Object:
     return pdf.make_indirect(font)
 
 
-def text_form(pdf: pikepdf.Pdf, page: Page, font: pikepdf.Object, *, min_confidence: float) -> pikepdf.Stream:
-    """A form XObject the size of the page (in points) holding its invisible words."""
+@dataclass(frozen=True)
+class Marked:
+    """One marked-content sequence of a tagged text layer: a paragraph, its MCID and its text."""
+
+    mcid: int
+    paragraph: Paragraph
+    text: str
+
+
+def text_form(
+    pdf: pikepdf.Pdf, page: Page, font: pikepdf.Object, *, min_confidence: float, tagged: bool = False
+) -> tuple[pikepdf.Stream, list[Marked]]:
+    """A form XObject the size of the page (in points) holding its invisible words.
+
+    Tagged (for PDF/A level a): each paragraph is a marked-content sequence `/P <</MCID n>> BDC`,
+    so that a structure element can claim it; the sequences are returned in content order."""
     scale = 72.0 / page.dpi
     height = page.height * scale
-    ops: list[str] = []
+    parts: list[str] = []
+    marked: list[Marked] = []
     for block in page.blocks:
         for para in block.paragraphs:
+            ops: list[str] = []
             for line in para.lines:
                 ops += _line_ops(line, scale, height, min_confidence)
-    content = ("BT\n3 Tr\n" + "".join(ops) + "ET\n").encode("ascii") if ops else b""
-    return pdf.make_stream(
+            if not ops:
+                continue
+            if tagged:
+                text = " ".join(t for t in (ln.text(min_confidence) for ln in para.lines) if t)
+                marked.append(Marked(len(marked), para, text))
+                parts.append(f"/P <</MCID {len(marked) - 1}>> BDC\nBT\n3 Tr\n{''.join(ops)}ET\nEMC\n")
+            else:
+                parts.append("".join(ops))
+    if tagged:
+        content = "".join(parts).encode("ascii")
+    else:
+        content = ("BT\n3 Tr\n" + "".join(parts) + "ET\n").encode("ascii") if parts else b""
+    form = pdf.make_stream(
         zlib.compress(content),
         Type=Name.XObject,
         Subtype=Name.Form,
@@ -116,6 +144,7 @@ def text_form(pdf: pikepdf.Pdf, page: Page, font: pikepdf.Object, *, min_confide
         Resources=Dictionary(Font=Dictionary({f"/{FONT}": font})),
         Filter=Name.FlateDecode,
     )
+    return form, marked
 
 
 def _line_ops(line: Line, scale: float, height: float, min_confidence: float) -> list[str]:
