@@ -4,12 +4,19 @@ set -euo pipefail
 
 packages=(
   tesseract-ocr tesseract-ocr-osd
-  tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-ita
-  tesseract-ocr-spa tesseract-ocr-nld tesseract-ocr-por
+  # the most used European languages (and Turkish): the `languages` action offers what is installed
+  tesseract-ocr-eng tesseract-ocr-deu tesseract-ocr-fra tesseract-ocr-ita tesseract-ocr-spa
+  tesseract-ocr-nld tesseract-ocr-por tesseract-ocr-pol tesseract-ocr-rus tesseract-ocr-ukr
+  tesseract-ocr-ron tesseract-ocr-ces tesseract-ocr-hun tesseract-ocr-swe tesseract-ocr-ell
+  tesseract-ocr-bul tesseract-ocr-dan tesseract-ocr-fin tesseract-ocr-slk tesseract-ocr-hrv
+  tesseract-ocr-nor tesseract-ocr-srp tesseract-ocr-lit tesseract-ocr-slv tesseract-ocr-lav
+  tesseract-ocr-est tesseract-ocr-cat tesseract-ocr-tur
   ghostscript unpaper pngquant qpdf poppler-utils
   postgresql
   # the tests open DOCX, ODT and RTF outputs with LibreOffice, as a reader would
   libreoffice-writer-nogui fonts-dejavu-core
+  # and EPUB outputs with the W3C's EPUBCheck (a Java program)
+  epubcheck
 )
 
 # Debian's own python3 needs python3-venv for `python3 -m venv`.

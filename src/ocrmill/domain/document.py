@@ -60,6 +60,7 @@ class Page:
     dpi: float
     blocks: list[Block] = field(default_factory=list)
     source_index: int = 0  # 0-based page of the input files, in upload order
+    own_text: bool = False  # the words are the PDF page's own text, not OCR (IntelligentPDFProcessing)
 
     def words(self) -> list[Word]:
         return [w for b in self.blocks for p in b.paragraphs for ln in p.lines for w in ln.words]

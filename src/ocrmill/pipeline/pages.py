@@ -24,7 +24,7 @@ pillow_heif.register_heif_opener()
 Image.MAX_IMAGE_PIXELS = None  # we apply our own limit, with a readable message
 
 # pdfium is not thread-safe, not even across documents: every call goes through this lock.
-_PDFIUM = threading.Lock()
+PDFIUM_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -151,7 +151,7 @@ def _working_dpi(image: Image.Image, claimed: object) -> float:
 
 
 def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float) -> Raster:
-    with _PDFIUM:
+    with PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(ref.file)
             try:

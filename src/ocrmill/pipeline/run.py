@@ -22,6 +22,7 @@ from ocrmill.pipeline.compression import run_length_page
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import installed_languages
 from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, image_bytes, load_raster
+from ocrmill.pipeline.pdftext import own_text_page
 from ocrmill.writers import WRITERS
 from ocrmill.writers.base import PageBase, WriteContext
 
@@ -67,15 +68,23 @@ def run_job(
     work_dir.mkdir(parents=True, exist_ok=True)
     done = itertools.count(1)
     images = any(WRITERS[ext].needs_page_images for ext in options.outputs())
+    intelligent = options.IntelligentPDFProcessing
+
+    max_pixels = limits.max_image_megapixels * 1e6
 
     def one(ref: PageRef) -> tuple[Page, PageBase, Path | None]:
-        raster = load_raster(ref, render_dpi=options.RenderResolution, max_pixels=limits.max_image_megapixels * 1e6)
-        with ocr_gate or nullcontext():
-            page = engines.get(langs).recognize(
-                raster.image, dpi=raster.dpi, number=ref.source_index + 1, source_index=ref.source_index
-            )
-        base = _page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
-        picture = _page_image(ref, raster, work_dir) if images else None
+        own = own_text_page(ref, dpi=options.RenderResolution) if intelligent and ref.kind == "pdf" else None
+        if own is not None:  # a born-digital page: its own text, its own content, no OCR
+            raster = load_raster(ref, render_dpi=options.RenderResolution, max_pixels=max_pixels) if images else None
+            page, base = own, PageBase(ref.file, ref.index)
+        else:
+            raster = load_raster(ref, render_dpi=options.RenderResolution, max_pixels=max_pixels)
+            with ocr_gate or nullcontext():
+                page = engines.get(langs).recognize(
+                    raster.image, dpi=raster.dpi, number=ref.source_index + 1, source_index=ref.source_index
+                )
+            base = page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
+        picture = page_image(ref, raster, work_dir) if raster is not None and images else None
         if on_page:
             on_page(next(done), len(refs))  # count's next() is atomic under the GIL
         return page, base, picture
@@ -104,7 +113,7 @@ def run_job(
 PAGE_IMAGE_DPI = 150
 
 
-def _page_image(ref: PageRef, raster: Raster, work_dir: Path) -> Path:
+def page_image(ref: PageRef, raster: Raster, work_dir: Path) -> Path:
     """A picture of the page for documents that show it (MHT): at most 150 dpi, JPEG or, for
     bilevel scans, PNG."""
     image = raster.image
@@ -121,7 +130,7 @@ def _page_image(ref: PageRef, raster: Raster, work_dir: Path) -> Path:
     return target
 
 
-def _page_base(ref: PageRef, raster: Raster, options: JobOptions, work_dir: Path) -> PageBase:
+def page_base(ref: PageRef, raster: Raster, options: JobOptions, work_dir: Path) -> PageBase:
     if ref.kind == "pdf":
         return PageBase(ref.file, ref.index)
     target = work_dir / f"page-{ref.source_index:05d}.pdf"

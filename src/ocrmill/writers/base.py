@@ -29,6 +29,8 @@ class WriteContext:
     # One picture of each page (JPEG or PNG, about 150 dpi) for the writers that show pages as
     # images (needs_page_images); empty unless such a writer was asked for.
     page_images: list[Path] = field(default_factory=list)
+    # The job's barcodes (DetectBarcodes), as the API reports them, for the formats that carry them.
+    barcodes: list[dict[str, object]] = field(default_factory=list)
 
     @property
     def min_confidence(self) -> float:

@@ -41,6 +41,8 @@ class PdfWriter:
                         source = sources[base.path] = pikepdf.open(base.path)
                     out.pages.append(source.pages[base.index])
                     visible = out.pages[-1]
+                    if page.own_text:
+                        continue  # the page's own text is its text layer (IntelligentPDFProcessing)
                     form, marked = text_form(out, page, font, min_confidence=ctx.min_confidence, tagged=tagged)
                     form = out.make_indirect(form)
                     if tree is not None:
