@@ -35,8 +35,12 @@ class Engine:
         except RuntimeError as e:
             raise EngineError(f"Tesseract could not load the models for {'+'.join(langs)}: {e}") from e
 
-    def recognize(self, image: Image.Image, *, dpi: float, number: int, source_index: int) -> Page:
+    def recognize(self, image: Image.Image, *, dpi: float, number: int, source_index: int, fast: bool = False) -> Page:
+        """One page. `fast` (FastMode) skips Tesseract's second pass over words it recognised badly,
+        in which it tries them as white-on-black text: about 10% less time, text almost unchanged
+        (bench.accuracy measures both)."""
         api = self._api
+        api.SetVariable("tessedit_do_invert", "0" if fast else "1")
         api.SetImage(image)
         api.SetSourceResolution(max(70, round(dpi)))
         if api.Recognize() is False:
@@ -129,3 +133,30 @@ class EnginePool:
                 engines.clear()
             engine = engines[key] = Engine(self.tessdata, langs)
         return engine
+
+
+_OSD = threading.local()
+
+
+def detect_orientation(image: Image.Image, dpi: float, tessdata: Path) -> tuple[int, float]:
+    """Tesseract's orientation detection (OSD): the clockwise rotation (0, 90, 180, 270) that makes the
+    page upright, and Tesseract's confidence in it (0.0 when it found too little text to tell).
+
+    One OSD instance per thread and tessdata folder, kept warm like the engines of EnginePool."""
+    apis: dict[str, tesserocr.PyTessBaseAPI] = _OSD.__dict__.setdefault("apis", {})
+    key = str(tessdata)
+    api = apis.get(key)
+    if api is None:
+        try:
+            api = tesserocr.PyTessBaseAPI(path=key + "/", lang="osd", psm=tesserocr.PSM.OSD_ONLY)
+        except RuntimeError as e:
+            raise EngineError(f"Tesseract could not load its orientation model (osd): {e}") from e
+        apis[key] = api
+    api.SetImage(image)
+    api.SetSourceResolution(max(70, round(dpi)))
+    result = api.DetectOrientationScript()
+    api.Clear()
+    if not result:
+        return 0, 0.0
+    # orient_deg is how far the image is turned clockwise from upright; undoing it is the opposite turn.
+    return (360 - int(result["orient_deg"])) % 360, float(result["orient_conf"])

@@ -81,7 +81,11 @@ def run_job(
             raster = load_raster(ref, render_dpi=options.RenderResolution, max_pixels=max_pixels)
             with ocr_gate or nullcontext():
                 page = engines.get(langs).recognize(
-                    raster.image, dpi=raster.dpi, number=ref.source_index + 1, source_index=ref.source_index
+                    raster.image,
+                    dpi=raster.dpi,
+                    number=ref.source_index + 1,
+                    source_index=ref.source_index,
+                    fast=options.FastMode,
                 )
             base = page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
         picture = page_image(ref, raster, work_dir) if raster is not None and images else None

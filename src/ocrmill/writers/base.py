@@ -41,6 +41,13 @@ class WriteContext:
         """RemoveWhiteSpaceRegions off: paragraphs separated by blank lines in text outputs."""
         return not self.options.RemoveWhiteSpaceRegions
 
+    def layouts_for(self, doc: Document) -> list[PageLayout]:
+        """The layouts of `doc`: this context's (made once for all writers) when it is this context's
+        document, else made here (a writer called on its own, as in its unit tests)."""
+        if doc is self.doc:
+            return self.layouts
+        return [page_layout(page, min_confidence=self.min_confidence) for page in doc.pages]
+
     @cached_property
     def layouts(self) -> list[PageLayout]:
         """Each page's layout (reading order, paragraphs, tables), made once for all writers."""

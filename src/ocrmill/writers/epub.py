@@ -18,6 +18,7 @@ from ocrmill.domain.layout import PageLayout
 from ocrmill.domain.options import JobOptions
 from ocrmill.writers import html
 from ocrmill.writers.base import WriteContext
+from ocrmill.writers.shared import DEFAULT_TITLE, Properties, clean
 
 EPUB_NS = "http://www.idpf.org/2007/ops"
 
@@ -32,7 +33,7 @@ class EpubWriter:
         style = epub.EpubItem(uid="style", file_name="style.css", media_type="text/css", content=html.STYLE.encode())
         book.add_item(style)
         items: list[epub.EpubHtml] = []
-        for number, chapter in enumerate(_chapters(html.page_layouts(doc, ctx)), start=1):
+        for number, chapter in enumerate(_chapters(ctx.layouts_for(doc)), start=1):
             item = epub.EpubHtml(title=chapter.title, file_name=f"chapter-{number:04d}.xhtml", lang=book.language)
             item.content = _content(chapter.body)
             item.add_item(style)
@@ -63,14 +64,14 @@ def _chapters(layouts: Sequence[PageLayout]) -> list[_Chapter]:
         marks.append(_page_break(layout.number))
         for index, item in enumerate(layout.items):
             if by_heading and html.is_heading(item):
-                chapters.append(_Chapter(" ".join(html.xml_text(item.text).split()) or f"Page {layout.number}"))
+                chapters.append(_Chapter(" ".join(clean(item.text).split()) or f"Page {layout.number}"))
             elif not chapters or (not by_heading and index == 0):
                 chapters.append(_Chapter(f"Page {layout.number}"))
             chapters[-1].body += marks
             marks = []
             chapters[-1].body.append(elements.element(item))
     if not chapters:
-        chapters.append(_Chapter(f"Page {layouts[0].number}" if layouts else html.DEFAULT_TITLE))
+        chapters.append(_Chapter(f"Page {layouts[0].number}" if layouts else DEFAULT_TITLE))
     chapters[-1].body += marks
     return chapters
 
@@ -94,15 +95,15 @@ def _content(body: list[etree._Element]) -> bytes:
 
 def _metadata(book: epub.EpubBook, options: JobOptions) -> None:
     book.set_identifier(f"urn:uuid:{uuid.uuid4()}")
-    book.set_title(html.title(options))
+    book.set_title(Properties.of(options).title_or_default)
     tags = html.language_tags(options) or [html.UNDETERMINED_LANGUAGE]
     book.set_language(tags[0])
     for tag in tags[1:]:
         book.add_metadata("DC", "language", tag)
-    if author := html.xml_text(options.PdfAuthor.strip()):
+    if author := clean(options.PdfAuthor.strip()):
         book.add_author(author)
-    if subject := html.xml_text(options.PdfSubject.strip()):
+    if subject := clean(options.PdfSubject.strip()):
         book.add_metadata("DC", "description", subject)  # a PDF's Subject is a description (as in XMP)
-    for keyword in html.keywords(options):
+    for keyword in Properties.of(options).keyword_list():
         book.add_metadata("DC", "subject", keyword)
     book.set_unique_metadata("OPF", "generator", "", {"name": "generator", "content": "ocrmill"})

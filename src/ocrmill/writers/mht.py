@@ -26,6 +26,7 @@ from ocrmill.domain.layout import PageLayout
 from ocrmill.domain.options import JobOptions
 from ocrmill.writers import html
 from ocrmill.writers.base import WriteContext
+from ocrmill.writers.shared import Properties, clean
 
 BASE_URL = "file:///ocrmill/"
 DOCUMENT_URL = BASE_URL + "ocr-result.htm"
@@ -78,26 +79,26 @@ class MhtWriter:
     needs_page_images = True
 
     def write(self, doc: Document, ctx: WriteContext, target: Path) -> None:
-        layouts = html.page_layouts(doc, ctx)
+        layouts = ctx.layouts_for(doc)
         # A page without a picture (none was made for it) still shows its text.
         images = [_PageImage.load(path, layout.number) for layout, path in zip(layouts, ctx.page_images, strict=False)]
         page = _html_document(layouts, images, ctx.options)
-        target.write_bytes(_archive(page, images, html.title(ctx.options)).as_bytes(policy=POLICY))
+        target.write_bytes(_archive(page, images, Properties.of(ctx.options).title_or_default).as_bytes(policy=POLICY))
 
 
 def _html_document(layouts: Sequence[PageLayout], images: Sequence[_PageImage], options: JobOptions) -> str:
     elements = html.HtmlLayout.of(layouts)
     head = E.HEAD(
         E.META(charset="utf-8"),
-        E.TITLE(html.title(options)),
+        E.TITLE(Properties.of(options).title_or_default),
         E.META(name="generator", content="ocrmill"),
     )
     for name, value in (
         ("author", options.PdfAuthor),
         ("description", options.PdfSubject),
-        ("keywords", ", ".join(html.keywords(options))),
+        ("keywords", ", ".join(Properties.of(options).keyword_list())),
     ):
-        if value := html.xml_text(value.strip()):
+        if value := clean(value.strip()):
             head.append(E.META(name=name, content=value))
     head.append(E.STYLE(STYLE))
     body = E.BODY()

@@ -1,0 +1,173 @@
+"""Word document (DOCX) with python-docx: one section per page with the page's size, paragraphs and
+headings with their sizes, tables with borders and merged cells."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import docx
+from docx.document import Document as DocxDocument
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.section import Section as DocxSection
+from docx.shared import Pt
+from docx.text.paragraph import Paragraph as DocxParagraph
+from lxml import etree
+
+from ocrmill.domain.document import Document
+from ocrmill.writers.base import WriteContext
+from ocrmill.writers.flow import (
+    COLUMN_GAP,
+    FONT,
+    FlowTable,
+    Paragraph,
+    Section,
+    paragraph_space,
+    sections,
+)
+from ocrmill.writers.shared import Properties
+
+_HEADING_STYLES = {1: "Heading 1", 2: "Heading 2"}
+_APP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
+
+
+class DocxWriter:
+    extension = "docx"
+    needs_page_images = False
+
+    def write(self, doc: Document, ctx: WriteContext, target: Path) -> None:
+        out = docx.Document()
+        _styles(out)
+        for index, section in enumerate(sections(ctx.layouts_for(doc))):
+            if index:
+                _end_section(out)
+            _page(out.sections[-1], section)
+            _content(out, section)
+        _properties(out, Properties.of(ctx.options))
+        out.save(str(target))
+
+
+def _styles(out: DocxDocument) -> None:
+    normal = out.styles["Normal"]
+    normal.font.name = FONT
+    normal.paragraph_format.space_before = Pt(0)
+    normal.paragraph_format.line_spacing = 1.0
+    for name in _HEADING_STYLES.values():
+        style = out.styles[name]
+        style.font.name = FONT
+        style.font.bold = True
+        style.font.color.rgb = None  # the template's blue: black like the scan
+        fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+        for attribute in ("w:asciiTheme", "w:hAnsiTheme", "w:eastAsiaTheme", "w:cstheme"):
+            fonts.attrib.pop(qn(attribute), None)  # the template's theme fonts would win over FONT
+        style.paragraph_format.space_before = Pt(6)
+        style.paragraph_format.keep_with_next = True
+
+
+def _end_section(out: DocxDocument) -> None:
+    """Ends the current section at a page break; the body's section properties then belong to the next.
+
+    python-docx adds an empty paragraph to carry the ended section's properties; when the section ends
+    with a paragraph, that paragraph carries them instead, so no blank line is added to the page.
+    """
+    out.add_section(WD_SECTION.NEW_PAGE)
+    marker = out.paragraphs[-1]._p
+    previous = marker.getprevious()
+    sect_pr = marker.pPr.sectPr if marker.pPr is not None else None
+    if sect_pr is not None and previous is not None and previous.tag == qn("w:p"):
+        previous.get_or_add_pPr().append(sect_pr)  # sectPr is pPr's last child
+        marker.getparent().remove(marker)
+
+
+def _page(target: DocxSection, section: Section) -> None:
+    target.start_type = WD_SECTION.NEW_PAGE
+    target.orientation = WD_ORIENT.LANDSCAPE if section.landscape else WD_ORIENT.PORTRAIT
+    target.page_width = Pt(section.width)
+    target.page_height = Pt(section.height)
+    target.top_margin = Pt(section.margins.top)
+    target.right_margin = Pt(section.margins.right)
+    target.bottom_margin = Pt(section.margins.bottom)
+    target.left_margin = Pt(section.margins.left)
+    target.header_distance = Pt(min(36.0, section.margins.top / 2))
+    target.footer_distance = Pt(min(36.0, section.margins.bottom / 2))
+    target.gutter = Pt(0)
+    sect_pr = target._sectPr
+    cols = sect_pr.find(qn("w:cols"))
+    if cols is None:
+        cols = OxmlElement("w:cols")
+        sect_pr.get_or_add_pgMar().addnext(cols)
+    cols.set(qn("w:num"), str(section.columns))
+    cols.set(qn("w:space"), str(round(COLUMN_GAP * 20)))
+
+
+def _content(out: DocxDocument, section: Section) -> None:
+    items = section.items
+    if not items:
+        out.add_paragraph()  # the page stays, empty
+    for index, item in enumerate(items):
+        if isinstance(item, Paragraph):
+            _paragraph(out.add_paragraph(style=_HEADING_STYLES.get(item.level)), item.text, item.size)
+        else:
+            _table(out, item)
+            following = items[index + 1] if index + 1 < len(items) else None
+            if not isinstance(following, Paragraph):  # tables need a paragraph between them and at the end
+                _paragraph(out.add_paragraph(), "", min(item.size, 6.0))
+
+
+def _paragraph(paragraph: DocxParagraph, text: str, size: float) -> None:
+    paragraph.paragraph_format.space_after = Pt(paragraph_space(size))
+    if text:
+        paragraph.add_run(text).font.size = Pt(size)
+    else:
+        paragraph.paragraph_format.line_spacing = Pt(size)
+
+
+def _table(out: DocxDocument, table: FlowTable) -> None:
+    grid = out.add_table(rows=table.rows, cols=table.cols)
+    grid.style = out.styles["Table Grid"]
+    grid.autofit = False
+    for c, width in enumerate(table.widths):
+        grid.columns[c].width = Pt(width)
+        for row in grid.rows:
+            row.cells[c].width = Pt(width)
+    for cell in table.cells():
+        target = grid.cell(cell.row, cell.col)
+        if cell.row_span > 1 or cell.col_span > 1:
+            target = target.merge(grid.cell(cell.row + cell.row_span - 1, cell.col + cell.col_span - 1))
+        paragraph = target.paragraphs[0]
+        paragraph.paragraph_format.space_after = Pt(0)
+        if cell.text:
+            paragraph.add_run(cell.text).font.size = Pt(table.size)
+
+
+def _properties(out: DocxDocument, props: Properties) -> None:
+    core = out.core_properties
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    core.title = props.title
+    core.subject = props.subject
+    core.author = props.author  # replaces the template's "python-docx"
+    core.keywords = props.keywords
+    core.last_modified_by = props.author
+    core.comments = ""
+    core.created = now
+    core.modified = now
+    core.revision = 1
+    _application(out, props.creator)
+
+
+def _application(out: DocxDocument, creator: str) -> None:
+    """docProps/app.xml names the program that made the file; the template's says Microsoft Word."""
+    for rel in out.part.package.rels.values():
+        part = rel.target_part
+        if part.content_type.endswith("extended-properties+xml"):
+            root = etree.fromstring(part.blob)
+            for child in list(root):
+                if etree.QName(child).localname not in ("Application", "DocSecurity"):
+                    root.remove(child)  # word and page counts of the empty template
+            app = root.find(f"{{{_APP_NS}}}Application")
+            if app is None:
+                app = etree.SubElement(root, f"{{{_APP_NS}}}Application")
+            app.text = creator
+            part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
