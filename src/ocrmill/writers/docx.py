@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import docx
 from docx.document import Document as DocxDocument
@@ -13,6 +14,7 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.section import Section as DocxSection
 from docx.shared import Pt
+from docx.table import _Cell as DocxCell
 from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml import etree
 
@@ -40,11 +42,12 @@ class DocxWriter:
     def write(self, doc: Document, ctx: WriteContext, target: Path) -> None:
         out = docx.Document()
         _styles(out)
+        table_style = out.styles["Table Grid"]  # borders on every cell; looked up once, it is slow
         for index, section in enumerate(sections(ctx.layouts_for(doc))):
             if index:
                 _end_section(out)
             _page(out.sections[-1], section)
-            _content(out, section)
+            _content(out, section, table_style)
         _properties(out, Properties.of(ctx.options))
         out.save(str(target))
 
@@ -102,7 +105,7 @@ def _page(target: DocxSection, section: Section) -> None:
     cols.set(qn("w:space"), str(round(COLUMN_GAP * 20)))
 
 
-def _content(out: DocxDocument, section: Section) -> None:
+def _content(out: DocxDocument, section: Section, table_style: Any) -> None:
     items = section.items
     if not items:
         out.add_paragraph()  # the page stays, empty
@@ -110,7 +113,7 @@ def _content(out: DocxDocument, section: Section) -> None:
         if isinstance(item, Paragraph):
             _paragraph(out.add_paragraph(style=_HEADING_STYLES.get(item.level)), item.text, item.size)
         else:
-            _table(out, item)
+            _table(out, item, table_style)
             following = items[index + 1] if index + 1 < len(items) else None
             if not isinstance(following, Paragraph):  # tables need a paragraph between them and at the end
                 _paragraph(out.add_paragraph(), "", min(item.size, 6.0))
@@ -124,22 +127,35 @@ def _paragraph(paragraph: DocxParagraph, text: str, size: float) -> None:
         paragraph.paragraph_format.line_spacing = Pt(size)
 
 
-def _table(out: DocxDocument, table: FlowTable) -> None:
+def _table(out: DocxDocument, table: FlowTable, style: Any) -> None:
+    """python-docx looks cells up by walking the table (grid.cell, row.cells), so the grid's cells
+    are listed once; spanned cells, rare, are merged last, when their neighbours are written."""
     grid = out.add_table(rows=table.rows, cols=table.cols)
-    grid.style = out.styles["Table Grid"]
+    grid.style = style
     grid.autofit = False
+    cells = [row.cells for row in grid.rows]
     for c, width in enumerate(table.widths):
         grid.columns[c].width = Pt(width)
-        for row in grid.rows:
-            row.cells[c].width = Pt(width)
+        for row_cells in cells:
+            row_cells[c].width = Pt(width)
+    spanned = []
     for cell in table.cells():
-        target = grid.cell(cell.row, cell.col)
         if cell.row_span > 1 or cell.col_span > 1:
-            target = target.merge(grid.cell(cell.row + cell.row_span - 1, cell.col + cell.col_span - 1))
-        paragraph = target.paragraphs[0]
-        paragraph.paragraph_format.space_after = Pt(0)
-        if cell.text:
-            paragraph.add_run(cell.text).font.size = Pt(table.size)
+            spanned.append(cell)
+        else:
+            _cell_text(cells[cell.row][cell.col], cell.text, table.size)
+    for cell in spanned:
+        target = grid.cell(cell.row, cell.col).merge(
+            grid.cell(cell.row + cell.row_span - 1, cell.col + cell.col_span - 1)
+        )
+        _cell_text(target, cell.text, table.size)
+
+
+def _cell_text(target: DocxCell, text: str, size: float) -> None:
+    paragraph = target.paragraphs[0]
+    paragraph.paragraph_format.space_after = Pt(0)
+    if text:
+        paragraph.add_run(text).font.size = Pt(size)
 
 
 def _properties(out: DocxDocument, props: Properties) -> None:
