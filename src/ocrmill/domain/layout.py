@@ -3,15 +3,28 @@ points. Built from one page's OCR result; every document writer (DOCX, ODT, RTF,
 
 Coordinates stay in raster pixels (as in domain.document); `PageLayout.points(px)` converts.
 Words below the job's MinConfidence are left out here, so no writer has to remember to.
+
+The analysis, in order:
+- tables: physical rows (Tesseract lines at one height, across its blocks) whose words fall into the
+  same x bands, with gaps wide against the page's word spacing, over 2+ rows (3+ bands and a numeric
+  column, or 2+ bands inside a block Tesseract itself calls a table);
+- text columns: a vertical gutter in the x projection of the paragraphs, weighted by their lines,
+  with prose on both sides; the columns are read left to right between full-width items;
+- headings: short blocks set clearly larger than the page's body text.
+Without columns the paragraphs keep Tesseract's order, which is right for most simple pages.
 """
 
 from __future__ import annotations
 
-import statistics
+import bisect
+import itertools
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ocrmill.domain.document import Box, Page
+from ocrmill.domain.document import Box, Page, Word
 
 DEFAULT_FONT_SIZE = 11.0
 
@@ -32,6 +45,7 @@ class TextBlock:
     font_size: float  # points, the typical size of its words
     role: Literal["paragraph", "heading"] = "paragraph"
     column: int = 0  # 0-based text column of the page
+    column_span: int = 1  # text columns it covers: a title over two columns spans 2
 
     @property
     def text(self) -> str:
@@ -65,6 +79,7 @@ class Table:
     cells: list[Cell]
     font_size: float = DEFAULT_FONT_SIZE
     column: int = 0
+    column_span: int = 1
 
     def grid(self) -> list[list[str]]:
         """rows x cols texts; a spanned cell's text sits at its top-left position."""
@@ -110,22 +125,786 @@ class PageLayout:
 
 
 def page_layout(page: Page, *, min_confidence: float = 0.0) -> PageLayout:
-    """Paragraphs as Tesseract found them, in its reading order, with their typical font size."""
+    """Tables, paragraphs and headings of one page, in reading order (see the module docstring)."""
     layout = PageLayout(number=page.number, width=page.width, height=page.height, dpi=page.dpi)
-    for block in page.blocks:
+    lines = _lines(page, min_confidence)
+    if not lines:
+        return layout
+    em = _median(ln.em for ln in lines)
+    gutters = _gutters(_paragraph_spans(lines), em)
+    tables: list[_Found] = []
+    gap_ratio = _wide_gap_ratio(lines)
+    for group in _column_groups(lines, gutters):
+        tables.extend(_tables(group, gap_ratio))
+    used = {id(ln) for found in tables for ln in found.lines}
+    placed = [_Placed(t.table, t.box, min(ln.seq for ln in t.lines), t.lines) for t in tables]
+    placed.extend(_text_blocks(lines, used))
+    _mark_headings(placed, [w for ln in lines for w in ln.words], gap_ratio)
+    layout.columns = len(gutters) + 1
+    layout.items = [p.item for p in _reading_order(placed, gutters, page.height)]
+    return layout
+
+
+# --- lines -----------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Line:
+    """One Tesseract line with the words that pass MinConfidence."""
+
+    seq: int  # Tesseract's reading order
+    para: int  # Tesseract paragraph, numbered over the page
+    block: int
+    in_table_block: bool
+    box: Box
+    words: list[Word]
+    font_size: float
+    top: float  # median word top and bottom: a rule or speck next to a line inflates its box
+    bottom: float
+    em: float  # median word height, pixels
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+def _lines(page: Page, min_confidence: float) -> list[_Line]:
+    out: list[_Line] = []
+    para_no = 0
+    for block_no, block in enumerate(page.blocks):
         for para in block.paragraphs:
-            lines: list[TextLine] = []
             for line in para.lines:
                 words = [w for w in line.words if w.confidence >= min_confidence and w.text.strip()]
-                if not words:
+                if words:
+                    words.sort(key=lambda w: w.box.left)
+                    top = _median(w.box.top for w in words)
+                    bottom = _median(w.box.bottom for w in words)
+                    out.append(
+                        _Line(
+                            seq=len(out),
+                            para=para_no,
+                            block=block_no,
+                            in_table_block=block.kind == "table",
+                            box=line.box,
+                            words=words,
+                            font_size=_typical([w.font_size for w in words]),
+                            top=top,
+                            bottom=bottom,
+                            em=max(1.0, _median(w.box.height for w in words)),
+                        )
+                    )
+            para_no += 1
+    return out
+
+
+def _wide_gap_ratio(lines: Sequence[_Line]) -> float:
+    """How far apart, in em, two words must be to sit in different cells: well beyond the page's
+    usual word spacing, and at least one em."""
+    gaps = [
+        (b.box.left - a.box.right) / ln.em
+        for ln in lines
+        for a, b in itertools.pairwise(ln.words)
+        if b.box.left - a.box.right < 1.5 * ln.em
+    ]
+    usual = _median(gaps) if len(gaps) >= 5 else 0.4
+    return max(1.0, 2.5 * usual)
+
+
+# --- tables ----------------------------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Row:
+    """Lines at one height across the page (Tesseract may put each table column in its own block)."""
+
+    lines: list[_Line]
+    top: float
+    bottom: float
+    segments: list[list[Word]] = field(default_factory=list)  # words split at wide gaps, left to right
+    extents: list[tuple[int, int]] = field(default_factory=list)  # of the segments
+
+    @property
+    def em(self) -> float:
+        return max(ln.em for ln in self.lines)
+
+    def texts(self) -> list[str]:
+        return [" ".join(w.text for w in seg) for seg in self.segments]
+
+
+@dataclass
+class _Found:
+    table: Table
+    lines: list[_Line]
+
+    @property
+    def box(self) -> Box:
+        return self.table.box
+
+
+def _rows(lines: Sequence[_Line], gap_ratio: float) -> list[_Row]:
+    rows: list[_Row] = []
+    for line in sorted(lines, key=lambda ln: (ln.top, ln.box.left)):
+        row = _row_for(line, rows)
+        if row is None:
+            rows.append(_Row([line], line.top, line.bottom))
+        else:
+            row.lines.append(line)
+    for row in rows:
+        row.lines.sort(key=lambda ln: ln.box.left)
+        row.segments = _segments(row, gap_ratio)
+        row.extents = [_extent(seg) for seg in row.segments]
+    rows.sort(key=lambda r: r.top)
+    return rows
+
+
+def _row_for(line: _Line, rows: Sequence[_Row]) -> _Row | None:
+    """The row the line sits in: mostly the same height, side by side with the row's lines."""
+    height = line.bottom - line.top
+    for row in reversed(rows):
+        if row.bottom < line.top - 2 * height:
+            return None
+        overlap = min(row.bottom, line.bottom) - max(row.top, line.top)
+        if overlap >= 0.5 * min(height, row.bottom - row.top) and all(
+            _x_overlap(line.box, other.box) <= 0 for other in row.lines
+        ):
+            return row
+    return None
+
+
+def _segments(row: _Row, gap_ratio: float) -> list[list[Word]]:
+    """The row's words split at wide gaps and where Tesseract changes blocks; a currency sign set
+    apart at a cell's left edge stays with its amount."""
+    wide = gap_ratio * row.em
+    out: list[list[Word]] = []
+    last_block = -1
+    for line in row.lines:
+        for i, word in enumerate(line.words):
+            new_block = i == 0 and line.block != last_block
+            if out and not new_block and (word.box.left - out[-1][-1].box.right < wide or _currency(out[-1])):
+                out[-1].append(word)
+            else:
+                out.append([word])
+        last_block = line.block
+    return out
+
+
+def _currency(seg: Sequence[Word]) -> bool:
+    return len(seg) == 1 and seg[0].text in _CURRENCY_SIGNS
+
+
+_CURRENCY_SIGNS = frozenset("$€£¥₹§")  # § is how Tesseract often reads a $
+
+
+def _runs(rows: Sequence[_Row]) -> list[list[_Row]]:
+    """Stretches of rows close below each other, from and to a row with 2+ segments. A header may
+    stand further off (a rule under it): a wider gap is bridged when all above it is text."""
+    runs: list[list[_Row]] = []
+    current: list[_Row] = []
+    figures = False  # whether the current stretch has any
+    for row in rows:
+        if current:
+            gap = row.top - current[-1].bottom
+            near = gap <= 1.6 * max(row.em, current[-1].em)
+            header = not figures and gap <= 4 * min(row.em, current[-1].em)
+            if not near and not header:
+                runs.append(current)
+                current, figures = [], False
+        current.append(row)
+        figures = figures or any(_numeric(t) for t in row.texts())
+    runs.append(current)
+    return [trimmed for run in runs if len(trimmed := _trimmed(run)) >= 2]
+
+
+def _tables(lines: Sequence[_Line], gap_ratio: float) -> list[_Found]:
+    em = _median(ln.em for ln in lines)
+    rows = _rows([ln for ln in lines if ln.box.height <= 3 * em], gap_ratio)  # not vertical text or noise
+    found: list[_Found] = []
+    for run in _runs(rows):
+        found.extend(_tables_in(run, gap_ratio))
+    return found
+
+
+def _tables_in(run: list[_Row], gap_ratio: float) -> list[_Found]:
+    """The tables in a run of rows; a row that contradicts the run's column bands splits it."""
+    if sum(len(r.segments) >= 2 for r in run) < 2:
+        return []
+    bands = _bands(run, gap_ratio)
+    width = bands.rights[-1] - bands.lefts[0]
+    placed: list[list[_Placement]] = []
+    for i, row in enumerate(run):
+        cells = _place_row(row, bands, width)
+        if cells is None:
+            return _tables_in(_trimmed(run[:i]), gap_ratio) + _tables_in(_trimmed(run[i + 1 :]), gap_ratio)
+        placed.append(cells)
+    built = _build_table(run, placed, bands)
+    return [built] if built is not None else []
+
+
+def _trimmed(run: list[_Row]) -> list[_Row]:
+    multi = [i for i, r in enumerate(run) if len(r.segments) >= 2]
+    return run[multi[0] : multi[-1] + 1] if multi else []
+
+
+class _Bands:
+    """Column x intervals, sorted and disjoint."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self.spans = spans
+        self.lefts = [b[0] for b in spans]
+        self.rights = [b[1] for b in spans]
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def __getitem__(self, i: int) -> tuple[int, int]:
+        return self.spans[i]
+
+    def hits(self, left: int, right: int) -> range:
+        """The bands that [left, right] overlaps."""
+        return range(bisect.bisect_right(self.rights, left), bisect.bisect_left(self.lefts, right))
+
+    def nearest(self, left: int, right: int) -> int:
+        """The band closest to [left, right], which overlaps none."""
+        after = bisect.bisect_left(self.lefts, right)
+        if after == 0 or (after < len(self.spans) and self.lefts[after] - right < left - self.rights[after - 1]):
+            return after
+        return after - 1
+
+    def inside(self, x: float) -> bool:
+        i = bisect.bisect_right(self.lefts, x) - 1
+        return i >= 0 and x <= self.rights[i]
+
+
+def _bands(run: Sequence[_Row], gap_ratio: float) -> _Bands:
+    """Column x intervals: the segments of the rows with the most common number of segments merged
+    where they overlap, plus a band for any segment that lies well apart from all of them or next to
+    one its row fills already (a header over a column that is empty in the other rows)."""
+    counts = Counter(len(r.segments) for r in run if len(r.segments) >= 2)
+    typical = max(counts, key=lambda n: (counts[n], n))
+    spans = sorted(extent for r in run if len(r.segments) == typical for extent in r.extents)
+    merged: list[tuple[int, int]] = []
+    for left, right in spans:
+        if merged and left <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], right))
+        else:
+            merged.append((left, right))
+    bands = _Bands(merged)
+    for row in run:
+        wide = gap_ratio * row.em
+        for left, right in row.extents:
+            if bands.hits(left, right):
+                continue
+            nearest = bands[bands.nearest(left, right)]
+            taken = any(min(b, nearest[1]) > max(a, nearest[0]) for a, b in row.extents)
+            if taken or _distance(left, right, nearest) > wide:
+                bisect.insort(merged, (left, right))
+                bands = _Bands(merged)
+    return bands
+
+
+@dataclass
+class _Placement:
+    words: list[Word]
+    band: int
+    span: int = 1
+
+
+def _place_row(row: _Row, bands: _Bands, width: int) -> list[_Placement] | None:
+    """The row's words as cells in the bands, or None when the row does not fit them (a segment
+    runs across a gap between bands that the other rows keep free)."""
+    out: list[_Placement] = []
+    for seg, (left, right) in zip(row.segments, row.extents, strict=True):
+        hit = bands.hits(left, right)
+        if not hit:
+            out.append(_Placement(seg, bands.nearest(left, right)))
+        elif len(hit) == 1:
+            out.append(_Placement(seg, hit[0]))
+        else:
+            split = _split(seg, bands, hit[0], hit[-1]) if len(row.segments) > 1 else None
+            if split is not None:
+                out.extend(split)
+            elif len(row.segments) == 1 and not _prose(seg, width):
+                out.append(_Placement(seg, hit[0], hit[-1] - hit[0] + 1))  # e.g. a section label in the table
+            else:
+                return None
+    return out
+
+
+def _split(seg: list[Word], bands: _Bands, first: int, last: int) -> list[_Placement] | None:
+    """The segment cut at word gaps that lie between bands, one piece per band, the cuts chosen so
+    that the pieces match their bands best (summed intersection over union)."""
+    n = len(seg)
+    cuts = [0, *(k for k in range(1, n) if not bands.inside((seg[k - 1].box.right + seg[k].box.left) / 2)), n]
+    # best[k]: for seg[:k], the best (score, pieces) by the band of the last piece
+    best: dict[int, dict[int, tuple[float, list[_Placement]]]] = {0: {first - 1: (0.0, [])}}
+    for i, c in enumerate(cuts[:-1]):
+        if c not in best:
+            continue
+        left, right = seg[c].box.left, seg[c].box.right
+        for k in cuts[i + 1 :]:
+            for w in seg[c:k]:
+                right = max(right, w.box.right)
+            states = best.setdefault(k, {})
+            for j in bands.hits(left, right):
+                if not first <= j <= last:
                     continue
-                size = _typical([w.font_size for w in words])
-                lines.append(TextLine(" ".join(w.text for w in words), line.box, size))
-            if lines:
-                layout.items.append(TextBlock(lines, para.box, _typical([ln.font_size for ln in lines])))
-    return layout
+                fit = _iou((left, right), bands[j])
+                for jj, (score, pieces) in best[c].items():
+                    if jj < j and (j not in states or states[j][0] < score + fit):
+                        states[j] = (score + fit, [*pieces, _Placement(seg[c:k], j)])
+            if not states:
+                del best[k]
+    finals = [state for state in best.get(n, {}).values() if len(state[1]) >= 2]
+    return max(finals, key=lambda f: f[0])[1] if finals else None
+
+
+def _prose(seg: Sequence[Word], table_width: int) -> bool:
+    left, right = _extent(seg)
+    return len(seg) >= 6 and right - left >= 0.6 * table_width
+
+
+def _build_table(run: Sequence[_Row], placed: Sequence[Sequence[_Placement]], bands: _Bands) -> _Found | None:
+    grid: list[_GridRow] = []
+    for row, row_cells in zip(run, placed, strict=True):
+        current = _GridRow(row.top, row.bottom, row.em, {}, {}, list(row.lines))
+        for cell in row_cells:
+            current.cells.setdefault(cell.band, []).extend(cell.words)
+            current.spans[cell.band] = max(current.spans.get(cell.band, 1), cell.span)
+        if len(grid) == 1 and _continues(current, grid[0]):
+            grid[-1].absorb(current)
+        else:
+            grid.append(current)
+    if not _is_table(grid, run) or _side_by_side_text(grid):
+        return None
+    used = sorted({band for g in grid for band in g.cells})
+    col_of = {band: i for i, band in enumerate(used)}
+    cells: list[Cell] = []
+    words: list[Word] = []
+    for r, g in enumerate(grid):
+        covered_to = -1  # a cell spanning several bands covers them
+        for band in used:
+            if band <= covered_to:
+                continue
+            if band in g.cells:
+                covered_to = band + g.spans.get(band, 1) - 1
+                cell_words = g.cells[band]
+                words.extend(cell_words)
+                text = " ".join(w.text for w in cell_words)
+                span = sum(1 for b in used if band <= b <= covered_to) if covered_to > band else 1
+                cells.append(Cell(text, _word_box(cell_words), r, col_of[band], col_span=span))
+            else:
+                left, right = bands[band]
+                cells.append(Cell("", Box(left, round(g.top), right, round(g.bottom)), r, col_of[band]))
+    table = Table(
+        box=_word_box(words),
+        rows=len(grid),
+        cols=len(used),
+        cells=cells,
+        font_size=_typical([w.font_size for w in words]),
+    )
+    return _Found(table, [ln for g in grid for ln in g.lines])
+
+
+@dataclass
+class _GridRow:
+    top: float
+    bottom: float
+    em: float
+    cells: dict[int, list[Word]]  # band -> words in reading order
+    spans: dict[int, int]
+    lines: list[_Line]
+    merged: int = 0  # rows taken in below it
+
+    def absorb(self, below: _GridRow) -> None:
+        self.merged += 1
+        for band, words in below.cells.items():
+            self.cells.setdefault(band, []).extend(words)
+        self.bottom = below.bottom
+        self.lines.extend(below.lines)
+
+    def texts(self) -> list[str]:
+        return [" ".join(w.text for w in words) for words in self.cells.values()]
+
+
+def _continues(row: _GridRow, above: _GridRow) -> bool:
+    """The second or third line of a header set tightly, which only carries on its cells. Other
+    lines with a single cell stay rows of their own: whether such a line ends the description above
+    or starts the next item differs from layout to layout."""
+    return (
+        set(row.cells) <= set(above.cells)
+        and len(row.cells) * 2 <= len(above.cells)
+        and all(span == 1 for span in row.spans.values())
+        and row.top - above.bottom <= 0.5 * row.em
+        and above.merged < 2
+        and not any(_numeric(text) for text in [*row.texts(), *above.texts()])
+    )
+
+
+def _is_table(grid: Sequence[_GridRow], run: Sequence[_Row]) -> bool:
+    """Conservative: 2+ rows with cells in 3+ bands and a column of numbers, or 2+ bands where
+    Tesseract itself calls the block a table; cells mostly short (not prose side by side)."""
+    lines = [ln for r in run for ln in r.lines]
+    in_table_block = sum(ln.in_table_block for ln in lines) * 2 >= len(lines)
+    need = 2 if in_table_block else 3
+    if len(grid) < 2 or sum(len(g.cells) >= need for g in grid) < 2:
+        return False
+    bands = sorted({band for g in grid for band in g.cells})
+    if len(bands) < need:
+        return False
+    columns = {band: [" ".join(w.text for w in g.cells[band]) for g in grid if band in g.cells] for band in bands}
+    short = any(_median(len(t.split()) for t in texts) <= 3 for texts in columns.values())
+    if not short:
+        return False
+    if in_table_block:
+        return True
+    return any(_numeric_column(texts[1:] if len(texts) > 2 else texts) for texts in columns.values())
+
+
+def _side_by_side_text(grid: Sequence[_GridRow]) -> bool:
+    """Blocks of text next to each other (a letter's footer: address, board, bank), not a table:
+    Tesseract read each column on lines of its own, and the cells of every column are longish."""
+    line_of = {id(w): id(ln) for g in grid for ln in g.lines for w in ln.words}
+    if any(ln.in_table_block for g in grid for ln in g.lines):
+        return False
+    for g in grid:
+        lines = [{line_of[id(w)] for w in words} for words in g.cells.values()]
+        if sum(len(s) for s in lines) != len(set().union(*lines)):
+            return False  # one line runs through two columns
+    bands = sorted({band for g in grid for band in g.cells})
+    return all(
+        _median(len(" ".join(w.text for w in g.cells[band])) for g in grid if band in g.cells) >= 10 for band in bands
+    )
+
+
+_AMOUNT = re.compile(r"^[(+\-]?\s?(?:[€$£¥]|[A-Z]{1,3}\.?)?\s?[+\-]?\d[\d.,' ]*\s?(?:%|[€$£¥]|[A-Z]{1,3})?\)?$")
+
+
+def _amount(text: str) -> bool:
+    """A quantity, price or percentage on its own."""
+    return bool(_AMOUNT.match(text.strip()))
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+_NO_DIGITS = str.maketrans("", "", "0123456789")
+
+
+def _numeric(text: str) -> bool:
+    """Mostly figures: amounts, dates, codes."""
+    chars = _NOT_ALNUM.sub("", text)
+    letters = len(chars.translate(_NO_DIGITS))
+    return len(chars) > letters and (len(chars) - letters) >= letters
+
+
+def _numeric_column(texts: Sequence[str]) -> bool:
+    numeric = sum(_numeric(t) for t in texts)
+    return numeric >= 2 and numeric * 2 >= len(texts)
+
+
+# --- paragraphs, columns, order ----------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Placed:
+    item: Item
+    box: Box
+    seq: int  # where Tesseract's order has it
+    lines: list[_Line]
+
+    @property
+    def line_count(self) -> int:
+        return len(self.lines)
+
+    @property
+    def words_per_line(self) -> float:
+        return sum(len(ln.words) for ln in self.lines) / len(self.lines)
+
+
+def _text_blocks(lines: Sequence[_Line], used: set[int]) -> list[_Placed]:
+    """One block per Tesseract paragraph, or per stretch of it that is not in a table."""
+    out: list[_Placed] = []
+    stretch: list[_Line] = []
+
+    def close() -> None:
+        if stretch:
+            text_lines = [TextLine(ln.text, ln.box, ln.font_size) for ln in stretch]
+            box = _union([ln.box for ln in stretch])
+            block = TextBlock(text_lines, box, _typical([ln.font_size for ln in stretch]))
+            out.append(_Placed(block, box, stretch[0].seq, list(stretch)))
+            stretch.clear()
+
+    for line in lines:
+        if stretch and (id(line) in used or line.para != stretch[-1].para):
+            close()
+        if id(line) not in used:
+            stretch.append(line)
+    close()
+    return out
+
+
+def _paragraph_spans(lines: Sequence[_Line]) -> list[_Placed]:
+    """Tesseract's paragraphs as they are, for finding the columns before tables are taken out."""
+    return _text_blocks(lines, set())
+
+
+def _gutters(paragraphs: Sequence[_Placed], em: float) -> list[tuple[int, int]]:
+    """Vertical gutters between 2 or 3 text columns, or none: x ranges that the paragraphs (weighted
+    by their lines) leave nearly empty, with prose on each side, the columns side by side. Of the
+    nearly empty ranges (some lie inside a column: between chart labels, say) the widest set that
+    makes valid columns is taken."""
+    if len(paragraphs) < 2:
+        return []
+    profile = _profile(paragraphs)
+    peak = max(v for _, _, v in profile)
+    high = [i for i, (_, _, v) in enumerate(profile) if v > 0.2 * peak]
+    inner = profile[high[0] : high[-1] + 1]  # a margin note or a speck outside the text is no column
+    candidates: list[_Gutter] = []
+    for is_low, group in itertools.groupby(inner, key=lambda s: s[2] <= 0.2 * peak):
+        if is_low:
+            low = list(group)
+            floor = min(v for _, _, v in low)
+            left, right = max(_runs_of(low, floor), key=lambda r: r[1] - r[0])
+            if right - left >= em:
+                candidates.append(_Gutter(left, right, floor))
+    candidates = sorted(candidates, key=lambda g: g.right - g.left, reverse=True)[:6]
+    for count in (2, 1):
+        for chosen in itertools.combinations(sorted(candidates, key=lambda g: g.left), count):
+            if _makes_columns(paragraphs, chosen, profile, (inner[0][0], inner[-1][1]), em):
+                return [(g.left, g.right) for g in chosen]
+    return []
+
+
+@dataclass(frozen=True)
+class _Gutter:
+    left: int
+    right: int
+    load: int  # lines of paragraphs that cross it
+
+
+def _makes_columns(
+    paragraphs: Sequence[_Placed],
+    gutters: Sequence[_Gutter],
+    profile: Sequence[tuple[int, int, int]],
+    extent: tuple[int, int],
+    em: float,
+) -> bool:
+    """Each column holds a fair share of the lines, one at least mostly prose (4+ words a line), each
+    beside the next; the paragraphs crossing a gutter are few against the columns' own."""
+    edges = [extent[0], *[x for g in gutters for x in (g.left, g.right)], extent[1]]
+    ranges = [(edges[i], edges[i + 1]) for i in range(0, len(edges), 2)]
+    columns: list[list[_Placed]] = [[] for _ in ranges]
+    for p in paragraphs:
+        inside = [i for i, r in enumerate(ranges) if p.box.left >= r[0] - em and p.box.right <= r[1] + em]
+        if len(inside) == 1:
+            columns[inside[0]].append(p)
+    total = sum(p.line_count for p in paragraphs)
+    if any(sum(p.line_count for p in column) < max(3, 0.15 * total) for column in columns):
+        return False
+    wordiness = [_words_per_line(column) for column in columns]
+    if max(wordiness) < 4 or min(wordiness) < 2:  # a form's label and value stacks are no columns
+        return False
+    peaks = [max((v for x0, x1, v in profile if x0 < r[1] and x1 > r[0]), default=0) for r in ranges]
+    if any(g.load > 0.25 * min(peaks[i], peaks[i + 1]) for i, g in enumerate(gutters)):
+        return False
+    for a, b in itertools.pairwise(columns):
+        top_a, bottom_a = min(p.box.top for p in a), max(p.box.bottom for p in a)
+        top_b, bottom_b = min(p.box.top for p in b), max(p.box.bottom for p in b)
+        if min(bottom_a, bottom_b) - max(top_a, top_b) < 0.5 * min(bottom_a - top_a, bottom_b - top_b):
+            return False
+    return True
+
+
+def _runs_of(segments: Sequence[tuple[int, int, int]], value: int) -> list[tuple[int, int]]:
+    """The x ranges where the profile has exactly `value`."""
+    out: list[tuple[int, int]] = []
+    for x0, x1, v in segments:
+        if v == value:
+            if out and out[-1][1] == x0:
+                out[-1] = (out[-1][0], x1)
+            else:
+                out.append((x0, x1))
+    return out
+
+
+def _profile(placed: Sequence[_Placed]) -> list[tuple[int, int, int]]:
+    """Piecewise-constant x projection: (x0, x1, lines whose paragraph covers x0..x1)."""
+    events: dict[int, int] = {}
+    for p in placed:
+        events[p.box.left] = events.get(p.box.left, 0) + p.line_count
+        events[p.box.right] = events.get(p.box.right, 0) - p.line_count
+    xs = sorted(events)
+    out: list[tuple[int, int, int]] = []
+    value = 0
+    for x0, x1 in itertools.pairwise(xs):
+        value += events[x0]
+        out.append((x0, x1, value))
+    return out
+
+
+def _words_per_line(placed: Sequence[_Placed]) -> float:
+    weights = [(p.words_per_line, p.line_count) for p in placed if p.line_count]
+    if not weights:
+        return 0.0
+    expanded = sorted(w for w, n in weights for _ in range(n))
+    return expanded[len(expanded) // 2]
+
+
+def _column_groups(lines: Sequence[_Line], gutters: Sequence[tuple[int, int]]) -> list[list[_Line]]:
+    """The lines of each text column (and those crossing a gutter), looked at apart for tables, so
+    that a table in one column does not take in the prose beside it."""
+    if not gutters:
+        return [list(lines)]
+    groups: dict[int, list[_Line]] = {}
+    for line in lines:
+        cols = _columns_of(line.box, gutters)
+        groups.setdefault(cols[0] if len(cols) == 1 else -1, []).append(line)
+    return list(groups.values())
+
+
+def _columns_of(box: Box, gutters: Sequence[tuple[int, int]]) -> list[int]:
+    """The text columns a box reaches into (beyond a gutter's middle by a little)."""
+    slack = min(g[1] - g[0] for g in gutters) / 2
+    cuts = [(g[0] + g[1]) / 2 for g in gutters]
+    bounds = [-float("inf"), *cuts, float("inf")]
+    return [
+        i for i in range(len(bounds) - 1) if box.right > bounds[i] + slack and box.left < bounds[i + 1] - slack
+    ] or [bisect.bisect(cuts, (box.left + box.right) / 2)]
+
+
+def _reading_order(placed: list[_Placed], gutters: Sequence[tuple[int, int]], page_height: int) -> list[_Placed]:
+    """Tesseract's order on a single-column page. With columns: the page's head (all above the
+    columns' first tall paragraph) in Tesseract's order; then full-width items (crossing a gutter
+    with nothing beside them) in vertical order, and between them each column top to bottom, left
+    to right, an inset crossing a gutter (a caption) after the columns; then the page's foot."""
+    if not gutters:
+        return sorted(placed, key=lambda p: p.seq)
+    count = len(gutters) + 1
+    cols = {id(p): _columns_of(p.box, gutters) for p in placed}
+    in_column = [p for p in placed if len(cols[id(p)]) == 1]
+    tall = [p for p in in_column if p.line_count >= 3]
+    if not tall:
+        return sorted(placed, key=lambda p: p.seq)
+    body_top = min(p.box.top for p in tall)
+    body_bottom = max(p.box.bottom for p in tall)
+    head = [p for p in placed if p.box.bottom <= body_top]
+    foot = [p for p in placed if p.box.top >= max(body_bottom, 0.88 * page_height) and p not in head]
+    body = [p for p in placed if p not in head and p not in foot]
+
+    def beside(p: _Placed) -> bool:
+        return any(_y_overlap(p.box, o.box) > 0.2 * min(p.box.height, o.box.height) for o in in_column if o in body)
+
+    crossing = [p for p in body if len(cols[id(p)]) > 1]
+    insets = [p for p in crossing if beside(p)]
+    breakers = sorted((p for p in crossing if p not in insets), key=lambda p: (p.box.top, p.seq))
+    cuts = [(p.box.top + p.box.bottom) / 2 for p in breakers]
+    sections: list[list[_Placed]] = [[] for _ in range(len(breakers) + 1)]
+    for p in body:
+        if p not in breakers:
+            sections[bisect.bisect(cuts, (p.box.top + p.box.bottom) / 2)].append(p)
+    out = [_set_column(p, 0, count) for p in sorted(head, key=lambda p: p.seq)]
+    for i, section in enumerate(sections):
+        for c in range(count):
+            column = [p for p in section if p not in insets and cols[id(p)][0] == c]
+            out.extend(_set_column(p, c, 1) for p in sorted(column, key=lambda p: (p.box.top, p.seq)))
+        inset = sorted((p for p in section if p in insets), key=lambda p: p.box.top)
+        out.extend(_set_column(p, _main_column(p.box, gutters), 1) for p in inset)
+        if i < len(breakers):
+            out.append(_set_column(breakers[i], 0, count))
+    out.extend(_set_column(p, 0, count) for p in sorted(foot, key=lambda p: p.seq))
+    return out
+
+
+def _set_column(p: _Placed, column: int, span: int) -> _Placed:
+    p.item.column = column
+    p.item.column_span = span
+    return p
+
+
+def _main_column(box: Box, gutters: Sequence[tuple[int, int]]) -> int:
+    return bisect.bisect([(g[0] + g[1]) / 2 for g in gutters], (box.left + box.right) / 2)
+
+
+# --- headings ----------------------------------------------------------------------------------------
+
+
+def _mark_headings(placed: Sequence[_Placed], words: Sequence[Word], gap_ratio: float) -> None:
+    """Short blocks set clearly larger than the page's body text, in the size Tesseract estimates and
+    in the height of the words themselves; words, not figures, and no wide gaps (a table's header
+    row or a totals line is no heading). A page without enough body text has none."""
+    sizes = [w.font_size for w in words if w.font_size > 0]
+    if len(words) < 20 or not sizes:
+        return
+    body_size = _median(sizes)
+    body_height = _median(w.box.height for w in words)
+    for p in placed:
+        block = p.item
+        own = [w for ln in p.lines for w in ln.words]
+        if not isinstance(block, TextBlock) or len(p.lines) > 3 or len(own) > 20 or len(own) * 4 > len(words):
+            continue
+        if sum(c.isalpha() for w in own for c in w.text) < 3 or sum(_has_digit(w.text) for w in own) * 3 > len(own):
+            continue
+        if sum(w.confidence for w in own) < 60 * len(own) or any(_wide_gaps(ln, gap_ratio) for ln in p.lines):
+            continue
+        if block.font_size >= 1.3 * body_size and _median(w.box.height for w in own) >= 1.25 * body_height:
+            block.role = "heading"
+
+
+def _has_digit(text: str) -> bool:
+    return any(c.isdigit() for c in text)
+
+
+def _wide_gaps(line: _Line, gap_ratio: float) -> bool:
+    return any(b.box.left - a.box.right >= gap_ratio * line.em for a, b in itertools.pairwise(line.words))
+
+
+# --- geometry ----------------------------------------------------------------------------------------
+
+
+def _extent(words: Sequence[Word]) -> tuple[int, int]:
+    left, right = words[0].box.left, words[0].box.right
+    for w in words:
+        left, right = min(left, w.box.left), max(right, w.box.right)
+    return left, right
+
+
+def _iou(extent: tuple[int, int], band: tuple[int, int]) -> float:
+    left, right = extent
+    inter = min(right, band[1]) - max(left, band[0])
+    if inter <= 0:
+        return 0.0
+    return inter / (max(right, band[1]) - min(left, band[0]))
+
+
+def _distance(left: int, right: int, band: tuple[int, int]) -> int:
+    return max(band[0] - right, left - band[1], 0)
+
+
+def _x_overlap(a: Box, b: Box) -> int:
+    return min(a.right, b.right) - max(a.left, b.left)
+
+
+def _y_overlap(a: Box, b: Box) -> int:
+    return min(a.bottom, b.bottom) - max(a.top, b.top)
+
+
+def _word_box(words: Sequence[Word]) -> Box:
+    return _union([w.box for w in words])
+
+
+def _union(boxes: Sequence[Box]) -> Box:
+    left, top, right, bottom = boxes[0].left, boxes[0].top, boxes[0].right, boxes[0].bottom
+    for b in boxes:
+        left, top, right, bottom = min(left, b.left), min(top, b.top), max(right, b.right), max(bottom, b.bottom)
+    return Box(left, top, right, bottom)
+
+
+def _median(values: Iterable[float]) -> float:
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        raise ValueError("no values")
+    return ordered[n // 2] if n % 2 else (ordered[n // 2 - 1] + ordered[n // 2]) / 2
 
 
 def _typical(sizes: list[float]) -> float:
     known = [s for s in sizes if s > 0]
-    return round(statistics.median(known), 1) if known else DEFAULT_FONT_SIZE
+    return round(_median(known), 1) if known else DEFAULT_FONT_SIZE
