@@ -1,0 +1,134 @@
+"""The OCR settings of a job over real HTTP with real OCR: IntelligentPDFProcessing, FastMode,
+RecognitionLanguages, RenderResolution, MinConfidence. Each must change the result the way its name
+says, measured on the job's outputs."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.consumers import pdftotext, words
+from tests.harness import Server, running
+
+ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running(Server(tmp_path_factory.mktemp("settings"))) as srv:
+        yield srv
+
+
+def run(server: Server, path: Path, variants: dict[Any, dict[str, Any]], ext: str = "txt") -> dict[Any, bytes]:
+    """One job per option set, submitted at once; each job's `ext` output."""
+    ids = {key: server.submit(path, **options)["Id"] for key, options in variants.items()}
+    out = {}
+    for key, job_id in ids.items():
+        info = server.wait(job_id)
+        assert info["Status"] == 3, f"{key}: {info['ErrorDescription']}"
+        out[key] = server.client.get(f"/download/{job_id}/{ext}").content
+    return out
+
+
+def similarity(a: list[str], b: list[str]) -> float:
+    return difflib.SequenceMatcher(a=a, b=b, autojunk=False).ratio()
+
+
+# -- IntelligentPDFProcessing -------------------------------------------------------------------
+
+
+def test_born_digital_pages_keep_their_own_text(server: Server, data: Path, tmp_path: Path) -> None:
+    source = data / "pdfs-ocrmypdf" / "tagged.pdf"  # a word-processor PDF: real text, no scan
+    original = words(pdftotext(source))
+    common = {"TxtOutput": True, "PdfOutput": True}
+    ids = {flag: server.submit(source, IntelligentPDFProcessing=flag, **common)["Id"] for flag in (True, False)}
+    texts, pdfs = {}, {}
+    for flag, job_id in ids.items():
+        assert server.wait(job_id)["Status"] == 3
+        texts[flag] = server.client.get(f"/download/{job_id}/txt").text
+        pdfs[flag] = tmp_path / f"{flag}.pdf"
+        pdfs[flag].write_bytes(server.client.get(f"/download/{job_id}/pdf").content)
+    # the page's own text, exactly (OCR would misread the dot leaders of the table of contents)
+    assert words(texts[True]) == original
+    # its PDF is the original with no second, OCRed text layer over the same words
+    assert words(pdftotext(pdfs[True])) == original
+    # without it the page is OCRed: the OCR text is added over the page's own
+    assert len(words(pdftotext(pdfs[False]))) > 1.5 * len(original)
+
+
+def test_scanned_pdf_pages_are_still_recognised(server: Server, data: Path) -> None:
+    source = data / "pdfs-ocrmypdf" / "linn.pdf"  # a scan without text
+    reference = words((data / "pdfs-ocrmypdf" / "linn.txt").read_text(encoding="utf-8"))
+    out = run(server, source, {"on": {"IntelligentPDFProcessing": True, "PdfOutput": False, "TxtOutput": True}})
+    assert similarity(words(out["on"].decode()), reference) > 0.8
+
+
+def test_a_page_whose_text_has_no_unicode_mapping_is_recognised(server: Server, data: Path) -> None:
+    """type3_font_nomapping.pdf shows text whose font cannot be mapped to Unicode: OCR it."""
+    source = data / "pdfs-ocrmypdf" / "type3_font_nomapping.pdf"
+    out = run(server, source, {k: {"IntelligentPDFProcessing": k, "PdfOutput": False, "TxtOutput": True}
+                               for k in (True, False)})  # fmt: skip
+    assert words(out[True].decode()) == words(out[False].decode())
+
+
+# -- FastMode ---------------------------------------------------------------------------------
+
+
+def test_fast_mode_reads_nearly_the_same_text(server: Server, data: Path) -> None:
+    source = data / "ocr-tesseract-test" / "8087_054.3B.tif"
+    out = run(server, source, {m: {"FastMode": m, "PdfOutput": False, "TxtOutput": True} for m in (False, True)})
+    assert similarity(words(out[True].decode()), words(out[False].decode())) > 0.97
+
+
+# -- languages --------------------------------------------------------------------------------
+
+
+def test_recognition_languages_by_english_name(server: Server, data: Path) -> None:
+    """eurotext mixes English, German and French: umlauts and accents come with those models."""
+    source = data / "ocr-tesseract-test" / "eurotext.tif"
+    out = run(
+        server,
+        source,
+        {
+            "english": {"RecognitionLanguages": "English", "PdfOutput": False, "TxtOutput": True, "MinConfidence": 0},
+            "three": {"RecognitionLanguages": "English, German, French", "PdfOutput": False, "TxtOutput": True,
+                      "MinConfidence": 0},
+        },
+    )  # fmt: skip
+    reference = (data / "ocr-tesseract-test" / "eurotext.txt").read_text(encoding="utf-8")
+    accented = set(re.findall(r"\w*[äöüßéèàçôÄÖÜ]\w*", reference))
+    found = {k: len(accented & set(re.findall(r"\w+", v.decode()))) for k, v in out.items()}
+    assert found["three"] > found["english"], found
+
+
+def test_the_languages_action_offers_the_european_languages(server: Server) -> None:
+    offered = set(server.client.get("/languages").json())
+    european = {
+        "English", "German", "French", "Spanish", "Italian", "Portuguese", "Dutch", "Polish", "Russian",
+        "Ukrainian", "Romanian", "Czech", "Hungarian", "Swedish", "Greek", "Bulgarian", "Danish", "Finnish",
+        "Slovak", "Croatian",
+    }  # fmt: skip
+    assert european <= offered, european - offered
+
+
+# -- RenderResolution -------------------------------------------------------------------------
+
+
+def test_render_resolution_sets_the_raster_of_pdf_pages(server: Server, data: Path) -> None:
+    """The ALTO output gives the page in raster pixels: letter size (612 pt wide) at 100 and 300 dpi."""
+    from lxml import etree
+
+    source = data / "pdfs-ocrmypdf" / "linn.pdf"
+    out = run(
+        server,
+        source,
+        {dpi: {"RenderResolution": dpi, "PdfOutput": False, "XmlOutput": True} for dpi in (100, 300)},
+        ext="xml",
+    )
+    widths = {dpi: int(etree.fromstring(xml).find(f".//{ALTO}Page").get("WIDTH")) for dpi, xml in out.items()}
+    assert widths == {100: round(612 * 100 / 72), 300: round(612 * 300 / 72)}
