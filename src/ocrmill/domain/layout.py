@@ -440,10 +440,11 @@ def _split(seg: list[Word], bands: _Bands, first: int, last: int) -> list[_Place
     for i, c in enumerate(cuts[:-1]):
         if c not in best:
             continue
-        left, right = seg[c].box.left, seg[c].box.right
+        left, right, reached = seg[c].box.left, seg[c].box.right, c
         for k in cuts[i + 1 :]:
-            for w in seg[c:k]:
+            for w in seg[reached:k]:
                 right = max(right, w.box.right)
+            reached = k
             states = best.setdefault(k, {})
             for j in bands.hits(left, right):
                 if not first <= j <= last:
@@ -574,14 +575,6 @@ def _side_by_side_text(grid: Sequence[_GridRow]) -> bool:
     return all(
         _median(len(" ".join(w.text for w in g.cells[band])) for g in grid if band in g.cells) >= 10 for band in bands
     )
-
-
-_AMOUNT = re.compile(r"^[(+\-]?\s?(?:[€$£¥]|[A-Z]{1,3}\.?)?\s?[+\-]?\d[\d.,' ]*\s?(?:%|[€$£¥]|[A-Z]{1,3})?\)?$")
-
-
-def _amount(text: str) -> bool:
-    """A quantity, price or percentage on its own."""
-    return bool(_AMOUNT.match(text.strip()))
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
@@ -779,33 +772,34 @@ def _reading_order(placed: list[_Placed], gutters: Sequence[tuple[int, int]], pa
         return sorted(placed, key=lambda p: p.seq)
     count = len(gutters) + 1
     cols = {id(p): _columns_of(p.box, gutters) for p in placed}
-    in_column = [p for p in placed if len(cols[id(p)]) == 1]
-    tall = [p for p in in_column if p.line_count >= 3]
+    tall = [p for p in placed if len(cols[id(p)]) == 1 and p.line_count >= 3]
     if not tall:
         return sorted(placed, key=lambda p: p.seq)
     body_top = min(p.box.top for p in tall)
     body_bottom = max(p.box.bottom for p in tall)
     head = [p for p in placed if p.box.bottom <= body_top]
-    foot = [p for p in placed if p.box.top >= max(body_bottom, 0.88 * page_height) and p not in head]
-    body = [p for p in placed if p not in head and p not in foot]
+    foot = [p for p in placed if p.box.top >= max(body_bottom, 0.88 * page_height) and p.box.bottom > body_top]
+    margins = {id(p) for p in head + foot}
+    body = [p for p in placed if id(p) not in margins]
+    body_columns = [p for p in body if len(cols[id(p)]) == 1]
 
     def beside(p: _Placed) -> bool:
-        return any(_y_overlap(p.box, o.box) > 0.2 * min(p.box.height, o.box.height) for o in in_column if o in body)
+        return any(_y_overlap(p.box, o.box) > 0.2 * min(p.box.height, o.box.height) for o in body_columns)
 
     crossing = [p for p in body if len(cols[id(p)]) > 1]
-    insets = [p for p in crossing if beside(p)]
-    breakers = sorted((p for p in crossing if p not in insets), key=lambda p: (p.box.top, p.seq))
+    insets = {id(p) for p in crossing if beside(p)}
+    breakers = sorted((p for p in crossing if id(p) not in insets), key=lambda p: (p.box.top, p.seq))
     cuts = [(p.box.top + p.box.bottom) / 2 for p in breakers]
     sections: list[list[_Placed]] = [[] for _ in range(len(breakers) + 1)]
     for p in body:
-        if p not in breakers:
+        if len(cols[id(p)]) == 1 or id(p) in insets:
             sections[bisect.bisect(cuts, (p.box.top + p.box.bottom) / 2)].append(p)
     out = [_set_column(p, 0, count) for p in sorted(head, key=lambda p: p.seq)]
     for i, section in enumerate(sections):
         for c in range(count):
-            column = [p for p in section if p not in insets and cols[id(p)][0] == c]
+            column = [p for p in section if id(p) not in insets and cols[id(p)][0] == c]
             out.extend(_set_column(p, c, 1) for p in sorted(column, key=lambda p: (p.box.top, p.seq)))
-        inset = sorted((p for p in section if p in insets), key=lambda p: p.box.top)
+        inset = sorted((p for p in section if id(p) in insets), key=lambda p: p.box.top)
         out.extend(_set_column(p, _main_column(p.box, gutters), 1) for p in inset)
         if i < len(breakers):
             out.append(_set_column(breakers[i], 0, count))

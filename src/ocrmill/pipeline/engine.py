@@ -67,7 +67,7 @@ class Engine:
             if para is not None and (line is None or iterator.IsAtBeginningOf(level.TEXTLINE)):
                 line = Line(box=_box(iterator, level.TEXTLINE), baseline=_baseline(iterator))
                 para.lines.append(line)
-            text = (iterator.GetUTF8Text(level.WORD) or "").strip()
+            text = _word_text(iterator)
             if text and line is not None:
                 attributes = iterator.WordFontAttributes() or {}
                 line.words.append(
@@ -85,6 +85,14 @@ class Engine:
 
     def close(self) -> None:
         self._api.End()
+
+
+def _word_text(iterator: tesserocr.PyResultIterator) -> str:
+    """The current word's text; tesserocr raises instead of returning "" for a word without any."""
+    try:
+        return str(iterator.GetUTF8Text(tesserocr.RIL.WORD) or "").strip()
+    except RuntimeError:
+        return ""
 
 
 def _box(iterator: tesserocr.PyResultIterator, level: int) -> Box:
