@@ -300,20 +300,20 @@ def test_baseline_from_slope_and_offset(tmp_path: Path) -> None:
 # --- barcodes ------------------------------------------------------------------------------------
 
 QR = {
-    "Page": 1,
-    "Type": "QRCode",
+    "PageNo": 1,
+    "Type": 9,
     "Value": "https://example.org/?a=1&b=<2>",
-    "Left": 900,
-    "Top": 1200,
+    "X": 900,
+    "Y": 1200,
     "Width": 300,
     "Height": 310,
 }
 GS1 = {
-    "Page": 2,
-    "Type": "Code128",
+    "PageNo": 2,
+    "Type": 10,
     "Value": "]C1\x1d0101234567890128",
-    "Left": 40,
-    "Top": 60,
+    "X": 40,
+    "Y": 60,
     "Width": 500,
     "Height": 90,
 }
@@ -331,11 +331,9 @@ def test_barcodes_are_tagged_illustrations(tmp_path: Path) -> None:
         (illustration,) = element.iterfind(".//a:Illustration", NS)
         assert illustration.get("TYPE") == "Barcode"
         box = _box(illustration)
-        assert (box.left, box.top, box.width, box.height) == tuple(
-            barcode[k] for k in ("Left", "Top", "Width", "Height")
-        )
+        assert (box.left, box.top, box.width, box.height) == tuple(barcode[k] for k in ("X", "Y", "Width", "Height"))
         tag = tags[illustration.get("TAGREFS")]
-        assert tag.get("TYPE") == "Barcode" and tag.get("DESCRIPTION") == barcode["Type"]
+        assert tag.get("TYPE") == "Barcode" and tag.get("DESCRIPTION") == {9: "QRCODE", 10: "CODE128"}[barcode["Type"]]
         space = _box(element.find("a:PrintSpace", NS))
         assert space.right >= box.right and space.bottom >= box.bottom
     qr, gs1 = tags.values()
@@ -352,7 +350,7 @@ def test_barcodes_need_detect_barcodes(tmp_path: Path) -> None:
 
 
 def test_barcode_without_position(tmp_path: Path) -> None:
-    barcode = {"Page": 1, "Type": "EAN13", "Value": "4006381333931"}
+    barcode = {"PageNo": 1, "Type": 5, "Value": "4006381333931"}
     root = _write(
         _doc(Page(number=1, width=100, height=100, dpi=300)), tmp_path, barcodes=[barcode], DetectBarcodes=True
     )

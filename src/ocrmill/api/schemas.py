@@ -39,7 +39,12 @@ def job_public(job: JobView) -> dict[str, Any]:
     body = {k: v for k, v in options.items() if k not in _BARCODE_TAIL}
     tail = {k: options[k] for k in _BARCODE_TAIL}
     tail["Barcodes"] = list(job.barcodes or [])
-    return head | body | {k: tail[k] for k in ("DetectBarcodes", "Barcodes", *_BARCODE_TAIL[1:])}
+    ordered = head | body | {k: tail[k] for k in ("DetectBarcodes", "Barcodes", *_BARCODE_TAIL[1:])}
+    if ordered["DeleteBlankPages"]:
+        # ocrmill's one addition to the document's shape, only in jobs that ask for DeleteBlankPages:
+        # the source pages (1-based) left out as blank, so that no page disappears without trace
+        ordered["RemovedPages"] = list(job.removed_pages or [])
+    return ordered
 
 
 # The example job ends with these, with the read-only Barcodes after DetectBarcodes.

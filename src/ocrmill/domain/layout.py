@@ -175,8 +175,7 @@ def _lines(page: Page, min_confidence: float) -> list[_Line]:
         for para in block.paragraphs:
             for line in para.lines:
                 words = [w for w in line.words if w.confidence >= min_confidence and w.text.strip()]
-                if words:
-                    words.sort(key=lambda w: w.box.left)
+                if words:  # in Tesseract's order: right for sideways pages and right-to-left scripts
                     top = _median(w.box.top for w in words)
                     bottom = _median(w.box.bottom for w in words)
                     out.append(

@@ -47,6 +47,7 @@ class Raster:
     image: Image.Image  # mode 1, L or RGB
     dpi: float
     transformed: bool  # differs from the stored image (EXIF rotation, alpha, mode)
+    cleaned: bool = False  # changed by the job's clean-up options: the page shows this raster
 
 
 def enumerate_pages(files: list[InputFile], *, max_pages: int) -> list[PageRef]:

@@ -8,7 +8,7 @@ import shutil
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import img2pdf
@@ -18,6 +18,9 @@ from ocrmill.domain import languages
 from ocrmill.domain.document import Document, Page
 from ocrmill.domain.options import JobOptions
 from ocrmill.errors import InputError, PipelineError
+from ocrmill.pipeline.barcodes import Barcode, read_barcodes
+from ocrmill.pipeline.blank import is_blank
+from ocrmill.pipeline.cleanup import chain as cleanup
 from ocrmill.pipeline.compression import run_length_page
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import installed_languages
@@ -40,6 +43,7 @@ class JobResult:
     pages: int
     outputs: list[str]
     barcodes: list[dict[str, object]] = field(default_factory=list)
+    removed_pages: list[int] = field(default_factory=list)  # 1-based source pages left out as blank
 
 
 def run_job(
@@ -72,37 +76,69 @@ def run_job(
 
     max_pixels = limits.max_image_megapixels * 1e6
 
-    def one(ref: PageRef) -> tuple[Page, PageBase, Path | None]:
+    needs_pixels = images or options.DetectBarcodes or options.DeleteBlankPages
+
+    def one(ref: PageRef) -> _Outcome:
         own = own_text_page(ref, dpi=options.RenderResolution) if intelligent and ref.kind == "pdf" else None
         if own is not None:  # a born-digital page: its own text, its own content, no OCR
-            raster = load_raster(ref, render_dpi=options.RenderResolution, max_pixels=max_pixels) if images else None
+            raster = (
+                load_raster(ref, render_dpi=options.RenderResolution, max_pixels=max_pixels) if needs_pixels else None
+            )
             page, base = own, PageBase(ref.file, ref.index)
         else:
             raster = load_raster(ref, render_dpi=options.RenderResolution, max_pixels=max_pixels)
-            with ocr_gate or nullcontext():
+            with ocr_gate or nullcontext():  # clean-up is as CPU-bound as the OCR: the same bound
+                raster = cleaned(raster, options, engines.tessdata)
+                image, dpi = fast_raster(raster) if options.FastMode else (raster.image, raster.dpi)
                 page = engines.get(langs).recognize(
-                    raster.image,
-                    dpi=raster.dpi,
+                    image,
+                    dpi=dpi,
                     number=ref.source_index + 1,
                     source_index=ref.source_index,
                     fast=options.FastMode,
                 )
             base = page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
-        picture = page_image(ref, raster, work_dir) if raster is not None and images else None
+        codes: list[Barcode] = []
+        blank = False
+        if raster is not None and options.DetectBarcodes:
+            codes = read_barcodes(
+                raster.image,
+                page_no=ref.source_index + 1,
+                filter_bits=options.BarcodeFilter,
+                direction=options.BarcodeDirection,
+            )
+        if raster is not None and options.DeleteBlankPages:
+            blank = is_blank(
+                raster.image,
+                raster.dpi,
+                max_noise_percent=options.BlankPagesMaxNoise,
+                has_words=_has_words(page),
+                has_barcode=bool(codes),
+            )
+        picture = page_image(ref, raster, work_dir) if raster is not None and images and not blank else None
         if on_page:
             on_page(next(done), len(refs))  # count's next() is atomic under the GIL
-        return page, base, picture
+        return _Outcome(page, base, picture, codes, blank)
 
     with ThreadPoolExecutor(max_workers=max(1, min(threads, len(refs)))) as pool:
         results = list(pool.map(one, refs))
 
-    doc = Document(pages=[page for page, _, _ in results])
+    kept = [r for r in results if not r.blank]
+    removed = [r.page.source_index + 1 for r in results if r.blank]
+    if not kept:
+        raise InputError(f"Every page of the job is blank ({len(results)}); DeleteBlankPages left nothing to write.")
+    codes = []
+    for number, outcome in enumerate(kept, start=1):  # output page numbers, after the blank pages left out
+        outcome.page.number = number
+        codes += [replace(code, page_no=number) for code in outcome.codes]
+    doc = Document(pages=[r.page for r in kept])
     ctx = WriteContext(
         options=options,
         work_dir=work_dir,
-        bases=[base for _, base, _ in results],
+        bases=[r.base for r in kept],
         doc=doc,
-        page_images=[picture for _, _, picture in results if picture is not None],
+        page_images=[r.picture for r in kept if r.picture is not None],
+        barcodes=[code.to_api() for code in codes],
     )
     staging = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
@@ -111,10 +147,32 @@ def run_job(
         WRITERS[ext].write(doc, ctx, staging / f"result.{ext}")
     shutil.rmtree(out_dir, ignore_errors=True)
     os.replace(staging, out_dir)
-    return JobResult(pages=len(doc.pages), outputs=options.outputs(), barcodes=[])
+    return JobResult(pages=len(doc.pages), outputs=options.outputs(), barcodes=ctx.barcodes, removed_pages=removed)
+
+
+@dataclass
+class _Outcome:
+    """One source page through the pipeline."""
+
+    page: Page
+    base: PageBase
+    picture: Path | None
+    codes: list[Barcode]
+    blank: bool
+
+
+def _has_words(page: Page) -> bool:
+    """Words a reader would call text (not OCR of specks): a page with them is never blank."""
+    return any(
+        (w.confidence >= BLANK_WORD_CONFIDENCE and sum(c.isalnum() for c in w.text) >= 2)
+        or (w.confidence >= SURE_CONFIDENCE and any(c.isalnum() for c in w.text))  # a page number "3"
+        for w in page.words()
+    )
 
 
 PAGE_IMAGE_DPI = 150
+BLANK_WORD_CONFIDENCE = 60  # a word this sure keeps its page, whatever the ink ...
+SURE_CONFIDENCE = 85  # ... and a single letter or digit this sure
 
 
 def page_image(ref: PageRef, raster: Raster, work_dir: Path) -> Path:
@@ -134,8 +192,33 @@ def page_image(ref: PageRef, raster: Raster, work_dir: Path) -> Path:
     return target
 
 
+FAST_DPI = 200  # FastMode recognises pages at most at this resolution
+
+
+def fast_raster(raster: Raster) -> tuple[Image.Image, float]:
+    """FastMode's OCR input: the page at FAST_DPI when it is finer (Tesseract's time grows with the
+    pixels; bench.accuracy measures what it costs in accuracy). The page shown keeps its resolution,
+    and the OCR result is in the smaller raster's pixels, at its dpi, so every output places it."""
+    if raster.dpi <= FAST_DPI:
+        return raster.image, raster.dpi
+    factor = FAST_DPI / raster.dpi
+    size = (max(1, round(raster.image.width * factor)), max(1, round(raster.image.height * factor)))
+    source = raster.image.convert("L") if raster.image.mode == "1" else raster.image
+    return source.resize(size, Image.Resampling.BOX), FAST_DPI
+
+
+def cleaned(raster: Raster, options: JobOptions, tessdata: Path) -> Raster:
+    """The raster with the job's clean-up options applied (pipeline.cleanup), or as it is."""
+    if not cleanup.wanted(options):
+        return raster
+    result = cleanup.clean(raster.image, raster.dpi, options, tessdata=tessdata)
+    return Raster(image=result.image, dpi=raster.dpi, transformed=True, cleaned=True)
+
+
 def page_base(ref: PageRef, raster: Raster, options: JobOptions, work_dir: Path) -> PageBase:
-    if ref.kind == "pdf":
+    """The visible page: a PDF input's own page, unless clean-up changed it; else the raster, encoded
+    as BWCompression / ColorCompression say (a re-rendered PDF page with RenderQuality's JPEG)."""
+    if ref.kind == "pdf" and not raster.cleaned:
         return PageBase(ref.file, ref.index)
     target = work_dir / f"page-{ref.source_index:05d}.pdf"
     if raster.image.mode == "1" and options.BWCompression == 1:
@@ -147,7 +230,7 @@ def page_base(ref: PageRef, raster: Raster, options: JobOptions, work_dir: Path)
         data = image_bytes(
             raster,
             lossless=options.ColorCompression == 3,
-            jpeg_quality=JPEG_QUALITY.get(options.ColorCompression, 70),
+            jpeg_quality=options.RenderQuality if ref.kind == "pdf" else JPEG_QUALITY.get(options.ColorCompression, 70),
         )
     dpi = round(raster.dpi)
     try:

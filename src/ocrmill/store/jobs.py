@@ -69,6 +69,7 @@ def create_job(
         correlation_id=options.CorrelationId,
         options=options.to_dict(),
         barcodes=[],
+        removed_pages=[],
         number_of_pages=0,
         file_uploaded=False,
         outputs=[],
@@ -174,6 +175,7 @@ def finish_job(
     pages: int = 0,
     barcodes: list[dict[str, Any]] | None = None,
     outputs: list[str] | None = None,
+    removed_pages: list[int] | None = None,
 ) -> bool:
     """Converted (no error) or Error; only while this worker still holds the job."""
     values: dict[str, Any] = {
@@ -185,7 +187,9 @@ def finish_job(
         "heartbeat": None,
     }
     if not error:
-        values.update(number_of_pages=pages, barcodes=barcodes or [], outputs=outputs or [])
+        values.update(
+            number_of_pages=pages, barcodes=barcodes or [], outputs=outputs or [], removed_pages=removed_pages or []
+        )
     elif pages:
         values["number_of_pages"] = pages
     result = session.execute(

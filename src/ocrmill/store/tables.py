@@ -46,6 +46,8 @@ class Job(Base):
     options: Mapped[dict[str, Any]] = mapped_column(JSON)
     barcodes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     number_of_pages: Mapped[int] = mapped_column(Integer, default=0)
+    # source pages (1-based, in upload order) DeleteBlankPages left out of every output
+    removed_pages: Mapped[list[int]] = mapped_column(JSON, default=list)
     file_uploaded: Mapped[bool] = mapped_column(Boolean, default=False)
     outputs: Mapped[list[str]] = mapped_column(JSON, default=list)
 

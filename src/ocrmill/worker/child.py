@@ -132,6 +132,7 @@ class WorkerLoop:
                 pages=result.pages if result else 0,
                 barcodes=result.barcodes if result else None,
                 outputs=result.outputs if result else None,
+                removed_pages=result.removed_pages if result else None,
             )
             if finished:
                 worker_repo.increment(

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from ocrmill.domain.barcodes import type_name
 from ocrmill.domain.document import Box, Document, Line, Page, Word
 from ocrmill.writers.base import WriteContext
 
@@ -84,7 +85,7 @@ class _Alto:
     def document(self, doc: Document, barcodes: list[Barcode], *, now: datetime) -> etree._Element:
         _describe(self.description, doc, now)
         for page in doc.pages:
-            self.page(page, [b for b in barcodes if b.get("Page") == page.number])
+            self.page(page, [b for b in barcodes if b.get("PageNo") == page.number])
         for size, style_id in sorted(self.style_ids.items()):
             _sub(self.styles, "TextStyle", ID=style_id, FONTSIZE=_num(size))
         for optional in (self.styles, self.tags):
@@ -149,7 +150,7 @@ class _Alto:
     def barcode(self, space: etree._Element, bid: str, barcode: Barcode) -> Box | None:
         tag_id = f"TAG_{bid}"
         tag = _sub(self.tags, "OtherTag", ID=tag_id, TYPE="Barcode", LABEL=xml_text(str(barcode.get("Value", ""))))
-        symbology = str(barcode.get("Type") or "")
+        symbology = type_name(barcode.get("Type"))
         if symbology:
             tag.set("DESCRIPTION", xml_text(symbology))
         box = _barcode_box(barcode)
@@ -186,7 +187,7 @@ def _baseline(line: Line) -> str:
 
 
 def _barcode_box(barcode: Barcode) -> Box | None:
-    values = [barcode.get(key) for key in ("Left", "Top", "Width", "Height")]
+    values = [barcode.get(key) for key in ("X", "Y", "Width", "Height")]
     numbers = [round(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
     if len(numbers) != 4:
         return None

@@ -1,0 +1,82 @@
+"""The job's clean-up options applied to one page raster before OCR, in a fixed order.
+
+The order follows what each step needs: first the noise that hides the text from every later step
+(colour noise, halftone screens), then the page upright and straight (orientation and skew are
+measured on the text), then its frame (border, punch holes), then the specks, and the stroke repair
+and binarization last, on the cleaned greys. The cleaned raster is what is recognised and also what
+the output PDF shows, so a page deskewed for OCR is deskewed for the reader too. A bilevel scan
+stays bilevel (so BWCompression still applies to it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from ocrmill.domain.options import JobOptions
+from ocrmill.pipeline.cleanup import geometry, pixels
+
+Pixels = NDArray[np.uint8]
+
+Step = Callable[[Pixels, float], Pixels]
+# (option, operation) of the steps that only take the pixels and the dpi, before and after geometry
+_DENOISE: list[tuple[str, Step]] = [
+    ("RemoveColorNoise", pixels.remove_color_noise),
+    ("RemoveHalftone", pixels.remove_halftone),
+]
+_FINISH: list[tuple[str, Step]] = [
+    ("RemoveHolePunch", geometry.remove_hole_punch),
+    ("Despeckle", pixels.despeckle),
+    ("ImproveText", pixels.improve_text),
+]
+OPTIONS = (
+    *(name for name, _ in _DENOISE), "AutoOrientation", "Deskew", "DeleteBorder", "ClearBorder",
+    *(name for name, _ in _FINISH), "Binarize",
+)  # fmt: skip
+
+
+@dataclass
+class Cleaned:
+    image: Image.Image  # mode 1, L or RGB
+    rotation: int = 0  # degrees clockwise applied to make the page upright
+    skew: float = 0.0  # degrees removed by Deskew
+    changed: bool = False
+
+
+def wanted(options: JobOptions) -> bool:
+    return any(getattr(options, name) for name in OPTIONS)
+
+
+def clean(image: Image.Image, dpi: float, options: JobOptions, *, tessdata: Path) -> Cleaned:
+    """`image` with the job's clean-up options applied; the input itself when none is on."""
+    if not wanted(options):
+        return Cleaned(image)
+    bilevel = image.mode == "1"
+    array: Pixels = np.asarray(image.convert("L") if bilevel else image)
+    result = Cleaned(image, changed=True)
+    for name, step in _DENOISE:
+        if getattr(options, name):
+            array = step(array, dpi)
+    if options.AutoOrientation:
+        array, result.rotation = geometry.orient(array, dpi, tessdata)
+    if options.Deskew:
+        array, result.skew = geometry.deskew(array, dpi, adjust_paper_size=options.DeskewAdjustPaperSize)
+    if options.DeleteBorder:
+        array = geometry.delete_border(array, dpi)
+    elif options.ClearBorder:
+        array = geometry.clear_border(array, dpi)
+    for name, step in _FINISH:
+        if getattr(options, name):
+            array = step(array, dpi)
+    if options.Binarize:
+        result.image = Image.fromarray(pixels.binarize(array, dpi)).convert("1", dither=Image.Dither.NONE)
+    elif bilevel:
+        result.image = Image.fromarray(array).convert("1", dither=Image.Dither.NONE)
+    else:
+        result.image = Image.fromarray(array)
+    return result
