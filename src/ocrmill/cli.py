@@ -15,6 +15,8 @@ from ocrmill.config import Settings, load_settings
 from ocrmill.errors import OcrmillError
 
 if TYPE_CHECKING:
+    from ocrmill.folders.watch import FolderWatcher
+    from ocrmill.service.folders import FolderService
     from ocrmill.store.db import Database
 
 
@@ -59,6 +61,8 @@ def _parser() -> argparse.ArgumentParser:
     add = user_commands.add_parser("add", help="add a user")
     add.add_argument("name")
     add.add_argument("--admin", action="store_true")
+    add.add_argument("--can-enum-folders", action="store_true", help="may list OCR folders (folders, folder)")
+    add.add_argument("--can-post-folders", action="store_true", help="may post files to OCR folders")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     add.set_defaults(func=_users_add)
     listing = user_commands.add_parser("list", help="list users")
@@ -108,20 +112,52 @@ def _serve(args: argparse.Namespace) -> int:
     _logging()
     settings = _settings(args, host=args.host, port=args.port)
     db = _database(settings)
-    supervisor = None if args.no_workers else Supervisor(settings, db, count=settings.jobs_threads)
+    workers = settings.jobs_threads + (settings.folders_threads if settings.folders else 0)
+    supervisor = None if args.no_workers else Supervisor(settings, db, count=workers)
     housekeeper = Housekeeper(settings, db)
     app = create_app(settings, db=db, wake_workers=supervisor.wake_all if supervisor else None)
+    watcher = _folder_watcher(app.state.folders)
     if supervisor:
         supervisor.start()
     housekeeper.start()
+    if watcher:
+        watcher.start()
     print(f"ocrmill serving on http://{settings.host}:{settings.port}{settings.api_prefix}/ocrjobs", flush=True)
     try:
         uvicorn.run(FastPolling(app), host=settings.host, port=settings.port, log_level="warning", access_log=False)
     finally:
+        if watcher:
+            watcher.stop()
         housekeeper.stop()
         if supervisor:
             supervisor.stop()
     return 0
+
+
+def _folder_watcher(folders: FolderService) -> FolderWatcher | None:
+    """The OCR folders' watcher, after the files a previous run had taken but not handed over are."""
+    from ocrmill.folders.watch import FolderWatcher
+
+    usable = folders.prepare()
+    if not usable:
+        return None
+    settings = folders.settings
+
+    def take(folder_id: str, claimed: Path, name: str) -> None:
+        try:
+            folders.take(folder_id, claimed, name)
+        except Exception:  # the file stays claimed; the next start hands it over
+            logging.getLogger("ocrmill.folders").exception("could not make a job of %s", claimed)
+
+    watcher = FolderWatcher(
+        [(f.key, f.input, f.extensions) for f in usable],
+        stable_seconds=settings.folder_stable_seconds,
+        poll_seconds=settings.folder_poll_seconds,
+        on_file=take,
+    )
+    for folder_id, claimed, name in watcher.recover():
+        take(folder_id, claimed, name)
+    return watcher
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -185,8 +221,17 @@ def _users_add(args: argparse.Namespace) -> int:
         raise OcrmillError("a user name must not be empty or contain ':'")
     password_hash = hash_password(_password(args))
     with db.write() as session:
-        users.add_user(session=session, name=args.name, password_hash=password_hash, is_admin=args.admin, now=utcnow())
-    print(f"added {'admin ' if args.admin else ''}user {args.name}")
+        users.add_user(
+            session=session,
+            name=args.name,
+            password_hash=password_hash,
+            is_admin=args.admin,
+            now=utcnow(),
+            can_enum_folders=args.can_enum_folders,
+            can_post_folders=args.can_post_folders,
+        )
+    rights = [r for r, on in (("enum folders", args.can_enum_folders), ("post folders", args.can_post_folders)) if on]
+    print(f"added {'admin ' if args.admin else ''}user {args.name}{' (' + ', '.join(rights) + ')' if rights else ''}")
     return 0
 
 
@@ -196,7 +241,9 @@ def _users_list(args: argparse.Namespace) -> int:
     db = _database(_settings(args))
     with db.read() as session:
         for user in users.list_users(session=session):
-            print(f"{user.name}\t{'admin' if user.is_admin else 'user'}")
+            rights = [r for r, on in (("enum-folders", user.can_enum_folders), ("post-folders", user.can_post_folders))
+                      if on]  # fmt: skip
+            print(f"{user.name}\t{'admin' if user.is_admin else 'user'}{chr(9) + ','.join(rights) if rights else ''}")
     return 0
 
 

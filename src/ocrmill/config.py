@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 import tomllib
+import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,6 +23,44 @@ CONFIG_ENV = "OCRMILL_CONFIG"
 
 def default_workers() -> int:
     return max(1, os.cpu_count() or 1)
+
+
+class FolderDefinition(BaseModel):
+    """An OCR Folder Definition (hot folder): files dropped into `input` become jobs with `options`;
+    results go to `output` under the file's name; originals are archived, deleted or kept."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: uuid.UUID
+    description: str = ""
+    input: Path
+    output: Path
+    filters: str = "TIF;TIFF;JPG;JPEG;PNG;BMP;GIF;PDF"
+    originals: Literal["archive", "delete", "keep"] = "archive"
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("filters")
+    @classmethod
+    def _filters(cls, value: str) -> str:
+        parts = [p.strip().lstrip(".").upper() for p in value.replace(",", ";").split(";") if p.strip()]
+        if not parts:
+            raise ValueError("a folder needs at least one extension in filters")
+        return ";".join(dict.fromkeys(parts))
+
+    @model_validator(mode="after")
+    def _separate(self) -> FolderDefinition:
+        if self.input.resolve() == self.output.resolve():
+            raise ValueError("a folder's output must not be its input (results would be taken again)")
+        return self
+
+    @property
+    def key(self) -> str:
+        """The id as the API writes it: lower-case, with hyphens."""
+        return str(self.id)
+
+    @property
+    def extensions(self) -> set[str]:
+        return set(self.filters.split(";"))
 
 
 class Settings(BaseSettings):
@@ -55,11 +94,28 @@ class Settings(BaseSettings):
 
     tessdata_dir: Path | None = None
 
+    folders: list[FolderDefinition] = Field(default_factory=list)
+    # Worker processes for folder jobs, on top of jobs_threads (0: folder jobs share the job workers).
+    folders_threads: int = Field(1, ge=0, le=64)
+    folder_stable_seconds: float = Field(2.0, gt=0)  # a dropped file is taken once unchanged this long
+    folder_poll_seconds: float = Field(2.0, gt=0)  # folders are rescanned this often (shares have no inotify)
+
     @field_validator("api_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:
         value = "/" + value.strip("/")
         return "" if value == "/" else value
+
+    @field_validator("folders")
+    @classmethod
+    def _unique_folders(cls, value: list[FolderDefinition]) -> list[FolderDefinition]:
+        ids = [f.key for f in value]
+        if len(ids) != len(set(ids)):
+            raise ValueError("two folders have the same id")
+        return value
+
+    def folder(self, folder_id: str) -> FolderDefinition | None:
+        return next((f for f in self.folders if f.key == folder_id.strip().lower()), None)
 
     @property
     def effective_database_url(self) -> str:

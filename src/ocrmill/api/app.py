@@ -11,6 +11,7 @@ from ocrmill.api.auth import Authenticator
 from ocrmill.api.routes import ocrjobs
 from ocrmill.config import Settings
 from ocrmill.pipeline.languages import installed_languages
+from ocrmill.service.folders import FolderService
 from ocrmill.service.jobs import JobService
 from ocrmill.service.server import ServerInfo, version
 from ocrmill.store.db import Database
@@ -30,6 +31,13 @@ def create_app(
         files=FileStore(settings.data_dir),
         installed_languages=installed_languages(settings.tessdata_dir),
         wake_workers=wake_workers or (lambda: None),
+    )
+    app.state.folders = FolderService(
+        settings=settings,
+        db=db,
+        files=app.state.jobs.files,
+        installed_languages=app.state.jobs.installed_languages,
+        wake_workers=app.state.jobs.wake_workers,
     )
     app.state.server = ServerInfo(settings=settings, db=db)
     app.state.authenticator = Authenticator(db=db, enabled=settings.auth)

@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from ocrmill.api.auth import Authenticator
+from ocrmill.service.folders import FolderService
 from ocrmill.service.jobs import JobService
 from ocrmill.service.principal import Principal
 from ocrmill.service.server import ServerInfo
@@ -14,6 +15,11 @@ from ocrmill.service.server import ServerInfo
 # Async, so that resolving them costs no trip through the thread pool.
 async def _jobs(request: Request) -> JobService:
     service: JobService = request.app.state.jobs
+    return service
+
+
+async def _folders(request: Request) -> FolderService:
+    service: FolderService = request.app.state.folders
     return service
 
 
@@ -33,4 +39,5 @@ async def _principal(request: Request) -> Principal:
 
 Jobs = Annotated[JobService, Depends(_jobs)]
 Server = Annotated[ServerInfo, Depends(_server)]
+Folders = Annotated[FolderService, Depends(_folders)]
 CurrentUser = Annotated[Principal, Depends(_principal)]

@@ -12,6 +12,7 @@ import psutil
 
 from ocrmill.config import Settings
 from ocrmill.domain.status import JobStatus
+from ocrmill.store import folders as folder_repo
 from ocrmill.store import jobs as job_repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
@@ -61,8 +62,11 @@ class ServerInfo:
                 session=session, statuses=[int(JobStatus.SCHEDULED), int(JobStatus.CONVERTING)]
             )
             threads = len(worker_repo.live_workers(session=session, since=since))
+            folder_jobs = folder_repo.converting_folder_jobs(session=session)
         converting = counts.get(JobStatus.CONVERTING, 0)
         load = round(100 * min(converting, threads) / threads) if threads else 0
+        folder_threads = self.settings.folders_threads if self.settings.folders else 0
+        folder_load = round(100 * min(folder_jobs, folder_threads) / folder_threads) if folder_threads else 0
         real = round(psutil.cpu_percent())
         return {
             "Name": self.settings.server_name,
@@ -72,12 +76,12 @@ class ServerInfo:
             "FilesInProcessing": files.get(JobStatus.CONVERTING, 0),
             "ScheduledJobs": counts.get(JobStatus.SCHEDULED, 0),
             "ScheduledFiles": files.get(JobStatus.SCHEDULED, 0),
-            "FoldersThreads": 0,
+            "FoldersThreads": folder_threads,
             "JobsThreads": threads,
             "LoadPercent": load,
             "RealLoadPercent": real,
             "JobsLoadPercent": load,
             "JobsRealLoadPercent": real,
-            "FoldersLoadPercent": 0,
-            "FoldersRealLoadPercent": 0,
+            "FoldersLoadPercent": folder_load,
+            "FoldersRealLoadPercent": real if folder_jobs else 0,
         }

@@ -48,6 +48,11 @@ class Job(Base):
     number_of_pages: Mapped[int] = mapped_column(Integer, default=0)
     # source pages (1-based, in upload order) DeleteBlankPages left out of every output
     removed_pages: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # a job made from a file dropped into an OCR folder: the folder, the file's name, and the claim (the
+    # file's unique name while it was taken) that keeps a restart from making a second job of it
+    folder_id: Mapped[str] = mapped_column(String(36), default="", index=True)
+    source_name: Mapped[str] = mapped_column(String(1000), default="")
+    folder_claim: Mapped[str | None] = mapped_column(String(64), unique=True, index=True, default=None)
     file_uploaded: Mapped[bool] = mapped_column(Boolean, default=False)
     outputs: Mapped[list[str]] = mapped_column(JSON, default=list)
 

@@ -21,6 +21,7 @@ from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.pages import InputFile
 from ocrmill.pipeline.run import JobResult, Limits, run_job
+from ocrmill.service.folders import FolderJob, finish_folder_job
 from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
@@ -94,6 +95,7 @@ class WorkerLoop:
                 return
             options = JobOptions.from_dict(job.options)
             inputs = [InputFile(self.files.path(f.name), f.ext) for f in job.files]
+            folder = FolderJob(job.id, job.folder_id, job.source_name, inputs[0].path) if job.folder_id else None
         self._beat(job_id)
         done = threading.Event()
         beating = threading.Thread(target=self._beat_until, args=(job_id, done), daemon=True)
@@ -138,6 +140,15 @@ class WorkerLoop:
                 worker_repo.increment(
                     session=session, names=["ProcessedFiles", "ErrorFiles" if error else "SuccessFiles"]
                 )
+        if finished and folder is not None:
+            finish_folder_job(
+                settings=self.settings,
+                db=self.db,
+                files=self.files,
+                job=folder,
+                outputs=result.outputs if result else [],
+                error=error,
+            )
         log.info(
             "job %s %s in %.1f s%s",
             job_id,

@@ -6,18 +6,21 @@ import json
 import mimetypes
 from collections.abc import AsyncIterator
 from datetime import datetime
+from email.message import Message
 from pathlib import PurePath
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from ocrmill.api.deps import CurrentUser, Jobs, Server
+from ocrmill.api.deps import CurrentUser, Folders, Jobs, Server
 from ocrmill.api.schemas import job_public
 from ocrmill.domain import languages
 from ocrmill.domain.status import SUPPORTED_EXTENSIONS, JobStatus
 from ocrmill.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
+from ocrmill.service.folders import FolderService
 from ocrmill.service.jobs import JobQuery, JobService, JobView
 from ocrmill.service.principal import Principal
 from ocrmill.service.server import version
@@ -213,17 +216,56 @@ def all_by_status(status_value: str, jobs: Jobs, who: CurrentUser) -> JSONRespon
     return _jobs(jobs.jobs(who, status=int(wanted)))
 
 
-# -- OCR folders (none are defined yet) ---------------------------------------------------------
+# -- OCR folders --------------------------------------------------------------------------------
 
 
 @router.get("/folders")
-def folders(who: CurrentUser) -> JSONResponse:
-    return JSONResponse([])
+def folders(folders: Folders, who: CurrentUser) -> JSONResponse:
+    return JSONResponse(folders.listing(who))
 
 
 @router.get("/folder/{folder_id}")
-def folder(folder_id: str, who: CurrentUser) -> JSONResponse:
-    raise NotFound(f"There is no OCR folder with id {folder_id!r}.")
+def folder(folder_id: str, folders: Folders, who: CurrentUser) -> JSONResponse:
+    return JSONResponse(folders.info(who, folder_id))
+
+
+@router.post("/postfolder/{folder_id}")
+async def post_folder(folder_id: str, request: Request, folders: Folders, who: CurrentUser) -> JSONResponse:
+    """The file under its Content-Disposition name, overwriting a file of that name."""
+    return await _post_folder(folder_id, request, folders, who, unique=False)
+
+
+@router.post("/postfolderu/{folder_id}")
+async def post_folder_unique(folder_id: str, request: Request, folders: Folders, who: CurrentUser) -> JSONResponse:
+    """The file under its Content-Disposition name, or a unique variant of it."""
+    return await _post_folder(folder_id, request, folders, who, unique=True)
+
+
+async def _post_folder(
+    folder_id: str, request: Request, folders: FolderService, who: Principal, *, unique: bool
+) -> JSONResponse:
+    limit = folders.settings.max_upload_bytes
+    _check_length(request, limit)
+    if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+        part = await _file_part(request)
+        filename, data = part.filename or "", await part.read()
+    else:
+        filename = _disposition_name(request.headers.get("content-disposition", ""))
+        data = await request.body()
+    if len(data) > limit:
+        raise PayloadTooLarge.over(limit)
+    if not filename:
+        raise BadRequest("Name the file in the Content-Disposition header (filename=...).")
+    if not data:
+        raise BadRequest("The posted file is empty.")
+    return JSONResponse(await run_in_threadpool(folders.post, who, folder_id, filename, data, unique=unique))
+
+
+def _disposition_name(header: str) -> str:
+    """filename* (RFC 6266/5987) or filename of a Content-Disposition header."""
+    message = Message()
+    message["content-disposition"] = header
+    return str(message.get_filename() or "")
 
 
 # -- other functions ----------------------------------------------------------------------------

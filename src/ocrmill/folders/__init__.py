@@ -1,0 +1,1 @@
+"""OCR folders (hot folders): watching input folders, placing posted files, delivering results and originals."""

@@ -1,0 +1,180 @@
+"""OCR folders end to end: a started server watching real folders, files dropped slowly, posted over
+HTTP with hostile names, corrupt, and left claimed by a server that stopped; outputs, archive, error
+folder, counters and rights."""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.harness import Server, running
+
+FOLDER_ID = str(uuid.UUID("802231b4-bea3-485f-911e-00adb98f1e23"))
+
+
+def config(root: Path, *, originals: str = "archive") -> Path:
+    path = root / "ocrmill.toml"
+    path.write_text(
+        f"""
+[[folders]]
+id = "{FOLDER_ID}"
+description = "Input 1"
+input = "{root / "in"}"
+output = "{root / "out"}"
+filters = "TIF;TIFF;PNG;PDF"
+originals = "{originals}"
+options = {{ PdfOutput = true, TxtOutput = true }}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+FAST = {"OCRMILL_FOLDER_STABLE_SECONDS": "0.6", "OCRMILL_FOLDER_POLL_SECONDS": "0.3"}
+
+
+@pytest.fixture(scope="module")
+def folder_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("folders")
+    with running(Server(root / "server", env={"OCRMILL_CONFIG": str(config(root)), **FAST})) as server:
+        server.folder_root = root  # type: ignore[attr-defined]
+        yield server
+
+
+def until(check: Callable[[], bool], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise TimeoutError("the condition was not met in time")
+
+
+def root(server: Server) -> Path:
+    return server.folder_root  # type: ignore[attr-defined, no-any-return]
+
+
+def copy_slowly(source: Path, target: Path, *, chunks: int = 5, pause: float = 0.4) -> None:
+    data = source.read_bytes()
+    step = len(data) // chunks + 1
+    with target.open("wb") as out:
+        for start in range(0, len(data), step):
+            out.write(data[start : start + step])
+            out.flush()
+            time.sleep(pause)
+
+
+def test_a_file_copied_slowly_is_converted_once(folder_server: Server, data: Path) -> None:
+    base = root(folder_server)
+    copy_slowly(data / "ocr-tesseract-test" / "phototest.tif", base / "in" / "scan 1.tif")
+    until(lambda: (base / "out" / "scan 1.txt").exists() and (base / "out" / "scan 1.pdf").exists())
+    assert "quick brown dog" in (base / "out" / "scan 1.txt").read_text(encoding="utf-8")
+    archived = base / "out" / "archive" / date.today().isoformat() / "scan 1.tif"
+    until(archived.exists)
+    assert archived.read_bytes() == (data / "ocr-tesseract-test" / "phototest.tif").read_bytes()
+    assert not (base / "in" / "scan 1.tif").exists()
+    time.sleep(2)  # nothing more happens: one file, one job, one result
+    info = folder_server.client.get(f"/folder/{FOLDER_ID}").json()
+    assert (info["ProcessedFiles"], info["SuccessFiles"], info["ProcessingFiles"]) == (1, 1, 0)
+    assert [j["Status"] for j in folder_server.client.get("/all").json()] == [3]
+
+
+def test_a_corrupt_file_goes_to_error_with_the_reason(folder_server: Server) -> None:
+    base = root(folder_server)
+    (base / "in" / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n this is not an image")
+    until(lambda: (base / "out" / "error" / "broken.png.txt").exists())
+    assert (base / "out" / "error" / "broken.png").exists()
+    reason = (base / "out" / "error" / "broken.png.txt").read_text(encoding="utf-8")
+    assert "readable image" in reason or "could not be read" in reason
+
+
+def test_other_extensions_are_left_alone(folder_server: Server) -> None:
+    base = root(folder_server)
+    (base / "in" / "notes.docx").write_bytes(b"not for OCR")
+    time.sleep(2)
+    assert (base / "in" / "notes.docx").exists()
+
+
+def post(server: Server, path: str, name: str, content: bytes) -> httpx.Response:
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Content-Type": "image/tiff"}
+    return server.client.post(path, content=content, headers=headers)
+
+
+def test_postfolder_takes_a_safe_base_name_and_postfolderu_a_unique_one(folder_server: Server, data: Path) -> None:
+    base = root(folder_server)
+    content = (data / "ocr-tesseract-test" / "phototest.tif").read_bytes()
+    response = post(folder_server, f"/postfolder/{FOLDER_ID}", "../../etc/posted.tif", content)
+    assert response.status_code == 200, response.text
+    assert response.json() == "posted.tif"
+    until(lambda: (base / "out" / "posted.txt").exists())
+    assert not (base.parent / "etc").exists()
+    # two posts of one name with postfolderu: the second gets a name of its own
+    names = [post(folder_server, f"/postfolderu/{FOLDER_ID}", "twice.tif", content).json() for _ in range(2)]
+    assert names[0] != names[1] and all(n.endswith(".tif") for n in names)
+
+
+def test_postfolder_refuses_what_the_folder_does_not_take(folder_server: Server) -> None:
+    refused = post(folder_server, f"/postfolder/{FOLDER_ID}", "letter.docx", b"abc")
+    assert refused.status_code == 415
+    unknown = post(folder_server, f"/postfolder/{uuid.uuid4()}", "a.tif", b"abc")
+    assert unknown.status_code == 404
+
+
+def test_folders_and_folder_report_the_counters(folder_server: Server) -> None:
+    base = root(folder_server)
+    until(lambda: (base / "out" / "posted.txt").exists() and (base / "out" / "error" / "broken.png.txt").exists())
+    listing = folder_server.client.get("/folders").json()
+    assert [f["Id"] for f in listing] == [FOLDER_ID]
+    info = folder_server.client.get(f"/folder/{FOLDER_ID}").json()
+    assert list(info) == ["Description", "Id", "ProcessingFiles", "ProcessedFiles", "SuccessFiles", "ErrorFiles",
+                          "Filters"]  # fmt: skip
+    assert info["Description"] == "Input 1" and info["Filters"] == "TIF;TIFF;PNG;PDF"
+    assert info["SuccessFiles"] >= 2 and info["ErrorFiles"] >= 1
+    assert info["ProcessedFiles"] == info["SuccessFiles"] + info["ErrorFiles"]
+    assert folder_server.client.get(f"/folder/{uuid.uuid4()}").status_code == 404
+    assert folder_server.client.get("/serverload").json()["FoldersThreads"] == 1
+
+
+def test_claimed_files_of_a_stopped_server_are_converted_once(tmp_path: Path, data: Path) -> None:
+    """A file the previous run had taken (claimed) but not handed over, and a file waiting in the folder
+    when the server starts: both converted, once each, and the counters survive a restart."""
+    cfg = config(tmp_path, originals="delete")
+    claimed = tmp_path / "in" / ".ocrmill" / "claimed"
+    claimed.mkdir(parents=True)
+    shutil.copy(data / "ocr-tesseract-test" / "phototest.tif", claimed / f"{uuid.uuid4().hex}__left.tif")
+    shutil.copy(data / "ocr-tesseract-test" / "eurotext.tif", tmp_path / "in" / "waiting.tif")
+    env = {"OCRMILL_CONFIG": str(cfg), **FAST}
+    with running(Server(tmp_path / "server", env=env)) as server:
+        until(lambda: (tmp_path / "out" / "left.txt").exists() and (tmp_path / "out" / "waiting.txt").exists())
+        until(lambda: server.client.get(f"/folder/{FOLDER_ID}").json()["SuccessFiles"] == 2)
+        assert not list(claimed.iterdir())
+        assert not (tmp_path / "in" / "waiting.tif").exists()  # originals = "delete"
+    with running(Server(tmp_path / "server", env=env)) as again:
+        time.sleep(2)
+        info = again.client.get(f"/folder/{FOLDER_ID}").json()
+        assert info["SuccessFiles"] == 2 and info["ProcessedFiles"] == 2
+
+
+def test_folder_rights(tmp_path: Path) -> None:
+    env = {"OCRMILL_CONFIG": str(config(tmp_path)), "OCRMILL_AUTH": "true", **FAST}
+    with running(Server(tmp_path / "server", env=env)) as server:
+        for name, flags in (("plain", []), ("lister", ["--can-enum-folders"]), ("poster", ["--can-post-folders"])):
+            result = server.ocrmill("users", "add", name, "--password-stdin", *flags, input="secret\n")
+            assert result.returncode == 0, result.stderr
+        assert server.client.get("/folders", auth=("plain", "secret")).status_code == 403
+        assert server.client.get("/folders", auth=("lister", "secret")).status_code == 200
+        assert server.client.get(f"/folder/{FOLDER_ID}", auth=("poster", "secret")).status_code == 403
+        headers = {"Content-Disposition": 'attachment; filename="a.tif"', "Content-Type": "image/tiff"}
+        refused = server.client.post(f"/postfolder/{FOLDER_ID}", content=b"x", headers=headers,
+                                     auth=("lister", "secret"))  # fmt: skip
+        assert refused.status_code == 403
+        allowed = server.client.post(f"/postfolder/{FOLDER_ID}", content=b"x", headers=headers,
+                                     auth=("poster", "secret"))  # fmt: skip
+        assert allowed.status_code == 200 and allowed.json() == "a.tif"
