@@ -12,7 +12,9 @@ from datetime import date
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
+from PIL import Image
 
 from tests.harness import Server, running
 
@@ -178,3 +180,25 @@ def test_folder_rights(tmp_path: Path) -> None:
         allowed = server.client.post(f"/postfolder/{FOLDER_ID}", content=b"x", headers=headers,
                                      auth=("poster", "secret"))  # fmt: skip
         assert allowed.status_code == 200 and allowed.json() == "a.tif"
+
+
+def test_a_file_whose_worker_died_goes_to_error(tmp_path: Path, data: Path) -> None:
+    """With max_attempts 1, a folder job whose worker is killed ends in Error like any job, and its file
+    goes to the folder's error/ with the reason, instead of staying in the job store unseen."""
+    pages = tmp_path / "six.tif"
+    with Image.open(data / "ocr-tesseract-test" / "8087_054.3B.tif") as im:
+        page = im.convert("L")
+    page.save(pages, save_all=True, append_images=[page] * 5, dpi=(300, 300), compression="tiff_deflate")
+    env = {"OCRMILL_CONFIG": str(config(tmp_path)), "OCRMILL_MAX_ATTEMPTS": "1", "OCRMILL_JOBS_THREADS": "1",
+           "OCRMILL_FOLDERS_THREADS": "0", **FAST}  # fmt: skip
+    with running(Server(tmp_path / "server", env=env)) as server:
+        shutil.copy(pages, tmp_path / "in" / "long.tif")
+        until(lambda: [j["Status"] for j in server.client.get("/all").json()] == [2])
+        assert server.process is not None
+        for child in psutil.Process(server.process.pid).children():
+            if "spawn_main" in " ".join(child.cmdline()) and "resource_tracker" not in " ".join(child.cmdline()):
+                child.kill()
+        until(lambda: (tmp_path / "out" / "error" / "long.tif.txt").exists(), timeout=90)
+        assert "kill" in (tmp_path / "out" / "error" / "long.tif.txt").read_text(encoding="utf-8").lower()
+        info = server.client.get(f"/folder/{FOLDER_ID}").json()
+        assert (info["ErrorFiles"], info["SuccessFiles"]) == (1, 0)

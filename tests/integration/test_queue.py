@@ -117,12 +117,12 @@ def test_live_job_is_not_requeued_and_finish_needs_the_holder(db: Database) -> N
         assert job is not None and job.status == JobStatus.CONVERTED and job.number_of_pages == 2
 
 
-def test_release_of_a_killed_workers_job(db: Database) -> None:
+def test_release_of_a_killed_workers_job(db: Database, tmp_path: Path) -> None:
     (job_id,) = _scheduled_jobs(db, 1)
     with db.write() as session:
         repo.claim_job(session=session, worker_id="w1", now=utcnow())
         assert repo.jobs_held_by(session=session, worker_ids=["w1"]) == [job_id]
-    release_jobs(db, job_ids=[job_id], reason="killed by SIGKILL", max_attempts=1)
+    release_jobs(db, Settings(max_attempts=1, data_dir=tmp_path), job_ids=[job_id], reason="killed by SIGKILL")
     with db.read() as session:
         job = repo.get_job(session=session, job_id=job_id)
     assert job is not None and job.status == JobStatus.ERROR and "SIGKILL" in job.error_description

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from ocrmill.config import Settings
 from ocrmill.domain.status import JobStatus
+from ocrmill.service.folders import FolderJob, finish_folder_job
 from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
@@ -18,16 +19,26 @@ from ocrmill.store.files import FileStore
 log = logging.getLogger("ocrmill.housekeeping")
 
 
-def release_jobs(db: Database, *, job_ids: list[int], reason: str, max_attempts: int) -> None:
+def release_jobs(db: Database, settings: Settings, *, job_ids: list[int], reason: str) -> None:
+    """Jobs whose worker died: back to the queue, or Error once they used all their attempts (a folder
+    job's file then goes to its folder's error/ with the reason, as if the job had failed itself)."""
+    files = FileStore(settings.data_dir)
     for job_id in job_ids:
+        failed: tuple[FolderJob, str] | None = None
         with db.write() as session:
             outcome = repo.release_job(
-                session=session, job_id=job_id, now=utcnow(), reason=reason, max_attempts=max_attempts
+                session=session, job_id=job_id, now=utcnow(), reason=reason, max_attempts=settings.max_attempts
             )
             if outcome is JobStatus.ERROR:
                 worker_repo.increment(session=session, names=["ProcessedFiles", "ErrorFiles"])
+                job = repo.get_job(session=session, job_id=job_id, with_files=True)
+                if job is not None and job.folder_id and job.files:
+                    original = files.path(job.files[0].name)
+                    failed = FolderJob(job.id, job.folder_id, job.source_name, original), job.error_description
         if outcome is not None:
             log.warning("job %s: %s; now %s", job_id, reason, outcome.name.capitalize())
+        if failed is not None:
+            finish_folder_job(settings=settings, db=db, files=files, job=failed[0], outputs=[], error=failed[1])
 
 
 def requeue_stale(db: Database, settings: Settings) -> None:
@@ -37,7 +48,7 @@ def requeue_stale(db: Database, settings: Settings) -> None:
         worker_repo.remove_workers(
             session=session, worker_ids=worker_repo.stale_workers(session=session, before=before)
         )
-    release_jobs(db, job_ids=stale, reason="its worker stopped sending heartbeats", max_attempts=settings.max_attempts)
+    release_jobs(db, settings, job_ids=stale, reason="its worker stopped sending heartbeats")
 
 
 def sweep_expired(db: Database, files: FileStore) -> int:

@@ -124,7 +124,7 @@ class Supervisor:
             with self.db.write() as session:
                 held = repo.jobs_held_by(session=session, worker_ids=worker_ids)
                 worker_repo.remove_workers(session=session, worker_ids=worker_ids)
-            release_jobs(self.db, job_ids=held, reason=reason, max_attempts=self.settings.max_attempts)
+            release_jobs(self.db, self.settings, job_ids=held, reason=reason)
         except Exception:
             log.exception("could not release the jobs of %s", worker_ids)
         if held:
