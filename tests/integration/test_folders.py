@@ -202,3 +202,50 @@ def test_a_file_whose_worker_died_goes_to_error(tmp_path: Path, data: Path) -> N
         assert "kill" in (tmp_path / "out" / "error" / "long.tif.txt").read_text(encoding="utf-8").lower()
         info = server.client.get(f"/folder/{FOLDER_ID}").json()
         assert (info["ErrorFiles"], info["SuccessFiles"]) == (1, 0)
+
+
+def test_an_unusable_folder_is_reported_and_skipped(tmp_path: Path, data: Path) -> None:
+    """A definition whose input cannot be a folder (a file is in the way) does not stop the server;
+    the other folder works."""
+    (tmp_path / "blocked").write_text("a file where the folder should be")
+    good = tmp_path / "good"
+    cfg = tmp_path / "ocrmill.toml"
+    cfg.write_text(
+        f"""
+[[folders]]
+id = "{uuid.uuid4()}"
+description = "Blocked"
+input = "{tmp_path / "blocked" / "in"}"
+output = "{tmp_path / "blocked-out"}"
+
+[[folders]]
+id = "{FOLDER_ID}"
+description = "Good"
+input = "{good / "in"}"
+output = "{good / "out"}"
+options = {{ PdfOutput = false, TxtOutput = true }}
+""",
+        encoding="utf-8",
+    )
+    with running(Server(tmp_path / "server", env={"OCRMILL_CONFIG": str(cfg), **FAST})) as server:
+        assert "Blocked" in server.log.read_text() and "not usable" in server.log.read_text()
+        shutil.copy(data / "ocr-tesseract-test" / "phototest.tif", good / "in" / "page.tif")
+        until(lambda: (good / "out" / "page.txt").exists())
+        assert len(server.client.get("/folders").json()) == 2
+
+
+def test_an_invalid_folder_option_stops_the_server_with_a_message(tmp_path: Path) -> None:
+    cfg = tmp_path / "ocrmill.toml"
+    cfg.write_text(
+        f"""
+[[folders]]
+id = "{FOLDER_ID}"
+input = "{tmp_path / "in"}"
+output = "{tmp_path / "out"}"
+options = {{ PdfConformance = 9 }}
+""",
+        encoding="utf-8",
+    )
+    server = Server(tmp_path / "server", env={"OCRMILL_CONFIG": str(cfg)})
+    with pytest.raises(RuntimeError, match=r"(?s)exited with 2.*PdfConformance"):
+        server.start()
