@@ -30,27 +30,44 @@ What is reported (ownOCR's contract, made precise here):
   X, Y its top-left pixel, Width and Height counting both edge pixels. For a QR code that is the rectangle around
   zxing-cpp's position quad. For a 1D code the quad spans only the scan lines that decoded (often a fraction of the
   bars, 3 px of 60 on one photo here) and cuts a skewed code's corners off, so it is grown along the bars over the
-  lines that repeat the decoded bar pattern (step 4); it never shrinks. EAN/UPC guard bars that reach below the
+  lines that repeat the decoded bar pattern (step 5); it never shrinks. EAN/UPC guard bars that reach below the
   others are left out, as are the printed digits. Entries are sorted by Y, then X.
 
 How it reads (cheap on a page without barcodes, harder where one seems to be):
 
 1. One zxing-cpp call on the whole raster in grey, restricted to the taken symbologies (try_downscale and
    try_invert on; try_rotate only when vertical codes are wanted). About 15-40 ms for an A4 page at 300 dpi.
-2. Where that leaves a 1D code unread, each such region is read again in several views: scaled 1.5x, 2x (regions
+2. Photos on a page. zxing-cpp's 1D readers binarise each scan line with one threshold, taken from the histogram
+   of the whole line (GlobalHistogram's black point, whatever the binariser: LocalAverage serves the 2D readers
+   only), and scan every (height / 512)th line. On a photo alone the line is the photo, the threshold falls
+   between bars and spaces and every line is scanned. On a page (a photo pasted on it, a label photographed onto
+   it) the line is mostly paper: for a photo with a grey background the threshold falls between that grey and the
+   paper, bars and spaces alike come out dark, and only every 3rd-6th line is scanned. 39 of the 73 set images
+   read alone were lost somewhere on a white A4 page at 200 or 300 dpi, all of them grey photos (step 3's search,
+   at 137 dpi, does not see their fine bars; where it did, its views read the ISBN printed above ean13-2/23's
+   price code through the glare, a value the photo alone never gives). So on a raster larger than a photo (over
+   1600 px) each photo is found and read as the raster it would be alone, by steps 1, 3 and 4 on its own, and
+   that replaces what the page's scan lines read inside it. A photo: an area at least 44 px across of 4x4 px
+   cells whose lightest pixel is 32 levels below the paper (text strokes and a printed code's bars leave paper in
+   nearly every cell; thinner dark areas such as rules or a scan's edge are cut off where they touch it), filling
+   80% of its rectangle, grey rather than solid ink (QR modules, bold type and bilevel halftones leave the
+   threshold where it belongs), cut at its outermost rows and columns that are mostly that dark. About 2-5 ms on
+   A4; a page of text has no such area.
+3. Where that leaves a 1D code unread, each such region is read again in several views: scaled 1.5x, 2x (regions
    up to 1000 px) and 0.7x, unsharp-masked (at 1x and 1.5x, two strengths), CLAHE contrast, an Otsu-binarised copy
    and zxing-cpp's GlobalHistogram binariser. The regions: a small raster (up to 1600 px, e.g. a photo) on which
    step 1 found nothing is read again whole if some patch of it has gradients mostly in one direction, as bars
    have; otherwise the places that look like a 1D barcode (blocks of strong gradients all across one direction,
-   15-20 ms to find on A4 at 300 dpi; text, photos and rules do not qualify) that no step-1 read covers. So a page
-   of text costs step 1 and this search, and no further zxing-cpp call. QR codes are not searched for this way:
-   zxing-cpp's own finder-pattern detection finds them in step 1 or not at all.
-3. Extra views misread more often than a single clean read (a mod-10 check digit lets one misread in ten through),
-   so a symbol read only in step 2 needs two views that agree (same value at the same place), except for QR and
+   15-20 ms to find on A4 at 300 dpi; text, photos and rules do not qualify) that neither a step-1 read nor a
+   photo covers. So a page of text costs step 1, the photo search and this search, and no further zxing-cpp call.
+   QR codes are not searched for this way: zxing-cpp's own finder-pattern detection finds them in step 1 or not
+   at all.
+4. Extra views misread more often than a single clean read (a mod-10 check digit lets one misread in ten through),
+   so a symbol read only in step 3 needs two views that agree (same value at the same place), except for QR and
    Code 128, whose Reed-Solomon and mod-103 checks are strong enough for one. Different values at one place: the one
    read by more views wins, a tie drops both. Among step-1 reads, a 1D read supported by a sliver of scan lines
    (a quarter of the other's or less) next to a different, better supported read is a misread and is dropped.
-4. 1D boxes are grown along the bars (see Box).
+5. 1D boxes are grown along the bars (see Box).
 
 bench.barcodes compares this with a single zxing-cpp call on ../shared/data/barcodes-zxing.
 """
@@ -83,7 +100,7 @@ Quad = tuple[Point, Point, Point, Point]
 HORIZONTAL, VERTICAL, BOTH = 1, 2, 3
 ISBN_PREFIXES = ("978", "979")
 
-# Step 2: which regions are read again, and how.
+# Step 3: which regions are read again, and how.
 WHOLE_IMAGE_MAX = 1600  # px, longer side: a raster this small is read again whole when step 1 finds nothing ...
 DIRECTIONAL_RATIO = 5.0  # ... and some patch of it has this much more gradient in one direction than the other
 DIRECTIONAL_MIN_ENERGY = 8.0  # mean |Sobel| (x plus y) of such a patch; flat paper does not count
@@ -97,6 +114,9 @@ SEARCH_CELL_RATIO = 2.0  # a bar cell has this much more gradient across the bar
 SEARCH_REGION_RATIO = 5.0  # ... and a region as a whole this much: 9-17 on barcodes, under 4.5 on 19 real pages
 SEARCH_MIN_ALONG = 6  # cells along the reading direction (9 mm at 137 dpi: a small EAN-8 is 20 mm)
 SEARCH_MIN_ACROSS = 4  # cells along the bars: text lines (one or two cells) do not qualify
+SEARCH_MIN_RUN = 3  # ... nor do their cells join a code's: upright bar cells count in a run this deep (_bar_regions)
+SEARCH_MIN_BAR_SHARE = 0.7  # share of a region's cells that are bar cells before the closing: 0.81 and up on the
+# set's printed codes pasted on a page, 0.58 on three rules 4 mm apart (a code has an edge in nearly every cell)
 SEARCH_MAX_REGIONS = 8  # the largest ones, to bound the cost of a page full of bar-like graphics
 REGION_PAD_ALONG = 0.3  # a region is widened by this share of its length (quiet zones, guard bars) ...
 REGION_PAD_ACROSS = 0.15  # ... and of its height
@@ -106,18 +126,20 @@ GROW_MAX_SHARE = 1.5  # bars grow by at most this share of the code's length eac
 GROW_HIGH_PASS = 16  # shading is what varies slower than 1/16 of the code's length (EAN-13: 6 modules)
 GROW_SLACK = 0.05  # lines may follow the bars this share of the code's length sideways (a 3 degree slant error)
 GROW_MIN_SLANT_SPAN = 10  # px of scan lines needed to take the bars' slant from zxing-cpp's quad
-# Photo blocks: a page is looked at in cells of PHOTO_CELL px, each by its lightest pixel; a cell is a photo's when
-# that is PHOTO_TONE_GAP below the paper's (4 of the 32 buckets of zxing-cpp's line histogram; the paper: the level
-# PHOTO_PAPER_SHARE of the cells reach).
+# Step 2: photos on a page. It is looked at in cells of PHOTO_CELL px, each by its lightest pixel; a cell is a
+# photo's when that is PHOTO_TONE_GAP below the paper (4 of the 32 buckets of zxing-cpp's line histogram; the paper:
+# the level PHOTO_PAPER_SHARE of the cells reach).
 PHOTO_CELL = 4
 PHOTO_PAPER_SHARE = 0.75
 PHOTO_TONE_GAP = 32
-PHOTO_MIN_SIDE = 48  # px
-PHOTO_MIN_FILL = 0.75  # share of its rectangle a block's cells fill: 0.89 and up on the set's photos, text 0.78 at most
+PHOTO_MIN_SIDE = 44  # px; thinner dark areas (text, rules, lines) are no photo, nor part of one
+PHOTO_MIN_FILL = 0.8  # share of its rectangle such cells fill: 0.88 and up on the set's grey photos pasted on a page
+# (shaded boxes and table heads pass too, rightly: a code printed on them meets the same threshold)
 PHOTO_MIN_TONE = 40  # median lightest pixel of those cells: a photo is grey; solid ink (QR modules, bold type, bilevel
 # halftones) is not, and leaves zxing-cpp's line threshold where it belongs
+PHOTO_EDGE_SHARE = 0.5  # a photo's edge: its outermost rows and columns with this share of pixels that dark
 PHOTO_INSET = PHOTO_CELL  # px: the bar-likeness test stays off a photo's edge (scanned photos: ragged or skewed)
-MIN_VOTES = 2  # views that must agree on a symbol found only in step 2
+MIN_VOTES = 2  # views that must agree on a symbol found only in step 3
 THIN_SHARE = 0.25  # a step-1 1D read this thin next to a different, thicker one is a misread
 NEAR_SHARE = 0.05  # boxes count as one place when they touch after growing by this share of their longer side
 
@@ -259,9 +281,9 @@ class Outcome:
     reads: list[Read]
     fast: list[Read]  # step 1 alone (after its own clean-up)
     blocks: int = 0  # photo blocks read as rasters of their own in step 2
-    regions: int = 0  # regions read again in step 2 (those within photo blocks included)
+    regions: int = 0  # regions read again in step 3 (those within photo blocks included)
     views_run: int = 0
-    found_by_view: dict[str, int] = field(default_factory=dict)  # accepted step-2 symbols each view read
+    found_by_view: dict[str, int] = field(default_factory=dict)  # accepted step-3 symbols each view read
 
 
 def read_barcodes(image: Image.Image, *, page_no: int, filter_bits: int, direction: int) -> list[Barcode]:
@@ -275,7 +297,7 @@ def read_barcodes(image: Image.Image, *, page_no: int, filter_bits: int, directi
 
 
 def read_symbols(pixels: Pixels, *, filter_bits: int, direction: int, try_harder: bool = True) -> Outcome:
-    """Steps 1-3 of the module docstring on a grey raster: the symbols of the taken symbologies, in the directions
+    """Steps 1-5 of the module docstring on a grey raster: the symbols of the taken symbologies, in the directions
     searched (to_barcodes applies the type rules and keeps the direction asked for), boxes grown along the bars."""
     outcome = _read(pixels, formats=formats_for(filter_bits), direction=direction, try_harder=try_harder)
     outcome.reads = [_grow_along_bars(pixels, r) for r in outcome.reads]
@@ -291,22 +313,21 @@ def _read(
     try_harder: bool,
     inset: int = 0,
 ) -> Outcome:
-    """read_symbols before the boxes grow. inset: the raster is a photo block cut from a page with a margin of
-    paper; the bar-likeness test of a small raster (step 2) keeps this far from its edge, as the photo's edge
-    against the paper is no bar."""
+    """read_symbols before the boxes grow. inset: the raster is a photo cut from a page; the bar-likeness test of a
+    small raster (step 3) keeps this far from its edge, where a scanned photo's skewed or ragged edge against the
+    paper would pass for a bar."""
     rotate = direction != HORIZONTAL
     fast = _drop_thin(_dedupe(_zxing(pixels, formats=formats, try_rotate=rotate)))
     outcome = Outcome(reads=list(fast), fast=list(fast))
     if not try_harder:
         return outcome
-    seen: list[Box] = []  # places already read: a step-2 region or symbol there is not read again or added
+    seen: list[Box] = []  # places already read: a step-3 region or symbol there is not read again or added
     if max(pixels.shape[:2]) > WHOLE_IMAGE_MAX:
         for block in _photo_blocks(pixels, fast):
             x0, y0, x1, y1 = block
             crop = np.ascontiguousarray(pixels[y0 : y1 + 1, x0 : x1 + 1])
             alone = _read(crop, formats=formats, direction=direction, try_harder=True, inset=PHOTO_INSET)
-            # the block's own reads replace the page's there: the page's scan lines saw the photo darkly (module
-            # docstring), so what they read there is no better, and what the photo alone does not give is not kept
+            # what the photo gives alone replaces what the page's scan lines read there (module docstring, step 2)
             outcome.reads = [r for r in outcome.reads if not _inside(r.box, block)]
             outcome.reads += [_moved(r, x0, y0) for r in alone.reads]
             outcome.blocks += 1
@@ -324,10 +345,10 @@ def _read(
         for view in VIEWS:
             if max(crop.shape) > view.max_side:
                 continue
-            seen_pixels = _view_pixels(crop, view)
-            scale = seen_pixels.shape[1] / crop.shape[1]
+            viewed = _view_pixels(crop, view)
+            scale = viewed.shape[1] / crop.shape[1]
             for read in _zxing(
-                seen_pixels,
+                viewed,
                 formats=formats,
                 try_rotate=rotate,
                 binarizer=view.binarizer,
@@ -546,7 +567,7 @@ def _resolve_conflicts(clusters: list[_Cluster]) -> list[_Cluster]:
 
 
 def _regions(pixels: Pixels, seen: list[Box], *, direction: int, linear: bool, inset: int = 0) -> list[Box]:
-    """Where step 2 reads again (module docstring); seen: the places read already."""
+    """Where step 3 reads again (module docstring); seen: the places read already."""
     height, width = pixels.shape[:2]
     if not linear:
         return []
@@ -563,39 +584,47 @@ def _regions(pixels: Pixels, seen: list[Box], *, direction: int, linear: bool, i
 
 
 def _photo_blocks(pixels: Pixels, fast: list[Read]) -> list[Box]:
-    """The photos on a page (module docstring, step 2), each cut to its edge: blocks of cells whose lightest pixel is
-    well below the paper's, that fill most of their rectangle and are grey rather than solid ink. A block through
-    which a symbol step 1 read reaches out is part of something larger and left out."""
+    """The photos on a page (module docstring, step 2), each cut to its edge: areas at least PHOTO_MIN_SIDE across
+    of cells whose lightest pixel is well below the paper's (text, rules and a scan's edge lines are thinner, and
+    are cut off where they touch a photo), that fill most of their rectangle and are grey rather than solid ink. An
+    area through which a symbol step 1 read reaches out is part of something larger and left out."""
     height, width = pixels.shape[:2]
     cell = PHOTO_CELL
     rows, cols = height // cell, width // cell
-    if rows < 3 or cols < 3:
+    side = PHOTO_MIN_SIDE // cell | 1  # odd: the opening keeps its areas where they are
+    if rows < side or cols < side:
         return []
     whole = pixels[: rows * cell, : cols * cell]
     # each cell's lightest pixel: text strokes and the bars of a printed code leave paper in nearly every cell
     lines = _u8(functools.reduce(np.maximum, (whole[k::cell] for k in range(cell))))
-    light = _u8(functools.reduce(np.maximum, (lines[:, k::cell] for k in range(cell))))
+    light = np.ascontiguousarray(_u8(functools.reduce(np.maximum, (lines[:, k::cell] for k in range(cell)))))
     counts = np.cumsum(np.bincount(light.ravel(), minlength=256))
     darker = int(np.searchsorted(counts, PHOTO_PAPER_SHARE * light.size)) - PHOTO_TONE_GAP
     dark = _u8(light < darker)
-    joined = _u8(cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8)))
-    count, _, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+    closed = cv2.morphologyEx(dark, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+    body = _u8(cv2.morphologyEx(closed, cv2.MORPH_OPEN, np.ones((side, side), np.uint8)))
+    if not body.any():
+        return []  # a page of text
+    count, _, stats, _ = cv2.connectedComponentsWithStats(body, connectivity=8)
     blocks: list[Box] = []
     for i in range(1, count):
         x, y, w, h, _ = (int(v) for v in stats[i])
-        if min(w, h) * cell < PHOTO_MIN_SIDE or max(w, h) * cell > WHOLE_IMAGE_MAX:
+        if max(w, h) * cell > WHOLE_IMAGE_MAX:
             continue
         cells = dark[y : y + h, x : x + w]
         if float(cells.mean()) < PHOTO_MIN_FILL:
             continue
         if float(np.median(light[y : y + h, x : x + w][cells > 0])) < PHOTO_MIN_TONE:
             continue
-        # the cells lie within the photo; its edge is within a cell of them: the outermost rows and columns that
-        # hold a pixel as dark (the very raster the photo alone would be, for a photo pasted as it was)
-        x0, y0 = max(0, (x - 1) * cell), max(0, (y - 1) * cell)
-        x1, y1 = min(width, (x + w + 1) * cell) - 1, min(height, (y + h + 1) * cell) - 1
+        # the cells lie within the photo and its edge within a cell of them: the outermost rows and columns near
+        # there that are mostly as dark (for a photo pasted as it was, the very raster the photo alone would be)
+        x0, y0 = max(0, (x - 2) * cell), max(0, (y - 2) * cell)
+        x1, y1 = min(width, (x + w + 2) * cell) - 1, min(height, (y + h + 2) * cell) - 1
         inked = pixels[y0 : y1 + 1, x0 : x1 + 1] < darker
-        ys, xs = np.flatnonzero(inked.any(axis=1)), np.flatnonzero(inked.any(axis=0))
+        ys = np.flatnonzero(inked.mean(axis=1) >= PHOTO_EDGE_SHARE)
+        xs = np.flatnonzero(inked.mean(axis=0) >= PHOTO_EDGE_SHARE)
+        if len(ys) == 0 or len(xs) == 0:
+            continue
         block = (x0 + int(xs[0]), y0 + int(ys[0]), x0 + int(xs[-1]), y0 + int(ys[-1]))
         if any(_overlap(r.box, block) and not _inside(r.box, block) for r in fast):
             continue
@@ -727,7 +756,12 @@ def _directional(pixels: Pixels) -> bool:
 
 def _bar_regions(pixels: Pixels) -> list[tuple[bool, Box]]:
     """Places that look like a 1D barcode (horizontal?, padded box), largest first: cells whose gradient runs across
-    the bars, in blocks big enough for a barcode whose gradients, taken together, are as one-sided."""
+    the bars, in blocks big enough for a barcode whose gradients, taken together, are as one-sided.
+
+    The closing that joins a code's bars joins them as well to text printed a few millimetres beside them, whose
+    sparse cells spoil the block's fill and ratio. For upright bars, only cells in a run of SEARCH_MIN_RUN along the
+    bars are joined: a line of text has bar cells too, but one or two deep. (Lying bars run along the lines of text,
+    where depth tells nothing.) Rules and box edges a few cells apart, joined like bars, fail SEARCH_MIN_BAR_SHARE."""
     height, width = pixels.shape[:2]
     s = min(1.0, SEARCH_MAX_SIDE / max(height, width))
     size = (max(1, round(width * s)), max(1, round(height * s)))
@@ -743,9 +777,13 @@ def _bar_regions(pixels: Pixels) -> list[tuple[bool, Box]]:
     found: list[tuple[int, bool, Box]] = []
     for horizontal, across_bars, along_bars in ((True, ex, ey), (False, ey, ex)):
         bar_cells = (across_bars > SEARCH_MIN_ENERGY) & (across_bars > SEARCH_CELL_RATIO * along_bars)
+        joined = bar_cells.astype(np.uint8)
+        if horizontal:
+            deep = cv2.getStructuringElement(cv2.MORPH_RECT, (1, SEARCH_MIN_RUN))
+            joined = _u8(cv2.morphologyEx(joined, cv2.MORPH_OPEN, deep))
         kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (3, 1) if horizontal else (1, 3))
-        mask = _u8(cv2.morphologyEx(bar_cells.astype(np.uint8), cv2.MORPH_CLOSE, kernel))
-        count, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
+        mask = _u8(cv2.morphologyEx(joined, cv2.MORPH_CLOSE, kernel))
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=4)
         for i in range(1, count):
             x, y, w, h, area = (int(v) for v in stats[i])
             along, across = (w, h) if horizontal else (h, w)
@@ -755,6 +793,8 @@ def _bar_regions(pixels: Pixels) -> list[tuple[bool, Box]]:
                 1e-6, float(along_bars[y : y + h, x : x + w].sum())
             )
             if ratio < SEARCH_REGION_RATIO:
+                continue
+            if float(bar_cells[y : y + h, x : x + w][labels[y : y + h, x : x + w] == i].mean()) < SEARCH_MIN_BAR_SHARE:
                 continue
             f = cell / s
             box = (round(x * f), round(y * f), round((x + w) * f) - 1, round((y + h) * f) - 1)
