@@ -158,3 +158,10 @@ def _fmt(value: float | None) -> str:
     if value is None:
         return "unbounded"
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+# The image clean-up options, in the order the pipeline applies them (pipeline.cleanup.chain).
+CLEANUP_OPTIONS = (
+    "RemoveColorNoise", "RemoveHalftone", "AutoOrientation", "Deskew", "DeleteBorder", "ClearBorder",
+    "RemoveHolePunch", "Despeckle", "ImproveText", "Binarize",
+)  # fmt: skip

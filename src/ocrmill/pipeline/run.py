@@ -10,17 +10,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import img2pdf
 from PIL import Image
 
 from ocrmill.domain import languages
 from ocrmill.domain.document import Document, Page
-from ocrmill.domain.options import JobOptions
+from ocrmill.domain.options import CLEANUP_OPTIONS, JobOptions
 from ocrmill.errors import InputError, PipelineError
-from ocrmill.pipeline.barcodes import Barcode, read_barcodes
-from ocrmill.pipeline.blank import is_blank
-from ocrmill.pipeline.cleanup import chain as cleanup
 from ocrmill.pipeline.compression import run_length_page
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import installed_languages
@@ -28,6 +26,9 @@ from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, 
 from ocrmill.pipeline.pdftext import own_text_page
 from ocrmill.writers import WRITERS
 from ocrmill.writers.base import PageBase, WriteContext
+
+if TYPE_CHECKING:
+    from ocrmill.pipeline.barcodes import Barcode
 
 JPEG_QUALITY = {0: 40, 1: 70, 2: 90}  # ColorCompression: low, medium, high
 
@@ -101,6 +102,8 @@ def run_job(
         codes: list[Barcode] = []
         blank = False
         if raster is not None and options.DetectBarcodes:
+            from ocrmill.pipeline.barcodes import read_barcodes  # imported on first use: see cleaned()
+
             codes = read_barcodes(
                 raster.image,
                 page_no=ref.source_index + 1,
@@ -108,6 +111,8 @@ def run_job(
                 direction=options.BarcodeDirection,
             )
         if raster is not None and options.DeleteBlankPages:
+            from ocrmill.pipeline.blank import is_blank  # imported on first use: see cleaned()
+
             blank = is_blank(
                 raster.image,
                 raster.dpi,
@@ -208,9 +213,14 @@ def fast_raster(raster: Raster) -> tuple[Image.Image, float]:
 
 
 def cleaned(raster: Raster, options: JobOptions, tessdata: Path) -> Raster:
-    """The raster with the job's clean-up options applied (pipeline.cleanup), or as it is."""
-    if not cleanup.wanted(options):
+    """The raster with the job's clean-up options applied (pipeline.cleanup), or as it is.
+
+    The clean-up, barcode and blank-page modules are imported when a job first needs them: OpenCV
+    costs each worker process some 30 MB that jobs without these options never use."""
+    if not any(getattr(options, name) for name in CLEANUP_OPTIONS):
         return raster
+    from ocrmill.pipeline.cleanup import chain as cleanup  # imported on first use, as said above
+
     result = cleanup.clean(raster.image, raster.dpi, options, tessdata=tessdata)
     return Raster(image=result.image, dpi=raster.dpi, transformed=True, cleaned=True)
 

@@ -15,10 +15,8 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import ocrmypdf
 import pikepdf
 import pikepdf.pdfa
-from ocrmypdf.exceptions import ExitCodeException
 
 from ocrmill.domain.options import JobOptions
 from ocrmill.errors import PipelineError
@@ -45,6 +43,11 @@ logging.getLogger("ocrmypdf").setLevel(logging.WARNING)
 
 def convert(source: Path, target: Path, level: Level, options: JobOptions) -> None:
     """Write `source` as a PDF/A of `level` to `target`, with the job's document properties."""
+    # Imported here, not at the top: OCRmyPDF brings 50 MB of modules into every process that imports
+    # the writers (each worker and the API server), and only PDF/A jobs need it.
+    import ocrmypdf
+    from ocrmypdf.exceptions import ExitCodeException
+
     try:
         ocrmypdf.ocr(
             source,
@@ -82,6 +85,6 @@ def _lost_structure(pdf: pikepdf.Pdf) -> bool:
     return pikepdf.Name.StructTreeRoot not in pdf.Root or pikepdf.Name.MarkInfo not in pdf.Root
 
 
-def _reason(error: ExitCodeException) -> str:
+def _reason(error: Exception) -> str:
     text = str(error).strip().splitlines()
     return text[0] if text else type(error).__name__

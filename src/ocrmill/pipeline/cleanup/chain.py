@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from ocrmill.domain.options import JobOptions
+from ocrmill.domain.options import CLEANUP_OPTIONS, JobOptions
 from ocrmill.pipeline.cleanup import geometry, pixels
 
 Pixels = NDArray[np.uint8]
@@ -34,10 +34,6 @@ _FINISH: list[tuple[str, Step]] = [
     ("Despeckle", pixels.despeckle),
     ("ImproveText", pixels.improve_text),
 ]
-OPTIONS = (
-    *(name for name, _ in _DENOISE), "AutoOrientation", "Deskew", "DeleteBorder", "ClearBorder",
-    *(name for name, _ in _FINISH), "Binarize",
-)  # fmt: skip
 
 
 @dataclass
@@ -49,7 +45,7 @@ class Cleaned:
 
 
 def wanted(options: JobOptions) -> bool:
-    return any(getattr(options, name) for name in OPTIONS)
+    return any(getattr(options, name) for name in CLEANUP_OPTIONS)
 
 
 def clean(image: Image.Image, dpi: float, options: JobOptions, *, tessdata: Path) -> Cleaned:
