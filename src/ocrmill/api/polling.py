@@ -17,13 +17,13 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from ocrmill.api.auth import Authenticator
+from ocrmill.api.routes.ocrjobs import is_id
 from ocrmill.api.schemas import job_public
 from ocrmill.errors import OcrmillError
 from ocrmill.service.jobs import JobService
 
 log = logging.getLogger(__name__)
 
-MAX_ID = 2**31 - 1
 _HEADERS = [(b"content-type", b"application/json")]
 
 
@@ -54,7 +54,7 @@ class FastPolling:
         path: str = scope["path"]
         head, _, tail = path.rpartition("/")
         route = self.routes.get(head + "/")
-        if route is None or not (tail.isascii() and tail.isdigit()) or int(tail) > MAX_ID:
+        if route is None or not is_id(tail):
             return None
         authorization = None
         for name, value in scope["headers"]:

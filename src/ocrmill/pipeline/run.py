@@ -221,8 +221,8 @@ def cleaned(raster: Raster, options: JobOptions, tessdata: Path) -> Raster:
         return raster
     from ocrmill.pipeline.cleanup import chain as cleanup  # imported on first use, as said above
 
-    result = cleanup.clean(raster.image, raster.dpi, options, tessdata=tessdata)
-    return Raster(image=result.image, dpi=raster.dpi, transformed=True, cleaned=True)
+    image = cleanup.clean(raster.image, raster.dpi, options, tessdata=tessdata)
+    return Raster(image=image, dpi=raster.dpi, transformed=True, cleaned=True)
 
 
 def page_base(ref: PageRef, raster: Raster, options: JobOptions, work_dir: Path) -> PageBase:

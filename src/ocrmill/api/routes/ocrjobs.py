@@ -71,9 +71,13 @@ def _jobs(jobs: list[Job]) -> JSONResponse:
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database
 
 
+def is_id(value: str) -> bool:
+    """Plain ASCII digits within the id range: anything else names no job."""
+    return value.isascii() and value.isdigit() and int(value) <= MAX_ID
+
+
 def _id(value: str, what: str = "job") -> int:
-    """A job id: plain ASCII digits within the id range; anything else names no job."""
-    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+    if not is_id(value):
         raise NotFound(f"There is no {what} with id {value!r}.")
     return int(value)
 

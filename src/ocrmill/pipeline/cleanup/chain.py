@@ -11,7 +11,6 @@ stays bilevel (so BWCompression still applies to it).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -36,32 +35,19 @@ _FINISH: list[tuple[str, Step]] = [
 ]
 
 
-@dataclass
-class Cleaned:
-    image: Image.Image  # mode 1, L or RGB
-    rotation: int = 0  # degrees clockwise applied to make the page upright
-    skew: float = 0.0  # degrees removed by Deskew
-    changed: bool = False
-
-
-def wanted(options: JobOptions) -> bool:
-    return any(getattr(options, name) for name in CLEANUP_OPTIONS)
-
-
-def clean(image: Image.Image, dpi: float, options: JobOptions, *, tessdata: Path) -> Cleaned:
+def clean(image: Image.Image, dpi: float, options: JobOptions, *, tessdata: Path) -> Image.Image:
     """`image` with the job's clean-up options applied; the input itself when none is on."""
-    if not wanted(options):
-        return Cleaned(image)
+    if not any(getattr(options, name) for name in CLEANUP_OPTIONS):
+        return image
     bilevel = image.mode == "1"
     array: Pixels = np.asarray(image.convert("L") if bilevel else image)
-    result = Cleaned(image, changed=True)
     for name, step in _DENOISE:
         if getattr(options, name):
             array = step(array, dpi)
     if options.AutoOrientation:
-        array, result.rotation = geometry.orient(array, dpi, tessdata)
+        array, _ = geometry.orient(array, dpi, tessdata)
     if options.Deskew:
-        array, result.skew = geometry.deskew(array, dpi, adjust_paper_size=options.DeskewAdjustPaperSize)
+        array, _ = geometry.deskew(array, dpi, adjust_paper_size=options.DeskewAdjustPaperSize)
     if options.DeleteBorder:
         array = geometry.delete_border(array, dpi)
     elif options.ClearBorder:
@@ -70,9 +56,7 @@ def clean(image: Image.Image, dpi: float, options: JobOptions, *, tessdata: Path
         if getattr(options, name):
             array = step(array, dpi)
     if options.Binarize:
-        result.image = Image.fromarray(pixels.binarize(array, dpi)).convert("1", dither=Image.Dither.NONE)
-    elif bilevel:
-        result.image = Image.fromarray(array).convert("1", dither=Image.Dither.NONE)
-    else:
-        result.image = Image.fromarray(array)
-    return result
+        return Image.fromarray(pixels.binarize(array, dpi)).convert("1", dither=Image.Dither.NONE)
+    if bilevel:
+        return Image.fromarray(array).convert("1", dither=Image.Dither.NONE)
+    return Image.fromarray(array)
