@@ -100,6 +100,17 @@ class Settings(BaseSettings):
     folder_stable_seconds: float = Field(2.0, gt=0)  # a dropped file is taken once unchanged this long
     folder_poll_seconds: float = Field(2.0, gt=0)  # folders are rescanned this often (shares have no inotify)
 
+    # OCR invoice jobs
+    invoice_languages: list[str] = Field(default_factory=lambda: ["eng", "deu", "fra"])  # Tesseract codes
+    invoice_render_dpi: int = Field(300, ge=100, le=600)  # PDF pages of uploaded invoices are split at this
+    invoice_max_retries: int = Field(2, ge=0, le=10)  # a failed page is tried again this often ...
+    invoice_retry_seconds: float = Field(10.0, ge=0)  # ... after this long, doubled for each further try
+    # pageUrl fetching: private, loopback and link-local targets only when named here (hosts, IPs or CIDR)
+    fetch_allow: list[str] = Field(default_factory=list)
+    fetch_max_mb: float = Field(50.0, gt=0)
+    fetch_timeout_seconds: float = Field(30.0, gt=0)
+    fetch_max_redirects: int = Field(3, ge=0, le=20)
+
     @field_validator("api_prefix")
     @classmethod
     def _prefix(cls, value: str) -> str:

@@ -87,9 +87,29 @@ class LimitExceeded(InputError):
     """The input is larger than the server's limits."""
 
 
+class FetchError(InputError):
+    """The URL could not be fetched."""
+
+
 class EngineError(PipelineError):
     """The OCR engine failed."""
 
 
 class ConfigError(OcrmillError):
     """The configuration is not valid."""
+
+
+class Conflict(OcrmillError):
+    """The request conflicts with the current state of the resource."""
+
+    http_status = 409
+
+
+class Unprocessable(OcrmillError):
+    """A property of the request body has a wrong type or value."""
+
+    http_status = 422
+
+    def __init__(self, name: str, reason: str) -> None:
+        super().__init__(f"{name}: {reason}")
+        self.name = name

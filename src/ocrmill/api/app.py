@@ -8,10 +8,11 @@ from fastapi import FastAPI
 
 from ocrmill.api import errors
 from ocrmill.api.auth import Authenticator
-from ocrmill.api.routes import ocrjobs
+from ocrmill.api.routes import invoices, ocrjobs
 from ocrmill.config import Settings
 from ocrmill.pipeline.languages import installed_languages
 from ocrmill.service.folders import FolderService
+from ocrmill.service.invoices import InvoiceService
 from ocrmill.service.jobs import JobService
 from ocrmill.service.server import ServerInfo, version
 from ocrmill.store.db import Database
@@ -39,8 +40,12 @@ def create_app(
         installed_languages=app.state.jobs.installed_languages,
         wake_workers=app.state.jobs.wake_workers,
     )
+    app.state.invoices = InvoiceService(
+        settings=settings, db=db, files=app.state.jobs.files, wake_workers=app.state.jobs.wake_workers
+    )
     app.state.server = ServerInfo(settings=settings, db=db)
     app.state.authenticator = Authenticator(db=db, enabled=settings.auth)
-    errors.install(app)
+    errors.install(app, resource_prefix=f"{settings.api_prefix}/v1/")
     app.include_router(ocrjobs.router, prefix=f"{settings.api_prefix}/ocrjobs", tags=["ownOCR jobs"])
+    app.include_router(invoices.router, prefix=f"{settings.api_prefix}/v1", tags=["OCR invoices"])
     return app

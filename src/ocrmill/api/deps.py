@@ -7,6 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ocrmill.api.auth import Authenticator
 from ocrmill.service.folders import FolderService
+from ocrmill.service.invoices import InvoiceService
 from ocrmill.service.jobs import JobService
 from ocrmill.service.principal import Principal
 from ocrmill.service.server import ServerInfo
@@ -20,6 +21,11 @@ async def _jobs(request: Request) -> JobService:
 
 async def _folders(request: Request) -> FolderService:
     service: FolderService = request.app.state.folders
+    return service
+
+
+async def _invoices(request: Request) -> InvoiceService:
+    service: InvoiceService = request.app.state.invoices
     return service
 
 
@@ -40,4 +46,5 @@ async def _principal(request: Request) -> Principal:
 Jobs = Annotated[JobService, Depends(_jobs)]
 Server = Annotated[ServerInfo, Depends(_server)]
 Folders = Annotated[FolderService, Depends(_folders)]
+Invoices = Annotated[InvoiceService, Depends(_invoices)]
 CurrentUser = Annotated[Principal, Depends(_principal)]

@@ -22,32 +22,60 @@ def api_response(status: int, message: str) -> JSONResponse:
     )
 
 
-def install(app: FastAPI) -> None:
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+}
+
+
+def resource_error(status: int, message: str) -> JSONResponse:
+    """The invoice API's error body: {"success": false, "error": {"code", "message"}}."""
+    headers = {"WWW-Authenticate": 'Basic realm="ocrmill", charset="UTF-8"'} if status == 401 else None
+    body = {"success": False, "error": {"code": ERROR_CODES.get(status, "internal_error"), "message": message}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install(app: FastAPI, *, resource_prefix: str) -> None:
+    """`resource_prefix`: the paths of the invoice API, which answers errors in its own shape."""
+
+    def answer(request: Request, status: int, message: str) -> JSONResponse:
+        if request.url.path.startswith(resource_prefix):
+            return resource_error(status, message)
+        return api_response(status, message)
+
     @app.exception_handler(OcrmillError)
-    async def ocrmill_error(_request: Request, exc: OcrmillError) -> JSONResponse:
+    async def ocrmill_error(request: Request, exc: OcrmillError) -> JSONResponse:
         if exc.http_status >= 500:
             log.error("request failed: %s", exc.message)
-        return api_response(exc.http_status, exc.message)
+        return answer(request, exc.http_status, exc.message)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "path", "query"))
-        return api_response(400, f"{where}: {first.get('msg', 'invalid request')}")
+        return answer(request, 400, f"{where}: {first.get('msg', 'invalid request')}")
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return api_response(exc.status_code, str(exc.detail))
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        return answer(request, exc.status_code, str(exc.detail))
 
-    app.add_middleware(CatchAll)
+    app.add_middleware(CatchAll, resource_prefix=resource_prefix)
 
 
 class CatchAll:
     """Answers an unexpected exception with the API's 500 body and keeps the connection usable
     (Starlette's own handler for Exception re-raises, so the server would drop the connection)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, *, resource_prefix: str) -> None:
         self.app = app
+        self.resource_prefix = resource_prefix
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -66,5 +94,9 @@ class CatchAll:
             log.exception("unexpected error", exc_info=exc)
             if started:
                 raise
-            response = api_response(500, f"Internal server error: {type(exc).__name__}")
+            message = f"Internal server error: {type(exc).__name__}"
+            if str(scope.get("path", "")).startswith(self.resource_prefix):
+                response = resource_error(500, message)
+            else:
+                response = api_response(500, message)
             await response(scope, receive, send)

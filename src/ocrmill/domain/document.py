@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -80,3 +81,65 @@ class Page:
 @dataclass
 class Document:
     pages: list[Page] = field(default_factory=list)
+
+
+def page_to_dict(page: Page) -> dict[str, object]:
+    """A page as plain JSON data (kept between a page's OCR and its job's outputs)."""
+
+    def box(b: Box) -> list[int]:
+        return [b.left, b.top, b.right, b.bottom]
+
+    return {
+        "number": page.number,
+        "width": page.width,
+        "height": page.height,
+        "dpi": page.dpi,
+        "source_index": page.source_index,
+        "own_text": page.own_text,
+        "blocks": [
+            {
+                "box": box(b.box),
+                "kind": b.kind,
+                "paragraphs": [
+                    {
+                        "box": box(p.box),
+                        "lines": [
+                            {
+                                "box": box(ln.box),
+                                "baseline": list(ln.baseline),
+                                "words": [[w.text, box(w.box), w.confidence, w.font_size] for w in ln.words],
+                            }
+                            for ln in p.lines
+                        ],
+                    }
+                    for p in b.paragraphs
+                ],
+            }
+            for b in page.blocks
+        ],
+    }
+
+
+def page_from_dict(data: dict[str, Any]) -> Page:
+    def box(values: list[int]) -> Box:
+        return Box(*values)
+
+    page = Page(
+        number=int(data["number"]),
+        width=int(data["width"]),
+        height=int(data["height"]),
+        dpi=float(data["dpi"]),
+        source_index=int(data.get("source_index", 0)),
+        own_text=bool(data.get("own_text", False)),
+    )
+    for b in data["blocks"]:
+        block = Block(box=box(b["box"]), kind=str(b["kind"]))
+        for p in b["paragraphs"]:
+            para = Paragraph(box=box(p["box"]))
+            for ln in p["lines"]:
+                words = [Word(str(t), box(bx), float(c), float(s)) for t, bx, c, s in ln["words"]]
+                slope, offset = ln["baseline"]
+                para.lines.append(Line(box=box(ln["box"]), words=words, baseline=(float(slope), float(offset))))
+            block.paragraphs.append(para)
+        page.blocks.append(block)
+    return page

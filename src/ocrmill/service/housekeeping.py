@@ -11,6 +11,8 @@ from datetime import timedelta
 from ocrmill.config import Settings
 from ocrmill.domain.status import JobStatus
 from ocrmill.service.folders import FolderJob, finish_folder_job
+from ocrmill.service.invoices import release_invoice_work
+from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
@@ -49,6 +51,12 @@ def requeue_stale(db: Database, settings: Settings) -> None:
             session=session, worker_ids=worker_repo.stale_workers(session=session, before=before)
         )
     release_jobs(db, settings, job_ids=stale, reason="its worker stopped sending heartbeats")
+    with db.write() as session:
+        pages, splits = invoice_repo.stale(session=session, before=before)
+    if pages or splits:
+        release_invoice_work(
+            db, settings, page_ids=pages, job_ids=splits, reason="its worker stopped sending heartbeats"
+        )
 
 
 def sweep_expired(db: Database, files: FileStore) -> int:

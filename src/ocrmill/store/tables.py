@@ -115,3 +115,47 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class InvoiceJob(Base):
+    """An OCR invoice job. `doc` holds its API document; the columns are what queries need."""
+
+    __tablename__ = "invoice_jobs"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(200), default="", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # uploaded files still to be split into pages (a worker does it: rendering runs native code)
+    split_pending: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    worker_id: Mapped[str] = mapped_column(String(100), default="", index=True)
+    heartbeat: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class InvoicePage(Base):
+    """A page of an invoice job; pending pages are the invoice side's queue."""
+
+    __tablename__ = "invoice_pages"
+
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("invoice_jobs.id", ondelete="CASCADE"), index=True)
+    page_number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # what the engine found, before corrections (annotations) are applied on top
+    engine: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    retry_count: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[datetime | None] = mapped_column(UtcDateTime())  # retry back-off
+    worker_id: Mapped[str] = mapped_column(String(100), default="", index=True)
+    heartbeat: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+    __table_args__ = (
+        Index("ux_invoice_pages_job_number", "job_id", "page_number", unique=True),
+        Index("ix_invoice_pages_queue", "status", "not_before", "created_at"),
+    )

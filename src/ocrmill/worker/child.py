@@ -22,10 +22,12 @@ from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.pages import InputFile
 from ocrmill.pipeline.run import JobResult, Limits, run_job
 from ocrmill.service.folders import FolderJob, finish_folder_job
+from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.files import FileStore
+from ocrmill.worker.invoices import InvoiceWork
 from ocrmill.worker.slots import OcrSlots
 
 log = logging.getLogger("ocrmill.worker")
@@ -42,6 +44,7 @@ class WorkerLoop:
         self.files = FileStore(settings.data_dir)
         self.engines = EnginePool(tessdata_dir(settings.tessdata_dir))
         self.limits = Limits(settings.max_pages, settings.max_image_megapixels)
+        self.invoices = InvoiceWork(settings, self.db, self.files, self.engines, worker_id, ocr_gate)
 
     def run(self) -> None:
         with self.db.write() as session:
@@ -58,6 +61,10 @@ class WorkerLoop:
                 job_id = self._claim()
                 if job_id is not None:
                     self._process(job_id)
+                    continue
+                invoice_work = self.invoices.claim()
+                if invoice_work is not None:
+                    self._process_invoice(*invoice_work)
                     continue
                 if time.monotonic() - last_beat >= self.settings.heartbeat_seconds:
                     self._beat(0)
@@ -81,12 +88,27 @@ class WorkerLoop:
         with self.db.write() as session:
             return repo.claim_job(session=session, worker_id=self.worker_id, now=utcnow())
 
-    def _beat(self, job_id: int) -> None:
+    def _beat(self, job_id: int, *, invoice: bool = False) -> None:
         with self.db.write() as session:
             now = utcnow()
             worker_repo.heartbeat_worker(session=session, worker_id=self.worker_id, job_id=job_id, now=now)
             if job_id:
                 repo.heartbeat_job(session=session, job_id=job_id, worker_id=self.worker_id, now=now)
+            if invoice:
+                invoice_repo.heartbeat(session=session, worker_id=self.worker_id, now=now)
+
+    def _process_invoice(self, kind: str, item_id: str) -> None:
+        """An invoice job to split or an invoice page to recognise, with heartbeats while it runs."""
+        done = threading.Event()
+        beating = threading.Thread(target=self._beat_until, args=(0, done, True), daemon=True)
+        beating.start()
+        try:
+            self.invoices.run(kind, item_id)
+        except Exception:  # the page goes back to the queue through the heartbeat timeout
+            log.exception("invoice %s %s failed", kind, item_id)
+        finally:
+            done.set()
+            beating.join()
 
     def _process(self, job_id: int) -> None:
         with self.db.read() as session:
@@ -157,10 +179,10 @@ class WorkerLoop:
             f": {error}" if error else "",
         )
 
-    def _beat_until(self, job_id: int, done: threading.Event) -> None:
+    def _beat_until(self, job_id: int, done: threading.Event, invoice: bool = False) -> None:
         while not done.wait(self.settings.heartbeat_seconds):
             try:
-                self._beat(job_id)
+                self._beat(job_id, invoice=invoice)
             except Exception:  # a missed heartbeat is retried on the next beat
                 log.warning("heartbeat of job %s failed", job_id, exc_info=True)
 

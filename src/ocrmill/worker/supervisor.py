@@ -18,6 +18,8 @@ from pathlib import Path
 
 from ocrmill.config import Settings
 from ocrmill.service.housekeeping import release_jobs
+from ocrmill.service.invoices import release_invoice_work
+from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database
@@ -123,8 +125,11 @@ class Supervisor:
         try:
             with self.db.write() as session:
                 held = repo.jobs_held_by(session=session, worker_ids=worker_ids)
+                pages, splits = invoice_repo.held_by(session=session, worker_ids=worker_ids)
                 worker_repo.remove_workers(session=session, worker_ids=worker_ids)
             release_jobs(self.db, self.settings, job_ids=held, reason=reason)
+            release_invoice_work(self.db, self.settings, page_ids=pages, job_ids=splits, reason=reason)
+            held += [0] * (len(pages) + len(splits))  # something to wake the workers for
         except Exception:
             log.exception("could not release the jobs of %s", worker_ids)
         if held:

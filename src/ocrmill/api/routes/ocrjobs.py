@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import json
-import mimetypes
 from collections.abc import AsyncIterator
 from datetime import datetime
 from email.message import Message
-from pathlib import PurePath
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
 
 from ocrmill.api.deps import CurrentUser, Folders, Jobs, Server
 from ocrmill.api.schemas import job_public
+from ocrmill.api.uploads import check_length, ext_of_part, ext_of_type, file_part, read_part
 from ocrmill.domain import languages
 from ocrmill.domain.status import SUPPORTED_EXTENSIONS, JobStatus
-from ocrmill.errors import BadRequest, NotFound, PayloadTooLarge, UnsupportedMediaType
+from ocrmill.errors import BadRequest, NotFound, PayloadTooLarge
 from ocrmill.service.folders import FolderService
 from ocrmill.service.jobs import JobQuery, JobService, JobView
 from ocrmill.service.principal import Principal
@@ -27,26 +25,6 @@ from ocrmill.service.server import version
 from ocrmill.store.tables import Job
 
 router = APIRouter()
-
-CONTENT_TYPES: dict[str, str] = {
-    "image/tiff": "TIF",
-    "image/tif": "TIF",
-    "image/x-tiff": "TIF",
-    "image/jpeg": "JPG",
-    "image/jpg": "JPG",
-    "image/pjpeg": "JPG",
-    "image/bmp": "BMP",
-    "image/x-bmp": "BMP",
-    "image/x-ms-bmp": "BMP",
-    "image/png": "PNG",
-    "image/gif": "GIF",
-    "image/heif": "HEIF",
-    "image/heif-sequence": "HEIF",
-    "image/heic": "HEIC",
-    "image/heic-sequence": "HEIC",
-    "application/pdf": "PDF",
-    "application/x-pdf": "PDF",
-}
 
 MEDIA_TYPES: dict[str, str] = {
     "pdf": "application/pdf",
@@ -136,15 +114,15 @@ async def upload_ext(job_id: str, ext: str, request: Request, jobs: Jobs, who: C
 
 
 async def _upload(job_id: str, ext: str | None, request: Request, jobs: JobService, who: Principal) -> JSONResponse:
-    _check_length(request, jobs.settings.max_upload_bytes)
+    check_length(request, jobs.settings.max_upload_bytes)
     content_type = request.headers.get("content-type", "")
     chunks: AsyncIterator[bytes]
     if content_type.lower().startswith("multipart/form-data"):
-        part = await _file_part(request)
-        ext = ext or _ext_of_part(part)
-        chunks = _read_part(part)
+        part = await file_part(request)
+        ext = ext or ext_of_part(part)
+        chunks = read_part(part)
     else:
-        ext = ext or _ext_of_type(content_type)
+        ext = ext or ext_of_type(content_type)
         chunks = request.stream()
     return _job(await jobs.upload(who, _id(job_id), ext, chunks))
 
@@ -249,9 +227,9 @@ async def _post_folder(
     folder_id: str, request: Request, folders: FolderService, who: Principal, *, unique: bool
 ) -> JSONResponse:
     limit = folders.settings.max_upload_bytes
-    _check_length(request, limit)
+    check_length(request, limit)
     if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
-        part = await _file_part(request)
+        part = await file_part(request)
         filename, data = part.filename or "", await part.read()
     else:
         filename = _disposition_name(request.headers.get("content-disposition", ""))
@@ -321,48 +299,6 @@ def supported_exts(who: CurrentUser) -> JSONResponse:
 
 
 # -- helpers ------------------------------------------------------------------------------------
-
-
-def _check_length(request: Request, limit: int) -> None:
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > limit + 64 * 1024:
-        raise PayloadTooLarge.over(limit)
-
-
-def _ext_of_type(content_type: str) -> str:
-    mime = content_type.split(";")[0].strip().lower()
-    if not mime:
-        raise UnsupportedMediaType("Set Content-Type to the file's type (e.g. image/tiff or application/pdf).")
-    ext = CONTENT_TYPES.get(mime)
-    if ext is None:
-        raise UnsupportedMediaType(f"Content-Type {mime!r} is not a supported file type.")
-    return ext
-
-
-async def _file_part(request: Request) -> UploadFile:
-    form = await request.form(max_files=1, max_fields=20)
-    for value in form.values():
-        if isinstance(value, UploadFile):
-            return value
-    raise BadRequest("The multipart body has no file part.")
-
-
-def _ext_of_part(part: UploadFile) -> str:
-    mime = (part.content_type or "").split(";")[0].strip().lower()
-    if mime in CONTENT_TYPES:
-        return CONTENT_TYPES[mime]
-    suffix = PurePath(part.filename or "").suffix.lstrip(".").upper()
-    if suffix in SUPPORTED_EXTENSIONS:
-        return suffix
-    guessed = mimetypes.guess_type(part.filename or "")[0]
-    if guessed in CONTENT_TYPES:
-        return CONTENT_TYPES[guessed]
-    raise UnsupportedMediaType(f"The file part's type {mime or '(none)'!r} is not a supported file type.")
-
-
-async def _read_part(part: UploadFile) -> AsyncIterator[bytes]:
-    while chunk := await part.read(1024 * 1024):
-        yield chunk
 
 
 _QUERY_MEMBERS = {

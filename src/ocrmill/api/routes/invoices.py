@@ -1,0 +1,177 @@
+"""The OCR invoice API: invoice jobs and their pages as resources. Thin: parse, call the service, wrap
+the answer in the document's envelope ({"success": true, "data": ..., "total": N})."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse
+from starlette.datastructures import UploadFile
+
+from ocrmill.api.deps import CurrentUser, Invoices
+from ocrmill.api.uploads import check_length, ext_of_part, read_part
+from ocrmill.errors import BadRequest, Unprocessable
+from ocrmill.service.invoice_query import JOB_FIELDS, PAGE_FIELDS, FieldType, ListQuery, parse_list
+from ocrmill.service.invoices import Upload, public_job, public_page
+
+router = APIRouter()
+MAX_FILES = 100
+
+
+def envelope(data: object, *, status: int = 200, total: int | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"success": True, "data": data}
+    if total is not None:
+        body["total"] = total
+    return JSONResponse(body, status_code=status)
+
+
+def _list_query(request: Request, fields: dict[str, FieldType]) -> ListQuery:
+    params = request.query_params
+    return parse_list(
+        fields,
+        limit=params.get("limit"),
+        offset=params.get("offset"),
+        sort=params.get("sort"),
+        order=params.get("order"),
+        filter_json=params.get("filter"),
+        search=params.get("search"),
+    )
+
+
+async def _json_body(request: Request) -> object:
+    raw = await request.body()
+    if not raw.strip():
+        raise BadRequest("The request body must be a JSON object.")
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise BadRequest(f"The request body is not valid JSON: {e}") from None
+
+
+def _site(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _page_out(request: Request, doc: dict[str, Any]) -> dict[str, Any]:
+    """pageUrl of this server's own images made absolute for the client."""
+    page = public_page(doc)
+    url = page.get("pageUrl", "")
+    if isinstance(url, str) and url.startswith("/"):
+        page["pageUrl"] = _site(request) + url
+    return page
+
+
+def _page_in(request: Request, body: object) -> object:
+    """An absolute URL of this server's own page image back to the path the server stores."""
+    if isinstance(body, dict) and isinstance(body.get("pageUrl"), str) and body["pageUrl"].startswith(_site(request)):
+        return body | {"pageUrl": body["pageUrl"][len(_site(request)) :]}
+    return body
+
+
+# -- jobs ------------------------------------------------------------------------------------------------------
+
+
+@router.get("/ocr-invoice-jobs")
+def list_jobs(request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
+    docs, total = invoices.list_jobs(who, _list_query(request, JOB_FIELDS))
+    return envelope([public_job(d) for d in docs], total=total)
+
+
+@router.post("/ocr-invoice-jobs", status_code=201)
+async def create_job(request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
+    """multipart/form-data with one or more `file` parts (PDF or images) and optional `name` and
+    `metadata` (a JSON object) fields; or a JSON body {name, metadata} for a job whose pages are then
+    created through the pages resource."""
+    content_type = request.headers.get("content-type", "").lower()
+    if content_type.startswith("multipart/form-data"):
+        check_length(request, invoices.settings.max_upload_bytes)
+        form = await request.form(max_files=MAX_FILES, max_fields=20)
+        uploads = [
+            Upload(filename=value.filename or "", ext=ext_of_part(value), chunks=read_part(value))
+            for key, value in form.multi_items()
+            if isinstance(value, UploadFile) and key == "file"
+        ]
+        body: dict[str, Any] = {}
+        if isinstance(form.get("name"), str):
+            body["name"] = form["name"]
+        if isinstance(form.get("metadata"), str):
+            try:
+                body["metadata"] = json.loads(str(form["metadata"]))
+            except json.JSONDecodeError as e:
+                raise Unprocessable("metadata", f"not valid JSON ({e})") from None
+        try:
+            doc = await invoices.create_job_from_upload(who, uploads, body)
+        finally:
+            await form.close()
+    else:
+        doc = invoices.create_job(who, await _json_body(request))
+    return envelope(public_job(doc), status=201)
+
+
+@router.get("/ocr-invoice-jobs/{job_id}")
+def get_job(job_id: str, invoices: Invoices, who: CurrentUser) -> JSONResponse:
+    return envelope(public_job(invoices.get_job(who, job_id)))
+
+
+@router.put("/ocr-invoice-jobs/{job_id}")
+async def replace_job(job_id: str, request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
+    return envelope(public_job(invoices.replace_job(who, job_id, await _json_body(request))))
+
+
+@router.delete("/ocr-invoice-jobs/{job_id}")
+def delete_job(job_id: str, invoices: Invoices, who: CurrentUser) -> JSONResponse:
+    return envelope(public_job(invoices.delete_job(who, job_id)))
+
+
+@router.get("/ocr-invoice-jobs/{job_id}/download/{ext}", response_model=None)
+def download(
+    job_id: str, ext: str, request: Request, invoices: Invoices, who: CurrentUser
+) -> FileResponse | JSONResponse:
+    """The job's outputs: pdf (searchable, the page images with their OCR text), txt, and json (the job
+    with its pages, corrections included)."""
+    if ext.lower() == "json":
+        doc = invoices.job_document(who, job_id)
+        document = public_job(doc) | {"pages": [_page_out(request, p) for p in doc["pages"]]}
+        return JSONResponse(document, headers={"Content-Disposition": f'attachment; filename="{job_id}.json"'})
+    path = invoices.output_path(who, job_id, ext)
+    media = "application/pdf" if ext.lower() == "pdf" else "text/plain; charset=utf-8"
+    return FileResponse(path, media_type=media, filename=f"{job_id}.{ext.lower()}")
+
+
+@router.get("/ocr-invoice-jobs/{job_id}/images/{name}")
+def page_image(job_id: str, name: str, invoices: Invoices, who: CurrentUser) -> FileResponse:
+    path = invoices.image_path(who, job_id, name)
+    return FileResponse(path, media_type="image/png" if name.endswith(".png") else "image/jpeg")
+
+
+# -- pages -----------------------------------------------------------------------------------------------------
+
+
+@router.get("/ocr-invoice-job-pages")
+def list_pages(request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
+    docs, total = invoices.list_pages(who, _list_query(request, PAGE_FIELDS))
+    return envelope([_page_out(request, d) for d in docs], total=total)
+
+
+@router.post("/ocr-invoice-job-pages", status_code=201)
+async def create_page(request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
+    doc = invoices.create_page(who, _page_in(request, await _json_body(request)))
+    return envelope(_page_out(request, doc), status=201)
+
+
+@router.get("/ocr-invoice-job-pages/{page_id}")
+def get_page(page_id: str, request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
+    return envelope(_page_out(request, invoices.get_page(who, page_id)))
+
+
+@router.put("/ocr-invoice-job-pages/{page_id}")
+async def replace_page(page_id: str, request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
+    doc = invoices.replace_page(who, page_id, _page_in(request, await _json_body(request)))
+    return envelope(_page_out(request, doc))
+
+
+@router.delete("/ocr-invoice-job-pages/{page_id}")
+def delete_page(page_id: str, request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
+    return envelope(_page_out(request, invoices.delete_page(who, page_id)))

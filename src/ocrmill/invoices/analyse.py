@@ -1,0 +1,299 @@
+"""From one page's OCR to what the invoice API reports about it, and from pages to the job.
+
+A page's analysis: fields (fields.extract_fields), its line-item table (table.find_table), the
+arithmetic checks, a page type and a quality score. A job merges its pages: for every field the best
+evidence (a person's correction, then an embedded e-invoice, then the surest OCR reading), line items
+in page order, and the checks again over the merged result. Everything here works on the API's own
+dictionaries too, since that is what the store keeps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ocrmill.domain.document import Box, Page
+from ocrmill.invoices import formats
+from ocrmill.invoices.checks import check_fields
+from ocrmill.invoices.fields import extract_fields
+from ocrmill.invoices.model import AMOUNT_FIELDS, Check, Field, LineItem, Table, box_to_api, union
+from ocrmill.invoices.table import find_table
+
+KEY_FIELDS = ("invoiceNumber", "invoiceDate", "vendorName", "total")
+DATE_FIELDS = ("invoiceDate", "dueDate")
+# quality score: how sure the OCR is, how much of an invoice was found, and whether its sums agree
+QUALITY_WEIGHTS = (0.5, 0.3, 0.2)
+
+
+@dataclass
+class PageAnalysis:
+    fields: dict[str, Field]
+    table: Table
+    checks: list[Check]
+    page_type: str
+    quality: float
+    confidence: float  # mean OCR word confidence, 0..1, weighted by word length
+
+
+@dataclass
+class JobAnalysis:
+    fields: dict[str, dict[str, Any]]
+    line_items: list[dict[str, Any]]
+    checks: list[Check]
+    quality: float
+    agreement: dict[str, dict[str, Any]] = field(default_factory=dict)  # e-invoice vs OCR, per field
+
+
+def analyse_page(page: Page, *, number: int) -> PageAnalysis:
+    fields = extract_fields(page, number=number)
+    table = find_table(page, number=number)
+    checks = check_fields(fields, table.items)
+    confidence = ocr_confidence(page)
+    return PageAnalysis(
+        fields=fields,
+        table=table,
+        checks=checks,
+        page_type=guess_page_type(page, fields, table, number=number),
+        quality=quality_score(confidence, fields, checks),
+        confidence=confidence,
+    )
+
+
+def ocr_confidence(page: Page) -> float:
+    words = page.words()
+    weight = sum(len(w.text) for w in words)
+    if not weight:
+        return 0.0
+    return sum(w.confidence * len(w.text) for w in words) / weight / 100
+
+
+def quality_score(
+    confidence: float, fields: dict[str, Field] | dict[str, dict[str, Any]], checks: list[Check]
+) -> float:
+    """0..1: half the OCR confidence, 30% the share of the key fields found, 20% the share of checks passed
+    (the OCR confidence stands in when nothing could be checked)."""
+    found = sum(1 for name in KEY_FIELDS if name in fields) / len(KEY_FIELDS)
+    passed = sum(c.passed for c in checks) / len(checks) if checks else confidence
+    ocr, coverage, arithmetic = QUALITY_WEIGHTS
+    return round(min(1.0, max(0.0, ocr * confidence + coverage * found + arithmetic * passed)), 4)
+
+
+def guess_page_type(page: Page, fields: dict[str, Field], table: Table, *, number: int) -> str:
+    """cover | header | content | summary | attachment, from what the page holds."""
+    words = [w for w in page.words() if any(c.isalnum() for c in w.text)]
+    if len(words) < 20:
+        return "cover" if number == 1 else "attachment"
+    if table.items:
+        return "content"
+    totals = any(name in fields for name in ("total", "amountDue", "subtotal", "taxAmount"))
+    heading = any(name in fields for name in ("invoiceNumber", "invoiceDate", "vendorName", "customerName"))
+    if totals:
+        return "summary"
+    if heading:
+        return "header"
+    return "attachment" if number > 1 else "content"
+
+
+# -- corrections -------------------------------------------------------------------------------------------
+
+
+def normalise(name: str, value: str) -> str:
+    """A person's value in the normalised form of its field (model.py's conventions); the text itself
+    when it does not parse, so a correction is never refused for its format."""
+    text = " ".join(value.split())
+    if name in AMOUNT_FIELDS:
+        amount = formats.parse_amount(text)
+        return formats.amount_str(amount) if amount is not None else text
+    if name == "taxRate":
+        rate = formats.parse_amount(text.replace("%", ""))
+        return f"{rate:.2f}" if rate is not None else text
+    if name in DATE_FIELDS:
+        return formats.parse_date(text) or text
+    if name == "currency":
+        return formats.parse_currency(text) or text.upper()
+    if name == "iban":
+        return formats.parse_iban(text) or text.replace(" ", "").upper()
+    if name == "bic":
+        return formats.parse_bic(text) or text.replace(" ", "").upper()
+    if name == "vendorTaxId":
+        return formats.parse_vat_id(text, checked=False) or formats.compact_id(text)
+    return text
+
+
+def apply_corrections(
+    engine: dict[str, dict[str, Any]], annotations: list[dict[str, Any]], *, page: int
+) -> dict[str, dict[str, Any]]:
+    """The page's fields: the engine's, with each correction annotation (the latest per field) on top.
+    A corrected field keeps what the engine said under `original`; removing the annotation restores it."""
+    fields = {name: dict(value) for name, value in engine.items()}
+    for note in sorted((a for a in annotations if a.get("type") == "correction"), key=lambda a: a["createdAt"]):
+        name = note.get("field") or field_at(engine, note.get("coordinates"))
+        if not name:
+            continue
+        before = engine.get(name)
+        fields[name] = {
+            "value": note["text"],
+            "normalized": normalise(name, note["text"]),
+            "confidence": 1.0,
+            "boundingBox": note.get("coordinates") or (before or {}).get("boundingBox"),
+            "pageNumber": page,
+            "source": "correction",
+            "correctedBy": note.get("createdBy", ""),
+            "correctedAt": note["createdAt"],
+            "original": before,
+        }
+    return fields
+
+
+def field_at(engine: dict[str, dict[str, Any]], where: dict[str, Any] | None) -> str | None:
+    """The field whose box overlaps `where` most (a correction drawn over a value names no field)."""
+    if not where:
+        return None
+    target = _box(where)
+    best, best_overlap = None, 0.0
+    for name, value in engine.items():
+        if not value.get("boundingBox"):
+            continue
+        overlap = _iou(target, _box(value["boundingBox"]))
+        if overlap > best_overlap:
+            best, best_overlap = name, overlap
+    return best
+
+
+def _box(api: dict[str, Any]) -> Box:
+    x, y = int(api["x"]), int(api["y"])
+    return Box(x, y, x + int(api["width"]), y + int(api["height"]))
+
+
+def _iou(a: Box, b: Box) -> float:
+    width = min(a.right, b.right) - max(a.left, b.left)
+    height = min(a.bottom, b.bottom) - max(a.top, b.top)
+    if width <= 0 or height <= 0:
+        return 0.0
+    inter = width * height
+    return inter / (a.width * a.height + b.width * b.height - inter)
+
+
+# -- the job -----------------------------------------------------------------------------------------------
+
+_RANK = {"correction": 3}  # then an e-invoice (2), then OCR (1)
+
+
+def _rank(value: dict[str, Any]) -> tuple[int, float]:
+    source = str(value.get("source", "ocr"))
+    return _RANK.get(source, 1 if source == "ocr" else 2), float(value.get("confidence", 0))
+
+
+def merge_job(
+    pages: list[tuple[int, dict[str, dict[str, Any]], list[dict[str, Any]]]],
+    *,
+    einvoice: dict[str, dict[str, Any]] | None = None,
+    einvoice_items: list[dict[str, Any]] | None = None,
+    ocr_confidence_mean: float = 0.0,
+) -> JobAnalysis:
+    """pages: (page number, its fields as the API shows them, its line items as the API shows them)."""
+    merged: dict[str, dict[str, Any]] = {}
+    ocr_best: dict[str, dict[str, Any]] = {}
+    for _number, fields, _items in sorted(pages, key=lambda p: p[0]):
+        for name, value in fields.items():
+            if name not in merged or _rank(value) > _rank(merged[name]):
+                merged[name] = value
+            if value.get("source", "ocr") == "ocr" and (
+                name not in ocr_best or value["confidence"] > ocr_best[name]["confidence"]
+            ):
+                ocr_best[name] = value
+    agreement: dict[str, dict[str, Any]] = {}
+    for name, value in (einvoice or {}).items():
+        if name not in merged or _rank(value) > _rank(merged[name]):
+            merged[name] = value
+        seen = ocr_best.get(name)
+        agreement[name] = {
+            "xml": value["normalized"],
+            "ocr": seen["normalized"] if seen else None,
+            "agrees": bool(seen) and _same(name, value["normalized"], seen["normalized"] if seen else ""),
+        }
+    items = [item for _n, _f, page_items in sorted(pages, key=lambda p: p[0]) for item in page_items]
+    if einvoice_items and not items:
+        items = einvoice_items
+    field_objects = {name: _field(name, value) for name, value in merged.items()}
+    checks = check_fields(field_objects, [_item(i) for i in items])
+    for name, value in merged.items():  # checks adjust OCR confidences only; a correction or the XML is sure
+        if value.get("source", "ocr") == "ocr":
+            merged[name] = value | {"confidence": round(field_objects[name].confidence, 4)}
+    for name, derived in field_objects.items():
+        if name not in merged:  # filled by a check from the arithmetic
+            merged[name] = derived.to_api()
+    return JobAnalysis(
+        fields=merged,
+        line_items=items,
+        checks=checks,
+        quality=quality_score(ocr_confidence_mean, merged, checks),
+        agreement=agreement,
+    )
+
+
+def _same(name: str, xml: str, ocr: str) -> bool:
+    if name in ("vendorName", "customerName", "vendorAddress", "customerAddress", "paymentTerms"):
+        return _letters(xml) == _letters(ocr)
+    return xml == ocr
+
+
+def _letters(text: str) -> str:
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
+def _field(name: str, api: dict[str, Any]) -> Field:
+    box = api.get("boundingBox")
+    return Field(
+        name=name,
+        value=str(api.get("value", "")),
+        normalized=str(api.get("normalized", "")),
+        confidence=float(api.get("confidence", 0)),
+        box=_box(box) if box else None,
+        page=int(api.get("pageNumber", 1)),
+        source=str(api.get("source", "ocr")),
+    )
+
+
+def _item(api: dict[str, Any]) -> LineItem:
+    return LineItem(
+        description=str(api.get("description", "")),
+        quantity=api.get("quantity"),
+        unit_price=api.get("unitPrice"),
+        amount=api.get("amount"),
+        tax_rate=api.get("taxRate"),
+        confidence=float(api.get("confidence", 0)),
+        page=int(api.get("pageNumber", 1)),
+        row=int(api.get("rowIndex", 0)),
+    )
+
+
+def blocks_api(page: Page, table: Table) -> list[dict[str, Any]]:
+    """ocrResults.blocks: Tesseract's blocks with their text and confidence; a block inside the line-item
+    table is a "table" block."""
+    out: list[dict[str, Any]] = []
+    table_box = union([c.box for c in table.cells]) if table.cells else None
+    for block in page.blocks:
+        words = [w for p in block.paragraphs for ln in p.lines for w in ln.words]
+        if not words:
+            continue
+        text = "\n".join(ln.text() for p in block.paragraphs for ln in p.lines)
+        inside = table_box is not None and _iou_of_inside(block.box, table_box) > 0.6
+        out.append(
+            {
+                "text": text,
+                "confidence": round(sum(w.confidence for w in words) / len(words) / 100, 4),
+                "boundingBox": box_to_api(block.box),
+                "blockType": "table" if block.kind == "table" or inside else "text",
+            }
+        )
+    return out
+
+
+def _iou_of_inside(inner: Box, outer: Box) -> float:
+    """How much of `inner` lies inside `outer` (0..1)."""
+    width = min(inner.right, outer.right) - max(inner.left, outer.left)
+    height = min(inner.bottom, outer.bottom) - max(inner.top, outer.top)
+    if width <= 0 or height <= 0 or inner.width <= 0 or inner.height <= 0:
+        return 0.0
+    return width * height / (inner.width * inner.height)

@@ -1,0 +1,589 @@
+"""The invoice service: invoice jobs and pages as resources, and the job's aggregate of its pages.
+
+Routes call this; nothing here knows about HTTP. A job made from an upload keeps its files under
+invoices/<job id>/source/ and is split into pages by a worker (rendering runs native code, which stays
+out of the API process); its pages' images are then invoices/<job id>/images/NNNN.png, served by the
+API at the page's `pageUrl`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import secrets
+import shutil
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ocrmill.config import Settings
+from ocrmill.errors import BadRequest, Conflict, NotFound, Unprocessable, UnsupportedMediaType
+from ocrmill.invoices.analyse import apply_corrections, merge_job
+from ocrmill.service.invoice_query import JOB_FIELDS, PAGE_FIELDS, ListQuery, stamp
+from ocrmill.service.invoice_schema import ID_PATTERN, AnnotationIn, JobIn, PageIn, validated
+from ocrmill.service.principal import Principal
+from ocrmill.store import invoices as repo
+from ocrmill.store.db import Database, utcnow
+from ocrmill.store.files import FileStore
+from ocrmill.store.tables import InvoiceJob, InvoicePage
+
+UPLOAD_TYPES = {"PDF", "PNG", "JPG", "JPEG", "TIF", "TIFF", "BMP", "GIF", "HEIC", "HEIF", "WEBP"}
+OUTPUTS = ("pdf", "txt", "json")
+_KINDS_PAGE = {name: kind.kind for name, kind in PAGE_FIELDS.items()}
+_KINDS_JOB = {name: kind.kind for name, kind in JOB_FIELDS.items()}
+
+
+def new_id() -> str:
+    """24 hex digits, time first (as MongoDB's ObjectId, which the clients' ids look like)."""
+    return f"{int(time.time()):08x}{secrets.token_hex(8)}"
+
+
+@dataclass(frozen=True)
+class Upload:
+    filename: str
+    ext: str  # upper case
+    chunks: AsyncIterator[bytes]
+
+
+class InvoiceService:
+    def __init__(
+        self, *, settings: Settings, db: Database, files: FileStore, wake_workers: Callable[[], None] = lambda: None
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.files = files
+        self.wake_workers = wake_workers
+        self.images_prefix = f"{settings.api_prefix}/v1/ocr-invoice-jobs/"
+
+    # -- jobs ------------------------------------------------------------------------------------------------
+
+    def create_job(self, who: Principal, body: object) -> dict[str, Any]:
+        spec = validated(JobIn, body)
+        with self.db.write() as session:
+            job = _new_job(who, spec, files=[])
+            repo.add_job(session=session, job=job)
+            return job.doc
+
+    async def create_job_from_upload(self, who: Principal, uploads: list[Upload], body: object) -> dict[str, Any]:
+        spec = validated(JobIn, body)
+        if not uploads:
+            raise BadRequest("file: the multipart body has no file part")
+        job_id = new_id()
+        saved: list[dict[str, Any]] = []
+        budget = self.settings.max_upload_bytes
+        try:
+            for number, upload in enumerate(uploads, start=1):
+                if upload.ext not in UPLOAD_TYPES:
+                    raise UnsupportedMediaType(f"file {number} ({upload.filename or 'no name'}): not a PDF or image")
+                name = f"invoices/{job_id}/source/{number:03d}.{upload.ext.lower()}"
+                size = await self.files.save_stream(name, upload.chunks, limit=budget)
+                budget -= size
+                if size == 0:
+                    raise BadRequest(f"file {number} ({upload.filename or 'no name'}): empty")
+                saved.append(
+                    {"name": upload.filename or f"{number:03d}.{upload.ext.lower()}", "path": name, "size": size}
+                )
+        except BaseException:
+            shutil.rmtree(self.files.path(f"invoices/{job_id}"), ignore_errors=True)
+            raise
+        with self.db.write() as session:
+            job = _new_job(who, spec, files=saved, job_id=job_id)
+            job.split_pending = True
+            job.doc = job.doc | {"_task": "split"}
+            repo.add_job(session=session, job=job)
+            doc = job.doc
+        self.wake_workers()
+        return doc
+
+    def list_jobs(self, who: Principal, query: ListQuery) -> tuple[list[dict[str, Any]], int]:
+        with self.db.read() as session:
+            rows, total = repo.list_documents(
+                session=session, model=InvoiceJob, query=query, owner=who.owner_filter, kinds=_KINDS_JOB
+            )
+            return [row.doc for row in rows], total
+
+    def get_job(self, who: Principal, job_id: str) -> dict[str, Any]:
+        with self.db.read() as session:
+            return self._job(session, who, job_id).doc
+
+    def replace_job(self, who: Principal, job_id: str, body: object) -> dict[str, Any]:
+        spec = validated(JobIn, body)
+        with self.db.write() as session:
+            job = self._job(session, who, job_id)
+            job.doc = job.doc | {
+                "name": spec.name,
+                "metadata": spec.metadata,
+                "autoRetry": spec.autoRetry,
+                "updatedAt": stamp(utcnow()),
+            }
+            job.updated_at = utcnow()
+            job.search_text = job_search_text(job.doc)
+            return job.doc
+
+    def delete_job(self, who: Principal, job_id: str) -> dict[str, Any]:
+        with self.db.write() as session:
+            job = self._job(session, who, job_id)
+            doc = job.doc
+            repo.delete_job(session=session, job_id=job.id)
+        shutil.rmtree(self.files.path(f"invoices/{job_id}"), ignore_errors=True)
+        return doc
+
+    def job_document(self, who: Principal, job_id: str) -> dict[str, Any]:
+        """The JSON result: the job with its pages."""
+        with self.db.read() as session:
+            job = self._job(session, who, job_id)
+            pages = [page.doc for page in repo.pages_of(session=session, job_id=job.id)]
+            return job.doc | {"pages": pages}
+
+    def output_path(self, who: Principal, job_id: str, ext: str) -> Path:
+        ext = ext.lower()
+        if ext not in ("pdf", "txt"):
+            raise NotFound(f"There is no {ext!r} output; outputs: {', '.join(OUTPUTS)}.")
+        doc = self.get_job(who, job_id)
+        path = self.files.path(f"invoices/{job_id}/output/result.{ext}")
+        if ext not in doc.get("outputs", []) or not path.is_file():
+            raise BadRequest(f"The job's {ext.upper()} output is not ready: the job is {doc['status']}.")
+        return path
+
+    def image_path(self, who: Principal, job_id: str, name: str) -> Path:
+        if not re.fullmatch(r"\d{4}\.(png|jpg)", name):
+            raise NotFound("No such page image.")
+        self.get_job(who, job_id)
+        path = self.files.path(f"invoices/{job_id}/images/{name}")
+        if not path.is_file():
+            raise NotFound("No such page image.")
+        return path
+
+    # -- pages -----------------------------------------------------------------------------------------------
+
+    def list_pages(self, who: Principal, query: ListQuery) -> tuple[list[dict[str, Any]], int]:
+        with self.db.read() as session:
+            rows, total = repo.list_documents(
+                session=session, model=InvoicePage, query=query, owner=who.owner_filter, kinds=_KINDS_PAGE
+            )
+            return [row.doc for row in rows], total
+
+    def get_page(self, who: Principal, page_id: str) -> dict[str, Any]:
+        with self.db.read() as session:
+            return self._page(session, who, page_id).doc
+
+    def create_page(self, who: Principal, body: object) -> dict[str, Any]:
+        spec = validated(PageIn, body)
+        with self.db.write() as session:
+            job = self._job(session, who, spec.job, what="job")
+            self._check_url(session, who, spec.pageUrl)
+            if repo.page_number_taken(session=session, job_id=job.id, number=spec.pageNumber):
+                raise Conflict(f"pageNumber: job {job.id} already has a page {spec.pageNumber}")
+            page = new_page(spec, who)
+            session.add(page)
+            session.flush()
+            refresh_job(session, job.id)
+            doc = page.doc
+        self.wake_workers()
+        return doc
+
+    def replace_page(self, who: Principal, page_id: str, body: object) -> dict[str, Any]:
+        """PUT: the writable properties replaced. A new pageUrl recognises the page again; annotations are
+        applied to the extracted fields at once (corrections on top of what the engine found)."""
+        spec = validated(PageIn, body)
+        with self.db.write() as session:
+            page = self._page(session, who, page_id)
+            old_job = page.job_id
+            job = self._job(session, who, spec.job, what="job")
+            if repo.page_number_taken(session=session, job_id=job.id, number=spec.pageNumber, except_id=page.id):
+                raise Conflict(f"pageNumber: job {job.id} already has a page {spec.pageNumber}")
+            redo = spec.pageUrl != page.doc.get("pageUrl")
+            if redo:
+                self._check_url(session, who, spec.pageUrl)
+            page.job_id = job.id
+            page.page_number = spec.pageNumber
+            doc = _page_document(page, spec, who, previous=page.doc)
+            if redo:
+                doc |= unprocessed_page()
+                page.status, page.retry_count, page.engine, page.not_before = "pending", 0, {}, None
+            doc["extractedFields"] = apply_corrections(
+                page.engine.get("fields", {}), doc["annotations"], page=spec.pageNumber
+            )
+            page.doc = doc
+            page.updated_at = utcnow()
+            page.search_text = page_search_text(doc)
+            session.flush()
+            refresh_job(session, job.id)
+            if old_job != job.id:
+                refresh_job(session, old_job)
+            result = page.doc
+        if redo:
+            self.wake_workers()
+        return result
+
+    def delete_page(self, who: Principal, page_id: str) -> dict[str, Any]:
+        with self.db.write() as session:
+            page = self._page(session, who, page_id)
+            doc, job_id = page.doc, page.job_id
+            session.delete(page)
+            session.flush()
+            refresh_job(session, job_id)
+        return doc
+
+    # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _job(self, session: Session, who: Principal, job_id: str, *, what: str = "") -> InvoiceJob:
+        job = repo.get_job(session=session, job_id=job_id.lower()) if ID_PATTERN.match(job_id.lower()) else None
+        if job is None or (who.owner_filter is not None and job.user_name != who.owner_filter):
+            raise NotFound(f"{what + ': ' if what else ''}invoice job {job_id!r} not found")
+        return job
+
+    def _page(self, session: Session, who: Principal, page_id: str) -> InvoicePage:
+        page = repo.get_page(session=session, page_id=page_id.lower()) if ID_PATTERN.match(page_id.lower()) else None
+        if page is not None and who.owner_filter is not None:
+            owner = repo.get_job(session=session, job_id=page.job_id)
+            page = page if owner is not None and owner.user_name == who.owner_filter else None
+        if page is None:
+            raise NotFound(f"invoice job page {page_id!r} not found")
+        return page
+
+    def _check_url(self, session: Session, who: Principal, url: str) -> None:
+        """http(s) and data URLs are checked when fetched (pipeline.fetch); a URL of this server's own page
+        images must name an image of a job the caller may see."""
+        local = self.local_image(url)
+        if local is not None:
+            self._job(session, who, local[0], what="pageUrl")
+            if not self.files.path(f"invoices/{local[0]}/images/{local[1]}").is_file():
+                raise Unprocessable("pageUrl", "no such page image on this server")
+            return
+        scheme = url.split(":", 1)[0].lower() if ":" in url else ""
+        if scheme not in ("http", "https", "data"):
+            raise Unprocessable("pageUrl", "must be an http(s):// or data: URL, or an image of this server")
+        if scheme != "data" and not re.match(r"^https?://[^/\s?#]+", url, re.IGNORECASE):
+            raise Unprocessable("pageUrl", "not a valid URL")
+
+    def local_image(self, url: str) -> tuple[str, str] | None:
+        """(job id, image name) when `url` is one of this server's page images (a path, as the server
+        stores it)."""
+        if not url.startswith(self.images_prefix):
+            return None
+        match = re.fullmatch(r"([0-9a-f]{24})/images/(\d{4}\.(?:png|jpg))", url[len(self.images_prefix) :])
+        return (match[1], match[2]) if match else None
+
+
+# -- documents -------------------------------------------------------------------------------------------------
+
+
+def _new_job(who: Principal, spec: JobIn, *, files: list[dict[str, Any]], job_id: str = "") -> InvoiceJob:
+    now = utcnow()
+    job = InvoiceJob(
+        id=job_id or new_id(),
+        user_name=who.name,
+        status="pending",
+        split_pending=False,
+        worker_id="",
+        created_at=now,
+        updated_at=now,
+    )
+    job.doc = {
+        "_id": job.id,
+        "name": spec.name,
+        "status": "pending",
+        "progress": 0,
+        "fileName": files[0]["name"] if files else "",
+        "files": [{"name": f["name"], "size": f["size"]} for f in files],
+        "pageCount": 0,
+        "pagesCompleted": 0,
+        "pagesFailed": 0,
+        "extractedFields": {},
+        "lineItems": [],
+        "checks": [],
+        "qualityScore": 0,
+        "source": "ocr",
+        "eInvoice": None,
+        "outputs": [],
+        "errorLog": "",
+        "processingTime": 0,
+        "startedAt": None,
+        "completedAt": None,
+        "createdBy": who.name,
+        "autoRetry": spec.autoRetry,
+        "metadata": spec.metadata,
+        "createdAt": stamp(now),
+        "updatedAt": stamp(now),
+    }
+    job.search_text = job_search_text(job.doc)
+    # where the uploaded files are, for the worker that splits them (not part of the document)
+    job.doc["_sources"] = [f["path"] for f in files]
+    return job
+
+
+def new_page(spec: PageIn, who: Principal) -> InvoicePage:
+    """A pending page as `spec` describes it (created through the API, or by splitting an upload)."""
+    now = utcnow()
+    page = InvoicePage(
+        id=new_id(),
+        job_id=spec.job,
+        page_number=spec.pageNumber,
+        status="pending",
+        engine={},
+        retry_count=0,
+        worker_id="",
+        created_at=now,
+        updated_at=now,
+    )
+    page.doc = _page_document(page, spec, who)
+    page.search_text = page_search_text(page.doc)
+    return page
+
+
+def unprocessed_page() -> dict[str, Any]:
+    return {
+        "status": "pending",
+        "preprocessing": {
+            "enhanced": False,
+            "deskewed": False,
+            "denoised": False,
+            "binarized": False,
+            "rotationAngle": 0,
+        },
+        "ocrResults": {"text": "", "confidence": 0, "words": [], "blocks": []},
+        "extractedFields": {},
+        "tableData": [],
+        "processingTime": 0,
+        "startedAt": None,
+        "completedAt": None,
+        "errorLog": "",
+        "retryCount": 0,
+        "qualityScore": 0,
+    }
+
+
+def _page_document(
+    page: InvoicePage, spec: PageIn, who: Principal, *, previous: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    now = stamp(utcnow())
+    base = previous or (
+        {"_id": page.id, "createdAt": stamp(page.created_at), "pageType": None, "imageProperties": None}
+        | unprocessed_page()
+    )
+    annotations = []
+    for note in spec.annotations:
+        annotations.append(_annotation(note, who, now))
+    given_type = spec.pageType
+    doc = dict(base)
+    doc.update(
+        {
+            "job": page.job_id,
+            "pageNumber": spec.pageNumber,
+            "pageUrl": spec.pageUrl,
+            "pageType": given_type or base.get("pageType") or "content",
+            "pageTypeGiven": given_type is not None,
+            "imageProperties": spec.imageProperties.model_dump() if spec.imageProperties else base["imageProperties"],
+            "annotations": annotations,
+            "metadata": spec.metadata,
+            "updatedAt": now,
+        }
+    )
+    if doc["imageProperties"] is None:
+        doc["imageProperties"] = {"width": 0, "height": 0, "dpi": 0, "colorSpace": "rgb", "format": "", "size": 0}
+    return _ordered(doc)
+
+
+def _annotation(note: AnnotationIn, who: Principal, now: str) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "type": note.type,
+        "text": note.text,
+        "coordinates": note.coordinates.model_dump() if note.coordinates else None,
+        "createdBy": note.createdBy if note.createdBy is not None else who.name,
+        "createdAt": stamp(note.createdAt) if note.createdAt else now,
+    }
+    if note.field:
+        out["field"] = note.field
+    return out
+
+
+PAGE_KEYS = (
+    "_id",
+    "job",
+    "pageNumber",
+    "pageUrl",
+    "status",
+    "pageType",
+    "imageProperties",
+    "preprocessing",
+    "ocrResults",
+    "extractedFields",
+    "tableData",
+    "processingTime",
+    "startedAt",
+    "completedAt",
+    "errorLog",
+    "retryCount",
+    "qualityScore",
+    "annotations",
+    "metadata",
+    "createdAt",
+    "updatedAt",
+)
+
+
+def _ordered(doc: dict[str, Any]) -> dict[str, Any]:
+    """The document's own key order (the example's), then anything of ours."""
+    return {k: doc[k] for k in PAGE_KEYS if k in doc} | {k: v for k, v in doc.items() if k not in PAGE_KEYS}
+
+
+def page_search_text(doc: dict[str, Any]) -> str:
+    parts = [str(doc.get("pageType", "")), str(doc.get("status", "")), str(doc.get("errorLog", ""))]
+    parts.append(str(doc.get("ocrResults", {}).get("text", "")))
+    parts += [str(f.get("value", "")) for f in doc.get("extractedFields", {}).values()]
+    parts += [str(a.get("text", "")) for a in doc.get("annotations", [])]
+    parts += [str(v) for v in doc.get("metadata", {}).values() if isinstance(v, str | int | float)]
+    return " ".join(parts).lower()
+
+
+def job_search_text(doc: dict[str, Any], page_texts: list[str] | None = None) -> str:
+    parts = [str(doc.get(k, "")) for k in ("name", "status", "fileName", "errorLog", "createdBy")]
+    parts += [str(f.get("name", "")) for f in doc.get("files", [])]
+    parts += [str(f.get("value", "")) for f in doc.get("extractedFields", {}).values()]
+    parts += [str(i.get("description", "")) for i in doc.get("lineItems", [])]
+    parts += [str(v) for v in doc.get("metadata", {}).values() if isinstance(v, str | int | float)]
+    parts += page_texts or []
+    return " ".join(parts).lower()
+
+
+# -- the job's aggregate ---------------------------------------------------------------------------------------
+
+
+def refresh_job(session: Session, job_id: str) -> InvoiceJob | None:
+    """The job's status, progress and merged result from its pages; in the caller's transaction."""
+    job = repo.get_job(session=session, job_id=job_id, for_update=True)
+    if job is None:
+        return None
+    pages = repo.pages_of(session=session, job_id=job_id)
+    done = [p for p in pages if p.status in ("completed", "failed")]
+    completed = [p for p in pages if p.status == "completed"]
+    doc = dict(job.doc)
+    if job.split_pending and doc.get("_task") == "split":
+        status = "processing" if job.worker_id else "pending"
+    elif doc.get("_splitError") and not pages:
+        status = "failed"
+    elif not pages:
+        status = "pending"
+    elif len(done) < len(pages):
+        status = "processing" if any(p.status != "pending" for p in pages) or done else "pending"
+    elif not completed:
+        status = "failed"
+    elif doc.get("_outputsFor") == outputs_signature(completed):
+        status = "completed"
+    else:  # every page done: a worker writes the searchable PDF and the text, then the job is completed
+        status = "processing"
+        if not job.split_pending:
+            job.split_pending, job.worker_id = True, ""
+            doc["_task"] = "outputs"
+    einvoice = doc.get("eInvoice") or {}
+    merged = merge_job(
+        [(p.page_number, p.doc.get("extractedFields", {}), p.engine.get("lineItems", [])) for p in completed],
+        einvoice=einvoice.get("fields"),
+        einvoice_items=einvoice.get("lineItems"),
+        ocr_confidence_mean=(
+            sum(float(p.doc["ocrResults"].get("confidence", 0)) for p in completed) / len(completed) if completed else 0
+        ),
+    )
+    if einvoice:
+        doc["eInvoice"] = einvoice | {"agreement": merged.agreement}
+    started = [p.doc["startedAt"] for p in pages if p.doc.get("startedAt")]
+    finished = [p.doc["completedAt"] for p in done if p.doc.get("completedAt")]
+    failed = [p for p in pages if p.status == "failed"]
+    doc.update(
+        status=status,
+        progress=round(100 * len(done) / len(pages)) if pages else 0,
+        pageCount=len(pages),
+        pagesCompleted=len(completed),
+        pagesFailed=len(failed),
+        extractedFields=merged.fields if completed or einvoice else {},
+        lineItems=merged.line_items,
+        checks=[c.to_api() for c in merged.checks],
+        qualityScore=merged.quality if completed else 0,
+        source=einvoice.get("format", "ocr") if einvoice else "ocr",
+        processingTime=sum(int(p.doc.get("processingTime", 0)) for p in done),
+        startedAt=min(started) if started else doc.get("startedAt"),
+        completedAt=max(finished) if status in ("completed", "failed") and finished else None,
+        updatedAt=stamp(utcnow()),
+    )
+    if not doc.get("_splitError"):
+        problems = [f"page {p.page_number}: {p.doc.get('errorLog', '')}" for p in failed]
+        doc["errorLog"] = "; ".join([*problems, doc.get("_outputsError") or ""][: len(problems) + 1]).strip("; ")
+    # json is rendered on request, from the database; pdf and txt once a worker has written them
+    doc["outputs"] = sorted(set(doc.get("outputs", [])) | {"json"}) if status == "completed" else ["json"]
+    job.doc = doc
+    job.status = status
+    job.updated_at = utcnow()
+    job.search_text = job_search_text(doc, [str(p.doc.get("ocrResults", {}).get("text", "")) for p in completed])
+    return job
+
+
+def outputs_signature(completed: list[InvoicePage]) -> str:
+    """Which page results a job's outputs were written from (they are written again when this changes)."""
+    parts = sorted(f"{p.id}:{p.page_number}:{p.doc.get('completedAt')}" for p in completed)
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def public_job(doc: dict[str, Any]) -> dict[str, Any]:
+    """The job as the API shows it: without the keys the server keeps for itself (leading underscore,
+    except _id)."""
+    return {k: v for k, v in doc.items() if k == "_id" or not k.startswith("_")}
+
+
+def public_page(doc: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in doc.items() if k != "pageTypeGiven"}
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def release_invoice_work(
+    db: Database, settings: Settings, *, page_ids: list[str], job_ids: list[str], reason: str
+) -> None:
+    """Pages and splits whose worker died: back to the queue, or failed once they used their retries (a
+    page) or attempts (a split: a document that kills its worker every time must not kill them all)."""
+    with db.write() as session:
+        now = utcnow()
+        touched: set[str] = set()
+        for page_id in page_ids:
+            page = repo.get_page(session=session, page_id=page_id)
+            if page is None:
+                continue
+            retry = page.retry_count < settings.invoice_max_retries
+            page.worker_id, page.heartbeat = "", None
+            page.status = "pending" if retry else "failed"
+            page.retry_count += 1 if retry else 0
+            page.doc = page.doc | {
+                "status": page.status,
+                "errorLog": f"The page's worker stopped: {reason}.",
+                "retryCount": page.retry_count,
+                "completedAt": None if retry else stamp(now),
+                "updatedAt": stamp(now),
+            }
+            touched.add(page.job_id)
+        for job_id in job_ids:
+            job = repo.get_job(session=session, job_id=job_id, for_update=True)
+            if job is None:
+                continue
+            attempts = int(job.doc.get("_splitAttempts", 0)) + 1
+            job.worker_id, job.heartbeat = "", None
+            job.doc = job.doc | {"_splitAttempts": attempts}
+            if attempts >= settings.max_attempts:
+                job.split_pending = False
+                job.doc = job.doc | {
+                    "errorLog": f"Splitting the document stopped its worker: {reason}.",
+                    "_splitError": True,
+                }
+            touched.add(job_id)
+        session.flush()
+        for job_id in touched:
+            refresh_job(session, job_id)

@@ -1,0 +1,230 @@
+"""Invoice job and page repository: every read and write of invoice_jobs and invoice_pages.
+
+A document's documented fields are found either in a column (ids, status, numbers the queue needs) or
+inside the JSON document, through the dialect's JSON path operators; lists filter and sort on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, delete, false, func, not_, or_, select, true, update
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from ocrmill.service.invoice_query import Condition, ListQuery
+from ocrmill.store.tables import InvoiceJob, InvoicePage
+
+_PAGE_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
+    "_id": InvoicePage.id,
+    "job": InvoicePage.job_id,
+    "pageNumber": InvoicePage.page_number,
+    "status": InvoicePage.status,
+    "retryCount": InvoicePage.retry_count,
+}
+_JOB_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
+    "_id": InvoiceJob.id,
+    "status": InvoiceJob.status,
+}
+
+
+def _expression(model: type[InvoiceJob] | type[InvoicePage], condition_path: str, kind: str) -> Any:
+    """The column, or the typed JSON path expression, that holds a documented field."""
+    columns = _PAGE_COLUMNS if model is InvoicePage else _JOB_COLUMNS
+    if condition_path in columns:
+        return columns[condition_path]
+    path = tuple(condition_path.split("."))
+    item = model.doc[path] if len(path) > 1 else model.doc[path[0]]
+    if kind in ("integer",):
+        return item.as_integer()
+    if kind == "number":
+        return item.as_float()
+    if kind == "boolean":
+        return item.as_boolean()
+    return item.as_string()
+
+
+def _where(model: type[InvoiceJob] | type[InvoicePage], condition: Condition) -> ColumnElement[bool]:
+    column: ColumnElement[Any] = _expression(model, condition.path, condition.kind)
+    value = condition.value
+    match condition.op:
+        case "$exists":
+            return column.is_not(None) if value else column.is_(None)
+        case "$eq":
+            return column.is_(None) if value is None else column == value
+        case "$ne":
+            return column.is_not(None) if value is None else or_(column != value, column.is_(None))
+        case "$in":
+            return column.in_(list(value) if isinstance(value, tuple) else [value])
+        case "$nin":
+            return or_(not_(column.in_(list(value) if isinstance(value, tuple) else [value])), column.is_(None))
+        case "$gt":
+            return column > value
+        case "$gte":
+            return column >= value
+        case "$lt":
+            return column < value
+        case "$lte":
+            return column <= value
+    raise ValueError(condition.op)
+
+
+def _listing(
+    model: type[InvoiceJob] | type[InvoicePage], query: ListQuery, owner: str | None, kinds: Mapping[str, str]
+) -> tuple[Select[Any], ColumnElement[Any]]:
+    statement = select(model)
+    if owner is not None:
+        if model is InvoicePage:
+            statement = statement.join(InvoiceJob, InvoiceJob.id == InvoicePage.job_id).where(
+                InvoiceJob.user_name == owner
+            )
+        else:
+            statement = statement.where(InvoiceJob.user_name == owner)
+    for condition in query.conditions:
+        statement = statement.where(_where(model, condition))
+    if query.search:
+        escaped = query.search.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        statement = statement.where(model.search_text.like(f"%{escaped}%", escape="\\"))
+    order = _expression(model, query.sort, kinds.get(query.sort, "string"))
+    return statement, order
+
+
+def list_documents(
+    *,
+    session: Session,
+    model: type[InvoiceJob] | type[InvoicePage],
+    query: ListQuery,
+    owner: str | None,
+    kinds: Mapping[str, str],
+) -> tuple[list[Any], int]:
+    statement, order = _listing(model, query, owner, kinds)
+    total = int(session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
+    ordered = order.desc() if query.descending else order.asc()
+    tiebreak = model.id.desc() if query.descending else model.id.asc()
+    rows = session.scalars(statement.order_by(ordered, tiebreak).limit(query.limit).offset(query.offset))
+    return list(rows), total
+
+
+# -- jobs ----------------------------------------------------------------------------------------------------
+
+
+def add_job(*, session: Session, job: InvoiceJob) -> None:
+    session.add(job)
+    session.flush()
+
+
+def get_job(*, session: Session, job_id: str, for_update: bool = False) -> InvoiceJob | None:
+    statement = select(InvoiceJob).where(InvoiceJob.id == job_id)
+    if for_update:
+        statement = statement.with_for_update()
+    return session.scalars(statement).first()
+
+
+def delete_job(*, session: Session, job_id: str) -> None:
+    session.execute(delete(InvoicePage).where(InvoicePage.job_id == job_id))
+    session.execute(delete(InvoiceJob).where(InvoiceJob.id == job_id))
+
+
+def claim_split(*, session: Session, worker_id: str, now: datetime) -> str | None:
+    """An uploaded job whose files still need splitting into pages, taken by this worker."""
+    statement = (
+        select(InvoiceJob.id)
+        .where(InvoiceJob.split_pending.is_(true()), InvoiceJob.worker_id == "")
+        .order_by(InvoiceJob.created_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    job_id = session.scalar(statement)
+    if job_id is None:
+        return None
+    session.execute(
+        update(InvoiceJob)
+        .where(InvoiceJob.id == job_id)
+        .values(worker_id=worker_id, heartbeat=now, status="processing")
+    )
+    return str(job_id)
+
+
+def finish_split(*, session: Session, job_id: str) -> None:
+    session.execute(
+        update(InvoiceJob).where(InvoiceJob.id == job_id).values(split_pending=false(), worker_id="", heartbeat=None)
+    )
+
+
+# -- pages ---------------------------------------------------------------------------------------------------
+
+
+def get_page(*, session: Session, page_id: str) -> InvoicePage | None:
+    return session.get(InvoicePage, page_id)
+
+
+def pages_of(*, session: Session, job_id: str) -> list[InvoicePage]:
+    return list(
+        session.scalars(select(InvoicePage).where(InvoicePage.job_id == job_id).order_by(InvoicePage.page_number))
+    )
+
+
+def page_number_taken(*, session: Session, job_id: str, number: int, except_id: str = "") -> bool:
+    statement = select(InvoicePage.id).where(
+        InvoicePage.job_id == job_id, InvoicePage.page_number == number, InvoicePage.id != except_id
+    )
+    return session.scalar(statement) is not None
+
+
+def claim_page(*, session: Session, worker_id: str, now: datetime) -> str | None:
+    """The oldest pending page whose retry back-off has passed, taken by this worker."""
+    statement = (
+        select(InvoicePage.id)
+        .join(InvoiceJob, InvoiceJob.id == InvoicePage.job_id)
+        .where(
+            InvoicePage.status == "pending",
+            or_(InvoicePage.not_before.is_(None), InvoicePage.not_before <= now),
+            InvoiceJob.split_pending.is_(false()),
+        )
+        .order_by(InvoicePage.created_at, InvoicePage.page_number)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=InvoicePage)
+    )
+    page_id = session.scalar(statement)
+    if page_id is None:
+        return None
+    session.execute(
+        update(InvoicePage)
+        .where(InvoicePage.id == page_id)
+        .values(status="processing", worker_id=worker_id, heartbeat=now)
+    )
+    return str(page_id)
+
+
+def heartbeat(*, session: Session, worker_id: str, now: datetime) -> None:
+    session.execute(update(InvoicePage).where(InvoicePage.worker_id == worker_id).values(heartbeat=now))
+    session.execute(update(InvoiceJob).where(InvoiceJob.worker_id == worker_id).values(heartbeat=now))
+
+
+def held_by(*, session: Session, worker_ids: Sequence[str]) -> tuple[list[str], list[str]]:
+    """(page ids, job ids being split) that these workers hold."""
+    pages = session.scalars(select(InvoicePage.id).where(InvoicePage.worker_id.in_(list(worker_ids))))
+    jobs = session.scalars(select(InvoiceJob.id).where(InvoiceJob.worker_id.in_(list(worker_ids))))
+    return list(pages), list(jobs)
+
+
+def stale(*, session: Session, before: datetime) -> tuple[list[str], list[str]]:
+    """(page ids, job ids being split) whose worker stopped sending heartbeats."""
+    pages = session.scalars(
+        select(InvoicePage.id).where(
+            InvoicePage.worker_id != "", or_(InvoicePage.heartbeat.is_(None), InvoicePage.heartbeat < before)
+        )
+    )
+    jobs = session.scalars(
+        select(InvoiceJob.id).where(
+            InvoiceJob.worker_id != "", or_(InvoiceJob.heartbeat.is_(None), InvoiceJob.heartbeat < before)
+        )
+    )
+    return list(pages), list(jobs)
+
+
+def any_pending(*, session: Session) -> bool:
+    waiting = select(InvoicePage.id).where(InvoicePage.status == "pending").limit(1)
+    splitting = select(InvoiceJob.id).where(and_(InvoiceJob.split_pending.is_(true()), InvoiceJob.worker_id == ""))
+    return session.scalar(waiting) is not None or session.scalar(splitting.limit(1)) is not None

@@ -1,0 +1,339 @@
+"""Invoice work in a worker process: splitting uploaded documents into pages, and recognising pages.
+
+A page is fetched (this server's own image, or its `pageUrl` through the URL guard), cleaned up and
+recognised once (pipeline.invoice_page), analysed (invoices.analyse), and stored with its OCR result
+for the job's outputs. A failed page is tried again after a back-off until the retry limit; the page
+that completes its job writes the job's searchable PDF and text.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from PIL import Image
+
+from ocrmill.config import Settings
+from ocrmill.domain.document import Document, page_from_dict, page_to_dict
+from ocrmill.domain.options import JobOptions
+from ocrmill.errors import InputError, OcrmillError
+from ocrmill.invoices.analyse import PageAnalysis, analyse_page, apply_corrections, blocks_api
+from ocrmill.invoices.model import box_to_api
+from ocrmill.pipeline.engine import EnginePool
+from ocrmill.pipeline.invoice_page import open_page_image, recognise_page
+from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, load_raster
+from ocrmill.pipeline.run import page_base
+from ocrmill.service.invoice_query import stamp
+from ocrmill.service.invoice_schema import PageIn
+from ocrmill.service.invoices import (
+    atomic_write,
+    new_id,
+    new_page,
+    outputs_signature,
+    page_search_text,
+    refresh_job,
+)
+from ocrmill.service.principal import Principal
+from ocrmill.store import invoices as repo
+from ocrmill.store.db import Database, utcnow
+from ocrmill.store.files import FileStore
+
+log = logging.getLogger("ocrmill.worker")
+
+
+@dataclass
+class InvoiceWork:
+    settings: Settings
+    db: Database
+    files: FileStore
+    engines: EnginePool
+    worker_id: str
+    ocr_gate: AbstractContextManager[object] | None = None
+
+    def claim(self) -> tuple[str, str] | None:
+        """("split", job id) or ("page", page id) taken by this worker, or None when nothing waits."""
+        with self.db.write() as session:
+            now = utcnow()
+            job_id = repo.claim_split(session=session, worker_id=self.worker_id, now=now)
+            if job_id is not None:
+                job = repo.get_job(session=session, job_id=job_id)
+                task = str(job.doc.get("_task", "split")) if job else "split"
+                refresh_job(session, job_id)
+                return task, job_id
+            page_id = repo.claim_page(session=session, worker_id=self.worker_id, now=now)
+            if page_id is None:
+                return None
+            page = repo.get_page(session=session, page_id=page_id)
+            if page is not None:
+                page.doc = page.doc | {"status": "processing", "startedAt": stamp(now), "errorLog": ""}
+                refresh_job(session, page.job_id)
+            return "page", page_id
+
+    def run(self, kind: str, item_id: str) -> None:
+        if kind == "split":
+            self.split(item_id)
+        elif kind == "outputs":
+            self.write_outputs(item_id)
+        else:
+            self.process(item_id)
+
+    # -- splitting -------------------------------------------------------------------------------------------
+
+    def split(self, job_id: str) -> None:
+        with self.db.read() as session:
+            job = repo.get_job(session=session, job_id=job_id)
+            sources = list(job.doc.get("_sources", [])) if job else []
+        if job is None:
+            return
+        error, pages, einvoice = "", 0, None
+        try:
+            pages, einvoice = self._split_files(job_id, sources)
+        except OcrmillError as e:
+            error = e.message
+        except Exception as e:  # a bug of ours still ends the job with a description
+            log.exception("invoice job %s: splitting failed", job_id)
+            error = f"Internal error while splitting the document: {type(e).__name__}: {e}"
+        with self.db.write() as session:
+            job = repo.get_job(session=session, job_id=job_id, for_update=True)
+            if job is None:  # deleted meanwhile
+                return
+            if error:
+                job.doc = job.doc | {"errorLog": error, "_splitError": True}
+            else:
+                if einvoice is not None:
+                    job.doc = job.doc | {"eInvoice": einvoice}
+                prefix = f"{self.settings.api_prefix}/v1/ocr-invoice-jobs/{job_id}/images/"
+                owner = Principal(name=job.user_name, is_admin=False)
+                for number in range(1, pages + 1):
+                    url = f"{prefix}{number:04d}.png"
+                    session.add(new_page(PageIn(job=job_id, pageNumber=number, pageUrl=url), owner))
+            repo.finish_split(session=session, job_id=job_id)
+            session.flush()
+            refresh_job(session, job_id)
+        log.info("invoice job %s: %s", job_id, f"failed: {error}" if error else f"split into {pages} page(s)")
+
+    def _split_files(self, job_id: str, sources: list[str]) -> tuple[int, dict[str, Any] | None]:
+        inputs = [InputFile(self.files.path(name), Path(name).suffix.lstrip(".").upper()) for name in sources]
+        refs = enumerate_pages(inputs, max_pages=self.settings.max_pages)
+        einvoice = None
+        for item in inputs:
+            if item.ext == "PDF" and einvoice is None:
+                einvoice = _einvoice(item.path)
+        images = self.files.path(f"invoices/{job_id}/images")
+        images.mkdir(parents=True, exist_ok=True)
+        for number, ref in enumerate(refs, start=1):
+            raster = load_raster(
+                ref, render_dpi=self.settings.invoice_render_dpi, max_pixels=self.settings.max_image_megapixels * 1e6
+            )
+            target = images / f"{number:04d}.png"
+            raster.image.save(target, format="PNG", dpi=(round(raster.dpi), round(raster.dpi)))
+        return len(refs), einvoice
+
+    # -- pages -----------------------------------------------------------------------------------------------
+
+    def process(self, page_id: str) -> None:
+        with self.db.read() as session:
+            page = repo.get_page(session=session, page_id=page_id)
+            if page is None:
+                return
+            doc, job_id, number, retries = dict(page.doc), page.job_id, page.page_number, page.retry_count
+            job = repo.get_job(session=session, job_id=job_id)
+            auto_retry = bool(job.doc.get("autoRetry", True)) if job else False
+        started = time.monotonic()
+        try:
+            update, engine = self._recognise(job_id, page_id, doc, number)
+            error = ""
+        except OcrmillError as e:
+            update, engine, error = {}, {}, e.message
+            transient = bool(getattr(e, "transient", not isinstance(e, InputError)))
+        except Exception as e:
+            log.exception("invoice page %s failed", page_id)
+            update, engine, error = {}, {}, f"Internal error while processing the page: {type(e).__name__}: {e}"
+            transient = True
+        elapsed = round((time.monotonic() - started) * 1000)
+        with self.db.write() as session:
+            page = repo.get_page(session=session, page_id=page_id)
+            if page is None or page.worker_id != self.worker_id:  # deleted, or given to another worker
+                return
+            now = utcnow()
+            page.worker_id, page.heartbeat = "", None
+            if error:
+                retry = auto_retry and transient and retries < self.settings.invoice_max_retries
+                page.status = "pending" if retry else "failed"
+                if retry:
+                    page.retry_count = retries + 1
+                    page.not_before = now + timedelta(seconds=self.settings.invoice_retry_seconds * 2**retries)
+                page.doc = page.doc | {
+                    "status": page.status,
+                    "errorLog": error,
+                    "retryCount": page.retry_count,
+                    "processingTime": elapsed,
+                    "completedAt": None if retry else stamp(now),
+                    "updatedAt": stamp(now),
+                }
+            else:
+                page.status = "completed"
+                page.engine = engine
+                merged = page.doc | update
+                merged["extractedFields"] = apply_corrections(
+                    engine["fields"], merged.get("annotations", []), page=page.page_number
+                )
+                page.doc = merged | {
+                    "status": "completed",
+                    "processingTime": elapsed,
+                    "completedAt": stamp(now),
+                    "errorLog": "",
+                    "updatedAt": stamp(now),
+                }
+            page.search_text = page_search_text(page.doc)
+            page.updated_at = now
+            session.flush()
+            refresh_job(session, page.job_id)
+        log.info(
+            "invoice page %s of job %s %s in %d ms", number, job_id, f"failed: {error}" if error else "done", elapsed
+        )
+
+    def _recognise(
+        self, job_id: str, page_id: str, doc: dict[str, Any], number: int
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        data = self._image_bytes(str(doc["pageUrl"]))
+        image, dpi, properties = open_page_image(data)
+        with self.ocr_gate or nullcontext():
+            seen = recognise_page(
+                image,
+                dpi,
+                engines=self.engines,
+                langs=list(self.settings.invoice_languages),
+                number=number,
+                tessdata=self.engines.tessdata,
+            )
+        analysis = analyse_page(seen.page, number=number)
+        ocr_dir = self.files.path(f"invoices/{job_id}/ocr")
+        ocr_dir.mkdir(parents=True, exist_ok=True)
+        seen.image.save(ocr_dir / f"{page_id}.png", format="PNG", dpi=(round(seen.dpi), round(seen.dpi)))
+        atomic_write(ocr_dir / f"{page_id}.json", json.dumps(page_to_dict(seen.page)).encode())
+        given = bool(doc.get("pageTypeGiven"))
+        update = {
+            "pageType": doc.get("pageType") if given else analysis.page_type,
+            "imageProperties": properties.to_api(),
+            "preprocessing": seen.preprocessing.to_api(),
+            "ocrResults": _ocr_results(seen.page, analysis),
+            "tableData": [cell.to_api() for cell in analysis.table.cells],
+            "qualityScore": analysis.quality,
+        }
+        engine = {
+            "fields": {name: f.to_api() for name, f in analysis.fields.items()},
+            "lineItems": [item.to_api() for item in analysis.table.items],
+            "checks": [c.to_api() for c in analysis.checks],
+        }
+        return update, engine
+
+    def _image_bytes(self, url: str) -> bytes:
+        prefix = f"{self.settings.api_prefix}/v1/ocr-invoice-jobs/"
+        if url.startswith(prefix):
+            path = self.files.path("invoices/" + url[len(prefix) :])
+            if not path.is_file() or ".." in url:
+                raise InputError(f"The page image {url} is gone.")
+            return path.read_bytes()
+        from ocrmill.pipeline.fetch import FetchLimits, fetch  # the URL guard
+
+        fetched = fetch(
+            url,
+            limits=FetchLimits(
+                max_bytes=int(self.settings.fetch_max_mb * 2**20),
+                timeout_seconds=self.settings.fetch_timeout_seconds,
+                max_redirects=self.settings.fetch_max_redirects,
+                allow=tuple(self.settings.fetch_allow),
+            ),
+        )
+        return fetched.data
+
+    # -- the job's outputs -----------------------------------------------------------------------------------
+
+    def write_outputs(self, job_id: str) -> None:
+        """The searchable PDF and the text of a job whose pages are all done, from their stored OCR."""
+        with self.db.read() as session:
+            completed = [p for p in repo.pages_of(session=session, job_id=job_id) if p.status == "completed"]
+            signature = outputs_signature(completed)
+            ids = [p.id for p in completed]
+        error = ""
+        try:
+            self._write_outputs(job_id, ids)
+        except Exception as e:  # the job still completes, with its JSON, and says why PDF and text are missing
+            log.exception("invoice job %s: writing the outputs failed", job_id)
+            error = f"The PDF and text outputs could not be written: {type(e).__name__}: {e}"
+        with self.db.write() as session:
+            job = repo.get_job(session=session, job_id=job_id, for_update=True)
+            if job is None:
+                return
+            outputs = ["json"] if error else ["json", "pdf", "txt"]
+            job.doc = job.doc | {"_outputsFor": signature, "_task": "", "outputs": outputs, "_outputsError": error}
+            repo.finish_split(session=session, job_id=job_id)
+            session.flush()
+            refresh_job(session, job_id)
+
+    def _write_outputs(self, job_id: str, ids: list[str]) -> None:
+        from ocrmill.writers import WRITERS
+        from ocrmill.writers.base import WriteContext
+
+        work = self.files.path(f"invoices/{job_id}/work-{new_id()}")
+        out = self.files.path(f"invoices/{job_id}/output")
+        try:
+            work.mkdir(parents=True, exist_ok=True)
+            doc, bases = Document(), []
+            options = JobOptions(PdfOutput=True, TxtOutput=True)
+            for index, page_id in enumerate(ids):
+                ocr = self.files.path(f"invoices/{job_id}/ocr/{page_id}")
+                page = page_from_dict(json.loads(ocr.with_suffix(".json").read_bytes()))
+                page.number, page.source_index = index + 1, index
+                with Image.open(ocr.with_suffix(".png")) as im:
+                    image = im.copy()
+                ref = PageRef(ocr.with_suffix(".png"), "image", 0, index)
+                bases.append(page_base(ref, Raster(image, page.dpi, True, True), options, work))
+                doc.pages.append(page)
+            ctx = WriteContext(options=options, work_dir=work, bases=bases, doc=doc)
+            out.mkdir(parents=True, exist_ok=True)
+            for ext in ("pdf", "txt"):
+                WRITERS[ext].write(doc, ctx, work / f"result.{ext}")
+                (work / f"result.{ext}").replace(out / f"result.{ext}")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def _ocr_results(page: Any, analysis: PageAnalysis) -> dict[str, Any]:
+    words = page.words()
+    return {
+        "text": page.text(),
+        "confidence": round(analysis.confidence, 4),
+        "words": [
+            {"text": w.text, "confidence": round(w.confidence / 100, 4), "boundingBox": box_to_api(w.box)}
+            for w in words
+        ],
+        "blocks": blocks_api(page, analysis.table),
+    }
+
+
+def _einvoice(path: Path) -> dict[str, Any] | None:
+    from ocrmill.invoices.einvoice import read_einvoice
+
+    try:
+        found = read_einvoice(path)
+    except OcrmillError as e:
+        log.warning("embedded e-invoice of %s not readable: %s", path, e.message)
+        return None
+    if found is None:
+        return None
+    return {
+        "format": found.format,
+        "profile": found.profile,
+        "typeCode": found.type_code,
+        "fields": {name: f.to_api() for name, f in found.fields.items()},
+        "lineItems": [item.to_api() for item in found.items],
+    }
