@@ -90,6 +90,12 @@ class LimitExceeded(InputError):
 class FetchError(InputError):
     """The URL could not be fetched."""
 
+    def __init__(self, message: str | None = None, *, transient: bool = False) -> None:
+        super().__init__(message)
+        # worth trying again later (no answer in time, a connection failure, HTTP 5xx or 429); a refused
+        # address, a wrong type or an oversized image never gets better
+        self.transient = transient
+
 
 class EngineError(PipelineError):
     """The OCR engine failed."""
