@@ -8,6 +8,7 @@ that completes its job writes the job's searchable PDF and text.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import shutil
@@ -204,6 +205,8 @@ class InvoiceWork:
         self, job_id: str, page_id: str, doc: dict[str, Any], number: int
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         data = self._image_bytes(str(doc["pageUrl"]))
+        if data[:5] == b"%PDF-":
+            data = self._pdf_page_image(job_id, page_id, data)
         image, dpi, properties = open_page_image(data)
         with self.ocr_gate or nullcontext():
             seen = recognise_page(
@@ -234,6 +237,25 @@ class InvoiceWork:
             "checks": [c.to_api() for c in analysis.checks],
         }
         return update, engine
+
+    def _pdf_page_image(self, job_id: str, page_id: str, data: bytes) -> bytes:
+        """A one-page PDF given as a page's URL, rendered as the page image (a longer PDF is a job's upload)."""
+        work = self.files.path(f"invoices/{job_id}/work-{page_id}.pdf")
+        try:
+            work.write_bytes(data)
+            refs = enumerate_pages([InputFile(work, "PDF")], max_pages=self.settings.max_pages)
+            if len(refs) != 1:
+                raise InputError(f"pageUrl is a PDF of {len(refs)} pages: upload it as an invoice job instead.")
+            raster = load_raster(
+                refs[0],
+                render_dpi=self.settings.invoice_render_dpi,
+                max_pixels=self.settings.max_image_megapixels * 1e6,
+            )
+            out = io.BytesIO()
+            raster.image.save(out, format="PNG", dpi=(round(raster.dpi), round(raster.dpi)))
+            return out.getvalue()
+        finally:
+            work.unlink(missing_ok=True)
 
     def _image_bytes(self, url: str) -> bytes:
         prefix = f"{self.settings.api_prefix}/v1/ocr-invoice-jobs/"
