@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 from collections.abc import Callable
@@ -16,7 +17,7 @@ import img2pdf
 from PIL import Image
 
 from ocrmill.domain import languages
-from ocrmill.domain.document import Document, Page
+from ocrmill.domain.document import Document, Page, page_to_dict
 from ocrmill.domain.options import CLEANUP_OPTIONS, JobOptions
 from ocrmill.errors import InputError, PipelineError
 from ocrmill.pipeline.compression import run_length_page
@@ -121,9 +122,10 @@ def run_job(
                 has_barcode=bool(codes),
             )
         picture = page_image(ref, raster, work_dir) if raster is not None and images and not blank else None
+        preview = None if blank else page_preview(ref, raster, work_dir)
         if on_page:
             on_page(next(done), len(refs))  # count's next() is atomic under the GIL
-        return _Outcome(page, base, picture, codes, blank)
+        return _Outcome(page, base, picture, codes, blank, preview)
 
     with ThreadPoolExecutor(max_workers=max(1, min(threads, len(refs)))) as pool:
         results = list(pool.map(one, refs))
@@ -150,6 +152,7 @@ def run_job(
     staging.mkdir(parents=True)
     for ext in options.outputs():
         WRITERS[ext].write(doc, ctx, staging / f"result.{ext}")
+    save_pages(staging / "pages", kept)
     shutil.rmtree(out_dir, ignore_errors=True)
     os.replace(staging, out_dir)
     return JobResult(pages=len(doc.pages), outputs=options.outputs(), barcodes=ctx.barcodes, removed_pages=removed)
@@ -164,6 +167,7 @@ class _Outcome:
     picture: Path | None
     codes: list[Barcode]
     blank: bool
+    preview: Path | None = None
 
 
 def _has_words(page: Page) -> bool:
@@ -195,6 +199,34 @@ def page_image(ref: PageRef, raster: Raster, work_dir: Path) -> Path:
     else:
         image.save(target, format="JPEG", quality=80)
     return target
+
+
+PREVIEW_DPI = 100  # the web console's page viewer shows each page at this resolution
+
+
+def page_preview(ref: PageRef, raster: Raster | None, work_dir: Path) -> Path:
+    """The page as the console's viewer shows it: a JPEG at PREVIEW_DPI, written at once so that a long
+    job holds no pictures in memory. A born-digital page recognised from its own text has no raster: it
+    is rendered at that resolution."""
+    if raster is None:
+        raster = load_raster(ref, render_dpi=PREVIEW_DPI, max_pixels=1e9)
+    image = raster.image.convert("L") if raster.image.mode == "1" else raster.image
+    factor = min(1.0, PREVIEW_DPI / raster.dpi)
+    size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
+    target = work_dir / f"preview-{ref.source_index + 1:05d}.jpg"
+    (image.resize(size, Image.Resampling.BOX) if size != image.size else image).save(target, "JPEG", quality=75)
+    return target
+
+
+def save_pages(folder: Path, outcomes: list[_Outcome]) -> None:
+    """pages/NNNN.json (the page's OCR: words with boxes in its raster's pixels) and pages/NNNN.jpg (its
+    preview), by output page number: what the console's page viewer shows."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for outcome in outcomes:
+        stem = folder / f"{outcome.page.number:04d}"
+        stem.with_suffix(".json").write_text(json.dumps(page_to_dict(outcome.page)))
+        if outcome.preview is not None:
+            os.replace(outcome.preview, stem.with_suffix(".jpg"))
 
 
 FAST_DPI = 200  # FastMode recognises pages at most at this resolution
