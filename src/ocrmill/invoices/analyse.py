@@ -9,6 +9,7 @@ dictionaries too, since that is what the store keeps.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,6 +60,19 @@ def analyse_page(page: Page, *, number: int) -> PageAnalysis:
     )
 
 
+def analyse_document(pages: list[Page]) -> JobAnalysis:
+    """A whole document's result from its OCR pages, as the server makes a job's (bench.invoices measures
+    this): each page analysed, then merged."""
+    analyses = [analyse_page(page, number=page.number) for page in pages]
+    return merge_job(
+        [
+            (page.number, {n: f.to_api() for n, f in a.fields.items()}, [i.to_api() for i in a.table.items])
+            for page, a in zip(pages, analyses, strict=True)
+        ],
+        ocr_confidence_mean=sum(a.confidence for a in analyses) / len(analyses) if analyses else 0.0,
+    )
+
+
 def ocr_confidence(page: Page) -> float:
     words = page.words()
     weight = sum(len(w.text) for w in words)
@@ -67,9 +81,7 @@ def ocr_confidence(page: Page) -> float:
     return sum(w.confidence * len(w.text) for w in words) / weight / 100
 
 
-def quality_score(
-    confidence: float, fields: dict[str, Field] | dict[str, dict[str, Any]], checks: list[Check]
-) -> float:
+def quality_score(confidence: float, fields: Mapping[str, object], checks: list[Check]) -> float:
     """0..1: half the OCR confidence, 30% the share of the key fields found, 20% the share of checks passed
     (the OCR confidence stands in when nothing could be checked)."""
     found = sum(1 for name in KEY_FIELDS if name in fields) / len(KEY_FIELDS)
@@ -215,7 +227,7 @@ def merge_job(
     items = [item for _n, _f, page_items in sorted(pages, key=lambda p: p[0]) for item in page_items]
     if einvoice_items and not items:
         items = einvoice_items
-    field_objects = {name: _field(name, value) for name, value in merged.items()}
+    field_objects = {name: field_from_api(name, value) for name, value in merged.items()}
     checks = check_fields(field_objects, [_item(i) for i in items])
     for name, value in merged.items():  # checks adjust OCR confidences only; a correction or the XML is sure
         if value.get("source", "ocr") == "ocr":
@@ -242,7 +254,7 @@ def _letters(text: str) -> str:
     return "".join(c for c in text.casefold() if c.isalnum())
 
 
-def _field(name: str, api: dict[str, Any]) -> Field:
+def field_from_api(name: str, api: dict[str, Any]) -> Field:
     box = api.get("boundingBox")
     return Field(
         name=name,

@@ -1,0 +1,467 @@
+"""Invoice field extraction from OCR words: precision, recall and F1 per set and per field, seconds per page.
+
+    .venv/bin/python -m bench.invoices [--sets sroie,zugferd,invoice2data] [--limit N] [--jobs N]
+                                       [--langs eng+deu+fra] [--cache DIR] [--show-misses]
+
+Each page goes through the server's invoice path: `open_page_image` (SROIE images; PDFs rendered at 300 dpi with
+pypdfium2, their text layer and embedded XML ignored) and `recognise_page` (clean-up chosen per page, one
+Tesseract pass), then `analyse` turns the OCR pages of a document into fields: `extract_fields` per page, merged
+over the pages (the most confident value of each field wins), then `check_fields` with no line items. Swap
+`analyse` for the server's own analysis function to measure that instead.
+
+Sets (../shared/data, see each folder's README.md) and how their ground truth maps to ocrmill's fields:
+  sroie         receipts-sroie img/*.jpg with key/*.json: company->vendorName, date->invoiceDate,
+                address->vendorAddress, total->total
+  zugferd       invoices-zugferd/*.pdf rasterised, against *.expected.json: invoice_number->invoiceNumber,
+                issue_date->invoiceDate, due_date->dueDate, seller_name->vendorName, seller_vat_id->vendorTaxId,
+                buyer_name->customerName, currency->currency, iban->iban, tax_basis_total->subtotal,
+                tax_total->taxAmount, grand_total->total, due_payable->amountDue
+  invoice2data  invoices-invoice2data/*.pdf rasterised (the .png copies are the same invoices; Orlen.txt has no
+                image and is skipped): invoice_number->invoiceNumber, date->invoiceDate, amount->total,
+                amount_untaxed->subtotal, amount_tax->taxAmount, currency->currency, iban->iban, bic->bic,
+                date_due->dueDate, partner_name->vendorName (the printed name; `issuer` is the template's label
+                and not scored), vat/static_vat->vendorTaxId when it is a VAT id (country prefix)
+
+Scoring, per field, exact match after normalisation of both sides:
+  - dates: the ground truth is read with ocrmill's own date rules (day first) and compared as ISO YYYY-MM-DD
+    (SROIE's dates are printed in the receipt's own format: "18-11-18", "06/03/2018", "12 Jan 2018")
+  - amounts: as decimals ("30.9" == "30.90")
+  - text (names, addresses, numbers): case-folded with only letters and digits kept ("MR D.I.Y. (M) SDN BHD" ==
+    "mrdiymsdnbhd"), so punctuation and spacing the OCR reads differently do not count
+  - codes (currency, iban, bic, VAT ids): upper case without spaces or dots
+A ground-truth value that is null (ZUGFeRD) expects nothing: a prediction there is a false positive, none is fine.
+Precision = correct / predicted, recall = correct / expected, F1 over all fields of a set.
+
+Rows: the OCR path for each --langs set; for zugferd also "XML" (`ocrmill.invoices.einvoice.read_einvoice` on
+the PDF) when that module exists, the reference an OCR-only path is measured against. --cache DIR keeps each
+page's OCR result (pickled, keyed by file, page, languages and the source of the clean-up code), so the
+extraction rules can be iterated on in seconds. Ends with one JSON line holding every figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import importlib.util
+import json
+import os
+import pickle
+import re
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ocrmill.domain.document import Page
+from ocrmill.invoices.analyse import analyse_document, field_from_api
+from ocrmill.invoices.formats import parse_amount, parse_date
+from ocrmill.invoices.model import Field
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SETS = ("sroie", "zugferd", "invoice2data")
+PDF_DPI = 300
+TARGETS = {"sroie": 0.85, "zugferd": 0.90}
+AMOUNT_FIELDS = {"subtotal", "taxAmount", "total", "amountDue"}
+DATE_FIELDS = {"invoiceDate", "dueDate"}
+CODE_FIELDS = {"currency", "iban", "bic", "vendorTaxId"}
+
+Truth = dict[str, str | None]
+
+
+@dataclass(frozen=True)
+class Sample:
+    set: str
+    name: str
+    path: Path
+    truth: Truth  # ocrmill field -> expected value as the ground truth prints it; None: expects nothing
+
+
+@dataclass
+class Result:
+    sample: Sample
+    fields: dict[str, Field]
+    ocr_seconds: float
+    extract_seconds: float
+    pages: int
+
+
+@dataclass
+class Tally:
+    correct: int = 0
+    predicted: int = 0
+    expected: int = 0
+
+    def add(self, other: Tally) -> None:
+        self.correct += other.correct
+        self.predicted += other.predicted
+        self.expected += other.expected
+
+    @property
+    def precision(self) -> float:
+        return self.correct / self.predicted if self.predicted else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.correct / self.expected if self.expected else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class Outcome:
+    name: str
+    per_field: dict[str, Tally] = field(default_factory=dict)
+    misses: list[str] = field(default_factory=list)
+    pages: int = 0
+    ocr_seconds: float = 0.0
+    extract_seconds: float = 0.0
+
+    def total(self) -> Tally:
+        out = Tally()
+        for tally in self.per_field.values():
+            out.add(tally)
+        return out
+
+
+# --- the sets ------------------------------------------------------------------------------------------------
+
+
+def sroie() -> list[Sample]:
+    folder = DATA / "receipts-sroie"
+    mapping = {"company": "vendorName", "date": "invoiceDate", "address": "vendorAddress", "total": "total"}
+    samples = []
+    for image in sorted((folder / "img").glob("*.jpg")):
+        key = folder / "key" / f"{image.stem}.json"
+        if key.is_file():
+            raw = json.loads(key.read_text(encoding="utf-8"))
+            samples.append(
+                Sample("sroie", image.stem, image, {ours: raw.get(theirs) for theirs, ours in mapping.items()})
+            )
+    return samples
+
+
+ZUGFERD_MAP = {
+    "invoice_number": "invoiceNumber",
+    "issue_date": "invoiceDate",
+    "due_date": "dueDate",
+    "seller_name": "vendorName",
+    "seller_vat_id": "vendorTaxId",
+    "buyer_name": "customerName",
+    "currency": "currency",
+    "iban": "iban",
+    "tax_basis_total": "subtotal",
+    "tax_total": "taxAmount",
+    "grand_total": "total",
+    "due_payable": "amountDue",
+}
+
+
+def zugferd() -> list[Sample]:
+    folder = DATA / "invoices-zugferd"
+    samples = []
+    for pdf in sorted(folder.glob("*.pdf")):
+        expected = folder / f"{pdf.stem}.expected.json"
+        if expected.is_file():
+            raw = json.loads(expected.read_text(encoding="utf-8"))
+            truth = {ours: _text(raw.get(theirs)) for theirs, ours in ZUGFERD_MAP.items()}
+            samples.append(Sample("zugferd", pdf.stem, pdf, truth))
+    return samples
+
+
+INVOICE2DATA_MAP = {
+    "invoice_number": "invoiceNumber",
+    "date": "invoiceDate",
+    "date_due": "dueDate",
+    "amount": "total",
+    "amount_untaxed": "subtotal",
+    "amount_tax": "taxAmount",
+    "currency": "currency",
+    "iban": "iban",
+    "bic": "bic",
+    "partner_name": "vendorName",
+}
+
+
+def invoice2data() -> list[Sample]:
+    folder = DATA / "invoices-invoice2data"
+    samples = []
+    for pdf in sorted(folder.glob("*.pdf")):
+        expected = folder / f"{pdf.stem}.json"
+        if not expected.is_file():
+            continue
+        raw = json.loads(expected.read_text(encoding="utf-8"))[0]
+        truth: Truth = {ours: _text(raw[theirs]) for theirs, ours in INVOICE2DATA_MAP.items() if theirs in raw}
+        vat = raw.get("vat") or raw.get("static_vat")
+        if isinstance(vat, str) and re.match(r"[A-Z]{2}", vat.replace(" ", "")):
+            truth["vendorTaxId"] = vat
+        samples.append(Sample("invoice2data", pdf.stem, pdf, truth))
+    return samples
+
+
+def _text(value: object) -> str | None:
+    if value is None:
+        return None
+    return str(value)
+
+
+LOADERS: dict[str, Callable[[], list[Sample]]] = {"sroie": sroie, "zugferd": zugferd, "invoice2data": invoice2data}
+
+
+# --- OCR (in worker processes), cached -------------------------------------------------------------------------
+
+_ENGINES: Any = None
+
+
+def _engines() -> Any:
+    global _ENGINES
+    if _ENGINES is None:
+        from ocrmill.pipeline.engine import EnginePool
+        from ocrmill.pipeline.languages import tessdata_dir
+
+        _ENGINES = EnginePool(tessdata_dir(None))
+    return _ENGINES
+
+
+def page_images(path: Path) -> Iterator[tuple[Any, float]]:
+    """The pages of an input as the server sees them: an image file through open_page_image, a PDF rendered."""
+    from ocrmill.pipeline.invoice_page import open_page_image
+
+    if path.suffix.lower() != ".pdf":
+        image, dpi, _ = open_page_image(path.read_bytes())
+        yield image, dpi
+        return
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(path)
+    try:
+        for index in range(len(pdf)):
+            page = pdf[index]
+            image = page.render(scale=PDF_DPI / 72, grayscale=True).to_pil()
+            page.close()
+            yield image, float(PDF_DPI)
+    finally:
+        pdf.close()
+
+
+def cleanup_version() -> str:
+    """What the cached OCR depends on besides the input: the clean-up code and the engine wrapper."""
+    root = Path(__file__).resolve().parents[1] / "src" / "ocrmill" / "pipeline"
+    digest = hashlib.sha256()
+    for name in ("invoice_page.py", "engine.py"):
+        digest.update((root / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def cache_file(cache: Path, sample: Sample, langs: str) -> Path:
+    return cache / sample.set / f"{sample.name}.{langs}.{cleanup_version()}.pkl"
+
+
+def ocr(sample: Sample, langs: str, cache: str) -> tuple[list[Page], float]:
+    """The document's OCR pages and the seconds they took (those of the run that made them, when cached)."""
+    if cache:
+        cached = cache_file(Path(cache), sample, langs)
+        if cached.is_file():
+            with cached.open("rb") as f:
+                pages, seconds = pickle.load(f)
+            return list(pages), float(seconds)
+    from ocrmill.pipeline.invoice_page import recognise_page
+    from ocrmill.pipeline.languages import tessdata_dir
+
+    started = time.perf_counter()
+    pages = []
+    for number, (image, dpi) in enumerate(page_images(sample.path), start=1):
+        recognised = recognise_page(
+            image, dpi, engines=_engines(), langs=langs.split("+"), number=number, tessdata=tessdata_dir(None)
+        )
+        pages.append(recognised.page)
+    seconds = time.perf_counter() - started
+    if cache:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        with cached.open("wb") as f:
+            pickle.dump((pages, seconds), f)
+    return pages, seconds
+
+
+# --- extraction: the one call the server's analysis can replace --------------------------------------------
+
+
+def analyse(pages: list[Page]) -> dict[str, Field]:
+    """The fields of one document from its OCR pages, as the server finds a job's (invoices.analyse)."""
+    merged = analyse_document(pages)
+    return {name: field_from_api(name, value) for name, value in merged.fields.items()}
+
+
+def run_sample(sample: Sample, langs: str, cache: str) -> Result:
+    pages, ocr_seconds = ocr(sample, langs, cache)
+    started = time.perf_counter()
+    fields = analyse(pages)
+    return Result(sample, fields, ocr_seconds, time.perf_counter() - started, len(pages))
+
+
+def xml_fields(sample: Sample) -> dict[str, Field] | None:
+    if importlib.util.find_spec("ocrmill.invoices.einvoice") is None:
+        return None
+    from ocrmill.invoices import einvoice
+
+    reader = getattr(einvoice, "read_einvoice", None)
+    if reader is None:
+        return None
+    found = reader(sample.path)
+    if found is None:
+        return {}
+    fields = getattr(found, "fields", found)
+    return dict(fields) if isinstance(fields, dict) else None
+
+
+# --- scoring -------------------------------------------------------------------------------------------------
+
+
+def normalise(name: str, value: str | None, *, truth: bool) -> str | None:
+    """Both sides of a comparison in one form (see the module docstring)."""
+    if value is None or not value.strip():
+        return None
+    if name in DATE_FIELDS:
+        parsed = parse_date(value, day_first=True) if truth else value
+        return parsed or ("?" + value)
+    if name in AMOUNT_FIELDS:
+        amount = parse_amount(value)
+        return str(amount.normalize()) if isinstance(amount, Decimal) else "?" + value
+    if name in CODE_FIELDS:
+        return re.sub(r"[\s.]", "", value).upper()
+    return "".join(ch for ch in value.casefold() if ch.isalnum())
+
+
+def score(outcome: Outcome, sample: Sample, fields: dict[str, Field]) -> None:
+    for name, expected_raw in sample.truth.items():
+        tally = outcome.per_field.setdefault(name, Tally())
+        expected = normalise(name, expected_raw, truth=True)
+        found = fields.get(name)
+        got = normalise(name, found.normalized, truth=False) if found is not None else None
+        tally.expected += expected is not None
+        tally.predicted += got is not None
+        ok = expected is not None and got == expected
+        tally.correct += ok
+        if not ok and (expected is not None or got is not None):
+            printed = found.value if found is not None else None
+            outcome.misses.append(f"  {sample.name:<42} {name:<14} want {expected_raw!r:<40} got {printed!r}")
+
+
+def run_set(
+    name: str, samples: list[Sample], pool: ProcessPoolExecutor, langs: str, cache: str
+) -> tuple[Outcome, list[Result]]:
+    outcome = Outcome(f"OCR {langs}")
+    futures = [pool.submit(run_sample, sample, langs, cache) for sample in samples]
+    results = [f.result() for f in futures]
+    for result in results:
+        score(outcome, result.sample, result.fields)
+        outcome.pages += result.pages
+        outcome.ocr_seconds += result.ocr_seconds
+        outcome.extract_seconds += result.extract_seconds
+    return outcome, results
+
+
+def run_xml(samples: list[Sample]) -> Outcome | None:
+    outcome = Outcome("XML (read_einvoice)")
+    for sample in samples:
+        started = time.perf_counter()
+        fields = xml_fields(sample)
+        if fields is None:
+            return None
+        outcome.extract_seconds += time.perf_counter() - started
+        outcome.pages += 1
+        score(outcome, sample, fields)
+    return outcome
+
+
+# --- report --------------------------------------------------------------------------------------------------
+
+
+def print_table(set_name: str, outcomes: list[Outcome], fields: list[str]) -> None:
+    print(f"\n{set_name}")
+    head = f"  {'field':<16}" + "".join(f"{o.name:>34}" for o in outcomes)
+    print(head)
+    print(f"  {'':<16}" + "".join(f"{'P     R     F1   (ok/pred/exp)':>34}" for _ in outcomes))
+    for name in [*fields, "ALL"]:
+        cells = []
+        for o in outcomes:
+            t = o.total() if name == "ALL" else o.per_field.get(name, Tally())
+            cells.append(
+                f"{t.precision:.3f} {t.recall:.3f} {t.f1:.3f} ({t.correct:>3}/{t.predicted:>3}/{t.expected:>3})"
+            )
+        print(f"  {name:<16}" + "".join(f"{c:>34}" for c in cells))
+    for o in outcomes:
+        if o.pages:
+            print(
+                f"  {o.name}: {o.pages} page(s), OCR {o.ocr_seconds / o.pages:.2f} s/page, "
+                f"extraction {1000 * o.extract_seconds / o.pages:.1f} ms/page"
+            )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sets", default=",".join(SETS), help="comma-separated, from: " + ", ".join(SETS))
+    parser.add_argument("--limit", type=int, default=0, help="at most N documents per set (0: all)")
+    parser.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1), help="documents at once")
+    parser.add_argument(
+        "--langs", action="append", help="Tesseract languages joined by +; repeat to compare (default eng+deu+fra)"
+    )
+    parser.add_argument("--cache", default="", help="folder for pickled OCR pages (default: no cache)")
+    parser.add_argument("--show-misses", action="store_true", help="print every wrong, missing or extra value")
+    args = parser.parse_args()
+    names = [n.strip() for n in args.sets.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SETS]
+    if unknown:
+        raise SystemExit(f"--sets: unknown set {', '.join(unknown)}; choose from {', '.join(SETS)}")
+    lang_sets = args.langs or ["eng+deu+fra"]
+    cache = str(Path(args.cache).resolve()) if args.cache else ""
+
+    report: dict[str, Any] = {"jobs": args.jobs, "cache": bool(cache), "sets": {}}
+    with ProcessPoolExecutor(args.jobs) as pool:
+        for name in names:
+            samples = LOADERS[name]()
+            if args.limit:
+                samples = samples[: args.limit]
+            outcomes = []
+            for langs in lang_sets:
+                outcome, _ = run_set(name, samples, pool, langs, cache)
+                outcomes.append(outcome)
+            if name == "zugferd":
+                xml = run_xml(samples)
+                if xml is not None:
+                    outcomes.append(xml)
+            fields = list(dict.fromkeys(f for s in samples for f in s.truth))
+            print_table(f"{name}: {len(samples)} document(s)", outcomes, fields)
+            if name in TARGETS:
+                f1 = outcomes[0].total().f1
+                verdict = "met" if f1 >= TARGETS[name] else "NOT met"
+                print(f"  target F1 >= {TARGETS[name]:.2f} ({outcomes[0].name}): {f1:.3f}, {verdict}")
+            if args.show_misses:
+                for o in outcomes:
+                    print(f"  misses, {o.name}:")
+                    print("\n".join(o.misses) or "  (none)")
+            report["sets"][name] = {
+                o.name: {
+                    "precision": round(o.total().precision, 4),
+                    "recall": round(o.total().recall, 4),
+                    "f1": round(o.total().f1, 4),
+                    "pages": o.pages,
+                    "ocr_s_per_page": round(o.ocr_seconds / o.pages, 3) if o.pages else None,
+                    "extract_ms_per_page": round(1000 * o.extract_seconds / o.pages, 2) if o.pages else None,
+                    "fields": {
+                        f: {"p": round(t.precision, 4), "r": round(t.recall, 4), "f1": round(t.f1, 4)}
+                        for f, t in o.per_field.items()
+                    },
+                }
+                for o in outcomes
+            }
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()

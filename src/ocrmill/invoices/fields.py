@@ -1,0 +1,732 @@
+"""Invoice fields from one OCR page: labels linked to the values beside or below them, checked by format.
+
+How a field is found, strongest evidence first:
+1. a label (labels.LABELS, in English, German, French and the receipt words of Malaysia and the Netherlands)
+   with a value of the field's format to its right on the same printed row, or below it (a column header);
+   generic labels ("Name", "Address", "VAT no") inside a seller or buyer section (labels.SECTIONS) name
+   that party's field; words after a "total" label can turn it into the subtotal or the tax ("Total excl. GST");
+2. a value whose format proves what it is anywhere on the page: an IBAN or a VAT id whose check digits hold;
+3. the page's shape: the first date for the invoice date, the currency most often printed, the largest amount
+   on a "total" row, the vendor's name as the top line that reads like a company (its legal form: "SDN BHD",
+   "GmbH", ...), or the largest type near the top, with the lines under it as its address.
+
+Each candidate carries an evidence weight (how specific the label was, how the value was placed, whether its
+format checks); the best per field wins, and its confidence combines that weight with the OCR confidence of
+its words.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ocrmill.domain.document import Page
+from ocrmill.invoices import labels as L
+from ocrmill.invoices.formats import (
+    amount_str,
+    find_currency,
+    find_date,
+    parse_amount,
+    parse_bic,
+    parse_vat_id,
+    valid_iban,
+    vat_checksum,
+)
+from ocrmill.invoices.model import Field
+from ocrmill.invoices.rows import Row, Token, box_of, confidence_of, page_rows, text_of
+
+KINDS = {
+    "invoiceNumber": "id",
+    "purchaseOrder": "id",
+    "invoiceDate": "date",
+    "dueDate": "date",
+    "currency": "currency",
+    "subtotal": "amount",
+    "taxAmount": "amount",
+    "total": "amount",
+    "amountDue": "amount",
+    "taxRate": "rate",
+    "iban": "iban",
+    "bic": "bic",
+    "vendorTaxId": "vat",
+    "customerTaxId": "vat",
+    "paymentTerms": "text",
+    "vendorName": "name",
+    "customerName": "name",
+    "vendorAddress": "address",
+    "customerAddress": "address",
+}
+WEAK_NEEDS_TITLE = 0.5  # invoiceNumber/invoiceDate labels weaker than this ("Nr.", "vom") need a title before them
+TITLE = re.compile(r"(?i)(rechnung|invoice|facture|gutschrift|credit|receipt|bill|factuur|avoir|quittung|beleg)")
+PUNCT = re.compile(r"^[\s:;#.,|=\-_*()\[\]]*$")
+AMOUNT_SHAPE = re.compile(r"\d[.,]\d{2}\)?-?$")
+BELOW_ROWS = 3
+AFTER_ROUNDING = 1.05  # a total under a rounding adjustment beats every other total label
+ROUNDING = re.compile(r"(?i)\bround")
+
+
+@dataclass
+class Label:
+    row: Row
+    start: int  # token indexes in row.tokens, end exclusive
+    end: int
+    targets: list[tuple[str, float]]
+
+    @property
+    def tokens(self) -> list[Token]:
+        return self.row.tokens[self.start : self.end]
+
+    @property
+    def text(self) -> str:
+        return text_of(self.tokens)
+
+
+@dataclass
+class Candidate:
+    name: str
+    value: str
+    normalized: str
+    tokens: list[Token]
+    evidence: float  # 0..1: how sure the placement and format make it
+    label: str = ""
+
+    @property
+    def order(self) -> tuple[int, int]:
+        box = box_of(self.tokens)
+        return box.top, box.left
+
+
+@dataclass
+class Section:
+    role: str  # vendor | customer
+    left: int
+    right: int
+    top: int
+    bottom: int
+
+
+def extract_fields(page: Page, *, number: int = 1) -> dict[str, Field]:
+    """The invoice fields found on one OCR page (see the module docstring), keyed by model.FIELD_NAMES names."""
+    rows = page_rows(page)
+    if not rows:
+        return {}
+    labels = find_labels(rows)
+    sections = find_sections(rows, labels, page.width)
+    candidates: list[Candidate] = []
+    for label in labels:
+        candidates.extend(labelled(label, rows, labels, sections))
+    candidates.extend(unlabelled(rows, labels, sections, page.height, first_page=number == 1))
+    return choose(candidates, number)
+
+
+def choose(candidates: list[Candidate], number: int) -> dict[str, Field]:
+    best: dict[str, Candidate] = {}
+    for c in candidates:
+        if c.name not in KINDS or c.name == "customerTaxId":
+            continue
+        held = best.get(c.name)
+        if held is None or c.evidence > held.evidence + 1e-9:
+            best[c.name] = c
+    out = {}
+    for name, c in best.items():
+        confidence = c.evidence * (0.5 + 0.5 * confidence_of(c.tokens))
+        confidence = min(1.0, confidence)
+        out[name] = Field(
+            name=name,
+            value=c.value,
+            normalized=c.normalized,
+            confidence=round(min(1.0, confidence), 4),
+            box=box_of(c.tokens),
+            page=number,
+            source="ocr",
+            label=c.label,
+        )
+    return out
+
+
+# --- labels and sections -------------------------------------------------------------------------------------
+
+
+def find_labels(rows: list[Row]) -> list[Label]:
+    """Every label on the page; where two overlap in a row, the one over more words."""
+    out: list[Label] = []
+    for row in rows:
+        found: list[Label] = []
+        keys = [t.key for t in row.tokens]
+        for start in range(len(keys)):
+            if not keys[start]:
+                continue
+            joined = ""
+            for end in range(start + 1, min(len(keys), start + L.MAX_LABEL_WORDS) + 1):
+                joined += keys[end - 1]
+                targets = L.LABEL_INDEX.get(joined)
+                if targets:
+                    found.append(Label(row, start, end, targets))
+        found.sort(key=lambda m: m.start - m.end)
+        kept: list[Label] = []
+        for m in found:
+            if not any(k.start <= m.start and m.end <= k.end for k in kept):
+                kept.append(m)
+        out.extend(sorted(kept, key=lambda m: m.start))
+    return out
+
+
+def find_sections(rows: list[Row], labels: list[Label], width: int) -> list[Section]:
+    """Seller and buyer blocks: below a section header, as wide as the header's column, down to the next header
+    or a gap of three text rows."""
+    heads = []
+    for label in labels:
+        roles = [t.split(":")[1] for t, _ in label.targets if t.startswith("section:")]
+        if not roles or not _whole_segment(label):
+            continue
+        heads.append((label, roles[0]))
+    out = []
+    for label, role in heads:
+        box = box_of(label.tokens)
+        same_row = sorted(box_of(o.tokens).left for o, _ in heads if o.row is label.row and o is not label)
+        right = next((x for x in same_row if x > box.left), width)
+        bottom = _block_bottom(rows, label.row, box.left - label.row.height, right)
+        following = [box_of(o.tokens).top for o, _ in heads if box_of(o.tokens).top > box.bottom]
+        following = [t for t in following if t < bottom]
+        out.append(Section(role, box.left - round(2 * label.row.height), right, box.top, min([bottom, *following])))
+    return out
+
+
+def _whole_segment(label: Label) -> bool:
+    """Whether the label stands alone in its segment of the row (a heading, not words of a value)."""
+    for segment in label.row.segments():
+        if label.tokens[0] in segment:
+            rest = [t for t in segment if t not in label.tokens and not PUNCT.match(t.text)]
+            return not rest
+    return False
+
+
+def _block_bottom(rows: list[Row], head: Row, left: float, right: float) -> int:
+    bottom = head.box.bottom
+    for row in rows[head.index + 1 :]:
+        inside = [t for t in row.tokens if t.box.right > left and t.box.left < right]
+        if not inside:
+            continue
+        if row.box.top - bottom > 3 * head.height:
+            break
+        bottom = max(bottom, row.box.bottom)
+    return bottom
+
+
+def section_at(sections: list[Section], tokens: list[Token]) -> str | None:
+    box = box_of(tokens)
+    for s in sections:
+        if s.left <= box.left < s.right and s.top <= box.top < s.bottom:
+            return s.role
+    return None
+
+
+# --- values next to labels -----------------------------------------------------------------------------------
+
+
+def labelled(label: Label, rows: list[Row], labels: list[Label], sections: list[Section]) -> list[Candidate]:
+    out: list[Candidate] = []
+    for target, weight in label.targets:
+        if not target or target.startswith("section:"):
+            continue
+        if target.startswith("in-section:"):
+            role = section_at(sections, label.tokens)
+            if role is None:
+                continue
+            name, weight = role + target.split(":")[1], 1.0
+        else:
+            name = target
+            role = section_at(sections, label.tokens)
+            if name == "vendorTaxId" and role == "customer":
+                continue
+        if name in ("invoiceNumber", "invoiceDate") and weight < WEAK_NEEDS_TITLE:
+            weight = _titled(label)
+            if not weight:
+                continue
+        else:
+            weight *= _prose_factor(label)
+        if KINDS.get(name) == "amount":
+            name, weight = _qualified_amount(label, name, weight)
+            if not name:
+                continue
+            if name in ("total", "subtotal") and "total" in label.text.lower() and _after_rounding(label, rows):
+                name, weight = "total", AFTER_ROUNDING  # "Net Total" under "Rounding Adj": the amount paid
+        out.extend(_read_near(name, weight, label, rows, labels))
+    return out
+
+
+def _after_rounding(label: Label, rows: list[Row]) -> bool:
+    """Whether a rounding adjustment is printed in the few rows above the label (a receipt's cash rounding)."""
+    above = rows[max(0, label.row.index - 3) : label.row.index]
+    return any(ROUNDING.search(r.text) for r in above)
+
+
+def _titled(label: Label) -> float:
+    """A weak label ("Nr.", "vom", "du") counts after the document's title: strongly right after it."""
+    before = label.row.tokens[: label.start]
+    if TITLE.search(text_of(before[-4:])):
+        return 0.8
+    return 0.4 if TITLE.search(text_of(before)) else 0.0
+
+
+def _prose_factor(label: Label) -> float:
+    """Labels inside running text ("... zu der Fälligkeit 06.12.2018 den Beitrag ...") count half."""
+    for segment in label.row.segments():
+        if label.tokens[0] in segment:
+            before = segment[: segment.index(label.tokens[0])]
+            words = [t for t in before if re.search(r"[A-Za-z]{2}", t.text)]
+            return 0.5 if len(words) > 2 else 1.0
+    return 1.0
+
+
+def _qualified_amount(label: Label, name: str, weight: float) -> tuple[str, float]:
+    """An amount label read with the words that follow it in its segment: "Total excl. GST" is the
+    subtotal, "Total GST" the tax, "Total (GST incl.)" the total, "Total Qty" no amount at all."""
+    words = [t.key for t in _segment_of(label)[label_offset(label) :] if not _amount_token(t)][:6]
+    text = " ".join(words)
+    if not re.search(r"(^|\s)(total|totaal|summe|jumlah|gesamt)", text):
+        return name, weight
+    if _has(text, L.NOT_TOTAL_WORDS):
+        return "", 0.0
+    if _has(text, L.INCL_WORDS):
+        return "total", max(weight, 0.95)
+    if _has(text, L.NET_WORDS):
+        return "subtotal", max(weight, 0.9)
+    if _has(text, L.TAX_WORDS):
+        return "taxAmount", max(weight, 0.8)
+    return name, weight
+
+
+def _has(text: str, vocabulary: tuple[str, ...]) -> bool:
+    """Whether a word of the text starts with one of the vocabulary's words."""
+    return any(re.search(rf"(^|\s){re.escape(w.replace('/', ''))}", text) for w in vocabulary)
+
+
+def _segment_of(label: Label) -> list[Token]:
+    for segment in label.row.segments():
+        if label.tokens[0] in segment:
+            return segment
+    return label.tokens
+
+
+def label_offset(label: Label) -> int:
+    return _segment_of(label).index(label.tokens[0])
+
+
+def _after(label: Label, labels: list[Label]) -> list[Token]:
+    """The row's tokens right of the label, up to the next label of another field."""
+    stop = len(label.row.tokens)
+    own = _segment_of(label)
+    for other in labels:
+        same_row = other.row is label.row and other.start >= label.end
+        if same_row and _is_field_label(other) and other.tokens[0] not in own:  # its own phrase does not end it
+            stop = min(stop, other.start)
+    return [t for t in label.row.tokens[label.end : stop] if not PUNCT.match(t.text)]
+
+
+def _is_field_label(label: Label) -> bool:
+    return any(t and not t.startswith("section:") and w >= 0.6 for t, w in label.targets)
+
+
+def _below(label: Label, rows: list[Row], labels: list[Label]) -> list[Token]:
+    """Tokens under the label in the next rows: those overlapping its column."""
+    box = box_of(label.tokens)
+    h = label.row.height
+    for row in rows[label.row.index + 1 : label.row.index + 1 + BELOW_ROWS]:
+        if row.box.top - box.bottom > 2.5 * h:
+            break
+        for segment in row.segments():
+            seg = box_of(segment)
+            if seg.right > box.left - h and seg.left < box.right + h:
+                return [t for t in segment if not PUNCT.match(t.text)]
+    return []
+
+
+def _read_near(name: str, weight: float, label: Label, rows: list[Row], labels: list[Label]) -> list[Candidate]:
+    kind = KINDS[name]
+    if kind in ("name", "address"):
+        return _read_block(name, weight, label, rows)
+    reader = READERS[kind]
+    right = _after(label, labels)
+    out = []
+    if right:
+        found = reader(name, right)
+        if found is not None:
+            found.evidence *= weight
+            found.label = label.text
+            out.append(found)
+    if not out:
+        found = reader(name, _below(label, rows, labels))
+        if found is not None:
+            found.evidence *= 0.85 * weight
+            found.label = label.text
+            out.append(found)
+    return out
+
+
+def _read_block(name: str, weight: float, label: Label, rows: list[Row]) -> list[Candidate]:
+    """A name or an address right of its label, over as many rows as it takes (a two-line name beside a
+    one-line label, an address's street and town)."""
+    box = box_of(label.tokens)
+    h = label.row.height
+    value_rows: list[list[Token]] = []
+    left: float | None = None
+    for row in rows[max(0, label.row.index - 2) : label.row.index + 6]:
+        middle = (row.box.top + row.box.bottom) / 2
+        near = box.top - 1.6 * h <= middle <= box.bottom + 1.6 * h
+        if near and row is not label.row and any(t.box.left < box.right for t in row.tokens):
+            near = False  # a row of another label
+        tokens = [t for t in row.tokens if t.box.left >= box.right and not PUNCT.match(t.text)]
+        if left is not None:
+            tokens = [t for t in tokens if t.box.left >= left - 2 * h]
+        if not tokens:
+            continue
+        if not near:
+            if name.endswith("Name") or left is None or row.box.top > box.bottom + 4 * h * len(value_rows):
+                continue
+            if any(box.left - h <= t.box.left < left - 2 * h for t in row.tokens):
+                break  # the next label
+            if abs(tokens[0].box.left - left) > 2 * h:
+                continue
+        segment = _first_segment(tokens, h)
+        left = segment[0].box.left if left is None else left
+        value_rows.append(segment)
+    if not value_rows:
+        return []
+    tokens = [t for r in value_rows for t in r]
+    value = ", ".join(text_of(r) for r in value_rows) if name.endswith("Address") else text_of(tokens)
+    return [Candidate(name, value, _collapse(value), tokens, weight, label.text)]
+
+
+def _first_segment(tokens: list[Token], height: float) -> list[Token]:
+    out = [tokens[0]]
+    for t in tokens[1:]:
+        if t.box.left - out[-1].box.right > 2.5 * height:
+            break
+        out.append(t)
+    return out
+
+
+def _collapse(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --- readers: a value of the field's format among tokens -----------------------------------------------------
+
+
+def read_date(name: str, tokens: list[Token]) -> Candidate | None:
+    text, spans = _joined(tokens)
+    found = find_date(text)
+    if found is None:
+        return None
+    value, (start, end) = found
+    used = [t for t, (a, b) in zip(tokens, spans, strict=True) if a < end and start < b]
+    return Candidate(name, text[start:end], value.isoformat(), used, 1.0)
+
+
+def _joined(tokens: list[Token]) -> tuple[str, list[tuple[int, int]]]:
+    text, spans = "", []
+    for t in tokens:
+        if text:
+            text += " "
+        spans.append((len(text), len(text) + len(t.text)))
+        text += t.text
+    return text, spans
+
+
+def _amount_token(token: Token) -> bool:
+    return bool(AMOUNT_SHAPE.search(token.text)) and parse_amount(token.text) is not None
+
+
+# How an amount cut in two or three words is joined: the pieces' shapes, and the text they make.
+SPLIT_AMOUNTS = (
+    (re.compile(r"-?\d+\s[.,]\s\d{2}"), ""),  # "105 . 00"
+    (re.compile(r"-?\d+[.,]\s\d{2}"), ""),  # "200. 00"
+    (re.compile(r"-?\d+\s[.,]\d{2}"), ""),  # "200 .00"
+    (re.compile(r"-?\d{1,3}\s\d{3}[.,]\d{2}"), " "),  # "1 234,50"
+)
+
+
+def read_amount(name: str, tokens: list[Token]) -> Candidate | None:
+    """The last amount among the tokens (the value column is the rightmost), with two decimals; an amount the
+    OCR cut in two ("105 . 00", "200. 00", "1 234,50") is joined again."""
+    for i in range(len(tokens) - 1, -1, -1):
+        for used in (tokens[max(0, i - 2) : i + 1], tokens[max(0, i - 1) : i + 1], tokens[i : i + 1]):
+            text = _amount_text(used)
+            if text is None or text.endswith("%") or find_date(text) is not None:
+                continue
+            if not AMOUNT_SHAPE.search(text.rstrip("SRZ ")):
+                continue
+            value = parse_amount(text)
+            if value is not None:
+                return Candidate(name, " ".join(t.text for t in used), amount_str(value), used, 1.0)
+    return None
+
+
+def _amount_text(tokens: list[Token]) -> str | None:
+    if len(tokens) == 1:
+        return tokens[0].text
+    if not _close(tokens):
+        return None
+    spaced = " ".join(t.text for t in tokens)
+    for pattern, joint in SPLIT_AMOUNTS:
+        if pattern.fullmatch(spaced):
+            return joint.join(t.text for t in tokens) if joint else spaced.replace(" ", "")
+    return None
+
+
+def _close(tokens: list[Token]) -> bool:
+    return all(b.box.left - a.box.right < 0.8 * max(a.height, b.height) for a, b in itertools.pairwise(tokens))
+
+
+def read_id(name: str, tokens: list[Token]) -> Candidate | None:
+    """An invoice or order number: the first word with a digit, not a date or an amount."""
+    for token in tokens[:3]:
+        text = token.text.strip(":;,.")
+        if len(text) < 2 or not re.search(r"\d", text) or not re.fullmatch(r"[#A-Za-z0-9][\w\-/.#]*", text):
+            continue
+        if find_date(text) is not None and not re.fullmatch(r"[A-Za-z#]*\d+", text):
+            continue
+        return Candidate(name, text, text, [token], 1.0)
+    return None
+
+
+def read_currency(name: str, tokens: list[Token]) -> Candidate | None:
+    for token in tokens[:3]:
+        code = find_currency(token.text)
+        if code is not None:
+            return Candidate(name, token.text, code, [token], 1.0)
+    return None
+
+
+def read_rate(name: str, tokens: list[Token]) -> Candidate | None:
+    for i, token in enumerate(tokens):
+        text = (
+            token.text if token.text.endswith("%") else token.text + (tokens[i + 1].text if i + 1 < len(tokens) else "")
+        )
+        match = re.fullmatch(r"(\d{1,2}(?:[.,]\d{1,2})?)\s*%", text)
+        if match:
+            value = parse_amount(match[1])
+            if value is not None:
+                return Candidate(name, text, amount_str(value), [token], 1.0)
+    return None
+
+
+def read_iban(name: str, tokens: list[Token]) -> Candidate | None:
+    for start in range(len(tokens)):
+        compact = ""
+        for end in range(start, min(len(tokens), start + 9)):
+            compact += re.sub(r"[\s.\-]", "", tokens[end].text).upper()
+            if len(compact) > 34:
+                break
+            if valid_iban(compact):
+                used = tokens[start : end + 1]
+                return Candidate(name, text_of(used), compact, used, 1.0)
+    return None
+
+
+def read_bic(name: str, tokens: list[Token]) -> Candidate | None:
+    for token in tokens[:3]:
+        bic = parse_bic(token.text.strip(":;,."))
+        if bic is not None:
+            return Candidate(name, token.text, bic, [token], 1.0)
+    return None
+
+
+def read_vat(name: str, tokens: list[Token]) -> Candidate | None:
+    """A VAT id of its country's shape (printed in groups or not); one whose check digits fail counts less."""
+    for start in range(len(tokens)):
+        compact = ""
+        for end in range(start, min(len(tokens), start + 5)):
+            compact += re.sub(r"[\s.\-]", "", tokens[end].text).upper()
+            vat = parse_vat_id(compact, checked=False)
+            if vat is not None:
+                used = tokens[start : end + 1]
+                evidence = 0.6 if vat_checksum(vat) is False else 1.0
+                return Candidate(name, text_of(used), vat, used, evidence)
+    return None
+
+
+def read_text(name: str, tokens: list[Token]) -> Candidate | None:
+    if not tokens:
+        return None
+    value = text_of(tokens)
+    return Candidate(name, value, _collapse(value), tokens, 1.0)
+
+
+READERS: dict[str, Callable[[str, list[Token]], Candidate | None]] = {
+    "date": read_date,
+    "amount": read_amount,
+    "id": read_id,
+    "currency": read_currency,
+    "rate": read_rate,
+    "iban": read_iban,
+    "bic": read_bic,
+    "vat": read_vat,
+    "text": read_text,
+}
+
+
+# --- values without a label ----------------------------------------------------------------------------------
+
+
+def unlabelled(
+    rows: list[Row], labels: list[Label], sections: list[Section], height: int, *, first_page: bool
+) -> list[Candidate]:
+    out: list[Candidate] = []
+    for row in rows:
+        iban = read_iban("iban", row.tokens)
+        if iban is not None:
+            iban.evidence = 0.8
+            out.append(iban)
+        vat = read_vat("vendorTaxId", row.tokens)
+        if vat is not None and vat_checksum(vat.normalized) and section_at(sections, vat.tokens) != "customer":
+            vat.evidence = 0.5
+            out.append(vat)
+    date = next((d for row in rows if (d := read_date("invoiceDate", row.tokens)) is not None), None)
+    if date is not None:
+        date.evidence = 0.3 if first_page else 0.2
+        out.append(date)
+    out.extend(_page_currency(rows))
+    out.extend(_largest_total(rows, labels))
+    out.extend(_vendor_by_shape(rows, height))
+    return out
+
+
+def _page_currency(rows: list[Row]) -> list[Candidate]:
+    seen: Counter[str] = Counter()
+    where: dict[str, Token] = {}
+    for row in rows:
+        for token in row.tokens:
+            code = find_currency(token.text)
+            if code is not None and (len(token.text) <= 5 or not token.text.isalpha()):
+                seen[code] += 1
+                where.setdefault(code, token)
+    if not seen:
+        return []
+    code, count = seen.most_common(1)[0]
+    return [Candidate("currency", where[code].text, code, [where[code]], min(0.7, 0.3 + 0.1 * count))]
+
+
+def _largest_total(rows: list[Row], labels: list[Label]) -> list[Candidate]:
+    """The largest amount on a row that says total (a receipt's several totals: the paid one is largest)."""
+    best: Candidate | None = None
+    for label in labels:
+        if not any(t == "total" for t, _ in label.targets):
+            continue
+        name, _ = _qualified_amount(label, "total", 0.5)
+        if name != "total":
+            continue
+        found = read_amount("total", label.row.tokens[label.end :])
+        if found is None:
+            continue
+        value = parse_amount(found.normalized)
+        if best is None or (value is not None and value > (parse_amount(best.normalized) or 0)):
+            best = found
+    if best is None:
+        return []
+    best.evidence = 0.7
+    best.label = "total (largest)"
+    return [best]
+
+
+def _vendor_by_shape(rows: list[Row], height: int) -> list[Candidate]:
+    """The vendor's name from the top of the page: the first line that ends in a legal form ("SDN BHD",
+    "GmbH"), else one that names a kind of business ("ENTERPRISE", "BAKERY"), else the largest type among the
+    first lines; the lines under it, up to a phone number or an id, are its address."""
+    top = [r for r in rows[:12] if r.box.top < 0.45 * height and _wordy(r)]
+    if not top:
+        return []
+    evidence, index = 0.0, 0
+    for i, row in enumerate(top):
+        strength = _company(row.text)
+        if strength > evidence:
+            evidence, index = strength, i
+        if strength >= 0.6:
+            break
+    if not evidence:
+        tallest = max(top[:6], key=lambda r: r.height)
+        index, evidence = top.index(tallest), 0.35
+    name_rows = [top[index]]
+    above = rows[top[index].index - 1] if top[index].index > 0 else None
+    if above is not None and _legal_form_only(top[index].text) and _wordy(above):
+        name_rows.insert(0, above)  # "PASARAYA BORONG PINTAR" over "SDN BHD"
+    tokens = [t for r in name_rows for t in r.tokens]
+    value = company_name(" ".join(r.text for r in name_rows))
+    out = [Candidate("vendorName", value, value, tokens, evidence, "")]
+    address = _address_after(rows, name_rows[-1])
+    if address:
+        tokens = [t for r in address for t in r.tokens]
+        text = ", ".join(r.text for r in address)
+        out.append(Candidate("vendorAddress", text, _collapse(text), tokens, 0.5 if evidence >= 0.5 else 0.3))
+    return out
+
+
+def _wordy(row: Row) -> bool:
+    """A row of words read with some confidence (not a logo or a smudge read as letters)."""
+    letters = sum(ch.isalpha() for ch in row.text)
+    words = [t for t in row.tokens if re.search(r"[A-Za-z]{2}", t.text)]
+    return (
+        letters >= 3
+        and letters >= 0.4 * len(row.text.replace(" ", ""))
+        and bool(words)
+        and confidence_of(row.tokens) >= 0.55
+    )
+
+
+def _company_words(text: str) -> list[str]:
+    text = re.sub(r"\([^)]*\d[^)]*\)?\s*$", "", text)  # a registration number after the name
+    return re.sub(r"[^a-z0-9&/ ]", " ", text.casefold().replace(".", "")).split()
+
+
+def _company(text: str) -> float:
+    """How much a line reads like a company's name: 0.6 ending in a legal form, 0.5 naming a business."""
+    words = _company_words(text)
+    if not words or L.ADDRESS_STOP.search(text):
+        return 0.0
+    if words[-1] in L.LEGAL_FORMS or " ".join(words[-2:]) in L.LEGAL_FORMS:
+        return 0.6
+    if any(w in L.BUSINESS_WORDS for w in words):
+        return 0.5
+    return 0.0
+
+
+def _legal_form_only(text: str) -> bool:
+    words = _company_words(text)
+    return bool(words) and all(w in L.LEGAL_FORMS for w in words)
+
+
+def company_name(text: str) -> str:
+    """A company's name as printed, without a trailing registration number; a Malaysian "SDN BHD" that the OCR
+    read as "SON BHD" is put right."""
+    text = re.sub(r"\s*\([^)]*\d[^)]*\)?\s*$", "", text)
+    text = re.sub(r"(?i)\b(SON|SDM|SUN|SIN|5DN|SDH)(\.?\s*BHD)\b", r"SDN\2", text)
+    return _collapse(text)
+
+
+PHONE_ONLY = re.compile(r"^[\W_]*\+?[\d\s\-/()]{8,}[\W_]*$")
+
+
+def _address_after(rows: list[Row], name_row: Row) -> list[Row]:
+    """The lines under a vendor's name that make its address: company ids and other names before it are
+    skipped, a phone number, an email, an id or a document title ends it."""
+    out: list[Row] = []
+    for row in rows[name_row.index + 1 : name_row.index + 9]:
+        text = row.text.strip()
+        if not out and (
+            L.COMPANY_ID.match(text) or _company(text) >= 0.6 or re.search(r"(?i)\b(co|company|br)\.?\s*(reg|no)", text)
+        ):
+            continue
+        if L.ADDRESS_STOP.search(text) or find_date(text) is not None or PHONE_ONLY.match(text) or "@" in text:
+            if out:
+                break
+            continue
+        if out and row.box.top - out[-1].box.bottom > 2 * name_row.height:
+            break
+        if not _wordy(row) and not re.search(r"\d", text):
+            continue
+        out.append(row)
+    return out

@@ -1,0 +1,137 @@
+"""A page's words as printed rows: what the field rules read.
+
+Tesseract splits a printed line into several lines when it has wide gaps (a label on the left, its value in a
+column on the right); here those pieces are joined again into one `Row` by their vertical overlap. A word with
+a colon inside ("Date:12/03/2018", "Nr.:471102") is split after the colon, so the label and the value are
+separate tokens with their share of the word's box.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from ocrmill.domain.document import Box, Line, Page
+from ocrmill.invoices.labels import label_key
+from ocrmill.invoices.model import union
+
+SEGMENT_GAP = 1.5  # a gap wider than this many text heights starts a new segment (column) of a row
+
+
+@dataclass
+class Token:
+    text: str
+    box: Box
+    confidence: float  # 0..1
+    key: str = ""  # labels.label_key(text)
+
+    def __post_init__(self) -> None:
+        self.key = label_key(self.text)
+
+    @property
+    def height(self) -> int:
+        return self.box.height
+
+
+@dataclass
+class Row:
+    tokens: list[Token] = field(default_factory=list)
+    index: int = 0
+
+    @property
+    def box(self) -> Box:
+        return union([t.box for t in self.tokens])
+
+    @property
+    def height(self) -> float:
+        return statistics.median(t.height for t in self.tokens)
+
+    @property
+    def text(self) -> str:
+        return " ".join(t.text for t in self.tokens)
+
+    def segments(self) -> list[list[Token]]:
+        """The row cut at wide gaps: a label, a value, a column."""
+        out: list[list[Token]] = []
+        for token in self.tokens:
+            if out and token.box.left - out[-1][-1].box.right <= SEGMENT_GAP * self.height:
+                out[-1].append(token)
+            else:
+                out.append([token])
+        return out
+
+
+def tokens_of(line: Line) -> list[Token]:
+    out = []
+    for word in line.words:
+        if not word.text.strip():
+            continue
+        out.extend(_split(word.text, word.box, word.confidence / 100))
+    return out
+
+
+def _split(text: str, box: Box, confidence: float) -> list[Token]:
+    """A word cut after an inner colon; the pieces share its box in proportion to their length."""
+    match = re.match(r"^([^\d:]{2,}:)(.+)$", text)
+    if match is None:
+        return [Token(text, box, confidence)]
+    head, tail = match[1], match[2]
+    cut = box.left + round(box.width * len(head) / len(text))
+    return [
+        Token(head, Box(box.left, box.top, cut, box.bottom), confidence),
+        *_split(tail, Box(cut, box.top, box.right, box.bottom), confidence),
+    ]
+
+
+def page_rows(page: Page) -> list[Row]:
+    """The page's printed rows, top to bottom, each one's tokens left to right."""
+    lines = [
+        tokens
+        for block in page.blocks
+        for para in block.paragraphs
+        for line in para.lines
+        if (tokens := tokens_of(line))
+    ]
+    lines.sort(key=lambda ts: _middle(ts))
+    rows: list[Row] = []
+    for tokens in lines:
+        row = _row_for(tokens, rows[-6:])
+        if row is None:
+            rows.append(Row(list(tokens)))
+        else:
+            row.tokens = sorted([*row.tokens, *tokens], key=lambda t: t.box.left)
+    rows.sort(key=lambda r: r.box.top)
+    for i, row in enumerate(rows):
+        row.index = i
+    return rows
+
+
+def _middle(tokens: list[Token]) -> float:
+    return statistics.median((t.box.top + t.box.bottom) / 2 for t in tokens)
+
+
+def _row_for(tokens: list[Token], rows: list[Row]) -> Row | None:
+    """The row a piece of a line continues: vertically aligned with it and not overlapping it sideways."""
+    middle = _middle(tokens)
+    height = statistics.median(t.height for t in tokens)
+    left, right = min(t.box.left for t in tokens), max(t.box.right for t in tokens)
+    for row in reversed(rows):
+        if abs(_middle(row.tokens) - middle) > 0.45 * min(height, row.height):
+            continue
+        if any(t.box.left < right and left < t.box.right for t in row.tokens):
+            continue
+        return row
+    return None
+
+
+def text_of(tokens: list[Token]) -> str:
+    return " ".join(t.text for t in tokens)
+
+
+def box_of(tokens: list[Token]) -> Box:
+    return union([t.box for t in tokens])
+
+
+def confidence_of(tokens: list[Token]) -> float:
+    return sum(t.confidence for t in tokens) / len(tokens) if tokens else 0.0

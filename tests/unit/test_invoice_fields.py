@@ -1,0 +1,168 @@
+"""Invoice fields from OCR words: labels linked to the value right of or below them, formats checked; and two
+real pages (a SROIE receipt, a rasterised ZUGFeRD invoice) recognised once per module."""
+
+from __future__ import annotations
+
+import functools
+
+import pypdfium2 as pdfium
+
+from ocrmill.domain.document import Page
+from ocrmill.invoices.analyse import analyse_document
+from ocrmill.invoices.fields import extract_fields
+from ocrmill.pipeline.engine import EnginePool
+from ocrmill.pipeline.invoice_page import open_page_image, recognise_page
+from ocrmill.pipeline.languages import tessdata_dir
+from tests.documents import hand_page
+from tests.harness import DATA
+
+
+def normalized(page: Page) -> dict[str, str]:
+    return {name: f.normalized for name, f in extract_fields(page).items()}
+
+
+def test_label_right_in_english() -> None:
+    page = hand_page(
+        [
+            ["ACME Trading Ltd", "12 High Street, London"],
+            ["Invoice No: INV-2024-0042", "Invoice Date: 03/05/2024"],
+            ["Subtotal 1,000.00", "VAT 20% 200.00", "Total 1,200.00"],
+        ]
+    )
+    found = normalized(page)
+    assert found["invoiceNumber"] == "INV-2024-0042"
+    assert found["invoiceDate"] == "2024-05-03"
+    assert found["subtotal"] == "1000.00"
+    assert found["taxAmount"] == "200.00"
+    assert found["total"] == "1200.00"
+    assert found["vendorName"] == "ACME Trading Ltd"
+
+
+def test_label_below_a_column_header() -> None:
+    page = hand_page([["Rechnungsnummer"], ["R-77812"], ["Rechnungsdatum"], ["5. März 2024"]])
+    found = normalized(page)
+    assert found["invoiceNumber"] == "R-77812"
+    assert found["invoiceDate"] == "2024-03-05"
+
+
+def test_german_labels_and_decimal_comma() -> None:
+    page = hand_page(
+        [
+            ["Rechnung Nr. 471102 vom 05.03.2018"],
+            ["Währung: EUR"],
+            ["Fälligkeitsdatum: 04.04.2018"],
+            ["Nettobetrag 1.234,50", "Steuerbetrag 234,56", "Bruttosumme 1.469,06", "Zahlbetrag 1.469,06"],
+            ["USt-IdNr.: DE 136 695 976"],
+        ]
+    )
+    found = normalized(page)
+    assert found["invoiceNumber"] == "471102"
+    assert found["invoiceDate"] == "2018-03-05"
+    assert found["dueDate"] == "2018-04-04"
+    assert found["currency"] == "EUR"
+    assert found["subtotal"] == "1234.50"
+    assert found["taxAmount"] == "234.56"
+    assert found["total"] == "1469.06"
+    assert found["amountDue"] == "1469.06"
+    assert found["vendorTaxId"] == "DE136695976"
+
+
+def test_french_labels() -> None:
+    page = hand_page(
+        [
+            ["Facture N° F-2015-562"],
+            ["Date de facture : 2 juillet 2015"],
+            ["Total HT 24,99 €", "Montant TVA 5,00 €", "Total TTC 29,99 €"],
+            ["N° TVA intracommunautaire FR60421938861"],
+        ]
+    )
+    found = normalized(page)
+    assert found["invoiceNumber"] == "F-2015-562"
+    assert found["invoiceDate"] == "2015-07-02"
+    assert found["subtotal"] == "24.99"
+    assert found["taxAmount"] == "5.00"
+    assert found["total"] == "29.99"
+    assert found["currency"] == "EUR"
+    assert found["vendorTaxId"] == "FR60421938861"
+
+
+def test_sections_name_the_parties() -> None:
+    page = hand_page([["Verkäufer"], ["Name: Lieferant GmbH"], ["Käufer"], ["Name: Kunden AG Mitte"]])
+    found = normalized(page)
+    assert found["vendorName"] == "Lieferant GmbH"
+    assert found["customerName"] == "Kunden AG Mitte"
+
+
+def test_iban_with_a_bad_checksum_is_rejected() -> None:
+    good = normalized(hand_page([["IBAN: DE89 3704 0044 0532 0130 00", "BIC: COBADEFFXXX"]]))
+    assert good["iban"] == "DE89370400440532013000"
+    assert good["bic"] == "COBADEFFXXX"
+    bad = normalized(hand_page([["IBAN: DE89 3704 0044 0532 0130 01"]]))
+    assert "iban" not in bad
+
+
+def test_total_qualifiers_and_receipt_words() -> None:
+    page = hand_page(
+        [
+            ["Total Amount Excluding Service Tax : 51.42", "Total GST : 3.08", "Total Qty 7"],
+            ["Total Sales (Inclusive of GST) : RM 54.50"],
+        ]
+    )
+    found = normalized(page)
+    assert found["subtotal"] == "51.42"
+    assert found["taxAmount"] == "3.08"
+    assert found["total"] == "54.50"
+    assert found["currency"] == "MYR"
+
+
+def test_a_field_has_box_page_confidence_and_label() -> None:
+    fields = extract_fields(hand_page([["Invoice No: 12345"]], number=2), number=2)
+    f = fields["invoiceNumber"]
+    assert f.page == 2 and f.label == "Invoice No:" and f.source == "ocr"
+    assert f.box is not None and f.box.left > 300
+    assert 0.5 < f.confidence <= 1.0
+
+
+# --- real pages, recognised once per module ------------------------------------------------------------------
+
+
+@functools.cache
+def recognised(kind: str, name: str) -> tuple[Page, ...]:
+    engines, tessdata = EnginePool(tessdata_dir(None)), tessdata_dir(None)
+    langs = ["eng", "deu", "fra"]
+    if kind == "sroie":
+        image, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / f"{name}.jpg").read_bytes())
+        images = [(image, dpi)]
+    else:
+        pdf = pdfium.PdfDocument(DATA / "invoices-zugferd" / f"{name}.pdf")
+        images = [(pdf[i].render(scale=300 / 72, grayscale=True).to_pil(), 300.0) for i in range(2)]
+        pdf.close()
+    return tuple(
+        recognise_page(image, dpi, engines=engines, langs=langs, number=n, tessdata=tessdata).page
+        for n, (image, dpi) in enumerate(images, start=1)
+    )
+
+
+def test_real_receipt() -> None:
+    (page,) = recognised("sroie", "051")
+    found = normalized(page)
+    assert found["vendorName"].replace(" ", "") == "UNIHAKKAINTERNATIONALSDNBHD"
+    assert found["invoiceDate"] == "2018-03-22"
+    assert found["total"] == "7.60"
+
+
+def test_real_rasterised_zugferd_invoice() -> None:
+    pages = recognised("zugferd", "EN16931_Einfach")
+    found = {n: f["normalized"] for n, f in analyse_document(list(pages)).fields.items()}
+    assert found["invoiceNumber"] == "471102"
+    assert found["invoiceDate"] == "2018-03-05"
+    assert found["vendorName"] == "Lieferant GmbH"
+    assert found["customerName"] == "Kunden AG Mitte"
+    assert found["vendorTaxId"] == "DE123456789"  # printed with a failing check digit: kept, less sure
+    assert found["currency"] == "EUR"
+    assert (found["subtotal"], found["taxAmount"], found["total"], found["amountDue"]) == (
+        "473.00",
+        "56.87",
+        "529.87",
+        "529.87",
+    )

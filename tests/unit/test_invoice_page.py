@@ -1,0 +1,66 @@
+"""The mapping from the recognised raster back to the page image the client gave (word boxes over it)."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from ocrmill.domain.document import Box
+from ocrmill.pipeline.invoice_page import Preprocessing, RecognisedPage, quarter_turn, rotation
+
+
+def _mark(shape: tuple[int, int], x: int, y: int) -> np.ndarray:
+    image = np.full(shape, 255, np.uint8)
+    image[y - 3 : y + 4, x - 3 : x + 4] = 0
+    return image
+
+
+def _where(image: np.ndarray) -> tuple[float, float]:
+    ys, xs = np.nonzero(image < 128)
+    return float(xs.mean()), float(ys.mean())
+
+
+@pytest.mark.parametrize("degrees", [0, 90, 180, 270])
+def test_quarter_turns_map_like_rot90(degrees: int) -> None:
+    source = _mark((300, 200), 40, 250)
+    turned = np.rot90(source, k=-degrees // 90)
+    x, y, _ = quarter_turn(degrees, source.shape) @ np.array([40.0, 250.0, 1.0])
+    found = _where(turned)
+    assert abs(found[0] - x) <= 1.5 and abs(found[1] - y) <= 1.5
+
+
+@pytest.mark.parametrize("skew", [-7.5, 2.0, 12.0])
+def test_deskew_rotation_maps_like_warp_affine(skew: float) -> None:
+    """Built as geometry.deskew builds its matrix (turn about the centre, canvas grown)."""
+    source = _mark((400, 300), 60, 320)
+    height, width = source.shape
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), -skew, 1.0)
+    cos, sin = abs(np.cos(np.radians(skew))), abs(np.sin(np.radians(skew)))
+    size = (int(np.ceil(width * cos + height * sin)), int(np.ceil(width * sin + height * cos)))
+    matrix[0, 2] += (size[0] - width) / 2
+    matrix[1, 2] += (size[1] - height) / 2
+    out = cv2.warpAffine(source, matrix, size, borderValue=255)
+    x, y, _ = rotation(skew, source.shape, out.shape) @ np.array([60.0, 320.0, 1.0])
+    found = _where(out)
+    assert abs(found[0] - x) <= 1.5 and abs(found[1] - y) <= 1.5
+
+
+def test_source_box_undoes_enlargement_and_turn() -> None:
+    """Enlarged and turned: a box around the mark in the processed raster maps back onto the mark."""
+    source = _mark((600, 400), 100, 450)
+    enlarged = cv2.resize(source, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+    forward = np.diag([2.0, 2.0, 1.0])
+    turned = np.ascontiguousarray(np.rot90(enlarged, k=-1))
+    forward = quarter_turn(90, enlarged.shape) @ forward
+    page = RecognisedPage(
+        page=None,  # type: ignore[arg-type]
+        image=None,  # type: ignore[arg-type]
+        dpi=300,
+        preprocessing=Preprocessing(),
+        to_source=np.linalg.inv(forward).astype(np.float64),
+    )
+    x, y = _where(turned)
+    mapped = page.source_box(Box(round(x) - 4, round(y) - 4, round(x) + 4, round(y) + 4))
+    assert mapped.left <= 100 <= mapped.right and mapped.top <= 450 <= mapped.bottom
+    assert mapped.width <= 6 and mapped.height <= 6
