@@ -17,6 +17,8 @@ packages=(
   libreoffice-writer-nogui fonts-dejavu-core
   # and EPUB outputs with the W3C's EPUBCheck (a Java program)
   epubcheck
+  # the web console's browser tests (Playwright drives Debian's Chromium; no browser downloads)
+  chromium
 )
 
 # Debian's own python3 needs python3-venv for `python3 -m venv`.

@@ -68,6 +68,13 @@ class Server:
         """Run an ocrmill command against this server's configuration."""
         return subprocess.run([OCRMILL, *args], env=self.env, input=input, capture_output=True, text=True, timeout=120)
 
+    def add_user(self, name: str, password: str, *, admin: bool = False) -> None:
+        """`ocrmill users add` against this server's database."""
+        added = self.ocrmill(
+            "users", "add", name, *(["--admin"] if admin else []), "--password-stdin", input=f"{password}\n"
+        )
+        assert added.returncode == 0, added.stderr
+
     def start(self, *extra: str) -> Server:
         self.root.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as log:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -30,6 +31,28 @@ class FileStore:
 
     def path(self, name: str) -> Path:
         return self.root / name
+
+    def pages_dir(self, job_id: int) -> Path:
+        """A converted job's page previews and OCR (pages/NNNN.jpg, pages/NNNN.json), for the console."""
+        return self.output_dir(job_id) / "pages"
+
+    def write_progress(self, job_id: int, done: int, total: int) -> None:
+        """Pages recognised so far by the job's run (replaced atomically; readers never see half a file)."""
+        target = self.job_dir(job_id) / "progress.json"
+        tmp = target.with_name(f".progress-{os.getpid()}-{done}.json")
+        try:
+            tmp.write_text(json.dumps({"done": done, "total": total}))
+            os.replace(tmp, target)
+        except OSError:  # progress is a nicety: never fail a job over it
+            tmp.unlink(missing_ok=True)
+
+    def read_progress(self, job_id: int) -> tuple[int, int] | None:
+        """(pages done, pages in all) of a running job, or None when nothing was reported yet."""
+        try:
+            data = json.loads((self.job_dir(job_id) / "progress.json").read_text())
+            return int(data["done"]), int(data["total"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
 
     async def save_stream(self, name: str, chunks: AsyncIterator[bytes], *, limit: int) -> int:
         """Write the stream to `name` atomically: a cut-off or oversized upload leaves nothing behind."""

@@ -136,6 +136,7 @@ class WorkerLoop:
                 limits=self.limits,
                 threads=min(options.NrOfOCRThreads, self.settings.max_threads_per_job),
                 ocr_gate=self.ocr_gate,
+                on_page=lambda done, total: self.files.write_progress(job_id, done, total),
             )
         except OcrmillError as e:
             error = e.message

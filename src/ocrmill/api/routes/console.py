@@ -1,0 +1,170 @@
+"""The web console's own small JSON API (under <api_prefix>/console), behind the same authentication as
+the other two. Thin: parse, call service.console or service.console_users, answer."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel, StrictBool, StrictStr
+
+from ocrmill.api.deps import CurrentUser
+from ocrmill.api.routes.ocrjobs import is_id
+from ocrmill.errors import BadRequest, NotFound
+from ocrmill.service.console import ConsoleService, JobListQuery
+from ocrmill.service.console_users import Rights, UserAdmin
+
+router = APIRouter()
+
+
+async def _console(request: Request) -> ConsoleService:
+    service: ConsoleService = request.app.state.console
+    return service
+
+
+async def _users(request: Request) -> UserAdmin:
+    service: UserAdmin = request.app.state.console_users
+    return service
+
+
+Console = Annotated[ConsoleService, Depends(_console)]
+Users = Annotated[UserAdmin, Depends(_users)]
+
+
+class RightsIn(BaseModel):
+    admin: StrictBool = False
+    enumFolders: StrictBool = False
+    postFolders: StrictBool = False
+
+    def rights(self) -> Rights:
+        return Rights(admin=self.admin, enum_folders=self.enumFolders, post_folders=self.postFolders)
+
+
+class NewUserIn(RightsIn):
+    name: StrictStr
+    password: StrictStr
+
+
+class PasswordIn(BaseModel):
+    password: StrictStr
+
+
+def _job_id(value: str) -> int:
+    if not is_id(value):
+        raise NotFound(f"There is no job with id {value!r}.")
+    return int(value)
+
+
+def _moment(name: str, value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{name}: {value!r} is not an ISO 8601 date.") from None
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+# -- who and what ----------------------------------------------------------------------------------
+
+
+@router.get("/me")
+def me(console: Console, who: CurrentUser) -> dict[str, Any]:
+    return console.me(who)
+
+
+@router.get("/options")
+def options(console: Console, who: CurrentUser) -> dict[str, Any]:
+    return console.options()
+
+
+@router.get("/invoice-fields")
+def invoice_fields(console: Console, who: CurrentUser) -> list[str]:
+    return console.invoice_fields()
+
+
+@router.get("/overview")
+def overview(console: Console, who: CurrentUser) -> dict[str, Any]:
+    return console.overview(who)
+
+
+# -- jobs ------------------------------------------------------------------------------------------
+
+
+@router.get("/jobs")
+def jobs(
+    console: Console,
+    who: CurrentUser,
+    status: Annotated[list[int] | None, Query()] = None,
+    createdFrom: str | None = None,  # the query parameters are camelCase
+    createdTo: str | None = None,
+    correlationId: str = "",
+    user: str = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    query = JobListQuery(
+        statuses=status or [],
+        created_from=_moment("createdFrom", createdFrom),
+        created_to=_moment("createdTo", createdTo),
+        correlation_id=correlationId,
+        user_name=user,
+        limit=limit,
+        offset=offset,
+    )
+    return console.job_list(who, query)
+
+
+@router.get("/jobs/{job_id}/progress")
+def progress(job_id: str, console: Console, who: CurrentUser) -> dict[str, Any]:
+    return console.progress(who, _job_id(job_id))
+
+
+@router.get("/jobs/{job_id}/pages")
+def pages(job_id: str, request: Request, console: Console, who: CurrentUser) -> list[dict[str, Any]]:
+    number = _job_id(job_id)
+    base = request.url.path.rstrip("/")
+    return [
+        page | {"imageUrl": f"{base}/{page['number']}/image", "wordsUrl": f"{base}/{page['number']}/words"}
+        for page in console.pages(who, number)
+    ]
+
+
+@router.get("/jobs/{job_id}/pages/{number}/image")
+def page_image(job_id: str, number: int, console: Console, who: CurrentUser) -> FileResponse:
+    return FileResponse(console.page_image(who, _job_id(job_id), number), media_type="image/jpeg")
+
+
+@router.get("/jobs/{job_id}/pages/{number}/words")
+def page_words(job_id: str, number: int, console: Console, who: CurrentUser) -> JSONResponse:
+    return JSONResponse(console.page_words(who, _job_id(job_id), number))
+
+
+# -- users (admins) --------------------------------------------------------------------------------
+
+
+@router.get("/users")
+def list_users(users: Users, who: CurrentUser) -> list[dict[str, Any]]:
+    return users.list(who)
+
+
+@router.post("/users", status_code=201)
+def add_user(body: NewUserIn, users: Users, who: CurrentUser) -> dict[str, Any]:
+    return users.add(who, body.name, body.password, body.rights())
+
+
+@router.put("/users/{name}/rights")
+def set_rights(name: str, body: RightsIn, users: Users, who: CurrentUser) -> dict[str, Any]:
+    return users.set_rights(who, name, body.rights())
+
+
+@router.put("/users/{name}/password")
+def set_password(name: str, body: PasswordIn, users: Users, who: CurrentUser) -> dict[str, Any]:
+    return users.set_password(who, name, body.password)
+
+
+@router.delete("/users/{name}")
+def remove_user(name: str, users: Users, who: CurrentUser) -> dict[str, Any]:
+    return users.remove(who, name)

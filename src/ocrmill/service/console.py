@@ -1,0 +1,222 @@
+"""What the web console needs that the two APIs do not offer in one call: who is signed in, the dashboard's
+figures, a paged job list, a job's progress, and the page viewer's images and words.
+
+Nothing here knows about HTTP; routes.console calls it."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import Select, func, select
+
+from ocrmill.domain.status import JobStatus
+from ocrmill.errors import Forbidden, NotFound
+from ocrmill.invoices.model import FIELD_NAMES
+from ocrmill.service.console_options import option_descriptions
+from ocrmill.service.folders import FolderService
+from ocrmill.service.jobs import JobService, JobView
+from ocrmill.service.principal import Principal
+from ocrmill.service.server import ServerInfo
+from ocrmill.store import jobs as repo
+from ocrmill.store.tables import Job
+
+STATUS_NAMES = {int(s): s.name.lower() for s in JobStatus}
+MAX_PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class JobListQuery:
+    statuses: list[int]
+    created_from: datetime | None
+    created_to: datetime | None
+    correlation_id: str
+    user_name: str
+    limit: int
+    offset: int
+
+
+class ConsoleService:
+    def __init__(self, *, jobs: JobService, folders: FolderService, server: ServerInfo, auth_enabled: bool) -> None:
+        self.jobs = jobs
+        self.folders = folders
+        self.server = server
+        self.auth_enabled = auth_enabled
+
+    # -- who and what ---------------------------------------------------------------------------
+
+    def me(self, who: Principal) -> dict[str, Any]:
+        return {
+            "name": who.name,
+            "admin": who.is_admin,
+            "rights": {
+                "enumFolders": who.is_admin or who.can_enum_folders,
+                "postFolders": who.is_admin or who.can_post_folders,
+            },
+            "auth": self.auth_enabled,
+            "server": self.server.settings.server_name,
+        }
+
+    def options(self) -> dict[str, Any]:
+        return option_descriptions(
+            max_retention_days=self.jobs.settings.max_retention_days,
+            installed_languages=self.jobs.installed_languages,
+        )
+
+    @staticmethod
+    def invoice_fields() -> list[str]:
+        return list(FIELD_NAMES)
+
+    # -- the dashboard --------------------------------------------------------------------------
+
+    def overview(self, who: Principal) -> dict[str, Any]:
+        """serverload and stats (server-wide, as the API gives them), the caller's jobs per status, and
+        the OCR folders with their counters when the caller may list them (else null)."""
+        where = repo.JobFilter(user_name=who.owner_filter, is_template=False)
+        with self.jobs.db.read() as session:
+            query = cast("Select[Any]", select(Job.status, func.count(Job.id)))
+            rows = session.execute(where.apply(query).group_by(Job.status)).all()
+            counts = {int(row[0]): int(row[1]) for row in rows}
+        may_list = who.is_admin or who.can_enum_folders
+        return {
+            "serverLoad": self.server.load(),
+            "stats": self.server.stats(),
+            "jobsByStatus": {name: counts.get(value, 0) for value, name in STATUS_NAMES.items()},
+            "folders": self.folders.listing(who) if may_list else None,
+        }
+
+    # -- jobs -----------------------------------------------------------------------------------
+
+    def job_list(self, who: Principal, q: JobListQuery) -> dict[str, Any]:
+        """Jobs newest first, filtered and paged; admins may filter by user, others see only their own."""
+        if q.user_name and not who.is_admin and q.user_name != who.name:
+            raise Forbidden("Only administrators can list the jobs of other users.")
+        limit = max(1, min(q.limit, MAX_PAGE_SIZE))
+        where = repo.JobFilter(
+            user_name=who.owner_filter if who.owner_filter is not None else (q.user_name or None),
+            is_template=False,
+            statuses=q.statuses,
+            correlation_ids=[q.correlation_id] if q.correlation_id else [],
+            created_from=q.created_from,
+            created_to=q.created_to,
+        )
+        with self.jobs.db.read() as session:
+            total = repo.count_jobs(session=session, where=where)
+            found = session.scalars(
+                where.apply(select(Job)).order_by(Job.id.desc()).limit(limit).offset(max(0, q.offset))
+            )
+            items = [self.summary(job) for job in found]
+        return {"items": items, "total": total, "limit": limit, "offset": max(0, q.offset)}
+
+    def progress(self, who: Principal, job_id: int) -> dict[str, Any]:
+        return self.summary(self.jobs.get(who, job_id))
+
+    def summary(self, job: JobView) -> dict[str, Any]:
+        """A job as a row of the list: what it is, where it stands, pages done of pages in all."""
+        done, total = self._pages_done(job)
+        return {
+            "id": job.id,
+            "status": job.status,
+            "statusName": STATUS_NAMES.get(job.status, str(job.status)),
+            "descr": str(job.options.get("Descr", "")),
+            "correlationId": job.correlation_id,
+            "userName": job.user_name,
+            "sourceName": job.source_name,
+            "created": _iso(job.created),
+            "finished": _iso(job.finished),
+            "pages": job.number_of_pages,
+            "pagesDone": done,
+            "pagesTotal": total,
+            "outputs": list(job.outputs or []),
+            "error": job.error_description,
+        }
+
+    def _pages_done(self, job: JobView) -> tuple[int, int]:
+        if job.status == JobStatus.CONVERTED:
+            return job.number_of_pages, job.number_of_pages
+        if job.status == JobStatus.CONVERTING:
+            return self.jobs.files.read_progress(job.id) or (0, 0)
+        return 0, 0
+
+    # -- the page viewer ------------------------------------------------------------------------
+
+    def pages(self, who: Principal, job_id: int) -> list[dict[str, Any]]:
+        """The pages a converted job kept for the viewer: number and size of the recognised raster."""
+        folder = self._pages_dir(who, job_id)
+        result = []
+        for path in sorted(folder.glob("[0-9][0-9][0-9][0-9].json")):
+            width, height = _page_size(path)
+            result.append({"number": int(path.stem), "width": width, "height": height})
+        return result
+
+    def page_image(self, who: Principal, job_id: int, number: int) -> Path:
+        path = self._pages_dir(who, job_id) / f"{number:04d}.jpg"
+        if not path.is_file():
+            raise NotFound(f"Job {job_id} has no picture of page {number}.")
+        return path
+
+    def page_words(self, who: Principal, job_id: int, number: int) -> dict[str, Any]:
+        """The page's words with boxes ([left, top, right, bottom] in raster pixels), confidences 0..1 and
+        their line and paragraph, and the page's text (lines, paragraphs separated by a blank line)."""
+        path = self._pages_dir(who, job_id) / f"{number:04d}.json"
+        try:
+            page = json.loads(path.read_text())
+        except FileNotFoundError:
+            raise NotFound(f"Job {job_id} has no page {number}.") from None
+        words: list[dict[str, Any]] = []
+        paragraphs: list[str] = []
+        line_no = paragraph_no = 0
+        for block in page.get("blocks", []):
+            for paragraph in block.get("paragraphs", []):
+                lines = []
+                for line in paragraph.get("lines", []):
+                    texts = []
+                    for text, box, confidence, _size in line.get("words", []):
+                        words.append(
+                            {
+                                "text": text,
+                                "box": box,
+                                "confidence": round(float(confidence) / 100, 4),
+                                "line": line_no,
+                                "paragraph": paragraph_no,
+                            }
+                        )
+                        texts.append(text)
+                    lines.append(" ".join(texts))
+                    line_no += 1
+                paragraphs.append("\n".join(lines))
+                paragraph_no += 1
+        return {
+            "number": page.get("number", number),
+            "width": page.get("width", 0),
+            "height": page.get("height", 0),
+            "dpi": page.get("dpi", 0),
+            "words": words,
+            "text": "\n\n".join(paragraphs),
+        }
+
+    def _pages_dir(self, who: Principal, job_id: int) -> Path:
+        self.jobs.get(who, job_id)  # NotFound unless the caller may see the job
+        return self.jobs.files.pages_dir(job_id)
+
+
+_SIZE = re.compile(rb'"width":\s*(\d+),\s*"height":\s*(\d+)')
+
+
+def _page_size(path: Path) -> tuple[int, int]:
+    """width and height from the head of a page's JSON (they come first), without parsing all its words."""
+    with path.open("rb") as f:
+        head = f.read(512)
+    found = _SIZE.search(head)
+    if found:
+        return int(found[1]), int(found[2])
+    data = json.loads(path.read_text())
+    return int(data.get("width", 0)), int(data.get("height", 0))
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone().isoformat()
