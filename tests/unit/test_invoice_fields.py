@@ -38,6 +38,22 @@ def test_label_right_in_english() -> None:
     assert found["vendorName"] == "ACME Trading Ltd"
 
 
+def test_the_vendor_is_never_a_line_of_the_bill_to_block() -> None:
+    page = hand_page([["Bill to:", "Widget Traders Ltd", "1 Market Road"], ["Invoice No: 4711", "Total 10.00"]])
+    assert normalized(page).get("vendorName") != "Widget Traders Ltd"
+
+
+def test_the_vendor_is_never_an_attention_line() -> None:
+    page = hand_page(
+        [
+            ["ATTN: Example Holdings Limited"],
+            ["Northwind Supplies GmbH", "Hauptstrasse 5, 10115 Berlin"],
+            ["Total 10.00"],
+        ]
+    )
+    assert normalized(page)["vendorName"] == "Northwind Supplies GmbH"
+
+
 def test_label_below_a_column_header() -> None:
     page = hand_page([["Rechnungsnummer"], ["R-77812"], ["Rechnungsdatum"], ["5. März 2024"]])
     found = normalized(page)

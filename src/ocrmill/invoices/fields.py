@@ -592,7 +592,7 @@ def unlabelled(
         out.append(date)
     out.extend(_page_currency(rows))
     out.extend(_largest_total(rows, labels))
-    out.extend(_vendor_by_shape(rows, height))
+    out.extend(_vendor_by_shape(rows, height, sections))
     return out
 
 
@@ -633,11 +633,22 @@ def _largest_total(rows: list[Row], labels: list[Label]) -> list[Candidate]:
     return [best]
 
 
-def _vendor_by_shape(rows: list[Row], height: int) -> list[Candidate]:
+ATTENTION = re.compile(r"(?i)^\s*(attn|attention|z\.?\s*hd|c/o|à l'attention)\b")
+
+
+def _vendor_by_shape(rows: list[Row], height: int, sections: list[Section]) -> list[Candidate]:
     """The vendor's name from the top of the page: the first line that ends in a legal form ("SDN BHD",
     "GmbH"), else one that names a kind of business ("ENTERPRISE", "BAKERY"), else the largest type among the
-    first lines; the lines under it, up to a phone number or an id, are its address."""
-    top = [r for r in rows[:12] if r.box.top < 0.45 * height and _wordy(r)]
+    first lines; the lines under it, up to a phone number or an id, are its address. Lines in the buyer's
+    block ("Bill to", "Kunde") and lines for someone's attention are the customer's, never the vendor's."""
+    top = [
+        r
+        for r in rows[:12]
+        if r.box.top < 0.45 * height
+        and _wordy(r)
+        and section_at(sections, r.tokens) != "customer"
+        and not ATTENTION.match(r.text)
+    ]
     if not top:
         return []
     evidence, index = 0.0, 0
