@@ -284,6 +284,16 @@ def raw_tesseract(image: Path) -> str:
     return result.stdout.decode("utf-8", errors="replace")
 
 
+def raw_tesseract_tsv(image: Path, langs: str) -> str:
+    """The tesseract CLI's TSV (words with boxes and confidences) of an image, as the program itself reads it."""
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    command = ["tesseract", str(image), "stdout", "-l", langs, "tsv"]
+    result = subprocess.run(command, env=env, capture_output=True, check=False)
+    if result.returncode:
+        print(f"  tesseract failed on {image.name}: {result.stderr.decode(errors='replace')[-300:]}", file=sys.stderr)
+    return result.stdout.decode("utf-8", errors="replace")
+
+
 class _Remembering:
     """An engine that keeps what it recognised (pickled, as run_job may change the page it gets), so that the run
     at the job's default MinConfidence reads the same recognition result again. Anything else goes to the engine."""

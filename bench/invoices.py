@@ -47,6 +47,7 @@ import json
 import os
 import pickle
 import re
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -55,10 +56,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ocrmill.domain.document import Page
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word
 from ocrmill.invoices.analyse import analyse_document, field_from_api
 from ocrmill.invoices.formats import parse_amount, parse_date
-from ocrmill.invoices.model import Field
+from ocrmill.invoices.model import Field, union
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SETS = ("sroie", "zugferd", "invoice2data")
@@ -262,30 +263,86 @@ def cache_file(cache: Path, sample: Sample, langs: str) -> Path:
     return cache / sample.set / f"{sample.name}.{langs}.{cleanup_version()}.pkl"
 
 
+def cached_ocr(cache: Path | None, make: Callable[[], list[Page]]) -> tuple[list[Page], float]:
+    """make()'s pages and the seconds they took; kept in `cache` (a pickle) when given, and read from it then
+    (with the seconds of the run that made them)."""
+    if cache is not None and cache.is_file():
+        with cache.open("rb") as f:
+            pages, seconds = pickle.load(f)
+        return list(pages), float(seconds)
+    started = time.perf_counter()
+    pages = make()
+    seconds = time.perf_counter() - started
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        with cache.open("wb") as f:
+            pickle.dump((pages, seconds), f)
+    return pages, seconds
+
+
 def ocr(sample: Sample, langs: str, cache: str) -> tuple[list[Page], float]:
-    """The document's OCR pages and the seconds they took (those of the run that made them, when cached)."""
-    if cache:
-        cached = cache_file(Path(cache), sample, langs)
-        if cached.is_file():
-            with cached.open("rb") as f:
-                pages, seconds = pickle.load(f)
-            return list(pages), float(seconds)
+    """The document's OCR pages as the server makes them, and the seconds they took."""
     from ocrmill.pipeline.invoice_page import recognise_page
     from ocrmill.pipeline.languages import tessdata_dir
 
-    started = time.perf_counter()
-    pages = []
-    for number, (image, dpi) in enumerate(page_images(sample.path), start=1):
-        recognised = recognise_page(
-            image, dpi, engines=_engines(), langs=langs.split("+"), number=number, tessdata=tessdata_dir(None)
-        )
-        pages.append(recognised.page)
-    seconds = time.perf_counter() - started
-    if cache:
-        cached.parent.mkdir(parents=True, exist_ok=True)
-        with cached.open("wb") as f:
-            pickle.dump((pages, seconds), f)
-    return pages, seconds
+    def make() -> list[Page]:
+        return [
+            recognise_page(
+                image, dpi, engines=_engines(), langs=langs.split("+"), number=number, tessdata=tessdata_dir(None)
+            ).page
+            for number, (image, dpi) in enumerate(page_images(sample.path), start=1)
+        ]
+
+    return cached_ocr(cache_file(Path(cache), sample, langs) if cache else None, make)
+
+
+def ocr_raw(sample: Sample, langs: str, cache: str) -> tuple[list[Page], float]:
+    """The reference: each page image as it is, through the tesseract CLI (no clean-up), read back from its TSV."""
+    from bench.accuracy import raw_tesseract_tsv
+
+    def make() -> list[Page]:
+        pages = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for number, (image, dpi) in enumerate(page_images(sample.path), start=1):
+                path = Path(tmp) / f"page-{number}.png"
+                image.save(path, dpi=(round(dpi), round(dpi)))
+                pages.append(page_from_tsv(raw_tesseract_tsv(path, langs), image.width, image.height, dpi, number))
+        return pages
+
+    where = Path(cache) / sample.set / f"{sample.name}.{langs}.raw-cli.pkl" if cache else None
+    return cached_ocr(where, make)
+
+
+def page_from_tsv(tsv: str, width: int, height: int, dpi: float, number: int) -> Page:
+    """Tesseract's TSV as a Page (blocks > paragraphs > lines > words), as the engine module builds it."""
+    page = Page(number=number, width=width, height=height, dpi=dpi, source_index=number - 1)
+    blocks: dict[int, Block] = {}
+    paragraphs: dict[tuple[int, int], Paragraph] = {}
+    lines: dict[tuple[int, int, int], Line] = {}
+    for row in tsv.splitlines()[1:]:
+        cells = row.split("\t")
+        if len(cells) < 12 or cells[0] != "5" or not cells[11].strip():
+            continue
+        block_no, par_no, line_no = int(cells[2]), int(cells[3]), int(cells[4])
+        left, top, w, h = (int(c) for c in cells[6:10])
+        box = Box(left, top, left + w, top + h)
+        block = blocks.get(block_no)
+        if block is None:
+            block = blocks[block_no] = Block(box=box)
+            page.blocks.append(block)
+        para = paragraphs.get((block_no, par_no))
+        if para is None:
+            para = paragraphs[(block_no, par_no)] = Paragraph(box=box)
+            block.paragraphs.append(para)
+        line = lines.get((block_no, par_no, line_no))
+        if line is None:
+            line = lines[(block_no, par_no, line_no)] = Line(box=box)
+            para.lines.append(line)
+        line.words.append(Word(cells[11], box, float(cells[10])))
+        line.box = union([line.box, box])
+        para.box = union([para.box, box])
+        block.box = union([block.box, box])
+    return page
 
 
 # --- extraction: the one call the server's analysis can replace --------------------------------------------
@@ -297,8 +354,8 @@ def analyse(pages: list[Page]) -> dict[str, Field]:
     return {name: field_from_api(name, value) for name, value in merged.fields.items()}
 
 
-def run_sample(sample: Sample, langs: str, cache: str) -> Result:
-    pages, ocr_seconds = ocr(sample, langs, cache)
+def run_sample(sample: Sample, langs: str, cache: str, raw: bool = False) -> Result:
+    pages, ocr_seconds = (ocr_raw if raw else ocr)(sample, langs, cache)
     started = time.perf_counter()
     fields = analyse(pages)
     return Result(sample, fields, ocr_seconds, time.perf_counter() - started, len(pages))
@@ -353,10 +410,10 @@ def score(outcome: Outcome, sample: Sample, fields: dict[str, Field]) -> None:
 
 
 def run_set(
-    name: str, samples: list[Sample], pool: ProcessPoolExecutor, langs: str, cache: str
+    name: str, samples: list[Sample], pool: ProcessPoolExecutor, langs: str, cache: str, *, raw: bool = False
 ) -> tuple[Outcome, list[Result]]:
-    outcome = Outcome(f"OCR {langs}")
-    futures = [pool.submit(run_sample, sample, langs, cache) for sample in samples]
+    outcome = Outcome(f"raw CLI {langs}" if raw else f"OCR {langs}")
+    futures = [pool.submit(run_sample, sample, langs, cache, raw) for sample in samples]
     results = [f.result() for f in futures]
     for result in results:
         score(outcome, result.sample, result.fields)
@@ -413,6 +470,9 @@ def main() -> None:
     )
     parser.add_argument("--cache", default="", help="folder for pickled OCR pages (default: no cache)")
     parser.add_argument("--show-misses", action="store_true", help="print every wrong, missing or extra value")
+    parser.add_argument(
+        "--no-reference", action="store_true", help="skip the reference row (the tesseract CLI on the same images)"
+    )
     args = parser.parse_args()
     names = [n.strip() for n in args.sets.split(",") if n.strip()]
     unknown = [n for n in names if n not in SETS]
@@ -431,6 +491,9 @@ def main() -> None:
             for langs in lang_sets:
                 outcome, _ = run_set(name, samples, pool, langs, cache)
                 outcomes.append(outcome)
+            if not args.no_reference:
+                reference, _ = run_set(name, samples, pool, lang_sets[0], cache, raw=True)
+                outcomes.append(reference)
             if name == "zugferd":
                 xml = run_xml(samples)
                 if xml is not None:
@@ -441,6 +504,11 @@ def main() -> None:
                 f1 = outcomes[0].total().f1
                 verdict = "met" if f1 >= TARGETS[name] else "NOT met"
                 print(f"  target F1 >= {TARGETS[name]:.2f} ({outcomes[0].name}): {f1:.3f}, {verdict}")
+            raw_row = next((o for o in outcomes if o.name.startswith("raw CLI")), None)
+            if raw_row is not None and raw_row.pages and outcomes[0].pages:
+                f1_ratio = outcomes[0].total().f1 / raw_row.total().f1 if raw_row.total().f1 else float("inf")
+                time_ratio = (outcomes[0].ocr_seconds / outcomes[0].pages) / (raw_row.ocr_seconds / raw_row.pages)
+                print(f"  against the raw tesseract CLI: F1 x{f1_ratio:.2f}, OCR time per page x{time_ratio:.2f}")
             if args.show_misses:
                 for o in outcomes:
                     print(f"  misses, {o.name}:")

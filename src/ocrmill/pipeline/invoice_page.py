@@ -18,7 +18,7 @@ from PIL import Image, UnidentifiedImageError
 from ocrmill.domain.document import Box, Page
 from ocrmill.errors import InputError
 from ocrmill.pipeline.engine import EnginePool
-from ocrmill.pipeline.pages import _normalise, _working_dpi
+from ocrmill.pipeline.pages import _normalise, _working_dpi, short_error
 
 TARGET_DPI = 300  # pages finer than MIN_DPI are recognised as they are; coarser ones are enlarged to this
 MIN_DPI = 200
@@ -112,7 +112,7 @@ def open_page_image(data: bytes) -> tuple[Image.Image, float, ImageProperties]:
             image, _ = _normalise(im)
             dpi = _working_dpi(image, im.info.get("dpi"))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
-        raise InputError(f"The page image could not be read: {e}") from None
+        raise InputError(f"The page image could not be read: {short_error(e)}") from None
     if not properties.dpi:
         properties.dpi = round(dpi)
     return image, dpi, properties

@@ -86,7 +86,7 @@ def _pdf_page_count(path: Path, what: str) -> int:
     except pikepdf.PasswordError:
         raise InputError(f"The uploaded {what} is protected by a password.") from None
     except pikepdf.PdfError as e:
-        raise InputError(f"The uploaded {what} is not a readable PDF: {_short(e)}") from None
+        raise InputError(f"The uploaded {what} is not a readable PDF: {short_error(e)}") from None
 
 
 def _image_frame_count(path: Path, what: str) -> int:
@@ -97,7 +97,7 @@ def _image_frame_count(path: Path, what: str) -> int:
             im.load()  # a truncated file fails here, not in the middle of the job
             return frames
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
-        raise InputError(f"The uploaded {what} is not a readable image: {_short(e)}") from None
+        raise InputError(f"The uploaded {what} is not a readable image: {short_error(e)}") from None
 
 
 def _load_image_frame(ref: PageRef, max_pixels: float) -> Raster:
@@ -111,7 +111,7 @@ def _load_image_frame(ref: PageRef, max_pixels: float) -> Raster:
                 im.load()
             image, transformed = _normalise(im)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
-        raise InputError(f"Page {ref.source_index + 1} could not be read: {_short(e)}") from None
+        raise InputError(f"Page {ref.source_index + 1} could not be read: {short_error(e)}") from None
     return Raster(image=image, dpi=_working_dpi(image, claimed), transformed=transformed)
 
 
@@ -179,14 +179,15 @@ def _check_pixels(pixels: float, max_pixels: float) -> None:
         )
 
 
-def _short(error: BaseException) -> str:
+def short_error(error: BaseException) -> str:
     """The first line of a library's message, without the server's file paths."""
     lines = str(error).strip().splitlines()
-    text = _PATH.sub("the file", lines[0])[:300] if lines else ""
+    text = _PATH.sub("the file", _OBJECT.sub("", lines[0]))[:300] if lines else ""
     return text or type(error).__name__
 
 
 _PATH = re.compile(r"""['"]?/[^\s'"]+['"]?""")
+_OBJECT = re.compile(r"\s*<[\w.]+ object at 0x[0-9a-f]+>")  # "cannot identify image file <_io.BytesIO ...>"
 
 
 def image_bytes(raster: Raster, *, lossless: bool, jpeg_quality: int) -> bytes:

@@ -114,7 +114,8 @@ class InvoiceService:
     def replace_job(self, who: Principal, job_id: str, body: object) -> dict[str, Any]:
         spec = validated(JobIn, body)
         with self.db.write() as session:
-            job = self._job(session, who, job_id)
+            # locked: the new document is made from the current one, which a worker may be refreshing
+            job = self._job(session, who, job_id, for_update=True)
             job.doc = job.doc | {
                 "name": spec.name,
                 "metadata": spec.metadata,
@@ -175,7 +176,9 @@ class InvoiceService:
     def create_page(self, who: Principal, body: object) -> dict[str, Any]:
         spec = validated(PageIn, body)
         with self.db.write() as session:
-            job = self._job(session, who, spec.job, what="job")
+            # the job is locked before the page is inserted: the insert's foreign-key check takes a share lock on
+            # the job row, and two transactions that both hold one and then want refresh_job's FOR UPDATE deadlock
+            job = self._job(session, who, spec.job, what="job", for_update=True)
             self._check_url(session, who, spec.pageUrl)
             if repo.page_number_taken(session=session, job_id=job.id, number=spec.pageNumber):
                 raise Conflict(f"pageNumber: job {job.id} already has a page {spec.pageNumber}")
@@ -192,7 +195,8 @@ class InvoiceService:
         applied to the extracted fields at once (corrections on top of what the engine found)."""
         spec = validated(PageIn, body)
         with self.db.write() as session:
-            page = self._page(session, who, page_id)
+            # locked: the new document is made from the current one, which a worker may be writing
+            page = self._page(session, who, page_id, for_update=True)
             old_job = page.job_id
             job = self._job(session, who, spec.job, what="job")
             if repo.page_number_taken(session=session, job_id=job.id, number=spec.pageNumber, except_id=page.id):
@@ -206,6 +210,8 @@ class InvoiceService:
             if redo:
                 doc |= unprocessed_page()
                 page.status, page.retry_count, page.engine, page.not_before = "pending", 0, {}, None
+                # a worker still recognising the old image must not write its result over the new one
+                page.worker_id, page.heartbeat = "", None
             doc["extractedFields"] = apply_corrections(
                 page.engine.get("fields", {}), doc["annotations"], page=spec.pageNumber
             )
@@ -228,18 +234,30 @@ class InvoiceService:
             session.delete(page)
             session.flush()
             refresh_job(session, job_id)
+        for suffix in (".png", ".json"):  # its OCR result, kept for the job's outputs
+            self.files.path(f"invoices/{job_id}/ocr/{page_id.lower()}{suffix}").unlink(missing_ok=True)
         return doc
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
-    def _job(self, session: Session, who: Principal, job_id: str, *, what: str = "") -> InvoiceJob:
-        job = repo.get_job(session=session, job_id=job_id.lower()) if ID_PATTERN.match(job_id.lower()) else None
+    def _job(
+        self, session: Session, who: Principal, job_id: str, *, what: str = "", for_update: bool = False
+    ) -> InvoiceJob:
+        job = (
+            repo.get_job(session=session, job_id=job_id.lower(), for_update=for_update)
+            if ID_PATTERN.match(job_id.lower())
+            else None
+        )
         if job is None or (who.owner_filter is not None and job.user_name != who.owner_filter):
             raise NotFound(f"{what + ': ' if what else ''}invoice job {job_id!r} not found")
         return job
 
-    def _page(self, session: Session, who: Principal, page_id: str) -> InvoicePage:
-        page = repo.get_page(session=session, page_id=page_id.lower()) if ID_PATTERN.match(page_id.lower()) else None
+    def _page(self, session: Session, who: Principal, page_id: str, *, for_update: bool = False) -> InvoicePage:
+        page = (
+            repo.get_page(session=session, page_id=page_id.lower(), for_update=for_update)
+            if ID_PATTERN.match(page_id.lower())
+            else None
+        )
         if page is not None and who.owner_filter is not None:
             owner = repo.get_job(session=session, job_id=page.job_id)
             page = page if owner is not None and owner.user_name == who.owner_filter else None

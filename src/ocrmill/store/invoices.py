@@ -155,8 +155,8 @@ def finish_split(*, session: Session, job_id: str) -> None:
 # -- pages ---------------------------------------------------------------------------------------------------
 
 
-def get_page(*, session: Session, page_id: str) -> InvoicePage | None:
-    return session.get(InvoicePage, page_id)
+def get_page(*, session: Session, page_id: str, for_update: bool = False) -> InvoicePage | None:
+    return session.get(InvoicePage, page_id, with_for_update=for_update or None)
 
 
 def pages_of(*, session: Session, job_id: str) -> list[InvoicePage]:

@@ -62,7 +62,7 @@ class WorkerLoop:
                 if job_id is not None:
                     self._process(job_id)
                     continue
-                invoice_work = self.invoices.claim()
+                invoice_work = self._claim_invoice_work()
                 if invoice_work is not None:
                     self._process_invoice(*invoice_work)
                     continue
@@ -96,6 +96,13 @@ class WorkerLoop:
                 repo.heartbeat_job(session=session, job_id=job_id, worker_id=self.worker_id, now=now)
             if invoice:
                 invoice_repo.heartbeat(session=session, worker_id=self.worker_id, now=now)
+
+    def _claim_invoice_work(self) -> tuple[str, str] | None:
+        try:
+            return self.invoices.claim()
+        except Exception:  # the database went away for a moment: try again on the next round
+            log.exception("claiming invoice work failed")
+            return None
 
     def _process_invoice(self, kind: str, item_id: str) -> None:
         """An invoice job to split or an invoice page to recognise, with heartbeats while it runs."""

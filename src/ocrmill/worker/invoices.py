@@ -8,6 +8,7 @@ that completes its job writes the job's searchable PDF and text.
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import logging
@@ -20,15 +21,16 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
+from sqlalchemy.orm import Session
 
 from ocrmill.config import Settings
-from ocrmill.domain.document import Document, page_from_dict, page_to_dict
+from ocrmill.domain.document import Box, Document, page_from_dict, page_to_dict
 from ocrmill.domain.options import JobOptions
 from ocrmill.errors import InputError, OcrmillError
 from ocrmill.invoices.analyse import PageAnalysis, analyse_page, apply_corrections, blocks_api
 from ocrmill.invoices.model import box_to_api
 from ocrmill.pipeline.engine import EnginePool
-from ocrmill.pipeline.invoice_page import open_page_image, recognise_page
+from ocrmill.pipeline.invoice_page import RecognisedPage, open_page_image, recognise_page
 from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, load_raster
 from ocrmill.pipeline.run import page_base
 from ocrmill.service.invoice_query import stamp
@@ -73,6 +75,10 @@ class InvoiceWork:
                 return None
             page = repo.get_page(session=session, page_id=page_id)
             if page is not None:
+                # the job row is locked before the page's second update in this transaction: that update's
+                # foreign-key check takes a share lock on the job row, and two transactions holding one and
+                # both wanting refresh_job's FOR UPDATE deadlock (PostgreSQL)
+                repo.get_job(session=session, job_id=page.job_id, for_update=True)
                 page.doc = page.doc | {"status": "processing", "startedAt": stamp(now), "errorLog": ""}
                 refresh_job(session, page.job_id)
             return "page", page_id
@@ -103,7 +109,8 @@ class InvoiceWork:
             error = f"Internal error while splitting the document: {type(e).__name__}: {e}"
         with self.db.write() as session:
             job = repo.get_job(session=session, job_id=job_id, for_update=True)
-            if job is None:  # deleted meanwhile
+            if job is None:  # deleted meanwhile: the page images written since are removed too
+                shutil.rmtree(self.files.path(f"invoices/{job_id}"), ignore_errors=True)
                 return
             if error:
                 job.doc = job.doc | {"errorLog": error, "_splitError": True}
@@ -162,6 +169,8 @@ class InvoiceWork:
         with self.db.write() as session:
             page = repo.get_page(session=session, page_id=page_id)
             if page is None or page.worker_id != self.worker_id:  # deleted, or given to another worker
+                if page is None:
+                    self._remove_leftovers(session, job_id, page_id)
                 return
             now = utcnow()
             page.worker_id, page.heartbeat = "", None
@@ -201,6 +210,14 @@ class InvoiceWork:
             "invoice page %s of job %s %s in %d ms", number, job_id, f"failed: {error}" if error else "done", elapsed
         )
 
+    def _remove_leftovers(self, session: Session, job_id: str, page_id: str) -> None:
+        """The files written for a page that was deleted (or whose job was) while it was recognised."""
+        if repo.get_job(session=session, job_id=job_id) is None:
+            shutil.rmtree(self.files.path(f"invoices/{job_id}"), ignore_errors=True)
+            return
+        for suffix in (".png", ".json"):
+            self.files.path(f"invoices/{job_id}/ocr/{page_id}{suffix}").unlink(missing_ok=True)
+
     def _recognise(
         self, job_id: str, page_id: str, doc: dict[str, Any], number: int
     ) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -222,18 +239,19 @@ class InvoiceWork:
         ocr_dir.mkdir(parents=True, exist_ok=True)
         seen.image.save(ocr_dir / f"{page_id}.png", format="PNG", dpi=(round(seen.dpi), round(seen.dpi)))
         atomic_write(ocr_dir / f"{page_id}.json", json.dumps(page_to_dict(seen.page)).encode())
+        in_source = functools.partial(_in_source, seen)
         given = bool(doc.get("pageTypeGiven"))
         update = {
             "pageType": doc.get("pageType") if given else analysis.page_type,
             "imageProperties": properties.to_api(),
             "preprocessing": seen.preprocessing.to_api(),
-            "ocrResults": _ocr_results(seen.page, analysis),
-            "tableData": [cell.to_api() for cell in analysis.table.cells],
+            "ocrResults": in_source(_ocr_results(seen.page, analysis)),
+            "tableData": in_source([cell.to_api() for cell in analysis.table.cells]),
             "qualityScore": analysis.quality,
         }
         engine = {
-            "fields": {name: f.to_api() for name, f in analysis.fields.items()},
-            "lineItems": [item.to_api() for item in analysis.table.items],
+            "fields": in_source({name: f.to_api() for name, f in analysis.fields.items()}),
+            "lineItems": in_source([item.to_api() for item in analysis.table.items]),
             "checks": [c.to_api() for c in analysis.checks],
         }
         return update, engine
@@ -327,6 +345,21 @@ class InvoiceWork:
                 (work / f"result.{ext}").replace(out / f"result.{ext}")
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def _in_source(seen: RecognisedPage, data: Any) -> Any:
+    """`data` (API documents) with every boundingBox in the pixels of the page image the client gave, not of
+    the raster the page was recognised on (enlarged, turned, straightened)."""
+    if isinstance(data, list):
+        return [_in_source(seen, item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    out = {key: _in_source(seen, value) for key, value in data.items()}
+    box = data.get("boundingBox")
+    if isinstance(box, dict):
+        x, y = int(box["x"]), int(box["y"])
+        out["boundingBox"] = box_to_api(seen.source_box(Box(x, y, x + int(box["width"]), y + int(box["height"]))))
+    return out
 
 
 def _ocr_results(page: Any, analysis: PageAnalysis) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from ocrmill.api.deps import CurrentUser, Invoices
 from ocrmill.api.uploads import check_length, ext_of_part, read_part
 from ocrmill.errors import BadRequest, Unprocessable
 from ocrmill.service.invoice_query import JOB_FIELDS, PAGE_FIELDS, FieldType, ListQuery, parse_list
-from ocrmill.service.invoices import Upload, public_job, public_page
+from ocrmill.service.invoices import InvoiceService, Upload, public_job, public_page
 
 router = APIRouter()
 MAX_FILES = 100
@@ -63,10 +63,17 @@ def _page_out(request: Request, doc: dict[str, Any]) -> dict[str, Any]:
     return page
 
 
-def _page_in(request: Request, body: object) -> object:
-    """An absolute URL of this server's own page image back to the path the server stores."""
-    if isinstance(body, dict) and isinstance(body.get("pageUrl"), str) and body["pageUrl"].startswith(_site(request)):
-        return body | {"pageUrl": body["pageUrl"][len(_site(request)) :]}
+def _page_in(request: Request, invoices: InvoiceService, body: object) -> object:
+    """An absolute URL of this server's own page image back to the path the server stores. Other URLs of this
+    server stay as they are (and go through the URL guard like any other)."""
+    if (
+        isinstance(body, dict)
+        and isinstance(body.get("pageUrl"), str)
+        and body["pageUrl"].startswith(_site(request) + "/")
+    ):
+        path = body["pageUrl"][len(_site(request)) :]
+        if invoices.local_image(path) is not None:
+            return body | {"pageUrl": path}
     return body
 
 
@@ -157,7 +164,7 @@ def list_pages(request: Request, invoices: Invoices, who: CurrentUser) -> JSONRe
 
 @router.post("/ocr-invoice-job-pages", status_code=201)
 async def create_page(request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
-    doc = invoices.create_page(who, _page_in(request, await _json_body(request)))
+    doc = invoices.create_page(who, _page_in(request, invoices, await _json_body(request)))
     return envelope(_page_out(request, doc), status=201)
 
 
@@ -168,7 +175,7 @@ def get_page(page_id: str, request: Request, invoices: Invoices, who: CurrentUse
 
 @router.put("/ocr-invoice-job-pages/{page_id}")
 async def replace_page(page_id: str, request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
-    doc = invoices.replace_page(who, page_id, _page_in(request, await _json_body(request)))
+    doc = invoices.replace_page(who, page_id, _page_in(request, invoices, await _json_body(request)))
     return envelope(_page_out(request, doc))
 
 

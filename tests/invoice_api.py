@@ -1,0 +1,147 @@
+"""Helpers for the OCR invoice API tests: a client on /api/v1, envelope and error checks, small page
+images made with Pillow, and polling until pages and jobs are done."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import time
+from typing import Any
+
+import httpx
+from PIL import Image, ImageDraw, ImageFont
+
+from tests.harness import Server
+
+ID = re.compile(r"^[0-9a-f]{24}$")
+STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
+DONE = ("completed", "failed")
+
+# The page document of the API document's example (001_cf6d8c8d2d74080c.txt), key by key.
+EXAMPLE_PAGE_KEYS = {
+    "_id", "job", "pageNumber", "status", "pageType", "imageProperties", "preprocessing", "ocrResults",
+    "extractedFields", "tableData", "processingTime", "startedAt", "completedAt", "errorLog", "retryCount",
+    "qualityScore", "annotations", "metadata", "createdAt", "updatedAt",
+}  # fmt: skip
+EXAMPLE_IMAGE_PROPERTIES = {"width", "height", "dpi", "colorSpace", "format", "size"}
+EXAMPLE_PREPROCESSING = {"enhanced", "deskewed", "denoised", "binarized", "rotationAngle"}
+EXAMPLE_OCR_RESULTS = {"text", "confidence", "words", "blocks"}
+EXAMPLE_WORD = {"text", "confidence", "boundingBox"}
+EXAMPLE_BLOCK = {"text", "confidence", "boundingBox", "blockType"}
+EXAMPLE_CELL = {"rowIndex", "columnIndex", "cellText", "confidence", "boundingBox"}
+EXAMPLE_ANNOTATION = {"type", "text", "coordinates", "createdBy", "createdAt"}
+BOX = {"x", "y", "width", "height"}
+
+
+def v1(server: Server, auth: Any = None) -> httpx.Client:
+    return httpx.Client(base_url=f"http://127.0.0.1:{server.port}/api/v1", timeout=60, auth=auth)
+
+
+def ok(response: httpx.Response, status: int = 200) -> Any:
+    """The `data` of a success envelope (lists: also checks `total`)."""
+    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
+    body = response.json()
+    assert body["success"] is True, body
+    assert set(body) in ({"success", "data"}, {"success", "data", "total"}), body.keys()
+    if isinstance(body["data"], list):
+        assert isinstance(body["total"], int) and body["total"] >= len(body["data"])
+    return body["data"]
+
+
+def listed(response: httpx.Response) -> tuple[list[dict[str, Any]], int]:
+    data = ok(response)
+    assert isinstance(data, list)
+    return data, int(response.json()["total"])
+
+
+def error(response: httpx.Response, status: int, code: str, *named: str) -> str:
+    """Asserts the invoice API's error body; every string in `named` must be in the message."""
+    assert response.status_code == status, f"{response.request.method} {response.request.url}: {response.text}"
+    body = response.json()
+    assert set(body) == {"success", "error"}, body
+    assert body["success"] is False
+    assert set(body["error"]) == {"code", "message"}, body
+    assert body["error"]["code"] == code, body
+    message = str(body["error"]["message"])
+    for name in named:
+        assert name in message, f"{name!r} not in {message!r}"
+    return message
+
+
+def text_png(lines: list[str], *, width: int = 900, font_size: int = 44) -> bytes:
+    """A white page with black text lines, large enough for Tesseract to read at once."""
+    font = ImageFont.load_default(size=font_size)
+    height = 80 + len(lines) * int(font_size * 1.8)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    for index, line in enumerate(lines):
+        draw.text((40, 40 + index * int(font_size * 1.8)), line, fill=0, font=font)
+    out = io.BytesIO()
+    image.save(out, format="PNG", dpi=(300, 300))
+    return out.getvalue()
+
+
+def data_url(png: bytes, media_type: str = "image/png") -> str:
+    return f"data:{media_type};base64,{base64.b64encode(png).decode('ascii')}"
+
+
+# A PNG signature and nothing else: the fetch succeeds, the image cannot be opened (fails without a retry)
+BROKEN_URL = data_url(b"\x89PNG\r\n\x1a\n")
+
+
+def new_job(api: httpx.Client, **body: Any) -> dict[str, Any]:
+    job = ok(api.post("/ocr-invoice-jobs", json=body), 201)
+    assert isinstance(job, dict)
+    return job
+
+
+def new_page(api: httpx.Client, job_id: str, number: int, url: str, **more: Any) -> dict[str, Any]:
+    page = ok(
+        api.post("/ocr-invoice-job-pages", json={"job": job_id, "pageNumber": number, "pageUrl": url, **more}), 201
+    )
+    assert isinstance(page, dict)
+    return page
+
+
+def upload(api: httpx.Client, *files: tuple[str, bytes, str], **fields: str) -> dict[str, Any]:
+    parts = [("file", (name, content, media)) for name, content, media in files]
+    job = ok(api.post("/ocr-invoice-jobs", files=parts, data=fields), 201)
+    assert isinstance(job, dict)
+    return job
+
+
+def wait_page(api: httpx.Client, page_id: str, *, timeout: float = 120, statuses: tuple[str, ...] = DONE) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        page = ok(api.get(f"/ocr-invoice-job-pages/{page_id}"))
+        if page["status"] in statuses:
+            return page
+        time.sleep(0.2)
+    raise TimeoutError(f"page {page_id} is still {page['status']}")
+
+
+def wait_job(api: httpx.Client, job_id: str, *, timeout: float = 180) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = ok(api.get(f"/ocr-invoice-jobs/{job_id}"))
+        if job["status"] in DONE:
+            return job
+        time.sleep(0.25)
+    raise TimeoutError(f"job {job_id} is still {job['status']}")
+
+
+def pages_of(api: httpx.Client, job_id: str) -> list[dict[str, Any]]:
+    data, total = listed(
+        api.get(
+            "/ocr-invoice-job-pages", params={"filter": f'{{"job": "{job_id}"}}', "sort": "pageNumber", "order": "asc"}
+        )
+    )
+    assert total == len(data)
+    return data
+
+
+def writable(page: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """The page's writable properties as a client posts them back, with `changes`."""
+    keys = ("job", "pageNumber", "pageUrl", "pageType", "imageProperties", "annotations", "metadata")
+    return {k: page[k] for k in keys} | changes
