@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pypdfium2 as pdfium
 import pytest
 
 from ocrmill.domain.document import Box
-from ocrmill.pipeline.invoice_page import Preprocessing, RecognisedPage, quarter_turn, rotation
+from ocrmill.pipeline.engine import EnginePool
+from ocrmill.pipeline.invoice_page import (
+    Preprocessing,
+    RecognisedPage,
+    open_page_image,
+    quarter_turn,
+    recognise_page,
+    rotation,
+)
+from ocrmill.pipeline.languages import tessdata_dir
+from tests.harness import DATA
 
 
 def _mark(shape: tuple[int, int], x: int, y: int) -> np.ndarray:
@@ -64,3 +75,35 @@ def test_source_box_undoes_enlargement_and_turn() -> None:
     mapped = page.source_box(Box(round(x) - 4, round(y) - 4, round(x) + 4, round(y) + 4))
     assert mapped.left <= 100 <= mapped.right and mapped.top <= 450 <= mapped.bottom
     assert mapped.width <= 6 and mapped.height <= 6
+
+
+@pytest.mark.parametrize("name", ["phototest-rotated-180.png", "phototest-rotated-L.png"])
+def test_a_turned_page_is_read_upright_and_its_boxes_land_on_the_turned_image(name: str) -> None:
+    """Upside down, Tesseract reads garbage; sideways, it reads tall word boxes: either way OSD's turn is tried
+    and kept because it reads better."""
+    path = DATA / "ocr-tesseract-test" / name
+    image, dpi, _ = open_page_image(path.read_bytes())
+    tessdata = tessdata_dir(None)
+    seen = recognise_page(image, dpi, engines=EnginePool(tessdata), langs=["eng"], number=1, tessdata=tessdata)
+    assert "quick brown dog" in " ".join(seen.page.text().split())
+    assert seen.preprocessing.rotation_angle % 90 == pytest.approx(0, abs=1) and seen.preprocessing.rotation_angle
+    for word in seen.page.words()[:20]:
+        box = seen.source_box(word.box)
+        assert 0 <= box.left < box.right <= image.width + 2 and 0 <= box.top < box.bottom <= image.height + 2
+        if len(word.text) >= 5:  # a long word lies across the text lines of the turned image
+            sideways = name.endswith("-L.png")
+            assert (box.height > box.width) == sideways
+
+
+def test_a_sideways_page_that_tesseract_reads_in_tall_boxes_is_turned() -> None:
+    """A clean invoice turned a quarter: Tesseract reads it confidently, but in tall word boxes."""
+    pdf = pdfium.PdfDocument(DATA / "invoices-zugferd" / "EN16931_Einfach.pdf")
+    try:
+        image = pdf[0].render(scale=200 / 72, grayscale=True).to_pil().rotate(-90, expand=True)
+    finally:
+        pdf.close()
+    tessdata = tessdata_dir(None)
+    seen = recognise_page(image, 200, engines=EnginePool(tessdata), langs=["deu"], number=1, tessdata=tessdata)
+    assert seen.preprocessing.rotation_angle == pytest.approx(270, abs=1)
+    words = [w for w in seen.page.words() if len(w.text) >= 5]
+    assert sum(w.box.width > w.box.height for w in words) > 0.9 * len(words)

@@ -125,7 +125,8 @@ def recognise_page(
 
     In order: dotted print (dot-matrix receipts) joined into strokes; the page enlarged when its text is too
     small for Tesseract (measured on the glyphs, not guessed from the dpi); faint print darkened
-    (pixels.improve_text, which leaves dark print alone); turned upright when OSD is sure; straightened."""
+    (pixels.improve_text, which leaves dark print alone); straightened; and when that reads badly (few words,
+    low confidence), turned upright if Tesseract's OSD is sure, straightened and read again."""
     import cv2
 
     from ocrmill.pipeline.cleanup import geometry, pixels  # OpenCV: imported on first use
@@ -150,20 +151,55 @@ def recognise_page(
     better = pixels.improve_text(gray, dpi)
     if not np.array_equal(better, gray):
         gray, done.enhanced = better, True
-    before = gray.shape
-    gray, turned = geometry.orient(gray, dpi, tessdata)
-    forward = quarter_turn(turned, before) @ forward
-    before = gray.shape
-    gray, skew = geometry.deskew(gray, dpi, adjust_paper_size=True)
-    if skew:
-        forward = rotation(skew, before, gray.shape) @ forward
+    engine = engines.get(langs)
+    straight, skew, turn = _straightened(gray, dpi)
+    cleaned = Image.fromarray(straight)
+    page = engine.recognize(cleaned, dpi=dpi, number=number, source_index=number - 1)
+    if not _reads_well(page):  # perhaps sideways or upside down: Tesseract's OSD proposes a turn (about 0.5 s)
+        turned, _ = geometry.orientation(gray, dpi, tessdata)
+        if turned:
+            upright = np.ascontiguousarray(np.rot90(gray, k=-turned // 90))
+            other_straight, other_skew, other_turn = _straightened(upright, dpi)
+            other_image = Image.fromarray(other_straight)
+            other = engine.recognize(other_image, dpi=dpi, number=number, source_index=number - 1)
+            if _reading_score(other) > _reading_score(page):  # OSD's own confidence is low on sparse pages
+                page, cleaned, skew = other, other_image, other_skew
+                turn = other_turn @ quarter_turn(turned, gray.shape)
+                done.rotation_angle = turned
     done.deskewed = skew != 0.0
-    done.rotation_angle = turned + skew
-    cleaned = Image.fromarray(gray)
-    page = engines.get(langs).recognize(cleaned, dpi=dpi, number=number, source_index=number - 1)
+    done.rotation_angle += skew
+    forward = turn @ forward
     return RecognisedPage(
         page=page, image=cleaned, dpi=dpi, preprocessing=done, to_source=np.linalg.inv(forward).astype(np.float64)
     )
+
+
+READS_WELL_CONFIDENCE = 70.0  # mean word confidence (0..100) of a page read the right way up ...
+READS_WELL_WORDS = 15  # ... with at least this many words; otherwise OSD is asked whether it is turned
+
+
+def _reads_well(page: Page) -> bool:
+    """Enough words, read with confidence, and lying flat (Tesseract also reads a sideways page, in tall
+    word boxes that no row of an invoice would make)."""
+    words = [w for w in page.words() if sum(c.isalnum() for c in w.text) >= 3]
+    if len(words) < READS_WELL_WORDS:
+        return False
+    flat = sum(w.box.width > w.box.height for w in words) / len(words)
+    return flat >= 0.5 and sum(w.confidence for w in words) / len(words) >= READS_WELL_CONFIDENCE
+
+
+def _reading_score(page: Page) -> float:
+    """How well a page was read: the confidence of its words, summed over those lying flat."""
+    return sum(w.confidence for w in page.words() if w.box.width > w.box.height and any(c.isalnum() for c in w.text))
+
+
+def _straightened(gray: NDArray[np.uint8], dpi: float) -> tuple[NDArray[np.uint8], float, NDArray[np.float64]]:
+    """The page deskewed (canvas grown, nothing cut off), the skew corrected and the pixel mapping of it."""
+    from ocrmill.pipeline.cleanup import geometry
+
+    straight, skew = geometry.deskew(gray, dpi, adjust_paper_size=True)
+    mapping = rotation(skew, gray.shape, straight.shape) if skew else np.eye(3)
+    return straight, skew, mapping
 
 
 def quarter_turn(degrees: int, shape: tuple[int, ...]) -> NDArray[np.float64]:
