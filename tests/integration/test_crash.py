@@ -326,7 +326,9 @@ def check_retried_and_converted(server: Server, procs: Processes, api: Api, six_
     with pikepdf.open(io.BytesIO(pdf.content)) as doc:
         assert len(doc.pages) == len(SCANS)
     job_dir = server.data_dir / "jobs" / str(job_id)
-    assert sorted(p.name for p in (job_dir / "output").iterdir()) == ["result.pdf", "result.txt"]
+    assert sorted(p.name for p in (job_dir / "output").iterdir()) == ["pages", "result.pdf", "result.txt"]
+    viewer = sorted(p.name for p in (job_dir / "output" / "pages").iterdir())
+    assert viewer == [f"{n:04d}.{ext}" for n in range(1, len(SCANS) + 1) for ext in ("jpg", "json")]
     assert not list(job_dir.glob("*.partial")), "a half-written result was left behind"
 
     # the API answered throughout, promptly

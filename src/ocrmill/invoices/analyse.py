@@ -9,7 +9,7 @@ dictionaries too, since that is what the store keeps.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,8 @@ from ocrmill.domain.document import Box, Page
 from ocrmill.invoices import formats
 from ocrmill.invoices.checks import check_fields
 from ocrmill.invoices.fields import extract_fields
-from ocrmill.invoices.model import AMOUNT_FIELDS, Check, Field, LineItem, Table, box_to_api, union
+from ocrmill.invoices.model import AMOUNT_FIELDS, Check, Field, LineItem, Symbol, Table, box_to_api, union
+from ocrmill.invoices.paycodes import payment_fields
 from ocrmill.invoices.table import find_table
 
 KEY_FIELDS = ("invoiceNumber", "invoiceDate", "vendorName", "total")
@@ -45,8 +46,14 @@ class JobAnalysis:
     agreement: dict[str, dict[str, Any]] = field(default_factory=dict)  # e-invoice vs OCR, per field
 
 
-def analyse_page(page: Page, *, number: int) -> PageAnalysis:
+def analyse_page(page: Page, *, number: int, symbols: Sequence[Symbol] = ()) -> PageAnalysis:
+    """One page: its fields (from the words, and from a payment QR code, which wins where it says the same
+    thing), its line-item table, the checks over both, its type and quality."""
     fields = extract_fields(page, number=number)
+    for symbol in symbols:
+        for name, found in payment_fields(symbol.value, box=symbol.box, page=number).items():
+            if name not in fields or found.confidence >= fields[name].confidence:
+                fields[name] = found
     table = find_table(page, number=number)
     checks = check_fields(fields, table.items)
     confidence = ocr_confidence(page)
@@ -280,9 +287,9 @@ def _item(api: dict[str, Any]) -> LineItem:
     )
 
 
-def blocks_api(page: Page, table: Table) -> list[dict[str, Any]]:
-    """ocrResults.blocks: Tesseract's blocks with their text and confidence; a block inside the line-item
-    table is a "table" block."""
+def blocks_api(page: Page, table: Table, symbols: Sequence[Symbol] = ()) -> list[dict[str, Any]]:
+    """ocrResults.blocks: Tesseract's blocks with their text and confidence (a block inside the line-item table
+    is a "table" block), then the barcodes read on the page ("barcode" blocks, their decoded text)."""
     out: list[dict[str, Any]] = []
     table_box = union([c.box for c in table.cells]) if table.cells else None
     for block in page.blocks:
@@ -297,6 +304,16 @@ def blocks_api(page: Page, table: Table) -> list[dict[str, Any]]:
                 "confidence": round(sum(w.confidence for w in words) / len(words) / 100, 4),
                 "boundingBox": box_to_api(block.box),
                 "blockType": "table" if block.kind == "table" or inside else "text",
+            }
+        )
+    for symbol in symbols:
+        out.append(
+            {
+                "text": symbol.value,
+                "confidence": 1.0,
+                "boundingBox": box_to_api(symbol.box),
+                "blockType": "barcode",
+                "barcodeType": symbol.kind,
             }
         )
     return out

@@ -145,6 +145,15 @@ class Check:
         }
 
 
+@dataclass(frozen=True)
+class Symbol:
+    """A barcode read on the page: its text, its kind ("QR Code", "EAN-13", ...) and where it is."""
+
+    value: str
+    kind: str
+    box: Box
+
+
 def box_to_api(box: Box | None) -> dict[str, int] | None:
     if box is None:
         return None

@@ -28,7 +28,7 @@ from ocrmill.domain.document import Box, Document, page_from_dict, page_to_dict
 from ocrmill.domain.options import JobOptions
 from ocrmill.errors import InputError, OcrmillError
 from ocrmill.invoices.analyse import PageAnalysis, analyse_page, apply_corrections, blocks_api
-from ocrmill.invoices.model import box_to_api
+from ocrmill.invoices.model import Symbol, box_to_api
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.invoice_page import RecognisedPage, open_page_image, recognise_page
 from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, load_raster
@@ -234,7 +234,8 @@ class InvoiceWork:
                 number=number,
                 tessdata=self.engines.tessdata,
             )
-        analysis = analyse_page(seen.page, number=number)
+        symbols = _symbols(seen)
+        analysis = analyse_page(seen.page, number=number, symbols=symbols)
         ocr_dir = self.files.path(f"invoices/{job_id}/ocr")
         ocr_dir.mkdir(parents=True, exist_ok=True)
         seen.image.save(ocr_dir / f"{page_id}.png", format="PNG", dpi=(round(seen.dpi), round(seen.dpi)))
@@ -245,7 +246,7 @@ class InvoiceWork:
             "pageType": doc.get("pageType") if given else analysis.page_type,
             "imageProperties": properties.to_api(),
             "preprocessing": seen.preprocessing.to_api(),
-            "ocrResults": in_source(_ocr_results(seen.page, analysis)),
+            "ocrResults": in_source(_ocr_results(seen.page, analysis, symbols)),
             "tableData": in_source([cell.to_api() for cell in analysis.table.cells]),
             "qualityScore": analysis.quality,
         }
@@ -362,7 +363,19 @@ def _in_source(seen: RecognisedPage, data: Any) -> Any:
     return out
 
 
-def _ocr_results(page: Any, analysis: PageAnalysis) -> dict[str, Any]:
+def _symbols(seen: RecognisedPage) -> list[Symbol]:
+    """The barcodes on the recognised raster (a payment QR code gives the IBAN and the amount due exactly)."""
+    from ocrmill.domain.barcodes import BarcodeType
+    from ocrmill.pipeline.barcodes import BOTH, read_barcodes  # zxing-cpp: imported on first use
+
+    found = read_barcodes(seen.image, page_no=seen.page.number, filter_bits=0, direction=BOTH)
+    return [
+        Symbol(code.value, BarcodeType(code.type).name, Box(code.x, code.y, code.x + code.width, code.y + code.height))
+        for code in found
+    ]
+
+
+def _ocr_results(page: Any, analysis: PageAnalysis, symbols: list[Symbol]) -> dict[str, Any]:
     words = page.words()
     return {
         "text": page.text(),
@@ -371,7 +384,7 @@ def _ocr_results(page: Any, analysis: PageAnalysis) -> dict[str, Any]:
             {"text": w.text, "confidence": round(w.confidence / 100, 4), "boundingBox": box_to_api(w.box)}
             for w in words
         ],
-        "blocks": blocks_api(page, analysis.table),
+        "blocks": blocks_api(page, analysis.table, symbols),
     }
 
 
