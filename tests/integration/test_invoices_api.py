@@ -656,3 +656,16 @@ def test_a_user_does_not_see_another_users_invoice_jobs_and_pages(auth_server: S
         # alice's job is untouched by bob's attempts
         assert ok(alice.get(f"/ocr-invoice-jobs/{job_id}"))["name"] == "alice's"
         assert ok(alice.get(f"/ocr-invoice-job-pages/{page_id}"))["job"] == job_id
+
+
+def test_openapi_describes_the_bodies_the_routes_read(server: Server) -> None:
+    spec = httpx.get(f"http://127.0.0.1:{server.port}/openapi.json").json()
+    page = spec["paths"]["/api/v1/ocr-invoice-job-pages"]["post"]["requestBody"]["content"]["application/json"]
+    properties = page["schema"]["properties"]
+    assert properties["pageNumber"]["minimum"] == 1
+    assert "cover" in properties["pageType"]["anyOf"][0]["enum"]
+    annotation = properties["annotations"]["items"]["properties"]
+    assert "correction" in annotation["type"]["enum"]
+    job = spec["paths"]["/api/v1/ocr-invoice-jobs"]["post"]["requestBody"]["content"]
+    assert set(job) == {"application/json", "multipart/form-data"}
+    assert "$defs" not in str(spec)

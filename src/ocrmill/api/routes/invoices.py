@@ -8,15 +8,54 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
+from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
 from ocrmill.api.deps import CurrentUser, Invoices
 from ocrmill.api.uploads import check_length, ext_of_part, read_part
 from ocrmill.errors import BadRequest, Unprocessable
 from ocrmill.service.invoice_query import JOB_FIELDS, PAGE_FIELDS, FieldType, ListQuery, parse_list
+from ocrmill.service.invoice_schema import JobIn, PageIn
 from ocrmill.service.invoices import InvoiceService, Upload, public_job, public_page
 
 router = APIRouter()
+
+
+def _inlined(schema: Any, defs: dict[str, Any]) -> Any:
+    """A JSON schema with its local "$defs" references replaced by the definitions (OpenAPI would resolve
+    "#/$defs/..." against its own document)."""
+    if isinstance(schema, list):
+        return [_inlined(item, defs) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#/$defs/"):
+        return _inlined(defs[ref.removeprefix("#/$defs/")], defs)
+    return {key: _inlined(value, defs) for key, value in schema.items() if key != "$defs"}
+
+
+def _body(model: type[BaseModel], *, upload: bool = False) -> dict[str, Any]:
+    """OpenAPI's description of a body the route reads itself (validation is the service's)."""
+    schema = model.model_json_schema()
+    content: dict[str, Any] = {"application/json": {"schema": _inlined(schema, schema.get("$defs", {}))}}
+    if upload:
+        content["multipart/form-data"] = {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "file": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    "name": {"type": "string"},
+                    "metadata": {"type": "string", "description": "a JSON object"},
+                },
+                "required": ["file"],
+            }
+        }
+    return {"requestBody": {"required": True, "content": content}}
+
+
+JOB_BODY = _body(JobIn, upload=True)
+JOB_JSON_BODY = _body(JobIn)
+PAGE_BODY = _body(PageIn)
 MAX_FILES = 100
 
 
@@ -86,7 +125,7 @@ def list_jobs(request: Request, invoices: Invoices, who: CurrentUser) -> JSONRes
     return envelope([public_job(d) for d in docs], total=total)
 
 
-@router.post("/ocr-invoice-jobs", status_code=201)
+@router.post("/ocr-invoice-jobs", status_code=201, openapi_extra=JOB_BODY)
 async def create_job(request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
     """multipart/form-data with one or more `file` parts (PDF or images) and optional `name` and
     `metadata` (a JSON object) fields; or a JSON body {name, metadata} for a job whose pages are then
@@ -122,7 +161,7 @@ def get_job(job_id: str, invoices: Invoices, who: CurrentUser) -> JSONResponse:
     return envelope(public_job(invoices.get_job(who, job_id)))
 
 
-@router.put("/ocr-invoice-jobs/{job_id}")
+@router.put("/ocr-invoice-jobs/{job_id}", openapi_extra=JOB_JSON_BODY)
 async def replace_job(job_id: str, request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
     return envelope(public_job(invoices.replace_job(who, job_id, await _json_body(request))))
 
@@ -162,7 +201,7 @@ def list_pages(request: Request, invoices: Invoices, who: CurrentUser) -> JSONRe
     return envelope([_page_out(request, d) for d in docs], total=total)
 
 
-@router.post("/ocr-invoice-job-pages", status_code=201)
+@router.post("/ocr-invoice-job-pages", status_code=201, openapi_extra=PAGE_BODY)
 async def create_page(request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
     doc = invoices.create_page(who, _page_in(request, invoices, await _json_body(request)))
     return envelope(_page_out(request, doc), status=201)
@@ -173,7 +212,7 @@ def get_page(page_id: str, request: Request, invoices: Invoices, who: CurrentUse
     return envelope(_page_out(request, invoices.get_page(who, page_id)))
 
 
-@router.put("/ocr-invoice-job-pages/{page_id}")
+@router.put("/ocr-invoice-job-pages/{page_id}", openapi_extra=PAGE_BODY)
 async def replace_page(page_id: str, request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
     doc = invoices.replace_page(who, page_id, _page_in(request, invoices, await _json_body(request)))
     return envelope(_page_out(request, doc))
