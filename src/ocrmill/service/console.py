@@ -10,9 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
-
-from sqlalchemy import Select, func, select
+from typing import Any
 
 from ocrmill.domain.status import JobStatus
 from ocrmill.errors import Forbidden, NotFound
@@ -23,7 +21,6 @@ from ocrmill.service.jobs import JobService, JobView
 from ocrmill.service.principal import Principal
 from ocrmill.service.server import ServerInfo
 from ocrmill.store import jobs as repo
-from ocrmill.store.tables import Job
 
 STATUS_NAMES = {int(s): s.name.lower() for s in JobStatus}
 MAX_PAGE_SIZE = 100
@@ -78,9 +75,7 @@ class ConsoleService:
         the OCR folders with their counters when the caller may list them (else null)."""
         where = repo.JobFilter(user_name=who.owner_filter, is_template=False)
         with self.jobs.db.read() as session:
-            query = cast("Select[Any]", select(Job.status, func.count(Job.id)))
-            rows = session.execute(where.apply(query).group_by(Job.status)).all()
-            counts = {int(row[0]): int(row[1]) for row in rows}
+            counts = repo.count_by_status(session=session, where=where)
         may_list = who.is_admin or who.can_enum_folders
         return {
             "serverLoad": self.server.load(),
@@ -106,9 +101,7 @@ class ConsoleService:
         )
         with self.jobs.db.read() as session:
             total = repo.count_jobs(session=session, where=where)
-            found = session.scalars(
-                where.apply(select(Job)).order_by(Job.id.desc()).limit(limit).offset(max(0, q.offset))
-            )
+            found = repo.newest_jobs(session=session, where=where, limit=limit, offset=max(0, q.offset))
             items = [self.summary(job) for job in found]
         return {"items": items, "total": total, "limit": limit, "offset": max(0, q.offset)}
 

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
@@ -104,11 +104,16 @@ def count_jobs(*, session: Session, where: JobFilter) -> int:
     return int(session.scalar(where.apply(select(func.count(Job.id)))) or 0)
 
 
-def count_by_status(*, session: Session) -> dict[int, int]:
-    rows = session.execute(
-        select(Job.status, func.count(Job.id)).where(Job.is_template.is_(False)).group_by(Job.status)
-    )
+def count_by_status(*, session: Session, where: JobFilter | None = None) -> dict[int, int]:
+    """Jobs (not templates) per status, of those `where` selects (default: all)."""
+    query = cast("Select[Any]", select(Job.status, func.count(Job.id)).where(Job.is_template.is_(False)))
+    rows = session.execute((where.apply(query) if where else query).group_by(Job.status))
     return {int(status): int(n) for status, n in rows}
+
+
+def newest_jobs(*, session: Session, where: JobFilter, limit: int, offset: int) -> list[Job]:
+    """A page of the jobs `where` selects, newest first."""
+    return list(session.scalars(where.apply(select(Job)).order_by(Job.id.desc()).limit(limit).offset(offset)))
 
 
 def add_file(*, session: Session, job: Job, ext: str, name: str, size: int, now: datetime) -> JobFile:
