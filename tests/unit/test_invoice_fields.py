@@ -182,3 +182,52 @@ def test_real_rasterised_zugferd_invoice() -> None:
         "529.87",
         "529.87",
     )
+
+
+# --- receipt rules (SROIE misses that were not OCR errors) ----------------------------------------------------
+
+
+def test_the_address_skips_registration_numbers_and_licensee_lines() -> None:
+    for preamble in ["(002022599 - U)", "© 122703", "122703:", "Licensee of Example Foods", "ba Ar 96585-A"]:
+        page = hand_page([["KEDAI EXAMPLE SDN BHD", preamble, "75, JALAN SS 22/19,", "47400 PETALING JAYA"]])
+        assert normalized(page)["vendorAddress"] == "75, JALAN SS 22/19,, 47400 PETALING JAYA", preamble
+
+
+def test_the_address_ends_at_a_site_number_a_time_a_long_number_or_an_amount() -> None:
+    for after in ["Site: 2076", "25 Mar 2918 9:27PM", "Vel: 03- 55423228", "1 x 17.00 17.00 SR"]:
+        page = hand_page([["KEDAI EXAMPLE SDN BHD", "LOT 2407, JALAN DUA", "52100 KEPONG BARU, KL", after]])
+        assert normalized(page)["vendorAddress"] == "LOT 2407, JALAN DUA, 52100 KEPONG BARU, KL", after
+
+
+def test_the_vendor_by_type_size_is_no_date_amount_or_street_line() -> None:
+    page = hand_page(
+        [
+            ["Date : 05 05 2018", "Printed Monday 05/05/18", "Counter: 2076", "117, Jalan Radin Bagus"],
+            ["Chicken Rice 17.00", "Seri Example"],
+        ]
+    )
+    assert normalized(page)["vendorName"] == "Seri Example"
+
+
+def test_a_company_below_the_title_is_the_buyer() -> None:
+    page = hand_page(
+        [["GARDENIA BAKERIES (KL) SDN BILD", "Lot 3, Jalan Pelabur 23/1"], ["TAX INVOICE"], ["FRESH MARKET SDN BHD"]]
+    )
+    assert normalized(page)["vendorName"] == "GARDENIA BAKERIES (KL) SDN BILD"
+
+
+def test_total_includes_gst_is_the_tax() -> None:
+    page = hand_page([["Total Rounded 18.90", "Cash Tendered 50.00", "Change 31.10", "TOTAL INCLUDES 6% GST 1.07"]])
+    found = normalized(page)
+    assert found["total"] == "18.90"
+    assert found["taxAmount"] == "1.07"
+
+
+def test_an_amount_column_of_the_item_table_is_no_total() -> None:
+    page = hand_page([["Description Qty Price Amount", "BRAISED PORK 2.0 7.00 14.00"]])
+    assert "total" not in normalized(page)
+
+
+def test_amount_incl_gst_is_the_total() -> None:
+    page = hand_page([["Pay parking ticket 5.00", "Amount Incl. GST 5.00", "Accepted total 10.00", "Change 5.00"]])
+    assert normalized(page)["total"] == "5.00"

@@ -64,6 +64,10 @@ TITLE = re.compile(r"(?i)(rechnung|invoice|facture|gutschrift|credit|receipt|bil
 PUNCT = re.compile(r"^[\s:;#.,|=\-_*()\[\]]*$")
 AMOUNT_SHAPE = re.compile(r"\d[.,]\d{2}\)?-?$")
 BELOW_ROWS = 3
+# Column headers of an item table: an amount label among them heads the items' amounts, not the total's.
+ITEM_HEADER = re.compile(
+    r"(?i)\b(qty|quantity|description|item|items|price|u/price|menge|beschreibung|artikel|designation|qte)\b"
+)
 AFTER_ROUNDING = 1.05  # a total under a rounding adjustment beats every other total label
 ROUNDING = re.compile(r"(?i)\bround")
 
@@ -291,6 +295,8 @@ def _qualified_amount(label: Label, name: str, weight: float) -> tuple[str, floa
         return name, weight
     if _has(text, L.NOT_TOTAL_WORDS):
         return "", 0.0
+    if re.search(r"(^|\s)includ", text) and _has(text, L.TAX_WORDS):
+        return "taxAmount", max(weight, 0.8)  # "Total includes 6% GST 1.07": the tax the total holds
     if _has(text, L.INCL_WORDS):
         return "total", max(weight, 0.95)
     if _has(text, L.NET_WORDS):
@@ -358,7 +364,7 @@ def _read_near(name: str, weight: float, label: Label, rows: list[Row], labels: 
             found.evidence *= weight
             found.label = label.text
             out.append(found)
-    if not out:
+    if not out and not (kind == "amount" and ITEM_HEADER.search(label.row.text)):
         found = reader(name, _below(label, rows, labels))
         if found is not None:
             found.evidence *= 0.85 * weight
@@ -653,14 +659,20 @@ def _vendor_by_shape(rows: list[Row], height: int, sections: list[Section]) -> l
         return []
     evidence, index = 0.0, 0
     for i, row in enumerate(top):
+        if evidence and (TITLE.search(row.text) or find_date(row.text) is not None):
+            break  # the document's title or date ends the seller's header; a name below it is the buyer's
         strength = _company(row.text)
         if strength > evidence:
             evidence, index = strength, i
         if strength >= 0.6:
             break
     if not evidence:
-        tallest = max(top[:6], key=lambda r: r.height)
-        index, evidence = top.index(tallest), 0.35
+        named = [r for r in top[:6] if _name_like(r)]
+        if not named:
+            return []
+        tallest = max(r.height for r in named)
+        first = next(r for r in named if r.height >= 0.9 * tallest)
+        index, evidence = top.index(first), 0.35
     name_rows = [top[index]]
     above = rows[top[index].index - 1] if top[index].index > 0 else None
     if above is not None and _legal_form_only(top[index].text) and _wordy(above):
@@ -685,6 +697,20 @@ def _wordy(row: Row) -> bool:
         and letters >= 0.4 * len(row.text.replace(" ", ""))
         and bool(words)
         and confidence_of(row.tokens) >= 0.55
+    )
+
+
+def _name_like(row: Row) -> bool:
+    """Whether a row could be a name: a word of three letters; no label, phone, id, date, time, amount or
+    street address."""
+    text = row.text
+    return (
+        bool(re.search(r"[A-Za-z]{3}", text))
+        and not L.ADDRESS_STOP.search(text)
+        and not L.NOT_ADDRESS.search(text)
+        and not L.ADDRESS_WORDS.search(text)
+        and find_date(text) is None
+        and not any(_amount_token(t) for t in row.tokens)
     )
 
 
@@ -719,6 +745,7 @@ def company_name(text: str) -> str:
 
 
 PHONE_ONLY = re.compile(r"^[\W_]*\+?[\d\s\-/()]{8,}[\W_]*$")
+EMAIL = re.compile(r"\w@\w+\.\w")
 
 
 def _address_after(rows: list[Row], name_row: Row) -> list[Row]:
@@ -728,10 +755,21 @@ def _address_after(rows: list[Row], name_row: Row) -> list[Row]:
     for row in rows[name_row.index + 1 : name_row.index + 9]:
         text = row.text.strip()
         if not out and (
-            L.COMPANY_ID.match(text) or _company(text) >= 0.6 or re.search(r"(?i)\b(co|company|br)\.?\s*(reg|no)", text)
+            L.COMPANY_ID.match(text)
+            or L.COMPANY_ID_END.search(text)
+            or L.ADDRESS_PREAMBLE.match(text)
+            or _company(text) >= 0.6
+            or re.search(r"(?i)\b(co|company|br)\.?\s*(reg|no)", text)
         ):
             continue
-        if L.ADDRESS_STOP.search(text) or find_date(text) is not None or PHONE_ONLY.match(text) or "@" in text:
+        if (
+            L.ADDRESS_STOP.search(text)
+            or L.NOT_ADDRESS.search(text)
+            or find_date(text) is not None
+            or PHONE_ONLY.match(text)
+            or EMAIL.search(text)
+            or any(_amount_token(t) for t in row.tokens)
+        ):
             if out:
                 break
             continue

@@ -64,7 +64,8 @@ LABELS: dict[str, dict[str, float]] = {
     "taxRate": {"tax rate": 1.0, "vat rate": 1.0, "steuersatz": 1.0, "mwst satz": 1.0, "taux tva": 1.0, "taux": 0.6},
     "total": {
         "total": 0.75, "grand total": 1.0, "total amount": 0.95, "amount": 0.4, "total incl vat": 1.0,
-        "total incl gst": 1.0, "total inclusive gst": 1.0, "total including gst": 1.0, "total sales inclusive gst": 1.0,
+        "total incl gst": 1.0, "total inclusive gst": 1.0, "amount incl gst": 0.95, "amount inclusive gst": 0.95,
+        "amount incl tax": 0.95, "amount incl vat": 0.95, "total including gst": 1.0, "total sales inclusive gst": 1.0,
         "total sales incl gst": 1.0, "total incl tax": 1.0, "rounded total": 1.0, "total rounded": 1.0,
         "total payable": 0.95, "total amount payable": 0.95, "invoice total": 1.0, "nett total": 0.8, "jumlah": 0.7,
         "jumlah besar": 0.9, "gesamtbetrag": 0.9, "gesamtsumme": 0.9, "bruttosumme": 1.0, "rechnungsbetrag": 1.0,
@@ -221,12 +222,27 @@ BUSINESS_WORDS = frozenset(
 
 # Lines that end a vendor's address block (phone numbers, ids, document titles).
 ADDRESS_STOP = re.compile(
-    r"(?i)\b(tel|telephone|phone|fax|hp|h/p|email|e-mail|www|http|gst|vat|tax|invoice|receipt|rechnung|facture|"
+    r"(?i)\b(te[l1]|telephone|phone|fax|hp|h/p|email|e-mail|www|http|gst|vat|tax|invoice|receipt|rechnung|facture|"
     r"cashier|date|datum|tarikh|ust|steuer|reg|registration|no\.?\s*:|co\.?\s*no|company\s*no|roc|mob)\b"
 )
-COMPANY_ID = re.compile(
-    r"(?i)^\(?\s*(co|company|roc|reg|registration)?[\s.:no]*\d{3,}[-\s]?[a-z]?\s*\)?$|^\(\d+-?[a-z]\)$"
+# A company's registration number on a line of its own, however the OCR spaced or punctuated it: "122703:",
+# "(002022599 - U)", "(00161023" P)", "Co. No. 96585-A".
+COMPANY_ID = re.compile(r"(?i)^[\W_]*((co|company|roc|reg|registration|no)\b[\W_]*)*\d{3,}[\W_]*[a-z]?[\W_]*$")
+# ... or at the end of a line the OCR filled with noise ("ba Ar EFY 000965911-p"): five digits or more, a dash,
+# one letter (a lot or unit number is shorter: "Lot 1851-A").
+COMPANY_ID_END = re.compile(r"(?i)\b\d{5,}\s*-\s*[a-z]\W*$")
+# Lines above a vendor's address that name whom it trades for ("Licensee of ...", "Formerly known as ...").
+ADDRESS_PREAMBLE = re.compile(
+    r"(?i)^\W*(licen[cs]ee|franchisee|operated by|managed by|a member of|formerly|a subsidiary)"
 )
+# Words of a street address: a line with one of them (or opening with a house number) is no company's name.
+ADDRESS_WORDS = re.compile(
+    r"(?i)(^\W*\d+\b)|\b(jalan|jln|lorong|lot|floor|level|road|rd|street|taman|tmn|blok|block|unit|strasse|str|"
+    r"rue|avenue|ave)\b"
+)
+# Lines that are no part of an address: a time of day, a long number (a tax id, a phone number read without
+# its label), or "Word: 1234" (a site, branch or terminal number).
+NOT_ADDRESS = re.compile(r"\b\d{1,2}:\d{2}(?!\d)|\d{8,}|^\W*[A-Za-z][A-Za-z .]{0,15}:\s*[\d\s\-/]+$")
 
 
 def label_key(text: str) -> str:
