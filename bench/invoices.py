@@ -263,9 +263,13 @@ def cache_file(cache: Path, sample: Sample, langs: str) -> Path:
     return cache / sample.set / f"{sample.name}.{langs}.{cleanup_version()}.pkl"
 
 
-def cached_ocr(cache: Path | None, make: Callable[[], list[Page]]) -> tuple[list[Page], float]:
-    """make()'s pages and the seconds they took; kept in `cache` (a pickle) when given, and read from it then
-    (with the seconds of the run that made them)."""
+# A page's reading as the server makes it: the page, and its second reading as one block when it was unsure.
+Reading = tuple[Page, Page | None]
+
+
+def cached_ocr(cache: Path | None, make: Callable[[], list[Reading]]) -> tuple[list[Reading], float]:
+    """make()'s readings and the seconds they took; kept in `cache` (a pickle) when given, and read from it
+    then (with the seconds of the run that made them)."""
     if cache is not None and cache.is_file():
         with cache.open("rb") as f:
             pages, seconds = pickle.load(f)
@@ -280,33 +284,35 @@ def cached_ocr(cache: Path | None, make: Callable[[], list[Page]]) -> tuple[list
     return pages, seconds
 
 
-def ocr(sample: Sample, langs: str, cache: str) -> tuple[list[Page], float]:
+def ocr(sample: Sample, langs: str, cache: str) -> tuple[list[Reading], float]:
     """The document's OCR pages as the server makes them, and the seconds they took."""
     from ocrmill.pipeline.invoice_page import recognise_page
     from ocrmill.pipeline.languages import tessdata_dir
 
-    def make() -> list[Page]:
-        return [
-            recognise_page(
+    def make() -> list[Reading]:
+        readings: list[Reading] = []
+        for number, (image, dpi) in enumerate(page_images(sample.path), start=1):
+            seen = recognise_page(
                 image, dpi, engines=_engines(), langs=langs.split("+"), number=number, tessdata=tessdata_dir(None)
-            ).page
-            for number, (image, dpi) in enumerate(page_images(sample.path), start=1)
-        ]
+            )
+            readings.append((seen.page, seen.alternate))
+        return readings
 
     return cached_ocr(cache_file(Path(cache), sample, langs) if cache else None, make)
 
 
-def ocr_raw(sample: Sample, langs: str, cache: str) -> tuple[list[Page], float]:
+def ocr_raw(sample: Sample, langs: str, cache: str) -> tuple[list[Reading], float]:
     """The reference: each page image as it is, through the tesseract CLI (no clean-up), read back from its TSV."""
     from bench.accuracy import raw_tesseract_tsv
 
-    def make() -> list[Page]:
-        pages = []
+    def make() -> list[Reading]:
+        pages: list[Reading] = []
         with tempfile.TemporaryDirectory() as tmp:
             for number, (image, dpi) in enumerate(page_images(sample.path), start=1):
                 path = Path(tmp) / f"page-{number}.png"
                 image.save(path, dpi=(round(dpi), round(dpi)))
-                pages.append(page_from_tsv(raw_tesseract_tsv(path, langs), image.width, image.height, dpi, number))
+                tsv = raw_tesseract_tsv(path, langs)
+                pages.append((page_from_tsv(tsv, image.width, image.height, dpi, number), None))
         return pages
 
     where = Path(cache) / sample.set / f"{sample.name}.{langs}.raw-cli.pkl" if cache else None
@@ -348,9 +354,9 @@ def page_from_tsv(tsv: str, width: int, height: int, dpi: float, number: int) ->
 # --- extraction: the one call the server's analysis can replace --------------------------------------------
 
 
-def analyse(pages: list[Page]) -> dict[str, Field]:
+def analyse(readings: list[Reading]) -> dict[str, Field]:
     """The fields of one document from its OCR pages, as the server finds a job's (invoices.analyse)."""
-    merged = analyse_document(pages)
+    merged = analyse_document([page for page, _ in readings], [other for _, other in readings])
     return {name: field_from_api(name, value) for name, value in merged.fields.items()}
 
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocrmill.invoices.analyse import apply_corrections, field_at, merge_job, normalise, quality_score
+from ocrmill.invoices.analyse import (
+    analyse_page,
+    apply_corrections,
+    field_at,
+    merge_job,
+    normalise,
+    quality_score,
+)
+from tests.documents import hand_page
 
 PageResult = tuple[int, dict[str, Any], list[dict[str, Any]]]
 T1, T2 = "2026-01-01T00:00:00.000Z", "2026-01-02T00:00:00.000Z"
@@ -101,3 +109,13 @@ def test_quality_score_weights() -> None:
     assert quality_score(1.0, {"invoiceNumber": 1, "invoiceDate": 1, "vendorName": 1, "total": 1}, []) == 1.0
     assert quality_score(0.0, {}, []) == 0.0
     assert 0.45 < quality_score(0.9, {}, []) < 0.65
+
+
+def test_a_second_reading_gives_the_fields_it_reads_surer() -> None:
+    first = hand_page([["Total 1O.0O"], ["Invoice No: 4711"]])
+    second = hand_page([["Total 10.00"], ["Invoice No: 4711"]])
+    alone = analyse_page(first, number=1)
+    both = analyse_page(first, number=1, alternate=second)
+    assert "total" not in alone.fields or alone.fields["total"].normalized != "10.00"
+    assert both.fields["total"].normalized == "10.00"
+    assert both.fields["invoiceNumber"].normalized == "4711"

