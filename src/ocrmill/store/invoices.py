@@ -126,8 +126,8 @@ def delete_job(*, session: Session, job_id: str) -> None:
     session.execute(delete(InvoiceJob).where(InvoiceJob.id == job_id))
 
 
-def claim_split(*, session: Session, worker_id: str, now: datetime) -> str | None:
-    """An uploaded job whose files still need splitting into pages, taken by this worker."""
+def claim_job_task(*, session: Session, worker_id: str, now: datetime) -> str | None:
+    """A job with work of its own waiting (splitting its upload, or writing its outputs), taken by this worker."""
     statement = (
         select(InvoiceJob.id)
         .where(InvoiceJob.split_pending.is_(true()), InvoiceJob.worker_id == "")
@@ -146,7 +146,7 @@ def claim_split(*, session: Session, worker_id: str, now: datetime) -> str | Non
     return str(job_id)
 
 
-def finish_split(*, session: Session, job_id: str) -> None:
+def finish_job_task(*, session: Session, job_id: str) -> None:
     session.execute(
         update(InvoiceJob).where(InvoiceJob.id == job_id).values(split_pending=false(), worker_id="", heartbeat=None)
     )

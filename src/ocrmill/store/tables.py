@@ -127,7 +127,8 @@ class InvoiceJob(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     doc: Mapped[dict[str, Any]] = mapped_column(JSON)
     search_text: Mapped[str] = mapped_column(Text, default="")
-    # uploaded files still to be split into pages (a worker does it: rendering runs native code)
+    # work for a worker on the job itself (doc["_task"]): splitting its uploaded files into pages (rendering runs
+    # native code, kept out of the API process), or writing its outputs once every page is done
     split_pending: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     worker_id: Mapped[str] = mapped_column(String(100), default="", index=True)
     heartbeat: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -2,8 +2,9 @@
 
 A page is fetched (this server's own image, or its `pageUrl` through the URL guard), cleaned up and
 recognised once (pipeline.invoice_page), analysed (invoices.analyse), and stored with its OCR result
-for the job's outputs. A failed page is tried again after a back-off until the retry limit; the page
-that completes its job writes the job's searchable PDF and text.
+for the job's outputs. A failed page is tried again after a back-off until the retry limit. Once every
+page of a job is done, the job is queued once more (service.invoices.refresh_job) and a worker writes its
+searchable PDF and text from the pages' stored OCR; only then is the job completed.
 """
 
 from __future__ import annotations
@@ -61,10 +62,10 @@ class InvoiceWork:
     ocr_gate: AbstractContextManager[object] | None = None
 
     def claim(self) -> tuple[str, str] | None:
-        """("split", job id) or ("page", page id) taken by this worker, or None when nothing waits."""
+        """("split" or "outputs", job id) or ("page", page id) taken by this worker, or None when nothing waits."""
         with self.db.write() as session:
             now = utcnow()
-            job_id = repo.claim_split(session=session, worker_id=self.worker_id, now=now)
+            job_id = repo.claim_job_task(session=session, worker_id=self.worker_id, now=now)
             if job_id is not None:
                 job = repo.get_job(session=session, job_id=job_id)
                 task = str(job.doc.get("_task", "split")) if job else "split"
@@ -122,7 +123,7 @@ class InvoiceWork:
                 for number in range(1, pages + 1):
                     url = f"{prefix}{number:04d}.png"
                     session.add(new_page(PageIn(job=job_id, pageNumber=number, pageUrl=url), owner))
-            repo.finish_split(session=session, job_id=job_id)
+            repo.finish_job_task(session=session, job_id=job_id)
             session.flush()
             refresh_job(session, job_id)
         log.info("invoice job %s: %s", job_id, f"failed: {error}" if error else f"split into {pages} page(s)")
@@ -316,7 +317,7 @@ class InvoiceWork:
                 return
             outputs = ["json"] if error else ["json", "pdf", "txt"]
             job.doc = job.doc | {"_outputsFor": signature, "_task": "", "outputs": outputs, "_outputsError": error}
-            repo.finish_split(session=session, job_id=job_id)
+            repo.finish_job_task(session=session, job_id=job_id)
             session.flush()
             refresh_job(session, job_id)
 
