@@ -209,7 +209,7 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def _users_add(args: argparse.Namespace) -> int:
-    from ocrmill.api.auth import hash_password
+    from ocrmill.service.passwords import hash_password
     from ocrmill.store import users
     from ocrmill.store.db import utcnow
 
@@ -259,7 +259,7 @@ def _users_remove(args: argparse.Namespace) -> int:
 
 
 def _users_passwd(args: argparse.Namespace) -> int:
-    from ocrmill.api.auth import hash_password
+    from ocrmill.service.passwords import hash_password
     from ocrmill.store import users
 
     db = _database(_settings(args))

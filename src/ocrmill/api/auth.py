@@ -1,32 +1,16 @@
-"""HTTP Basic authentication against the users table; passwords hashed with argon2."""
+"""HTTP Basic authentication against the users table (passwords: service.passwords)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from ocrmill.errors import Unauthorized
+from ocrmill.service.passwords import UNKNOWN_USER_HASH, verify_password
 from ocrmill.service.principal import ANONYMOUS, Principal
 from ocrmill.store import users
 from ocrmill.store.cache import ReadCache
 from ocrmill.store.db import Database
-
-_hasher = PasswordHasher()
-_UNKNOWN_USER_HASH = _hasher.hash("not a password of anyone")
-
-
-def hash_password(password: str) -> str:
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
 
 
 class Authenticator:
@@ -47,7 +31,7 @@ class Authenticator:
         name, password = _credentials(authorization)
         user = self._users.get(name)
         if user is None:
-            verify_password(_UNKNOWN_USER_HASH, password)  # the same work as for a known name
+            verify_password(UNKNOWN_USER_HASH, password)  # the same work as for a known name
             raise Unauthorized("Unknown user name or wrong password.")
         principal, password_hash = user
         if not verify_password(password_hash, password):

@@ -6,6 +6,8 @@ from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from ocrmill.api.auth import Authenticator
+from ocrmill.service.console import ConsoleService
+from ocrmill.service.console_users import UserAdmin
 from ocrmill.service.folders import FolderService
 from ocrmill.service.invoices import InvoiceService
 from ocrmill.service.jobs import JobService
@@ -29,6 +31,16 @@ async def _invoices(request: Request) -> InvoiceService:
     return service
 
 
+async def _console(request: Request) -> ConsoleService:
+    service: ConsoleService = request.app.state.console
+    return service
+
+
+async def _users(request: Request) -> UserAdmin:
+    service: UserAdmin = request.app.state.console_users
+    return service
+
+
 async def _server(request: Request) -> ServerInfo:
     info: ServerInfo = request.app.state.server
     return info
@@ -47,4 +59,6 @@ Jobs = Annotated[JobService, Depends(_jobs)]
 Server = Annotated[ServerInfo, Depends(_server)]
 Folders = Annotated[FolderService, Depends(_folders)]
 Invoices = Annotated[InvoiceService, Depends(_invoices)]
+Console = Annotated[ConsoleService, Depends(_console)]
+Users = Annotated[UserAdmin, Depends(_users)]
 CurrentUser = Annotated[Principal, Depends(_principal)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ocrmill.api.auth import hash_password
 from ocrmill.errors import BadRequest, Conflict, Forbidden, NotFound
+from ocrmill.service.passwords import hash_password
 from ocrmill.service.principal import Principal
 from ocrmill.store import users
 from ocrmill.store.db import Database, utcnow

@@ -6,31 +6,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, StrictBool, StrictStr
 
-from ocrmill.api.deps import CurrentUser
+from ocrmill.api.deps import Console, CurrentUser, Users
 from ocrmill.api.routes.ocrjobs import is_id
 from ocrmill.errors import BadRequest, NotFound
-from ocrmill.service.console import ConsoleService, JobListQuery
-from ocrmill.service.console_users import Rights, UserAdmin
+from ocrmill.service.console import JobListQuery
+from ocrmill.service.console_users import Rights
 
 router = APIRouter()
-
-
-async def _console(request: Request) -> ConsoleService:
-    service: ConsoleService = request.app.state.console
-    return service
-
-
-async def _users(request: Request) -> UserAdmin:
-    service: UserAdmin = request.app.state.console_users
-    return service
-
-
-Console = Annotated[ConsoleService, Depends(_console)]
-Users = Annotated[UserAdmin, Depends(_users)]
 
 
 class RightsIn(BaseModel):
