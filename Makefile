@@ -3,15 +3,15 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow lint install system bench
+.PHONY: run test test-slow lint install system test-tools bench
 
 run: install
 	$(VENV)/bin/ocrmill serve $(ARGS)
 
-test: install lint
+test: install test-tools lint
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
 
-test-slow: install
+test-slow: install test-tools
 	$(PY) -m pytest -m slow $(PYTEST_ARGS)
 
 lint: install
@@ -23,6 +23,9 @@ install: system $(STAMP)
 
 system:
 	@bash scripts/install-system.sh
+
+test-tools:
+	@bash scripts/install-system.sh --tests
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages ocrmill needs (Debian 12). Idempotent: does nothing when all are present.
+# With --tests also what only the test suite uses (LibreOffice, EPUBCheck, Chromium): `make test` asks for them,
+# `make run` does not.
 set -euo pipefail
 
 packages=(
@@ -13,13 +15,17 @@ packages=(
   tesseract-ocr-est tesseract-ocr-cat tesseract-ocr-tur
   ghostscript unpaper pngquant qpdf poppler-utils
   postgresql
-  # the tests open DOCX, ODT and RTF outputs with LibreOffice, as a reader would
-  libreoffice-writer-nogui fonts-dejavu-core
-  # and EPUB outputs with the W3C's EPUBCheck (a Java program)
-  epubcheck
-  # the web console's browser tests (Playwright drives Debian's Chromium; no browser downloads)
-  chromium
 )
+if [ "${1:-}" = "--tests" ]; then
+  packages+=(
+    # the tests open DOCX, ODT and RTF outputs with LibreOffice, as a reader would
+    libreoffice-writer-nogui fonts-dejavu-core
+    # and EPUB outputs with the W3C's EPUBCheck (a Java program)
+    epubcheck
+    # the web console's browser tests (Playwright drives Debian's Chromium; no browser downloads)
+    chromium
+  )
+fi
 
 # Debian's own python3 needs python3-venv for `python3 -m venv`.
 python3 -c "import ensurepip, venv" 2>/dev/null || packages+=(python3-venv)
