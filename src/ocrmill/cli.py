@@ -122,7 +122,12 @@ def _serve(args: argparse.Namespace) -> int:
     housekeeper.start()
     if watcher:
         watcher.start()
-    print(f"ocrmill serving on http://{settings.host}:{settings.port}{settings.api_prefix}/ocrjobs", flush=True)
+    site = f"http://{settings.host}:{settings.port}"
+    print(
+        f"ocrmill serving on {site}{settings.api_prefix}/ocrjobs (invoices: {site}{settings.api_prefix}/v1, "
+        f"console: {site}/)",
+        flush=True,
+    )
     try:
         uvicorn.run(FastPolling(app), host=settings.host, port=settings.port, log_level="warning", access_log=False)
     finally:
