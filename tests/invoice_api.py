@@ -112,23 +112,22 @@ def upload(api: httpx.Client, *files: tuple[str, bytes, str], **fields: str) -> 
 
 
 def wait_page(api: httpx.Client, page_id: str, *, timeout: float = 120, statuses: tuple[str, ...] = DONE) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        page = ok(api.get(f"/ocr-invoice-job-pages/{page_id}"))
-        if page["status"] in statuses:
-            return page
-        time.sleep(0.2)
-    raise TimeoutError(f"page {page_id} is still {page['status']}")
+    return _wait(api, f"/ocr-invoice-job-pages/{page_id}", timeout, statuses)
 
 
 def wait_job(api: httpx.Client, job_id: str, *, timeout: float = 180) -> Any:
+    return _wait(api, f"/ocr-invoice-jobs/{job_id}", timeout, DONE)
+
+
+def _wait(api: httpx.Client, path: str, timeout: float, statuses: tuple[str, ...]) -> Any:
+    """The resource at `path`, polled until its status is one of `statuses`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        job = ok(api.get(f"/ocr-invoice-jobs/{job_id}"))
-        if job["status"] in DONE:
-            return job
-        time.sleep(0.25)
-    raise TimeoutError(f"job {job_id} is still {job['status']}")
+        found = ok(api.get(path))
+        if found["status"] in statuses:
+            return found
+        time.sleep(0.2)
+    raise TimeoutError(f"{path} is still {found['status']}")
 
 
 def pages_of(api: httpx.Client, job_id: str) -> list[dict[str, Any]]:

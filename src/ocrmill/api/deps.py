@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
@@ -15,35 +16,14 @@ from ocrmill.service.principal import Principal
 from ocrmill.service.server import ServerInfo
 
 
-# Async, so that resolving them costs no trip through the thread pool.
-async def _jobs(request: Request) -> JobService:
-    service: JobService = request.app.state.jobs
+def _state(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """A dependency that gives the service create_app keeps as app.state.<name>. Async, so that resolving it
+    costs no trip through the thread pool."""
+
+    async def service(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
     return service
-
-
-async def _folders(request: Request) -> FolderService:
-    service: FolderService = request.app.state.folders
-    return service
-
-
-async def _invoices(request: Request) -> InvoiceService:
-    service: InvoiceService = request.app.state.invoices
-    return service
-
-
-async def _console(request: Request) -> ConsoleService:
-    service: ConsoleService = request.app.state.console
-    return service
-
-
-async def _users(request: Request) -> UserAdmin:
-    service: UserAdmin = request.app.state.console_users
-    return service
-
-
-async def _server(request: Request) -> ServerInfo:
-    info: ServerInfo = request.app.state.server
-    return info
 
 
 async def _principal(request: Request) -> Principal:
@@ -55,10 +35,10 @@ async def _principal(request: Request) -> Principal:
     return await run_in_threadpool(authenticator.principal, header)
 
 
-Jobs = Annotated[JobService, Depends(_jobs)]
-Server = Annotated[ServerInfo, Depends(_server)]
-Folders = Annotated[FolderService, Depends(_folders)]
-Invoices = Annotated[InvoiceService, Depends(_invoices)]
-Console = Annotated[ConsoleService, Depends(_console)]
-Users = Annotated[UserAdmin, Depends(_users)]
+Jobs = Annotated[JobService, Depends(_state("jobs"))]
+Server = Annotated[ServerInfo, Depends(_state("server"))]
+Folders = Annotated[FolderService, Depends(_state("folders"))]
+Invoices = Annotated[InvoiceService, Depends(_state("invoices"))]
+Console = Annotated[ConsoleService, Depends(_state("console"))]
+Users = Annotated[UserAdmin, Depends(_state("console_users"))]
 CurrentUser = Annotated[Principal, Depends(_principal)]

@@ -1,7 +1,8 @@
-"""Reading uploads: the file type from a Content-Type or a file part, and the parts' bytes."""
+"""Reading request bodies: JSON, and uploads (the file type from a Content-Type or a file part, the parts' bytes)."""
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from collections.abc import AsyncIterator
 from pathlib import PurePath
@@ -73,3 +74,15 @@ def ext_of_part(part: UploadFile) -> str:
 async def read_part(part: UploadFile) -> AsyncIterator[bytes]:
     while chunk := await part.read(1024 * 1024):
         yield chunk
+
+
+async def json_body(request: Request, *, empty: object = None) -> object:
+    """The body as JSON, or `empty` when there is none; BadRequest when it is not JSON."""
+    raw = await request.body()
+    if not raw.strip():
+        return empty
+    try:
+        body: object = json.loads(raw)
+        return body
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise BadRequest(f"The request body is not valid JSON: {e}") from None

@@ -194,13 +194,15 @@ def _box(api: dict[str, Any]) -> Box:
     return Box(x, y, x + int(api["width"]), y + int(api["height"]))
 
 
-def _iou(a: Box, b: Box) -> float:
+def _shared_area(a: Box, b: Box) -> int:
     width = min(a.right, b.right) - max(a.left, b.left)
     height = min(a.bottom, b.bottom) - max(a.top, b.top)
-    if width <= 0 or height <= 0:
-        return 0.0
-    inter = width * height
-    return inter / (a.width * a.height + b.width * b.height - inter)
+    return width * height if width > 0 and height > 0 else 0
+
+
+def _iou(a: Box, b: Box) -> float:
+    inter = _shared_area(a, b)
+    return inter / (a.width * a.height + b.width * b.height - inter) if inter else 0.0
 
 
 # -- the job -----------------------------------------------------------------------------------------------
@@ -331,8 +333,5 @@ def blocks_api(page: Page, table: Table, symbols: Sequence[Symbol] = ()) -> list
 
 def _iou_of_inside(inner: Box, outer: Box) -> float:
     """How much of `inner` lies inside `outer` (0..1)."""
-    width = min(inner.right, outer.right) - max(inner.left, outer.left)
-    height = min(inner.bottom, outer.bottom) - max(inner.top, outer.top)
-    if width <= 0 or height <= 0 or inner.width <= 0 or inner.height <= 0:
-        return 0.0
-    return width * height / (inner.width * inner.height)
+    inter = _shared_area(inner, outer)
+    return inter / (inner.width * inner.height) if inter else 0.0

@@ -18,7 +18,7 @@ from PIL import Image, UnidentifiedImageError
 from ocrmill.domain.document import Box, Page
 from ocrmill.errors import InputError
 from ocrmill.pipeline.engine import EnginePool
-from ocrmill.pipeline.pages import _normalise, _working_dpi, short_error
+from ocrmill.pipeline.pages import normalise_image, short_error, working_dpi
 
 TARGET_DPI = 300  # pages finer than MIN_DPI are recognised as they are; coarser ones are enlarged to this
 MIN_DPI = 200
@@ -112,8 +112,8 @@ def open_page_image(data: bytes) -> tuple[Image.Image, float, ImageProperties]:
                 size=len(data),
             )
             im.load()
-            image, _ = _normalise(im)
-            dpi = _working_dpi(image, im.info.get("dpi"))
+            image, _ = normalise_image(im)
+            dpi = working_dpi(image, im.info.get("dpi"))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
         raise InputError(f"The page image could not be read: {short_error(e)}") from None
     if not properties.dpi:

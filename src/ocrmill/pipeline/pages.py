@@ -109,13 +109,13 @@ def _load_image_frame(ref: PageRef, max_pixels: float) -> Raster:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 im.load()
-            image, transformed = _normalise(im)
+            image, transformed = normalise_image(im)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
         raise InputError(f"Page {ref.source_index + 1} could not be read: {short_error(e)}") from None
-    return Raster(image=image, dpi=_working_dpi(image, claimed), transformed=transformed)
+    return Raster(image=image, dpi=working_dpi(image, claimed), transformed=transformed)
 
 
-def _normalise(im: Image.Image) -> tuple[Image.Image, bool]:
+def normalise_image(im: Image.Image) -> tuple[Image.Image, bool]:
     """EXIF orientation applied, alpha flattened onto white, modes reduced to 1, L or RGB."""
     image = ImageOps.exif_transpose(im) or im
     transformed = image is not im
@@ -137,7 +137,7 @@ def _normalise(im: Image.Image) -> tuple[Image.Image, bool]:
     return image, transformed
 
 
-def _working_dpi(image: Image.Image, claimed: object) -> float:
+def working_dpi(image: Image.Image, claimed: object) -> float:
     """The resolution the file states when it is plausible, else one estimated from the size,
     taking the longer side as that of an A4 page (clamped to 70..600)."""
     if isinstance(claimed, tuple) and claimed:

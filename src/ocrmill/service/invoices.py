@@ -9,12 +9,11 @@ API at the page's `pageUrl`.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 import secrets
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,11 +100,7 @@ class InvoiceService:
         return doc
 
     def list_jobs(self, who: Principal, query: ListQuery) -> tuple[list[dict[str, Any]], int]:
-        with self.db.read() as session:
-            rows, total = repo.list_documents(
-                session=session, model=InvoiceJob, query=query, owner=who.owner_filter, kinds=_KINDS_JOB
-            )
-            return [row.doc for row in rows], total
+        return self._list(InvoiceJob, _KINDS_JOB, who, query)
 
     def get_job(self, who: Principal, job_id: str) -> dict[str, Any]:
         with self.db.read() as session:
@@ -163,11 +158,7 @@ class InvoiceService:
     # -- pages -----------------------------------------------------------------------------------------------
 
     def list_pages(self, who: Principal, query: ListQuery) -> tuple[list[dict[str, Any]], int]:
-        with self.db.read() as session:
-            rows, total = repo.list_documents(
-                session=session, model=InvoicePage, query=query, owner=who.owner_filter, kinds=_KINDS_PAGE
-            )
-            return [row.doc for row in rows], total
+        return self._list(InvoicePage, _KINDS_PAGE, who, query)
 
     def get_page(self, who: Principal, page_id: str) -> dict[str, Any]:
         with self.db.read() as session:
@@ -239,6 +230,16 @@ class InvoiceService:
         return doc
 
     # -- helpers ---------------------------------------------------------------------------------------------
+
+    def _list(
+        self, model: type[InvoiceJob] | type[InvoicePage], kinds: Mapping[str, str], who: Principal, query: ListQuery
+    ) -> tuple[list[dict[str, Any]], int]:
+        """One page of documents the caller may see, and how many there are in all."""
+        with self.db.read() as session:
+            rows, total = repo.list_documents(
+                session=session, model=model, query=query, owner=who.owner_filter, kinds=kinds
+            )
+            return [row.doc for row in rows], total
 
     def _job(
         self, session: Session, who: Principal, job_id: str, *, what: str = "", for_update: bool = False
@@ -478,7 +479,7 @@ def refresh_job(session: Session, job_id: str) -> InvoiceJob | None:
     job = repo.get_job(session=session, job_id=job_id, for_update=True)
     if job is None:
         return None
-    pages = repo.pages_of(session=session, job_id=job_id)
+    pages = repo.page_summaries(session=session, job_id=job_id)
     done = [p for p in pages if p.status in ("completed", "failed")]
     completed = [p for p in pages if p.status == "completed"]
     doc = dict(job.doc)
@@ -501,17 +502,15 @@ def refresh_job(session: Session, job_id: str) -> InvoiceJob | None:
             doc["_task"] = "outputs"
     einvoice = doc.get("eInvoice") or {}
     merged = merge_job(
-        [(p.page_number, p.doc.get("extractedFields", {}), p.engine.get("lineItems", [])) for p in completed],
+        [(p.page_number, p.fields, p.line_items) for p in completed],
         einvoice=einvoice.get("fields"),
         einvoice_items=einvoice.get("lineItems"),
-        ocr_confidence_mean=(
-            sum(float(p.doc["ocrResults"].get("confidence", 0)) for p in completed) / len(completed) if completed else 0
-        ),
+        ocr_confidence_mean=sum(p.confidence for p in completed) / len(completed) if completed else 0,
     )
     if einvoice:
         doc["eInvoice"] = einvoice | {"agreement": merged.agreement}
-    started = [p.doc["startedAt"] for p in pages if p.doc.get("startedAt")]
-    finished = [p.doc["completedAt"] for p in done if p.doc.get("completedAt")]
+    started = [p.started for p in pages if p.started]
+    finished = [p.completed for p in done if p.completed]
     failed = [p for p in pages if p.status == "failed"]
     doc.update(
         status=status,
@@ -524,26 +523,26 @@ def refresh_job(session: Session, job_id: str) -> InvoiceJob | None:
         checks=[c.to_api() for c in merged.checks],
         qualityScore=merged.quality if completed else 0,
         source=einvoice.get("format", "ocr") if einvoice else "ocr",
-        processingTime=sum(int(p.doc.get("processingTime", 0)) for p in done),
+        processingTime=sum(p.processing_time for p in done),
         startedAt=min(started) if started else doc.get("startedAt"),
         completedAt=max(finished) if status in ("completed", "failed") and finished else None,
         updatedAt=stamp(utcnow()),
     )
     if not doc.get("_splitError"):
-        problems = [f"page {p.page_number}: {p.doc.get('errorLog', '')}" for p in failed]
+        problems = [f"page {p.page_number}: {p.error}" for p in failed]
         doc["errorLog"] = "; ".join([*problems, doc.get("_outputsError") or ""][: len(problems) + 1]).strip("; ")
     # json is rendered on request, from the database; pdf and txt once a worker has written them
     doc["outputs"] = sorted(set(doc.get("outputs", [])) | {"json"}) if status == "completed" else ["json"]
     job.doc = doc
     job.status = status
     job.updated_at = utcnow()
-    job.search_text = job_search_text(doc, [str(p.doc.get("ocrResults", {}).get("text", "")) for p in completed])
+    job.search_text = job_search_text(doc, [p.text for p in completed])
     return job
 
 
-def outputs_signature(completed: list[InvoicePage]) -> str:
+def outputs_signature(completed: list[repo.PageSummary]) -> str:
     """Which page results a job's outputs were written from (they are written again when this changes)."""
-    parts = sorted(f"{p.id}:{p.page_number}:{p.doc.get('completedAt')}" for p in completed)
+    parts = sorted(f"{p.id}:{p.page_number}:{p.completed}" for p in completed)
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -555,13 +554,6 @@ def public_job(doc: dict[str, Any]) -> dict[str, Any]:
 
 def public_page(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k != "pageTypeGiven"}
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def release_invoice_work(

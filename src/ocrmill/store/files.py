@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -38,13 +39,8 @@ class FileStore:
 
     def write_progress(self, job_id: int, done: int, total: int) -> None:
         """Pages recognised so far by the job's run (replaced atomically; readers never see half a file)."""
-        target = self.job_dir(job_id) / "progress.json"
-        tmp = target.with_name(f".progress-{os.getpid()}-{done}.json")
-        try:
-            tmp.write_text(json.dumps({"done": done, "total": total}))
-            os.replace(tmp, target)
-        except OSError:  # progress is a nicety: never fail a job over it
-            tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # progress is a nicety: never fail a job over it
+            write_atomic(self.job_dir(job_id) / "progress.json", json.dumps({"done": done, "total": total}).encode())
 
     def read_progress(self, job_id: int) -> tuple[int, int] | None:
         """(pages done, pages in all) of a running job, or None when nothing was reported yet."""
@@ -83,3 +79,16 @@ class FileStore:
 
     def delete_job(self, job_id: int) -> None:
         shutil.rmtree(self.job_dir(job_id), ignore_errors=True)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """`data` as the whole of `path`, replaced at once: a reader sees the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -7,6 +7,7 @@ inside the JSON document, through the dialect's JSON path operators; lists filte
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -163,6 +164,62 @@ def pages_of(*, session: Session, job_id: str) -> list[InvoicePage]:
     return list(
         session.scalars(select(InvoicePage).where(InvoicePage.job_id == job_id).order_by(InvoicePage.page_number))
     )
+
+
+@dataclass(frozen=True)
+class PageSummary:
+    """What a job's aggregate needs of one page, read without the page's words and blocks."""
+
+    id: str
+    page_number: int
+    status: str
+    fields: dict[str, Any]  # extractedFields, corrections applied
+    line_items: list[dict[str, Any]]
+    confidence: float
+    text: str
+    started: str | None
+    completed: str | None
+    processing_time: int
+    error: str
+
+
+def page_summaries(*, session: Session, job_id: str) -> list[PageSummary]:
+    """A job's pages in page order, as PageSummary: the database picks the few properties out of each page's
+    document, so a job's every page change does not decode every page's OCR words again."""
+    doc = InvoicePage.doc
+    rows = session.execute(
+        select(
+            InvoicePage.id,
+            InvoicePage.page_number,
+            InvoicePage.status,
+            doc["extractedFields"],
+            InvoicePage.engine["lineItems"],
+            doc[("ocrResults", "confidence")].as_float(),
+            doc[("ocrResults", "text")].as_string(),
+            doc["startedAt"].as_string(),
+            doc["completedAt"].as_string(),
+            doc["processingTime"].as_integer(),
+            doc["errorLog"].as_string(),
+        )
+        .where(InvoicePage.job_id == job_id)
+        .order_by(InvoicePage.page_number)
+    )
+    return [
+        PageSummary(
+            id=row[0],
+            page_number=row[1],
+            status=row[2],
+            fields=row[3] or {},
+            line_items=row[4] or [],
+            confidence=float(row[5] or 0),
+            text=row[6] or "",
+            started=row[7],
+            completed=row[8],
+            processing_time=int(row[9] or 0),
+            error=row[10] or "",
+        )
+        for row in rows
+    ]
 
 
 def page_number_taken(*, session: Session, job_id: str, number: int, except_id: str = "") -> bool:

@@ -37,7 +37,6 @@ from ocrmill.pipeline.run import page_base
 from ocrmill.service.invoice_query import stamp
 from ocrmill.service.invoice_schema import PageIn
 from ocrmill.service.invoices import (
-    atomic_write,
     new_id,
     new_page,
     outputs_signature,
@@ -47,7 +46,7 @@ from ocrmill.service.invoices import (
 from ocrmill.service.principal import Principal
 from ocrmill.store import invoices as repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import FileStore
+from ocrmill.store.files import FileStore, write_atomic
 
 log = logging.getLogger("ocrmill.worker")
 
@@ -240,7 +239,7 @@ class InvoiceWork:
         ocr_dir = self.files.path(f"invoices/{job_id}/ocr")
         ocr_dir.mkdir(parents=True, exist_ok=True)
         seen.image.save(ocr_dir / f"{page_id}.png", format="PNG", dpi=(round(seen.dpi), round(seen.dpi)))
-        atomic_write(ocr_dir / f"{page_id}.json", json.dumps(page_to_dict(seen.page)).encode())
+        write_atomic(ocr_dir / f"{page_id}.json", json.dumps(page_to_dict(seen.page)).encode())
         in_source = functools.partial(_in_source, seen)
         given = bool(doc.get("pageTypeGiven"))
         update = {
@@ -302,7 +301,7 @@ class InvoiceWork:
     def write_outputs(self, job_id: str) -> None:
         """The searchable PDF and the text of a job whose pages are all done, from their stored OCR."""
         with self.db.read() as session:
-            completed = [p for p in repo.pages_of(session=session, job_id=job_id) if p.status == "completed"]
+            completed = [p for p in repo.page_summaries(session=session, job_id=job_id) if p.status == "completed"]
             signature = outputs_signature(completed)
             ids = [p.id for p in completed]
         error = ""

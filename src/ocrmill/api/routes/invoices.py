@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
 from ocrmill.api.deps import CurrentUser, Invoices
-from ocrmill.api.uploads import check_length, ext_of_part, read_part
+from ocrmill.api.uploads import check_length, ext_of_part, json_body, read_part
 from ocrmill.errors import BadRequest, Unprocessable
 from ocrmill.service.invoice_query import JOB_FIELDS, PAGE_FIELDS, FieldType, ListQuery, parse_list
 from ocrmill.service.invoice_schema import JobIn, PageIn
@@ -80,13 +80,10 @@ def _list_query(request: Request, fields: dict[str, FieldType]) -> ListQuery:
 
 
 async def _json_body(request: Request) -> object:
-    raw = await request.body()
-    if not raw.strip():
+    body = await json_body(request, empty=...)
+    if body is ...:
         raise BadRequest("The request body must be a JSON object.")
-    try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise BadRequest(f"The request body is not valid JSON: {e}") from None
+    return body
 
 
 def _site(request: Request) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 from email.message import Message
@@ -14,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ocrmill.api.deps import CurrentUser, Folders, Jobs, Server
 from ocrmill.api.schemas import job_public
-from ocrmill.api.uploads import check_length, ext_of_part, ext_of_type, file_part, read_part
+from ocrmill.api.uploads import check_length, ext_of_part, ext_of_type, file_part, json_body, read_part
 from ocrmill.domain import languages
 from ocrmill.domain.status import SUPPORTED_EXTENSIONS, JobStatus
 from ocrmill.errors import BadRequest, NotFound, PayloadTooLarge
@@ -61,15 +60,7 @@ def _id(value: str, what: str = "job") -> int:
 
 
 async def _json_object(request: Request, *, required: bool = False) -> dict[str, Any]:
-    raw = await request.body()
-    if not raw.strip():
-        if required:
-            raise BadRequest("The request body must be a JSON object.")
-        return {}
-    try:
-        body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise BadRequest(f"The request body is not valid JSON: {e}") from None
+    body = await json_body(request)
     if body is None and not required:
         return {}
     if not isinstance(body, dict):
