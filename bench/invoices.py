@@ -251,10 +251,10 @@ def page_images(path: Path) -> Iterator[tuple[Any, float]]:
 
 
 def cleanup_version() -> str:
-    """What the cached OCR depends on besides the input: the clean-up code and the engine wrapper."""
+    """What the cached OCR depends on besides the input: the clean-up code and the engine wrappers."""
     root = Path(__file__).resolve().parents[1] / "src" / "ocrmill" / "pipeline"
     digest = hashlib.sha256()
-    for name in ("invoice_page.py", "engine.py"):
+    for name in ("invoice_page.py", "engine.py", "lines.py"):
         digest.update((root / name).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -263,8 +263,9 @@ def cache_file(cache: Path, sample: Sample, langs: str) -> Path:
     return cache / sample.set / f"{sample.name}.{langs}.{cleanup_version()}.pkl"
 
 
-# A page's reading as the server makes it: the page, and its second reading as one block when it was unsure.
-Reading = tuple[Page, Page | None]
+# A page's reading as the server makes it: the page, and its other readings when it was unsure (as one block
+# of text, and by PP-OCR).
+Reading = tuple[Page, list[Page]]
 
 
 def cached_ocr(cache: Path | None, make: Callable[[], list[Reading]]) -> tuple[list[Reading], float]:
@@ -295,7 +296,7 @@ def ocr(sample: Sample, langs: str, cache: str) -> tuple[list[Reading], float]:
             seen = recognise_page(
                 image, dpi, engines=_engines(), langs=langs.split("+"), number=number, tessdata=tessdata_dir(None)
             )
-            readings.append((seen.page, seen.alternate))
+            readings.append((seen.page, seen.alternates))
         return readings
 
     return cached_ocr(cache_file(Path(cache), sample, langs) if cache else None, make)
@@ -312,7 +313,7 @@ def ocr_raw(sample: Sample, langs: str, cache: str) -> tuple[list[Reading], floa
                 path = Path(tmp) / f"page-{number}.png"
                 image.save(path, dpi=(round(dpi), round(dpi)))
                 tsv = raw_tesseract_tsv(path, langs)
-                pages.append((page_from_tsv(tsv, image.width, image.height, dpi, number), None))
+                pages.append((page_from_tsv(tsv, image.width, image.height, dpi, number), []))
         return pages
 
     where = Path(cache) / sample.set / f"{sample.name}.{langs}.raw-cli.pkl" if cache else None
@@ -356,7 +357,7 @@ def page_from_tsv(tsv: str, width: int, height: int, dpi: float, number: int) ->
 
 def analyse(readings: list[Reading]) -> dict[str, Field]:
     """The fields of one document from its OCR pages, as the server finds a job's (invoices.analyse)."""
-    merged = analyse_document([page for page, _ in readings], [other for _, other in readings])
+    merged = analyse_document([page for page, _ in readings], [others for _, others in readings])
     return {name: field_from_api(name, value) for name, value in merged.fields.items()}
 
 

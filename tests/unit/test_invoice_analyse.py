@@ -115,7 +115,7 @@ def test_a_second_reading_gives_the_fields_it_reads_surer() -> None:
     first = hand_page([["Total 1O.0O"], ["Invoice No: 4711"]])
     second = hand_page([["Total 10.00"], ["Invoice No: 4711"]])
     alone = analyse_page(first, number=1)
-    both = analyse_page(first, number=1, alternate=second)
+    both = analyse_page(first, number=1, alternates=[second])
     assert "total" not in alone.fields or alone.fields["total"].normalized != "10.00"
     assert both.fields["total"].normalized == "10.00"
     assert both.fields["invoiceNumber"].normalized == "4711"

@@ -231,3 +231,30 @@ def test_an_amount_column_of_the_item_table_is_no_total() -> None:
 def test_amount_incl_gst_is_the_total() -> None:
     page = hand_page([["Pay parking ticket 5.00", "Amount Incl. GST 5.00", "Accepted total 10.00", "Change 5.00"]])
     assert normalized(page)["total"] == "5.00"
+
+
+def test_glued_dates_and_times_are_cut_apart() -> None:
+    """Recognisers that print few spaces run a date into its time ("20/03/20181:11:38PM")."""
+    from ocrmill.domain.document import Box, Line, Word
+    from ocrmill.invoices.rows import tokens_of
+
+    def cut(text: str) -> list[str]:
+        return [
+            t.text
+            for t in tokens_of(Line(Box(0, 0, 10 * len(text), 20), [Word(text, Box(0, 0, 10 * len(text), 20), 90)]))
+        ]
+
+    assert cut("20/03/20181:11:38PM") == ["20/03/2018", "1:11:38PM"]
+    assert cut("17-04-1614:01") == ["17-04-16", "14:01"]
+    assert cut("19-03-201811:12:15") == ["19-03-2018", "11:12:15"]
+    assert cut("29Mar201818:19") == ["29Mar2018", "18:19"]
+    assert cut("Date:17-04-1614:01") == ["Date:", "17-04-16", "14:01"]
+    assert cut("Nr.:471102") == ["Nr.:", "471102"]
+    assert cut("12:30") == ["12:30"] and cut("1234.50") == ["1234.50"]
+    tokens = tokens_of(Line(Box(0, 0, 130, 20), [Word("17-04-1614:01", Box(0, 0, 130, 20), 90)]))
+    assert [(t.box.left, t.box.right) for t in tokens] == [(0, 80), (80, 130)]
+
+
+def test_a_glued_date_is_the_invoice_date() -> None:
+    page = hand_page([["SHOP SDN BHD"], ["20/03/20181:11:38PM"], ["TOTAL 12.00"]])
+    assert normalized(page)["invoiceDate"] == "2018-03-20"

@@ -47,13 +47,13 @@ class JobAnalysis:
 
 
 def analyse_page(
-    page: Page, *, number: int, symbols: Sequence[Symbol] = (), alternate: Page | None = None
+    page: Page, *, number: int, symbols: Sequence[Symbol] = (), alternates: Sequence[Page] = ()
 ) -> PageAnalysis:
-    """One page: its fields (from the words — of the surer reading, field by field, when the page was also
-    read as one block of text (`alternate`) — and from a payment QR code, which wins where it says the same
-    thing), its line-item table, the checks over both, its type and quality."""
+    """One page: its fields (from the words — of the surest reading, field by field, when the page was also
+    read otherwise (`alternates`) — and from a payment QR code, which wins where it says the same thing),
+    its line-item table, the checks over both, its type and quality."""
     fields = extract_fields(page, number=number)
-    if alternate is not None:
+    for alternate in alternates:
         for name, found in extract_fields(alternate, number=number).items():
             if name not in fields or found.confidence > fields[name].confidence:
                 fields[name] = found
@@ -74,12 +74,12 @@ def analyse_page(
     )
 
 
-def analyse_document(pages: list[Page], alternates: Sequence[Page | None] = ()) -> JobAnalysis:
-    """A whole document's result from its OCR pages (and their second readings, when they have one), as the
+def analyse_document(pages: list[Page], alternates: Sequence[Sequence[Page]] = ()) -> JobAnalysis:
+    """A whole document's result from its OCR pages (and their other readings, when they have some), as the
     server makes a job's (bench.invoices measures this): each page analysed, then merged."""
-    second = list(alternates) or [None] * len(pages)
+    others = list(alternates) or [()] * len(pages)
     analyses = [
-        analyse_page(page, number=page.number, alternate=other) for page, other in zip(pages, second, strict=True)
+        analyse_page(page, number=page.number, alternates=other) for page, other in zip(pages, others, strict=True)
     ]
     return merge_job(
         [

