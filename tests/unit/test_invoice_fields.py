@@ -258,3 +258,14 @@ def test_glued_dates_and_times_are_cut_apart() -> None:
 def test_a_glued_date_is_the_invoice_date() -> None:
     page = hand_page([["SHOP SDN BHD"], ["20/03/20181:11:38PM"], ["TOTAL 12.00"]])
     assert normalized(page)["invoiceDate"] == "2018-03-20"
+
+
+def test_cash_rounding_makes_the_rounded_amount_the_total() -> None:
+    """However the paid row is labelled ("Rounding", "Total Rounded"), the arithmetic names it."""
+    rows = [["Total Sales (Inclusive GST) RM 22.91"], ["Rounding Adjustment RM -,01"], ["Rounding RM 22.90"]]
+    assert normalized(hand_page(rows))["total"] == "22.90"
+    up = [["TOTAL INCL. GST 8.13"], ["ROUNDING ADJ 0.02"], ["FATAL ROUNDED 8.15"]]
+    assert normalized(hand_page(up))["total"] == "8.15"
+    # an amount under the adjustment that is not the total plus or minus it stays what its label says
+    other = [["Total Sales RM 22.91"], ["Rounding Adjustment RM -0.01"], ["Cash RM 50.00"]]
+    assert normalized(hand_page(other))["total"] == "22.91"

@@ -22,6 +22,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ocrmill.domain.document import Page
 from ocrmill.invoices import labels as L
@@ -598,6 +599,7 @@ def unlabelled(
         out.append(date)
     out.extend(_page_currency(rows))
     out.extend(_largest_total(rows, labels))
+    out.extend(_rounded_total(rows))
     out.extend(_vendor_by_shape(rows, height, sections))
     return out
 
@@ -637,6 +639,33 @@ def _largest_total(rows: list[Row], labels: list[Label]) -> list[Candidate]:
     best.evidence = 0.7
     best.label = "total (largest)"
     return [best]
+
+
+ADJUSTMENT = re.compile(r"(?i)[-.,]?(\d{0,2})[.,](\d{2})\s*$")  # "-0.01", "-,01", ".03"
+
+
+def _rounded_total(rows: list[Row]) -> list[Candidate]:
+    """A receipt's cash rounding: a total, then a rounding adjustment under it, then the amount paid, which
+    is the total plus or minus the adjustment and a multiple of 0.05 ("Total 22.91 / Rounding Adj -0.01 /
+    Rounding 22.90"). Found by the arithmetic, so that however the last row is labelled it is the total."""
+    out: list[Candidate] = []
+    for i, row in enumerate(rows):
+        if not ROUNDING.search(row.text) or (found := ADJUSTMENT.search(row.text)) is None:
+            continue
+        adjustment = Decimal(f"{found[1] or '0'}.{found[2]}")
+        if not Decimal("0") < adjustment < Decimal("0.05"):
+            continue
+        before = [parse_amount(c.normalized) for r in rows[max(0, i - 4) : i] if (c := read_amount("total", r.tokens))]
+        for below in rows[i + 1 : i + 4]:
+            paid = read_amount("total", below.tokens)
+            value = parse_amount(paid.normalized) if paid is not None else None
+            if paid is None or value is None or value % Decimal("0.05") != 0:
+                continue
+            if any(total is not None and abs(total - value) == adjustment for total in before):
+                paid.evidence, paid.label = AFTER_ROUNDING, "total (rounded)"
+                out.append(paid)
+                break
+    return out
 
 
 ATTENTION = re.compile(r"(?i)^\s*(attn|attention|z\.?\s*hd|c/o|à l'attention)\b")
