@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from ocrmill.invoices.analyse import (
-    agreed,
     analyse_page,
     apply_corrections,
     field_at,
@@ -13,7 +12,6 @@ from ocrmill.invoices.analyse import (
     normalise,
     quality_score,
 )
-from ocrmill.invoices.model import Field
 from tests.documents import hand_page
 
 PageResult = tuple[int, dict[str, Any], list[dict[str, Any]]]
@@ -121,16 +119,3 @@ def test_a_second_reading_gives_the_fields_it_reads_surer() -> None:
     assert "total" not in alone.fields or alone.fields["total"].normalized != "10.00"
     assert both.fields["total"].normalized == "10.00"
     assert both.fields["invoiceNumber"].normalized == "4711"
-
-
-def _field(normalized: str, confidence: float) -> Field:
-    return Field(name="total", value=normalized, normalized=normalized, confidence=confidence, box=None, page=1)
-
-
-def test_readings_that_agree_win_a_tie_and_only_a_tie() -> None:
-    one, other, third = _field("30.96", 1.0), _field("30.90", 1.0), _field("30.90", 0.97)
-    assert agreed([{"total": one}, {"total": other}, {"total": third}])["total"] is other
-    assert agreed([{"total": third}, {"total": one}])["total"] is one  # surer beats a lone other
-    sure = _field("31.00", 1.0)
-    assert agreed([{"total": third}, {"total": _field("30.90", 0.9)}, {"total": sure}])["total"] is sure
-    assert agreed([{}, {"total": third}]) == {"total": third}

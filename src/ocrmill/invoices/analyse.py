@@ -16,6 +16,7 @@ from typing import Any
 from ocrmill.domain.document import Box, Page
 from ocrmill.invoices import formats
 from ocrmill.invoices.checks import check_fields
+from ocrmill.invoices.consensus import agreed, mended
 from ocrmill.invoices.fields import extract_fields
 from ocrmill.invoices.model import AMOUNT_FIELDS, Check, Field, LineItem, Symbol, Table, box_to_api, union
 from ocrmill.invoices.paycodes import payment_fields
@@ -52,7 +53,8 @@ def analyse_page(
     """One page: its fields (from the words — of the surest reading, field by field, when the page was also
     read otherwise (`alternates`) — and from a payment QR code, which wins where it says the same thing),
     its line-item table, the checks over both, its type and quality."""
-    fields = agreed([extract_fields(reading, number=number) for reading in (page, *alternates)])
+    readings = [page, *alternates]
+    fields = mended(agreed([extract_fields(reading, number=number) for reading in readings]), readings)
     for symbol in symbols:
         for name, found in payment_fields(symbol.value, box=symbol.box, page=number).items():
             if name not in fields or found.confidence >= fields[name].confidence:
@@ -68,27 +70,6 @@ def analyse_page(
         quality=quality_score(confidence, fields, checks),
         confidence=confidence,
     )
-
-
-# Readings that say the same win a tie of confidence (confidences are capped at 1.0). More than a tie-break
-# makes things worse: Tesseract's two readings share their mistakes (bench.invoices, SROIE: 0.777 at 0.005,
-# 0.767 at 0.02, 0.752 at 0.5).
-AGREEMENT = 0.005
-
-
-def agreed(readings: Sequence[Mapping[str, Field]]) -> dict[str, Field]:
-    """Per field, the surest value of all readings; of two as sure, the one more readings say (compared by
-    letters and digits only)."""
-    out: dict[str, Field] = {}
-    for name in dict.fromkeys(n for fields in readings for n in fields):
-        groups: dict[str, list[Field]] = {}
-        for fields in readings:
-            if name in fields:
-                key = "".join(ch for ch in fields[name].normalized.casefold() if ch.isalnum())
-                groups.setdefault(key, []).append(fields[name])
-        best = max(groups.values(), key=lambda g: max(f.confidence for f in g) + AGREEMENT * (len(g) - 1))
-        out[name] = max(best, key=lambda f: f.confidence)
-    return out
 
 
 def analyse_document(pages: list[Page], alternates: Sequence[Sequence[Page]] = ()) -> JobAnalysis:

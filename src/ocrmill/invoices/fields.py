@@ -789,6 +789,7 @@ def _address_after(rows: list[Row], name_row: Row) -> list[Row]:
             or L.ADDRESS_PREAMBLE.match(text)
             or _company(text) >= 0.6
             or re.search(r"(?i)\b(co|company|br)\.?\s*(reg|no)", text)
+            or re.fullmatch(r"\(.*\)", text)  # a registration number or a branch, in brackets
         ):
             continue
         if (

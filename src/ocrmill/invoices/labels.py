@@ -223,7 +223,8 @@ BUSINESS_WORDS = frozenset(
 # Lines that end a vendor's address block (phone numbers, ids, document titles).
 ADDRESS_STOP = re.compile(
     r"(?i)\b(te[l1]|telephone|phone|fax|hp|h/p|email|e-mail|www|http|gst|vat|tax|invoice|receipt|rechnung|facture|"
-    r"cashier|date|datum|tarikh|ust|steuer|reg|registration|no\.?\s*:|co\.?\s*no|company\s*no|roc|mob)\b"
+    r"cashier|date|datum|tarikh|ust|steuer|reg|registration|no\.?\s*:|co\.?\s*no|company\s*no|roc|mob|number|"
+    r"nombor|tax\s*invoice)\b"
 )
 # A company's registration number on a line of its own, however the OCR spaced or punctuated it: "122703:",
 # "(002022599 - U)", "(00161023" P)", "Co. No. 96585-A".
@@ -242,7 +243,10 @@ ADDRESS_WORDS = re.compile(
 )
 # Lines that are no part of an address: a time of day, a long number (a tax id, a phone number read without
 # its label), or "Word: 1234" (a site, branch or terminal number).
-NOT_ADDRESS = re.compile(r"\b\d{1,2}:\d{2}(?!\d)|\d{8,}|^\W*[A-Za-z][A-Za-z .]{0,15}:\s*[\d\s\-/]+$")
+NOT_ADDRESS = re.compile(
+    r"\b\d{1,2}:\d{2}(?!\d)|\d{8,}|^\W*[A-Za-z][A-Za-z .]{0,15}:\s*[\d\s\-/]+$"
+    r"|(?<![\d/-])0\d{1,2}-\d{7,8}(?![\d/-])"  # a phone number without its label ("03-91321611")
+)
 
 
 def label_key(text: str) -> str:
