@@ -250,6 +250,8 @@ def test_glued_dates_and_times_are_cut_apart() -> None:
     assert cut("29Mar201818:19") == ["29Mar2018", "18:19"]
     assert cut("Date:17-04-1614:01") == ["Date:", "17-04-16", "14:01"]
     assert cut("Nr.:471102") == ["Nr.:", "471102"]
+    assert cut(":05-05-201811:25:29") == [":", "05-05-2018", "11:25:29"]
+    assert cut(".50") == [".50"] and cut("#02-03") == ["#02-03"]
     assert cut("12:30") == ["12:30"] and cut("1234.50") == ["1234.50"]
     tokens = tokens_of(Line(Box(0, 0, 130, 20), [Word("17-04-1614:01", Box(0, 0, 130, 20), 90)]))
     assert [(t.box.left, t.box.right) for t in tokens] == [(0, 80), (80, 130)]
@@ -269,3 +271,11 @@ def test_cash_rounding_makes_the_rounded_amount_the_total() -> None:
     # an amount under the adjustment that is not the total plus or minus it stays what its label says
     other = [["Total Sales RM 22.91"], ["Rounding Adjustment RM -0.01"], ["Cash RM 50.00"]]
     assert normalized(hand_page(other))["total"] == "22.91"
+
+
+def test_a_company_name_loses_frame_strokes_at_its_ends() -> None:
+    from ocrmill.invoices.fields import company_name
+
+    assert company_name("| UNIHAKKA INTERNATIONAL SDN BHD |") == "UNIHAKKA INTERNATIONAL SDN BHD"
+    assert company_name("'SHOP 2 U' SDN BHD") == "SHOP 2 U' SDN BHD"
+    assert company_name("B & BEST RESTAURANT") == "B & BEST RESTAURANT"

@@ -769,6 +769,7 @@ def company_name(text: str) -> str:
     """A company's name as printed, without a trailing registration number; a Malaysian "SDN BHD" that the OCR
     read as "SON BHD" is put right."""
     text = re.sub(r"\s*\([^)]*\d[^)]*\)?\s*$", "", text)
+    text = re.sub(r"^[\s|!_*~'\"]+|[\s|!_*~'\"]+$", "", text)  # a frame's or a smudge's strokes at either end
     text = re.sub(r"(?i)\b(SON|SDM|SUN|SIN|5DN|SDH)(\.?\s*BHD)\b", r"SDN\2", text)
     return _collapse(text)
 
