@@ -6,18 +6,22 @@ import cv2
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
+from PIL import Image
 
-from ocrmill.domain.document import Box
+from ocrmill.domain.document import Box, Word
+from ocrmill.errors import EngineError
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.invoice_page import (
     Preprocessing,
     RecognisedPage,
+    _read_lines,
     open_page_image,
     quarter_turn,
     recognise_page,
     rotation,
 )
 from ocrmill.pipeline.languages import tessdata_dir
+from ocrmill.pipeline.lines import line_reader
 from tests.harness import DATA
 
 
@@ -107,3 +111,62 @@ def test_a_sideways_page_that_tesseract_reads_in_tall_boxes_is_turned() -> None:
     assert seen.preprocessing.rotation_angle == pytest.approx(270, abs=1)
     words = [w for w in seen.page.words() if len(w.text) >= 5]
     assert sum(w.box.width > w.box.height for w in words) > 0.9 * len(words)
+
+
+def _near(a: Box, b: Box) -> bool:
+    """Whether two boxes of one word overlap by half the smaller one."""
+    width = min(a.right, b.right) - max(a.left, b.left)
+    height = min(a.bottom, b.bottom) - max(a.top, b.top)
+    smaller = min(a.width * a.height, b.width * b.height)
+    return width > 0 and height > 0 and width * height >= 0.5 * smaller
+
+
+def _common_words(one: list[Word], other: list[Word]) -> list[tuple[Word, Word]]:
+    """Words of five letters or more that occur once in each reading, paired."""
+
+    def once(words: list[Word]) -> dict[str, Word]:
+        counts: dict[str, int] = {}
+        for w in words:
+            counts[w.text] = counts.get(w.text, 0) + 1
+        return {w.text: w for w in words if len(w.text) >= 5 and counts[w.text] == 1}
+
+    mine, theirs = once(one), once(other)
+    return [(mine[t], theirs[t]) for t in mine.keys() & theirs.keys()]
+
+
+def test_an_unsure_receipt_is_read_three_ways_in_one_raster() -> None:
+    """SROIE 004 is enlarged for Tesseract; PP-OCR reads it at its own size, and its words come back in the
+    enlarged raster's pixels, on the same words as Tesseract's."""
+    image, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / "004.jpg").read_bytes())
+    tessdata = tessdata_dir(None)
+    seen = recognise_page(image, dpi, engines=EnginePool(tessdata), langs=["eng"], number=1, tessdata=tessdata)
+    assert seen.preprocessing.enhanced and len(seen.alternates) == 2
+    lines = seen.alternates[1]
+    assert (lines.width, lines.height) == seen.image.size
+    pairs = _common_words(seen.page.words(), lines.words())
+    assert len(pairs) >= 8
+    assert sum(_near(a.box, b.box) for a, b in pairs) >= 0.8 * len(pairs)
+
+
+def test_pp_ocr_words_of_a_turned_page_land_in_the_upright_raster() -> None:
+    """The page as given lies sideways; PP-OCR reads it turned upright, and `forward` (here the quarter turn
+    alone) takes its words into the upright raster, where a reading of the upright image has them."""
+    upright = Image.open(DATA / "receipts-sroie" / "img" / "004.jpg").convert("RGB")
+    sideways = upright.rotate(90, expand=True)  # counter-clockwise: the page needs a 90° clockwise turn
+    forward = quarter_turn(90, np.asarray(sideways).shape)
+    mapped = _read_lines(sideways, 90, forward, upright.size, dpi=200, number=1)
+    direct = line_reader().read(np.asarray(upright), dpi=200, number=1)
+    pairs = _common_words(mapped.words(), direct.words())
+    assert len(pairs) >= 8
+    assert all(_near(a.box, b.box) for a, b in pairs)
+
+
+def test_a_failing_second_recogniser_leaves_the_page_to_tesseract(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise EngineError("PP-OCR failed: out of memory")
+
+    monkeypatch.setattr("ocrmill.pipeline.lines.line_reader", broken)
+    image, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / "004.jpg").read_bytes())
+    tessdata = tessdata_dir(None)
+    seen = recognise_page(image, dpi, engines=EnginePool(tessdata), langs=["eng"], number=1, tessdata=tessdata)
+    assert len(seen.alternates) == 1 and seen.page.words()

@@ -8,6 +8,7 @@ small for Tesseract) and reported as the page's `preprocessing`.
 from __future__ import annotations
 
 import io
+import logging
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -16,9 +17,11 @@ from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
 from ocrmill.domain.document import Box, Page
-from ocrmill.errors import InputError
+from ocrmill.errors import EngineError, InputError
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.pages import normalise_image, short_error, working_dpi
+
+log = logging.getLogger("ocrmill.worker")
 
 TARGET_DPI = 300  # pages finer than MIN_DPI are recognised as they are; coarser ones are enlarged to this
 MIN_DPI = 200
@@ -177,7 +180,10 @@ def recognise_page(
     alternates = []
     if _unsure(page):
         alternates.append(engine.recognize(cleaned, dpi=dpi, number=number, source_index=number - 1, single_block=True))
-        alternates.append(_read_lines(image, quarter, forward, cleaned.size, dpi=dpi, number=number))
+        try:
+            alternates.append(_read_lines(image, quarter, forward, cleaned.size, dpi=dpi, number=number))
+        except EngineError as e:  # a second opinion only: the page goes on with Tesseract's readings
+            log.warning("PP-OCR could not read page %d: %s", number, e)
     return RecognisedPage(
         page=page,
         image=cleaned,
