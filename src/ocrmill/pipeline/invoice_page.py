@@ -90,14 +90,19 @@ class RecognisedPage:
     alternates: list[Page] = field(default_factory=list)
 
     def source_box(self, box: Box) -> Box:
-        """`box` (in `image`'s pixels) in the source image's pixels: the bounds of its mapped corners."""
-        corners = np.array(
-            [[box.left, box.top, 1], [box.right, box.top, 1], [box.left, box.bottom, 1], [box.right, box.bottom, 1]],
-            dtype=np.float64,
-        )
-        mapped = corners @ self.to_source.T
-        xs, ys = mapped[:, 0], mapped[:, 1]
-        return Box(round(xs.min()), round(ys.min()), round(xs.max()), round(ys.max()))
+        """`box` (in `image`'s pixels) in the source image's pixels."""
+        return mapped_box(box, self.to_source)
+
+
+def mapped_box(box: Box, matrix: NDArray[np.float64]) -> Box:
+    """`box` taken through the affine `matrix`: the bounds of its mapped corners."""
+    corners = np.array(
+        [[box.left, box.top, 1], [box.right, box.top, 1], [box.left, box.bottom, 1], [box.right, box.bottom, 1]],
+        dtype=np.float64,
+    )
+    mapped = corners @ matrix.T
+    xs, ys = mapped[:, 0], mapped[:, 1]
+    return Box(round(xs.min()), round(ys.min()), round(xs.max()), round(ys.max()))
 
 
 _COLOR_SPACES = {"1": "bilevel", "L": "grayscale", "LA": "grayscale", "I;16": "grayscale", "CMYK": "cmyk"}
@@ -199,8 +204,8 @@ def _read_lines(
 ) -> Page:
     """PP-OCR's reading of the page as the client gave it, only turned upright: its networks read the print
     better without Tesseract's clean-up (bench.invoices, SROIE with PP-OCRv5: F1 0.767 against 0.747 on the
-    cleaned raster scaled back).
-    The words come back in the cleaned raster's pixels (`forward` maps the source there)."""
+    cleaned raster scaled back). The words come back in the cleaned raster's pixels (`forward` maps the
+    source there)."""
     from ocrmill.pipeline.lines import line_reader  # ONNX Runtime and the models: loaded on first use
 
     source = np.asarray(image.convert("RGB"))
@@ -210,13 +215,11 @@ def _read_lines(
 
 
 def mapped_page(page: Page, matrix: NDArray[np.float64], size: tuple[int, int]) -> Page:
-    """`page` with every box taken through the affine `matrix` (the bounds of its mapped corners), on a
-    raster of `size` (width, height)."""
+    """`page` with every box taken through the affine `matrix` (mapped_box), on a raster of `size` (width,
+    height)."""
 
     def box(b: Box) -> Box:
-        corners = np.array([[b.left, b.top, 1], [b.right, b.top, 1], [b.left, b.bottom, 1], [b.right, b.bottom, 1]])
-        xs, ys = (corners @ matrix.T)[:, 0], (corners @ matrix.T)[:, 1]
-        return Box(round(xs.min()), round(ys.min()), round(xs.max()), round(ys.max()))
+        return mapped_box(b, matrix)
 
     blocks = [
         replace(

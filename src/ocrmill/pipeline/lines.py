@@ -37,8 +37,9 @@ BOX_THRESHOLD = 0.6  # mean probability inside a region for it to count as a lin
 UNCLIP = 1.5  # DB's expansion ratio
 MIN_SIDE = 3  # px, smaller regions are noise
 # Larger pages are scaled down to this many pixels for detection, whose time and memory grow with the area: an
-# A4 page at 300 dpi (8.7 Mpx) took 10.7 s at 4 Mpx and 6.0 s at 1.8, the same 310 words found. Receipts, long
-# and narrow, stay as they are (SROIE's largest: 2.3 Mpx).
+# A4 page at 300 dpi (8.7 Mpx) took 10.7 s at 4 Mpx and 6.0 s at 1.8 (PP-OCRv5), the same 310 words found; at
+# 2.5 Mpx PP-OCRv6 takes 4.6 s and 600 MB while it runs. Receipts, long and narrow, stay as they are (SROIE's
+# largest: 2.1 Mpx).
 MAX_DET_PIXELS = 2_500_000
 REC_HEIGHT = 48
 REC_MIN_WIDTH = 320  # px: shorter lines are padded to it, as the network was trained
@@ -69,7 +70,7 @@ class LineReader:
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         # no arena: its memory would stay with the process after each page (a worker grew by 900 MB on one A4
-        # page); without it, and with malloc_trim, a worker keeps only the models' 120 MB
+        # page); without it, and with malloc_trim, a worker keeps only the models' 90 MB
         options.enable_cpu_mem_arena = False
         try:
             self._det = onnxruntime.InferenceSession(str(det), options, providers=["CPUExecutionProvider"])
@@ -141,16 +142,18 @@ class LineReader:
         return np.asarray(out, dtype=np.float32)
 
 
-_readers: dict[int, LineReader] = {}
+_reader: LineReader | None = None
 _lock = threading.Lock()
 
 
-def line_reader(threads: int = 1) -> LineReader:
-    """The process's reader (the models take about 1 s and 60 MB to load, so once)."""
+def line_reader() -> LineReader:
+    """The process's reader, on one thread (workers run in parallel as processes). The models take about
+    1 s and 90 MB to load, so once."""
+    global _reader
     with _lock:
-        if threads not in _readers:
-            _readers[threads] = LineReader(threads=threads)
-        return _readers[threads]
+        if _reader is None:
+            _reader = LineReader()
+        return _reader
 
 
 def _release_memory() -> None:
@@ -299,6 +302,8 @@ def line_words(line: TextLine) -> list[Word]:
             current.append(char)
             continue
         if current:
+            # CTC marks a character at its middle, a step or two narrower than its ink: half a step more before
+            # the first, one and a half after the last (the end of the last step, and half one more)
             first = max(0.0, (current[0][1] - 0.5) * line.stride)
             last = min(float(line.scaled_width), (current[-1][2] + 1.5) * line.stride)
             corners = np.array(
