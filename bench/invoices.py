@@ -56,10 +56,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
 from ocrmill.invoices.analyse import analyse_document, field_from_api
 from ocrmill.invoices.formats import parse_amount, parse_date
-from ocrmill.invoices.model import Field, union
+from ocrmill.invoices.model import Field
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SETS = ("sroie", "zugferd", "invoice2data")

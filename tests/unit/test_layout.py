@@ -12,7 +12,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pytest
 
-from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
 from ocrmill.domain.layout import Cell, PageLayout, Table, TextBlock, page_layout
 from tests.documents import PHOTOTEST, hand_page, ocr_page
 from tests.harness import DATA
@@ -54,18 +54,12 @@ def _right(text: str, right: int, top: int, *, size: float = 11) -> list[Word]:
 
 
 def _line(words: list[Word]) -> Line:
-    return Line(box=_union([w.box for w in words]), words=words)
-
-
-def _union(boxes: list[Box]) -> Box:
-    return Box(
-        min(b.left for b in boxes), min(b.top for b in boxes), max(b.right for b in boxes), max(b.bottom for b in boxes)
-    )
+    return Line(box=union([w.box for w in words]), words=words)
 
 
 def _block(*paragraphs: list[Line], kind: str = "text") -> Block:
-    paras = [Paragraph(box=_union([ln.box for ln in lines]), lines=lines) for lines in paragraphs]
-    return Block(box=_union([p.box for p in paras]), paragraphs=paras, kind=kind)
+    paras = [Paragraph(box=union([ln.box for ln in lines]), lines=lines) for lines in paragraphs]
+    return Block(box=union([p.box for p in paras]), paragraphs=paras, kind=kind)
 
 
 def _prose(left: int, top: int, width: int, lines: int, *, start: int = 0, size: float = 11) -> list[Line]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,16 @@ class Box:
     @property
     def height(self) -> int:
         return self.bottom - self.top
+
+
+def union(boxes: Iterable[Box]) -> Box:
+    """The smallest box around all of `boxes` (at least one)."""
+    it = iter(boxes)
+    first = next(it)
+    left, top, right, bottom = first.left, first.top, first.right, first.bottom
+    for b in it:
+        left, top, right, bottom = min(left, b.left), min(top, b.top), max(right, b.right), max(bottom, b.bottom)
+    return Box(left, top, right, bottom)
 
 
 @dataclass

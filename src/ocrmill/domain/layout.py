@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ocrmill.domain.document import Box, Page, Word
+from ocrmill.domain.document import Box, Page, Word, union
 
 DEFAULT_FONT_SIZE = 11.0
 
@@ -619,7 +619,7 @@ def _text_blocks(lines: Sequence[_Line], used: set[int]) -> list[_Placed]:
     def close() -> None:
         if stretch:
             text_lines = [TextLine(ln.text, ln.box, ln.font_size) for ln in stretch]
-            box = _union([ln.box for ln in stretch])
+            box = union([ln.box for ln in stretch])
             block = TextBlock(text_lines, box, _typical([ln.font_size for ln in stretch]))
             out.append(_Placed(block, box, stretch[0].seq, list(stretch)))
             stretch.clear()
@@ -880,14 +880,7 @@ def _y_overlap(a: Box, b: Box) -> int:
 
 
 def _word_box(words: Sequence[Word]) -> Box:
-    return _union([w.box for w in words])
-
-
-def _union(boxes: Sequence[Box]) -> Box:
-    left, top, right, bottom = boxes[0].left, boxes[0].top, boxes[0].right, boxes[0].bottom
-    for b in boxes:
-        left, top, right, bottom = min(left, b.left), min(top, b.top), max(right, b.right), max(bottom, b.bottom)
-    return Box(left, top, right, bottom)
+    return union([w.box for w in words])
 
 
 def _median(values: Iterable[float]) -> float:

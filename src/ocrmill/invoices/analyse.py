@@ -13,12 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ocrmill.domain.document import Box, Page
+from ocrmill.domain.document import Box, Page, union
 from ocrmill.invoices import formats
 from ocrmill.invoices.checks import check_fields
 from ocrmill.invoices.consensus import agreed, mended
 from ocrmill.invoices.fields import extract_fields
-from ocrmill.invoices.model import AMOUNT_FIELDS, Check, Field, LineItem, Symbol, Table, box_to_api, union
+from ocrmill.invoices.model import AMOUNT_FIELDS, Check, Field, LineItem, Symbol, Table, box_to_api
 from ocrmill.invoices.paycodes import payment_fields
 from ocrmill.invoices.table import find_table
 

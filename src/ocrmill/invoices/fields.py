@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -522,16 +522,22 @@ def read_rate(name: str, tokens: list[Token]) -> Candidate | None:
     return None
 
 
-def read_iban(name: str, tokens: list[Token]) -> Candidate | None:
+def _runs(tokens: list[Token], most: int, longest: int = 34) -> Iterator[tuple[list[Token], str]]:
+    """Runs of up to `most` consecutive tokens, each with its text run together without spaces, dots or
+    dashes and upper-cased (an IBAN or a VAT id printed in groups), up to `longest` characters."""
     for start in range(len(tokens)):
         compact = ""
-        for end in range(start, min(len(tokens), start + 9)):
+        for end in range(start, min(len(tokens), start + most)):
             compact += re.sub(r"[\s.\-]", "", tokens[end].text).upper()
-            if len(compact) > 34:
+            if len(compact) > longest:
                 break
-            if valid_iban(compact):
-                used = tokens[start : end + 1]
-                return Candidate(name, text_of(used), compact, used, 1.0)
+            yield tokens[start : end + 1], compact
+
+
+def read_iban(name: str, tokens: list[Token]) -> Candidate | None:
+    for used, compact in _runs(tokens, 9):
+        if valid_iban(compact):
+            return Candidate(name, text_of(used), compact, used, 1.0)
     return None
 
 
@@ -545,15 +551,11 @@ def read_bic(name: str, tokens: list[Token]) -> Candidate | None:
 
 def read_vat(name: str, tokens: list[Token]) -> Candidate | None:
     """A VAT id of its country's shape (printed in groups or not); one whose check digits fail counts less."""
-    for start in range(len(tokens)):
-        compact = ""
-        for end in range(start, min(len(tokens), start + 5)):
-            compact += re.sub(r"[\s.\-]", "", tokens[end].text).upper()
-            vat = parse_vat_id(compact, checked=False)
-            if vat is not None:
-                used = tokens[start : end + 1]
-                evidence = 0.6 if vat_checksum(vat) is False else 1.0
-                return Candidate(name, text_of(used), vat, used, evidence)
+    for used, compact in _runs(tokens, 5):
+        vat = parse_vat_id(compact, checked=False)
+        if vat is not None:
+            evidence = 0.6 if vat_checksum(vat) is False else 1.0
+            return Candidate(name, text_of(used), vat, used, evidence)
     return None
 
 

@@ -158,9 +158,3 @@ def box_to_api(box: Box | None) -> dict[str, int] | None:
     if box is None:
         return None
     return {"x": box.left, "y": box.top, "width": box.width, "height": box.height}
-
-
-def union(boxes: list[Box]) -> Box:
-    return Box(
-        min(b.left for b in boxes), min(b.top for b in boxes), max(b.right for b in boxes), max(b.bottom for b in boxes)
-    )

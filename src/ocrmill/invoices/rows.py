@@ -12,9 +12,8 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from ocrmill.domain.document import Box, Line, Page
+from ocrmill.domain.document import Box, Line, Page, union
 from ocrmill.invoices.labels import label_key
-from ocrmill.invoices.model import union
 
 SEGMENT_GAP = 1.5  # a gap wider than this many text heights starts a new segment (column) of a row
 

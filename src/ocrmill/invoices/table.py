@@ -39,9 +39,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from ocrmill.domain.document import Box, Page, Word
+from ocrmill.domain.document import Box, Page, Word, union
 from ocrmill.invoices.formats import amount_str, parse_amount, quantity_str
-from ocrmill.invoices.model import Cell, LineItem, Table, union
+from ocrmill.invoices.model import Cell, LineItem, Table
 
 # Column roles (the API's names where the item has the field).
 DESCRIPTION = "description"

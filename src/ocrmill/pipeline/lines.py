@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
 from ocrmill.errors import EngineError
 
 DET_THRESHOLD = 0.3  # probability a pixel is text
@@ -279,12 +279,7 @@ def _page(lines: list[TextLine], *, width: int, height: int, dpi: float, number:
         words = line_words(line)
         if not words:
             continue
-        box = Box(
-            left=min(w.box.left for w in words),
-            top=min(w.box.top for w in words),
-            right=max(w.box.right for w in words),
-            bottom=max(w.box.bottom for w in words),
-        )
+        box = union(w.box for w in words)
         blocks.append(Block(box=box, paragraphs=[Paragraph(box=box, lines=[Line(box=box, words=words)])]))
     return Page(number=number, width=width, height=height, dpi=dpi, blocks=blocks, source_index=source)
 

@@ -15,7 +15,7 @@ import statistics
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
 from ocrmill.pipeline.pages import PDFIUM_LOCK, PageRef
 
 MIN_CHARACTERS = 20  # fewer visible characters than this: a scan with a stray label, OCR it
@@ -75,7 +75,7 @@ def own_text_page(ref: PageRef, *, dpi: float) -> Page | None:
     def end_line() -> None:
         end_word()
         if words:
-            lines.append(Line(box=_union([w.box for w in words]), words=list(words)))
+            lines.append(Line(box=union([w.box for w in words]), words=list(words)))
             words.clear()
 
     for char, charbox, size in chars:
@@ -97,11 +97,6 @@ def _unmapped(char: str) -> bool:
     return char == "\ufffd" or code < 32 or 0xE000 <= code <= 0xF8FF or (code > 0xFF and code & 0xFF == 0)
 
 
-def _union(boxes: list[Box]) -> Box:
-    return Box(min(b.left for b in boxes), min(b.top for b in boxes), max(b.right for b in boxes),
-               max(b.bottom for b in boxes))  # fmt: skip
-
-
 def _paragraphs(lines: list[Line]) -> list[Block]:
     """Consecutive lines a line's height or less apart, left edges roughly aligned, form a paragraph."""
     blocks: list[Block] = []
@@ -121,5 +116,5 @@ def _paragraphs(lines: list[Line]) -> list[Block]:
 
 
 def _block(lines: list[Line]) -> Block:
-    box = _union([ln.box for ln in lines])
+    box = union([ln.box for ln in lines])
     return Block(box=box, paragraphs=[Paragraph(box=box, lines=lines)])

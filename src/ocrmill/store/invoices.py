@@ -136,15 +136,7 @@ def claim_job_task(*, session: Session, worker_id: str, now: datetime) -> str | 
         .limit(1)
         .with_for_update(skip_locked=True)
     )
-    job_id = session.scalar(statement)
-    if job_id is None:
-        return None
-    session.execute(
-        update(InvoiceJob)
-        .where(InvoiceJob.id == job_id)
-        .values(worker_id=worker_id, heartbeat=now, status="processing")
-    )
-    return str(job_id)
+    return _take(session, statement, InvoiceJob, worker_id=worker_id, now=now)
 
 
 def finish_job_task(*, session: Session, job_id: str) -> None:
@@ -243,15 +235,7 @@ def claim_page(*, session: Session, worker_id: str, now: datetime) -> str | None
         .limit(1)
         .with_for_update(skip_locked=True, of=InvoicePage)
     )
-    page_id = session.scalar(statement)
-    if page_id is None:
-        return None
-    session.execute(
-        update(InvoicePage)
-        .where(InvoicePage.id == page_id)
-        .values(status="processing", worker_id=worker_id, heartbeat=now)
-    )
-    return str(page_id)
+    return _take(session, statement, InvoicePage, worker_id=worker_id, now=now)
 
 
 def heartbeat(*, session: Session, worker_id: str, now: datetime) -> None:
@@ -285,3 +269,21 @@ def any_pending(*, session: Session) -> bool:
     waiting = select(InvoicePage.id).where(InvoicePage.status == "pending").limit(1)
     splitting = select(InvoiceJob.id).where(and_(InvoiceJob.split_pending.is_(true()), InvoiceJob.worker_id == ""))
     return session.scalar(waiting) is not None or session.scalar(splitting.limit(1)) is not None
+
+
+def _take(
+    session: Session,
+    statement: Select[Any],
+    table: type[InvoiceJob] | type[InvoicePage],
+    *,
+    worker_id: str,
+    now: datetime,
+) -> str | None:
+    """The first id `statement` (locked, skipping locked rows) finds, marked as this worker's and processing."""
+    row_id = session.scalar(statement)
+    if row_id is None:
+        return None
+    session.execute(
+        update(table).where(table.id == row_id).values(status="processing", worker_id=worker_id, heartbeat=now)
+    )
+    return str(row_id)

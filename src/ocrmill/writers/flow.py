@@ -11,7 +11,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ocrmill.domain.document import Box
+from ocrmill.domain.document import Box, union
 from ocrmill.domain.layout import Cell, PageLayout, Table
 from ocrmill.writers.shared import clean, heading_level, heading_levels
 
@@ -125,14 +125,7 @@ def _section(layout: PageLayout, levels: dict[float, int]) -> Section:
 
 
 def _union(boxes: Sequence[Box]) -> Box | None:
-    if not boxes:
-        return None
-    return Box(
-        min(b.left for b in boxes),
-        min(b.top for b in boxes),
-        max(b.right for b in boxes),
-        max(b.bottom for b in boxes),
-    )
+    return union(boxes) if boxes else None
 
 
 def _margins(layout: PageLayout, content: Box | None) -> Margins:

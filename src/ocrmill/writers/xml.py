@@ -33,7 +33,7 @@ from pathlib import Path
 from lxml import etree
 
 from ocrmill.domain.barcodes import type_name
-from ocrmill.domain.document import Box, Document, Line, Page, Word
+from ocrmill.domain.document import Box, Document, Line, Page, Word, union
 from ocrmill.writers.base import WriteContext
 
 NS = "http://www.loc.gov/standards/alto/ns-v4#"
@@ -196,11 +196,7 @@ def _barcode_box(barcode: Barcode) -> Box | None:
 
 
 def _union(boxes: list[Box]) -> Box:
-    if not boxes:
-        return Box(0, 0, 0, 0)
-    return Box(
-        min(b.left for b in boxes), min(b.top for b in boxes), max(b.right for b in boxes), max(b.bottom for b in boxes)
-    )
+    return union(boxes) if boxes else Box(0, 0, 0, 0)
 
 
 def xml_text(text: str) -> str:
