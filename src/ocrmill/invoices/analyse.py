@@ -9,6 +9,7 @@ dictionaries too, since that is what the store keeps.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,9 @@ from ocrmill.invoices.table import find_table
 
 KEY_FIELDS = ("invoiceNumber", "invoiceDate", "vendorName", "total")
 DATE_FIELDS = ("invoiceDate", "dueDate")
+# what a person may correct of a line item (model.LineItem.to_api's names)
+ITEM_COLUMNS = ("description", "quantity", "unitPrice", "amount", "taxRate")
+_ITEM_FIELD = re.compile(r"lineItems\[(\d{1,5})\]\.(\w+)")
 # quality score: how sure the OCR is, how much of an invoice was found, and whether its sums agree
 QUALITY_WEIGHTS = (0.5, 0.3, 0.2)
 
@@ -155,7 +159,7 @@ def apply_corrections(
     fields = {name: dict(value) for name, value in engine.items()}
     for note in sorted((a for a in annotations if a.get("type") == "correction"), key=lambda a: a["createdAt"]):
         name = note.get("field") or field_at(engine, note.get("coordinates"))
-        if not name:
+        if not name or item_target(name):
             continue
         before = engine.get(name)
         fields[name] = {
@@ -170,6 +174,54 @@ def apply_corrections(
             "original": before,
         }
     return fields
+
+
+def item_target(name: str) -> tuple[int, str] | None:
+    """(index, column) of a line-item correction's `field`: "lineItems[2].amount" is the amount of the page's
+    third line item (0-based, in the order the engine lists the page's items); None for anything else."""
+    match = _ITEM_FIELD.fullmatch(name)
+    return (int(match[1]), match[2]) if match and match[2] in ITEM_COLUMNS else None
+
+
+def normalise_item(column: str, value: str) -> str | None:
+    """A person's value for a line item's column in the items' normalised form (model.py's conventions);
+    None when it is empty (the item has no such value). Unlike a field's, a number must parse: an item keeps
+    only the normalised value, which the arithmetic checks read (ValueError names what is wrong)."""
+    text = " ".join(value.split())
+    if column == "description":
+        return text
+    if not text:
+        return None
+    number = formats.parse_amount(text.replace("%", "") if column == "taxRate" else text)
+    if number is None:
+        raise ValueError(f"{value!r} is not a {'quantity' if column == 'quantity' else 'number'}")
+    if column == "quantity":
+        return formats.quantity_str(number)
+    return f"{number:.2f}" if column == "taxRate" else formats.amount_str(number)
+
+
+def apply_item_corrections(engine: list[dict[str, Any]], annotations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The page's line items: the engine's, with each line-item correction (the latest per item and column) on
+    top. A corrected item keeps the engine's item under `original` and names its corrected columns; removing
+    the annotations restores it. A correction of an item the engine's reading no longer has is left out."""
+    items = [dict(item) for item in engine]
+    for note in sorted((a for a in annotations if a.get("type") == "correction"), key=lambda a: a["createdAt"]):
+        target = item_target(str(note.get("field") or ""))
+        if target is None or target[0] >= len(items):
+            continue
+        index, column = target
+        try:
+            value = normalise_item(column, str(note.get("text", "")))
+        except ValueError:  # refused when posted; kept out should one have been stored before
+            continue
+        item = items[index]
+        item[column] = value
+        item["source"] = "correction"
+        item["correctedColumns"] = sorted({*item.get("correctedColumns", []), column}, key=ITEM_COLUMNS.index)
+        item["correctedBy"] = note.get("createdBy", "")
+        item["correctedAt"] = note["createdAt"]
+        item["original"] = engine[index]
+    return items
 
 
 def field_at(engine: dict[str, dict[str, Any]], where: dict[str, Any] | None) -> str | None:
@@ -220,7 +272,9 @@ def merge_job(
     einvoice_items: list[dict[str, Any]] | None = None,
     ocr_confidence_mean: float = 0.0,
 ) -> JobAnalysis:
-    """pages: (page number, its fields as the API shows them, its line items as the API shows them)."""
+    """pages: (page number, its fields as the API shows them, its line items as the API shows them), both with
+    a person's corrections applied (apply_corrections, apply_item_corrections): the job reports the corrected
+    items, and its checks add up the corrected amounts."""
     merged: dict[str, dict[str, Any]] = {}
     ocr_best: dict[str, dict[str, Any]] = {}
     for _number, fields, _items in sorted(pages, key=lambda p: p[0]):

@@ -11,9 +11,21 @@ import re
 from datetime import datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
 
 from ocrmill.errors import Unprocessable
+from ocrmill.invoices.analyse import ITEM_COLUMNS, item_target
 from ocrmill.invoices.model import FIELD_NAMES
 
 ID_PATTERN = re.compile(r"^[0-9a-f]{24}$")
@@ -44,14 +56,41 @@ class ImagePropertiesIn(_Model):
     size: Annotated[StrictInt, Field(ge=0)] = 0
 
 
+def _correctable(name: str) -> str:
+    if name in FIELD_NAMES or item_target(name):
+        return name
+    if name.startswith("lineItems"):
+        raise PydanticCustomError(
+            "item_column",
+            "'{name}' is not a line item's column: lineItems[N].{columns}, N the item's index on the page from 0",
+            {"name": name, "columns": "|".join(ITEM_COLUMNS)},
+        )
+    raise PydanticCustomError(
+        "field_name", "'{name}' is not a field: {fields}", {"name": name, "fields": ", ".join(FIELD_NAMES)}
+    )
+
+
+# a field's name, or a line item's column: "lineItems[3].amount" (the page's fourth item, as the engine lists them)
+Correctable = Annotated[
+    StrictStr,
+    AfterValidator(_correctable),
+    Field(
+        max_length=40,
+        examples=["invoiceNumber", "lineItems[0].amount"],
+        description=f"a field ({', '.join(FIELD_NAMES)}) or lineItems[N].{'|'.join(ITEM_COLUMNS)}",
+    ),
+]
+
+
 class AnnotationIn(_Model):
     type: AnnotationType
     text: Annotated[StrictStr, Field(max_length=10000)] = ""
     coordinates: BoxIn | None = None
     createdBy: Annotated[StrictStr, Field(max_length=200)] | None = None
     createdAt: datetime | None = None
-    # ocrmill's addition: which extracted field a correction is for (else: the field under `coordinates`)
-    field: Literal[FIELD_NAMES] | None = None  # type: ignore[valid-type]
+    # ocrmill's addition: which extracted field or line item's column a correction is for (else: the field
+    # under `coordinates`)
+    field: Correctable | None = None
 
 
 class PageIn(_Model):

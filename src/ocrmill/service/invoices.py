@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from ocrmill.config import Settings
 from ocrmill.errors import BadRequest, Conflict, NotFound, Unprocessable, UnsupportedMediaType
-from ocrmill.invoices.analyse import apply_corrections, merge_job
+from ocrmill.invoices.analyse import apply_corrections, apply_item_corrections, item_target, merge_job, normalise_item
 from ocrmill.service.invoice_query import JOB_FIELDS, PAGE_FIELDS, ListQuery, stamp
 from ocrmill.service.invoice_schema import ID_PATTERN, AnnotationIn, JobIn, PageIn, validated
 from ocrmill.service.principal import Principal
@@ -173,6 +173,7 @@ class InvoiceService:
             self._check_url(session, who, spec.pageUrl)
             if repo.page_number_taken(session=session, job_id=job.id, number=spec.pageNumber):
                 raise Conflict(f"pageNumber: job {job.id} already has a page {spec.pageNumber}")
+            check_item_corrections(spec, engine_items=[], stored=[])
             page = new_page(spec, who)
             session.add(page)
             session.flush()
@@ -192,6 +193,9 @@ class InvoiceService:
             job = self._job(session, who, spec.job, what="job")
             if repo.page_number_taken(session=session, job_id=job.id, number=spec.pageNumber, except_id=page.id):
                 raise Conflict(f"pageNumber: job {job.id} already has a page {spec.pageNumber}")
+            check_item_corrections(
+                spec, engine_items=page.engine.get("lineItems", []), stored=page.doc.get("annotations", [])
+            )
             redo = spec.pageUrl != page.doc.get("pageUrl")
             if redo:
                 self._check_url(session, who, spec.pageUrl)
@@ -409,6 +413,26 @@ def _page_document(
     return _ordered(doc)
 
 
+def check_item_corrections(spec: PageIn, *, engine_items: list[dict[str, Any]], stored: list[dict[str, Any]]) -> None:
+    """A line-item annotation's value must parse as its column's (a quantity, an amount), and it must name an
+    item the engine found on the page; one posted back as the page has it is kept whatever the engine reads
+    now (a page recognised again may list fewer items: the annotation then has no effect until removed)."""
+    kept = {(a.get("field"), a.get("text")) for a in stored}
+    for position, note in enumerate(spec.annotations):
+        target = item_target(note.field or "")
+        if target is None:
+            continue
+        index, column = target
+        try:
+            normalise_item(column, note.text)
+        except ValueError as e:
+            raise Unprocessable(f"annotations.{position}.text", f"{note.field}: {e}") from None
+        if index >= len(engine_items) and (note.field, note.text) not in kept:
+            count = len(engine_items)
+            has = f"{count} line items (lineItems[0] to lineItems[{count - 1}])" if count else "no line items"
+            raise Unprocessable(f"annotations.{position}.field", f"{note.field}: page {spec.pageNumber} has {has}")
+
+
 def _annotation(note: AnnotationIn, who: Principal, now: str) -> dict[str, Any]:
     out: dict[str, Any] = {
         "type": note.type,
@@ -502,7 +526,7 @@ def refresh_job(session: Session, job_id: str) -> InvoiceJob | None:
             doc["_task"] = "outputs"
     einvoice = doc.get("eInvoice") or {}
     merged = merge_job(
-        [(p.page_number, p.fields, p.line_items) for p in completed],
+        [(p.page_number, p.fields, apply_item_corrections(p.line_items, p.annotations)) for p in completed],
         einvoice=einvoice.get("fields"),
         einvoice_items=einvoice.get("lineItems"),
         ocr_confidence_mean=sum(p.confidence for p in completed) / len(completed) if completed else 0,

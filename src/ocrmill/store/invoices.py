@@ -166,7 +166,8 @@ class PageSummary:
     page_number: int
     status: str
     fields: dict[str, Any]  # extractedFields, corrections applied
-    line_items: list[dict[str, Any]]
+    line_items: list[dict[str, Any]]  # the engine's
+    annotations: list[dict[str, Any]]  # a person's corrections of the line items among them
     confidence: float
     text: str
     started: str | None
@@ -186,6 +187,7 @@ def page_summaries(*, session: Session, job_id: str) -> list[PageSummary]:
             InvoicePage.status,
             doc["extractedFields"],
             InvoicePage.engine["lineItems"],
+            doc["annotations"],
             doc[("ocrResults", "confidence")].as_float(),
             doc[("ocrResults", "text")].as_string(),
             doc["startedAt"].as_string(),
@@ -203,12 +205,13 @@ def page_summaries(*, session: Session, job_id: str) -> list[PageSummary]:
             status=row[2],
             fields=row[3] or {},
             line_items=row[4] or [],
-            confidence=float(row[5] or 0),
-            text=row[6] or "",
-            started=row[7],
-            completed=row[8],
-            processing_time=int(row[9] or 0),
-            error=row[10] or "",
+            annotations=row[5] or [],
+            confidence=float(row[6] or 0),
+            text=row[7] or "",
+            started=row[8],
+            completed=row[9],
+            processing_time=int(row[10] or 0),
+            error=row[11] or "",
         )
         for row in rows
     ]
