@@ -13,6 +13,8 @@ from tests.harness import DATA, Server
 
 SCAN = DATA / "ocr-tesseract-test" / "phototest.tif"
 INVOICE = DATA / "invoices-invoice2data" / "AmazonWebServices.png"
+# printed "20-10-2015"; its two line items are the memory card and, read as one, the invoice's total row
+ITEMS_INVOICE = DATA / "invoices-invoice2data" / "FlipkartInvoice.png"
 
 
 def test_sign_in_with_the_keyboard(page: Page) -> None:
@@ -140,6 +142,55 @@ def test_correct_an_invoice_field(page: Page, console_server: Server) -> None:
         api.get(f"/ocr-invoice-jobs/{job_id}").json()["data"]["extractedFields"]["invoiceNumber"]["value"]
         == "42183017-A"
     )
+
+
+def test_review_shows_normal_values_and_checks_in_words_and_corrects_a_line_item(
+    page: Page, console_server: Server
+) -> None:
+    sign_in(page, CLERK)
+    page.get_by_role("link", name="Invoices").click()
+    page.get_by_label("Invoice files").set_input_files(str(ITEMS_INVOICE))
+    page.get_by_role("button", name="Upload invoice").click()
+    row = page.locator("table.invoices tbody tr", has_text="FlipkartInvoice.png")
+    expect(row).to_contain_text("completed", timeout=120_000)
+    row.get_by_role("link").click()
+
+    # the edit box holds the date as ISO 8601, the printed text is the hint beside it
+    expect(page.get_by_label("Invoice date")).to_have_value("2015-10-20")
+    expect(page.locator('form[data-field="invoiceDate"]')).to_contain_text("printed “20-10-2015”")
+    # the checks in words: the two items (the second is the total row read as an item) add up to twice the total
+    check = page.locator('.checks li[data-check="lineItemsSum"]')
+    expect(check).to_have_text(re.compile(r"^Line items add up to the (sub)?total: 319\.00 expected, 638\.00 found ✗"))
+    expect(page.locator(".checks")).not_to_contain_text("lineItemsSum")
+
+    amount = page.get_by_label("Line 2 amount")
+    expect(amount).to_have_value("319.00")
+    amount.fill("0")
+    amount.press("Enter")
+    expect(page.get_by_label("Line 2 amount")).to_have_value("0.00")
+    line = page.locator('tr[data-line="2"]')
+    expect(line).to_contain_text("Engine: 319.00")
+    expect(line).to_contain_text("Corrected by carl")
+    expect(check).to_contain_text("319.00 expected, 319.00 found ✓")
+    shot(page, "invoice-review-line-item")
+
+    page.reload()
+    expect(page.get_by_label("Line 2 amount")).to_have_value("0.00")
+    expect(page.locator('tr[data-line="2"] td.corrected')).to_contain_text("Engine: 319.00")
+    expect(page.get_by_label("Line 1 amount")).to_have_value("319.00")
+    expect(page.locator('.checks li[data-check="lineItemsSum"]')).to_contain_text("319.00 found ✓")
+
+    job_id = page.url.rsplit("/", 1)[1]
+    api = httpx.Client(base_url=site(console_server) + "/api/v1", auth=CLERK, timeout=30)
+    (found,) = api.get("/ocr-invoice-job-pages", params={"filter": f'{{"job": "{job_id}"}}'}).json()["data"]
+    assert [(a["type"], a["field"], a["text"], a["createdBy"]) for a in found["annotations"]] == [
+        ("correction", "lineItems[1].amount", "0", "carl")
+    ]
+    job = api.get(f"/ocr-invoice-jobs/{job_id}").json()["data"]
+    item = job["lineItems"][1]
+    assert (item["amount"], item["source"], item["correctedColumns"]) == ("0.00", "correction", ["amount"])
+    assert item["original"]["amount"] == "319.00" and job["lineItems"][0]["amount"] == "319.00"
+    assert [(c["name"], c["passed"]) for c in job["checks"]][:1] == [("lineItemsSum", True)]
 
 
 def test_admin_adds_a_user_and_a_template(page: Page, console_server: Server) -> None:

@@ -1,12 +1,15 @@
 // An invoice's review page: the page picture with the extracted fields and line items highlighted where they
-// were found, and every field editable. Saving a field puts a correction annotation on its page through the
-// invoice API (PUT of the page); the field then shows the correction and, beside it, the engine's reading.
+// were found, and every field and line item editable. The boxes hold normalised values (ISO dates, amounts as
+// 1234.50), the printed text beside them. Saving a field puts a correction annotation on its page through the
+// invoice API (PUT of the page); the field then shows the correction and, beside it, the engine's reading. A line
+// item's corrections are annotations too, one per column: field "lineItems[N].amount", N the item's index among
+// its page's items. The arithmetic checks are said in words.
 //
 // Boxes are in the pixels of the page picture itself (the server maps them back from the raster it
 // recognised, however it enlarged, turned or straightened it), so the overlay's viewBox is the picture's size.
 
 import { CONSOLE, INVOICES, blobUrl, download, getData, getJson, sendJson } from './api.js';
-import { errorBox, field, h, notify, replace, svg, when } from './dom.js';
+import { append, errorBox, field, h, notify, replace, svg, when } from './dom.js';
 
 /** "invoiceNumber" -> "Invoice number". */
 export function fieldLabel(name) {
@@ -14,6 +17,22 @@ export function fieldLabel(name) {
   const label = words.charAt(0).toUpperCase() + words.slice(1);
   return { Iban: 'IBAN', Bic: 'BIC' }[label] ?? label;
 }
+
+// What each check of the job's `checks` compares, for people; a check without an entry is named by its name.
+const CHECKS = {
+  lineItemsSum: (c) => [`Line items add up to the ${c.fields.includes('subtotal') ? 'subtotal' : 'total'}`, 'expected', 'found'],
+  subtotalPlusTax: () => ['Subtotal plus tax makes the total', 'expected', 'found'],
+  taxRate: () => ['The tax rate of the subtotal makes the tax', 'expected', 'found'],
+  totalVsAmountDue: () => ['The amount due is at most the total', 'total', 'due'],
+};
+
+/** {name: "lineItemsSum", ...} -> "Line items add up to the subtotal: 180.76 expected, 180.76 found ✓". */
+export function checkSentence(check) {
+  const [title, expected, found] = CHECKS[check.name]?.(check) ?? [fieldLabel(check.name), 'expected', 'found'];
+  return `${title}: ${check.expected} ${expected}, ${check.found} ${found} ${check.passed ? '✓' : '✗'}`;
+}
+
+const ITEM_COLUMNS = [['description', 'Description'], ['quantity', 'Quantity'], ['unitPrice', 'Unit price'], ['amount', 'Amount'], ['taxRate', 'Tax rate']];
 
 export async function render(main, ctx, [id]) {
   const names = await getJson(`${CONSOLE}/invoice-fields`);
@@ -42,7 +61,7 @@ export async function render(main, ctx, [id]) {
     heading.textContent = `Invoice ${job.name || job.fileName || job._id}`;
     replace(summary, jobSummary(job));
     replace(fieldsPane, fieldForm(names, job, saveField, revertField));
-    replace(items, lineItemTable(job.lineItems || []));
+    replace(items, lineItemTable(job.lineItems || [], saveItem, revertItem));
     await drawPage();
   }
 
@@ -107,6 +126,27 @@ export async function render(main, ctx, [id]) {
     notify(`${fieldLabel(name)}: the correction was removed.`);
   }
 
+  /** Saves a line item's changed columns, each as a correction of "lineItems[N].column" on the item's page. */
+  async function saveItem(item, index, line, values) {
+    const page = pages.find((p) => p.pageNumber === item.pageNumber);
+    if (!page) throw new Error(`Page ${item.pageNumber} of this invoice is gone.`);
+    const changed = Object.keys(values).filter((column) => values[column] !== (item[column] ?? ''));
+    if (!changed.length) return notify('Nothing was changed.');
+    const names = changed.map((column) => `lineItems[${index}].${column}`);
+    const notes = changed.map((column, i) => ({ type: 'correction', field: names[i], text: values[column] }));
+    await putAnnotations(page, [...otherAnnotations(page, ...names), ...notes]);
+    document.getElementById(`item-${item.pageNumber}-${index}-${changed[0]}`)?.focus();
+    notify(`Line ${line} saved.`);
+  }
+
+  async function revertItem(item, index, line) {
+    const page = pages.find((p) => p.pageNumber === item.pageNumber);
+    const names = ITEM_COLUMNS.map(([column]) => `lineItems[${index}].${column}`);
+    await putAnnotations(page, otherAnnotations(page, ...names));
+    document.getElementById(`item-${item.pageNumber}-${index}-description`)?.focus();
+    notify(`Line ${line}: the corrections were removed.`);
+  }
+
   async function putAnnotations(page, annotations) {
     const fresh = await getData(`${INVOICES}/ocr-invoice-job-pages/${page._id}`);
     await sendJson('PUT', `${INVOICES}/ocr-invoice-job-pages/${page._id}`, {
@@ -125,10 +165,10 @@ export async function render(main, ctx, [id]) {
   }, 2000);
 }
 
-/** A page's annotations other than the correction of `name`, as the API takes them back. */
-function otherAnnotations(page, name) {
+/** A page's annotations other than the corrections of `names`, as the API takes them back. */
+function otherAnnotations(page, ...names) {
   return (page.annotations || [])
-    .filter((a) => !(a.type === 'correction' && a.field === name))
+    .filter((a) => !(a.type === 'correction' && names.includes(a.field)))
     .map((a) => {
       const out = { type: a.type, text: a.text ?? '', createdBy: a.createdBy, createdAt: a.createdAt };
       if (a.coordinates) out.coordinates = a.coordinates;
@@ -157,7 +197,8 @@ function jobSummary(job) {
     ),
     job.errorLog ? errorBox(job.errorLog) : null,
     (job.checks || []).length ? h('ul', { class: 'checks', 'aria-label': 'Arithmetic checks' }, job.checks.map((c) =>
-      h('li', { class: c.passed ? 'passed' : 'failed' }, `${c.passed ? '✓' : '✗'} ${c.name}: expected ${c.expected}, found ${c.found}`))) : null,
+      h('li', { class: c.passed ? 'passed' : 'failed', 'data-check': c.name }, checkSentence(c),
+        h('span', { class: 'visually-hidden' }, c.passed ? ' (holds)' : ' (does not hold)')))) : null,
     downloads.length ? h('div', { class: 'actions' }, downloads) : null,
   ];
 }
@@ -168,16 +209,18 @@ function fieldForm(names, job, save, revert) {
     const value = fields[name];
     const corrected = value?.source === 'correction';
     const engine = corrected ? value.original : value;
-    const input = h('input', { type: 'text', id: `field-${name}`, name, value: value?.value ?? '', 'data-field': name });
+    // the normalised value (what a correction is compared and checked as); the printed text is the hint
+    const input = h('input', { type: 'text', id: `field-${name}`, name, value: value?.normalized ?? value?.value ?? '', 'data-field': name });
     const problems = h('div');
     const form = h('form', { class: `invoice-field${corrected ? ' corrected' : ''}`, 'data-field': name },
       field(fieldLabel(name), input),
       h('button', { type: 'submit', class: 'small' }, 'Save'),
       corrected ? h('button', { type: 'button', class: 'small secondary', onclick: () => revert(name).catch((e) => replace(problems, errorBox(e.message))) }, 'Undo correction') : null,
       h('p', { class: 'provenance' },
-        h('span', { class: 'engine-value' }, `Engine: ${engine ? engine.value : 'not found'}`),
+        h('span', { class: 'engine-value' }, `Engine: ${engine ? engine.normalized ?? engine.value : 'not found'}`),
+        engine && engine.value !== engine.normalized ? h('span', { class: 'printed' }, ` (printed “${engine.value}”)`) : '',
         engine ? ` (${Math.round((engine.confidence || 0) * 100)}%, ${engine.source})` : '',
-        corrected ? h('span', { class: 'correction' }, ` · Corrected to “${value.value}” by ${value.correctedBy || 'anonymous'}, ${when(value.correctedAt)}`) : null),
+        corrected ? h('span', { class: 'correction' }, ` · Corrected to “${value.normalized ?? value.value}” by ${value.correctedBy || 'anonymous'}, ${when(value.correctedAt)}`) : null),
       problems,
     );
     form.addEventListener('submit', async (event) => {
@@ -196,11 +239,59 @@ function fieldForm(names, job, save, revert) {
   }));
 }
 
-function lineItemTable(items) {
+/**
+ * The line items, each row editable: its columns are saved together (Enter or Save), and a corrected cell shows
+ * the engine's value under it. An item's index among its page's items is what its corrections name.
+ */
+function lineItemTable(items, save, revert) {
   if (!items.length) return h('p', { class: 'muted' }, 'No line items were found.');
-  return h('table', {},
-    h('thead', {}, h('tr', {}, ['Page', 'Description', 'Quantity', 'Unit price', 'Amount', 'Tax rate'].map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, items.map((i) => h('tr', {},
-      h('td', { class: 'num' }, String(i.pageNumber)), h('td', { class: 'wrap' }, i.description),
-      ['quantity', 'unitPrice', 'amount', 'taxRate'].map((k) => h('td', { class: 'num' }, i[k] ?? '—'))))));
+  const seen = new Map();
+  const pagesWithItems = new Set(items.map((i) => i.pageNumber)).size;
+  const rows = items.map((item) => {
+    const index = seen.get(item.pageNumber) ?? 0;
+    seen.set(item.pageNumber, index + 1);
+    const line = pagesWithItems > 1 ? `${item.pageNumber}.${index + 1}` : String(index + 1);
+    return itemRow(item, index, line, save, revert);
+  });
+  return h('table', { class: 'line-items' },
+    h('thead', {}, h('tr', {}, ['Line', ...ITEM_COLUMNS.map(([, title]) => title), ''].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows));
+}
+
+function itemRow(item, index, line, save, revert) {
+  const key = `${item.pageNumber}-${index}`;
+  const corrected = item.source === 'correction' ? item.correctedColumns || [] : [];
+  const problems = h('div', { class: 'item-problems' });
+  const form = h('form', { id: `item-${key}`, class: 'item-form', 'data-line': line });
+  const inputs = {};
+  const cells = ITEM_COLUMNS.map(([column, title]) => {
+    const input = h('input', {
+      type: 'text', form: form.id, id: `item-${key}-${column}`, name: column, value: item[column] ?? '',
+      'aria-label': `Line ${line} ${title.toLowerCase()}`, class: column === 'description' ? 'wide' : 'number',
+      inputmode: column === 'description' ? null : 'decimal',
+    });
+    inputs[column] = input;
+    const was = corrected.includes(column) ? item.original?.[column] : undefined;
+    return h('td', { class: `${column === 'description' ? 'wrap' : 'num'}${corrected.includes(column) ? ' corrected' : ''}` }, input,
+      corrected.includes(column) ? h('span', { class: 'engine-value' }, `Engine: ${was ?? '—'}`) : null);
+  });
+  append(form, [
+    h('button', { type: 'submit', class: 'small' }, 'Save', h('span', { class: 'visually-hidden' }, ` line ${line}`)),
+    corrected.length ? h('button', {
+      type: 'button', class: 'small secondary',
+      onclick: () => revert(item, index, line).catch((e) => replace(problems, errorBox(e.message))),
+    }, 'Undo', h('span', { class: 'visually-hidden' }, ` the corrections of line ${line}`)) : null,
+  ]);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    replace(problems);
+    try {
+      await save(item, index, line, Object.fromEntries(Object.entries(inputs).map(([column, input]) => [column, input.value.trim()])));
+    } catch (e) {
+      replace(problems, errorBox(e.message));
+    }
+  });
+  const who = corrected.length ? h('span', { class: 'correction' }, `Corrected by ${item.correctedBy || 'anonymous'}, ${when(item.correctedAt)}`) : null;
+  return h('tr', { class: corrected.length ? 'corrected' : null, 'data-line': line },
+    h('th', { scope: 'row', class: 'num' }, line), cells, h('td', { class: 'item-actions' }, form, who, problems));
 }
