@@ -31,6 +31,9 @@ class WriteContext:
     page_images: list[Path] = field(default_factory=list)
     # The job's barcodes (DetectBarcodes), as the API reports them, for the formats that carry them.
     barcodes: list[dict[str, object]] = field(default_factory=list)
+    # Input PDFs whose embedded files the PDF output carries, each with its relationship to the document (an
+    # invoice job's e-invoice: its XML and the documents the XML refers to, PDF/A-3 associated files).
+    embedded_files_of: list[Path] = field(default_factory=list)
 
     @property
     def min_confidence(self) -> float:
