@@ -4,7 +4,10 @@ A page is fetched (this server's own image, or its `pageUrl` through the URL gua
 recognised once (pipeline.invoice_page), analysed (invoices.analyse), and stored with its OCR result
 for the job's outputs. A failed page is tried again after a back-off until the retry limit. Once every
 page of a job is done, the job is queued once more (service.invoices.refresh_job) and a worker writes its
-searchable PDF and text from the pages' stored OCR; only then is the job completed.
+searchable PDF and text from the pages' stored OCR; only then is the job completed. A page made from an
+uploaded PDF's page that has its own text is that PDF page in the outputs (its content and text as they
+are), and the PDF an e-invoice was read from gives the job's PDF its embedded files (the XML, and the documents
+it refers to) with their relationships.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import functools
 import io
 import json
 import logging
+import re
 import shutil
 import time
 from contextlib import AbstractContextManager, nullcontext
@@ -33,6 +37,7 @@ from ocrmill.invoices.model import Symbol, box_to_api
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.invoice_page import RecognisedPage, open_page_image, recognise_page
 from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, load_raster
+from ocrmill.pipeline.pdftext import own_text_page
 from ocrmill.pipeline.run import page_base
 from ocrmill.service.invoice_query import stamp
 from ocrmill.service.invoice_schema import PageIn
@@ -47,8 +52,14 @@ from ocrmill.service.principal import Principal
 from ocrmill.store import invoices as repo
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.files import FileStore, write_atomic
+from ocrmill.writers.base import PageBase, WriteContext
 
 log = logging.getLogger("ocrmill.worker")
+
+# Which uploaded PDF's page each page image of a job was made from: {"0001.png": ["invoices/<job>/source/001.pdf",
+# 0], ...}, written when the upload is split (an image upload's pages are not in it).
+PAGES_MADE_FROM = "source/pages.json"
+_IMAGE = re.compile(r"([0-9a-f]{24})/images/(\d{4}\.png)")
 
 
 @dataclass
@@ -99,9 +110,9 @@ class InvoiceWork:
             sources = list(job.doc.get("_sources", [])) if job else []
         if job is None:
             return
-        error, pages, einvoice = "", 0, None
+        error, pages, einvoice, einvoice_file = "", 0, None, ""
         try:
-            pages, einvoice = self._split_files(job_id, sources)
+            pages, einvoice, einvoice_file = self._split_files(job_id, sources)
         except OcrmillError as e:
             error = e.message
         except Exception as e:  # a bug of ours still ends the job with a description
@@ -116,7 +127,7 @@ class InvoiceWork:
                 job.doc = job.doc | {"errorLog": error, "_splitError": True}
             else:
                 if einvoice is not None:
-                    job.doc = job.doc | {"eInvoice": einvoice}
+                    job.doc = job.doc | {"eInvoice": einvoice, "_eInvoiceFile": einvoice_file}
                 prefix = f"{self.settings.api_prefix}/v1/ocr-invoice-jobs/{job_id}/images/"
                 owner = Principal(name=job.user_name, is_admin=False)
                 for number in range(1, pages + 1):
@@ -127,22 +138,29 @@ class InvoiceWork:
             refresh_job(session, job_id)
         log.info("invoice job %s: %s", job_id, f"failed: {error}" if error else f"split into {pages} page(s)")
 
-    def _split_files(self, job_id: str, sources: list[str]) -> tuple[int, dict[str, Any] | None]:
+    def _split_files(self, job_id: str, sources: list[str]) -> tuple[int, dict[str, Any] | None, str]:
+        """The page images (with source/pages.json: which PDF page each was made from, for the job's outputs),
+        the e-invoice and the upload it was read from."""
         inputs = [InputFile(self.files.path(name), Path(name).suffix.lstrip(".").upper()) for name in sources]
         refs = enumerate_pages(inputs, max_pages=self.settings.max_pages)
-        einvoice = None
-        for item in inputs:
+        einvoice, einvoice_file = None, ""
+        for name, item in zip(sources, inputs, strict=True):
             if item.ext == "PDF" and einvoice is None:
-                einvoice = _einvoice(item.path)
+                einvoice, einvoice_file = _einvoice(item.path), name
         images = self.files.path(f"invoices/{job_id}/images")
         images.mkdir(parents=True, exist_ok=True)
+        stored = dict(zip((item.path for item in inputs), sources, strict=True))
+        made_from: dict[str, tuple[str, int]] = {}
         for number, ref in enumerate(refs, start=1):
             raster = load_raster(
                 ref, render_dpi=self.settings.invoice_render_dpi, max_pixels=self.settings.max_image_megapixels * 1e6
             )
             target = images / f"{number:04d}.png"
             raster.image.save(target, format="PNG", dpi=(round(raster.dpi), round(raster.dpi)))
-        return len(refs), einvoice
+            if ref.kind == "pdf":
+                made_from[target.name] = (stored[ref.file], ref.index)
+        write_atomic(self.files.path(f"invoices/{job_id}/{PAGES_MADE_FROM}"), json.dumps(made_from).encode())
+        return len(refs), einvoice, einvoice_file if einvoice is not None else ""
 
     # -- pages -----------------------------------------------------------------------------------------------
 
@@ -303,10 +321,15 @@ class InvoiceWork:
         with self.db.read() as session:
             completed = [p for p in repo.page_summaries(session=session, job_id=job_id) if p.status == "completed"]
             signature = outputs_signature(completed)
-            ids = [p.id for p in completed]
+            # each page's URL says whether its image was made from an uploaded PDF's page (the whole documents
+            # are read here, once for the outputs, not on every page change as the summaries are)
+            urls = {page.id: str(page.doc.get("pageUrl", "")) for page in repo.pages_of(session=session, job_id=job_id)}
+            pages = [(p.id, urls.get(p.id, "")) for p in completed]
+            job = repo.get_job(session=session, job_id=job_id)
+            einvoice_file = str(job.doc.get("_eInvoiceFile") or "") if job is not None else ""
         error = ""
         try:
-            self._write_outputs(job_id, ids)
+            self._write_outputs(job_id, pages, einvoice_file)
         except Exception as e:  # the job still completes, with its JSON, and says why PDF and text are missing
             log.exception("invoice job %s: writing the outputs failed", job_id)
             error = f"The PDF and text outputs could not be written: {type(e).__name__}: {e}"
@@ -320,32 +343,65 @@ class InvoiceWork:
             session.flush()
             refresh_job(session, job_id)
 
-    def _write_outputs(self, job_id: str, ids: list[str]) -> None:
+    def _write_outputs(self, job_id: str, pages: list[tuple[str, str]], einvoice_file: str) -> None:
+        """`pages` (id, pageUrl) in page order. A page whose image was made from an uploaded PDF's page with its
+        own text is that page as it is, its text the PDF's own; every other page is the image it was recognised
+        on with its OCR as the text. The e-invoice's upload gives its embedded files (for as long as the job
+        has the e-invoice, whichever of its pages are left)."""
         from ocrmill.writers import WRITERS
-        from ocrmill.writers.base import WriteContext
 
         work = self.files.path(f"invoices/{job_id}/work-{new_id()}")
         out = self.files.path(f"invoices/{job_id}/output")
+        made_from: dict[str, dict[str, tuple[str, int]]] = {}
         try:
             work.mkdir(parents=True, exist_ok=True)
             doc, bases = Document(), []
             options = JobOptions(PdfOutput=True, TxtOutput=True)
-            for index, page_id in enumerate(ids):
-                ocr = self.files.path(f"invoices/{job_id}/ocr/{page_id}")
-                page = page_from_dict(json.loads(ocr.with_suffix(".json").read_bytes()))
+            for index, (page_id, url) in enumerate(pages):
+                source = self._made_from(url, made_from)
+                own = own_text_page(source, dpi=self.settings.invoice_render_dpi) if source is not None else None
+                if source is not None and own is not None:
+                    page, base = own, PageBase(source.file, source.index)
+                else:
+                    ocr = self.files.path(f"invoices/{job_id}/ocr/{page_id}")
+                    page = page_from_dict(json.loads(ocr.with_suffix(".json").read_bytes()))
+                    with Image.open(ocr.with_suffix(".png")) as im:
+                        image = im.copy()
+                    ref = PageRef(ocr.with_suffix(".png"), "image", 0, index)
+                    base = page_base(ref, Raster(image, page.dpi, True, True), options, work)
                 page.number, page.source_index = index + 1, index
-                with Image.open(ocr.with_suffix(".png")) as im:
-                    image = im.copy()
-                ref = PageRef(ocr.with_suffix(".png"), "image", 0, index)
-                bases.append(page_base(ref, Raster(image, page.dpi, True, True), options, work))
+                bases.append(base)
                 doc.pages.append(page)
-            ctx = WriteContext(options=options, work_dir=work, bases=bases, doc=doc)
+            carried = self.files.path(einvoice_file) if einvoice_file else None
+            ctx = WriteContext(
+                options=options,
+                work_dir=work,
+                bases=bases,
+                doc=doc,
+                embedded_files_of=[carried] if carried is not None and carried.is_file() else [],
+            )
             out.mkdir(parents=True, exist_ok=True)
             for ext in ("pdf", "txt"):
                 WRITERS[ext].write(doc, ctx, work / f"result.{ext}")
                 (work / f"result.{ext}").replace(out / f"result.{ext}")
         finally:
             shutil.rmtree(work, ignore_errors=True)
+
+    def _made_from(self, url: str, known: dict[str, dict[str, tuple[str, int]]]) -> PageRef | None:
+        """The uploaded PDF's page that the page image at `url` was made from, when it is such an image of this
+        server (of this job or another) and the upload is still there. `known`: the jobs' source/pages.json."""
+        prefix = f"{self.settings.api_prefix}/v1/ocr-invoice-jobs/"
+        found = _IMAGE.fullmatch(url[len(prefix) :]) if url.startswith(prefix) else None
+        if found is None:
+            return None
+        job_id, image = found[1], found[2]
+        if job_id not in known:
+            listing = self.files.path(f"invoices/{job_id}/{PAGES_MADE_FROM}")
+            known[job_id] = json.loads(listing.read_bytes()) if listing.is_file() else {}
+        made = known[job_id].get(image)
+        if made is None or not self.files.path(made[0]).is_file():
+            return None
+        return PageRef(self.files.path(made[0]), "pdf", int(made[1]), 0)
 
 
 def _in_source(seen: RecognisedPage, data: Any) -> Any:
