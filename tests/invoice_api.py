@@ -82,6 +82,20 @@ def text_png(lines: list[str], *, width: int = 900, font_size: int = 44) -> byte
     return out.getvalue()
 
 
+def table_png(rows: list[tuple[str, ...]], *, columns: tuple[int, ...] = (60, 800, 1050, 1400)) -> bytes:
+    """A white page with rows of cells at fixed column positions (an empty row leaves a gap): a line-item table
+    the engine finds, with the heading and totals around it as rows of their own."""
+    font = ImageFont.load_default(size=40)
+    image = Image.new("L", (1700, 80 + len(rows) * 72), 255)
+    draw = ImageDraw.Draw(image)
+    for index, row in enumerate(rows):
+        for x, cell in zip(columns, row, strict=False):
+            draw.text((x, 40 + index * 72), cell, fill=0, font=font)
+    out = io.BytesIO()
+    image.save(out, format="PNG", dpi=(300, 300))
+    return out.getvalue()
+
+
 def data_url(png: bytes, media_type: str = "image/png") -> str:
     return f"data:{media_type};base64,{base64.b64encode(png).decode('ascii')}"
 

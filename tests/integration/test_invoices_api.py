@@ -32,6 +32,7 @@ from tests.invoice_api import (
     new_page,
     ok,
     pages_of,
+    table_png,
     text_png,
     upload,
     v1,
@@ -556,6 +557,83 @@ def test_deleting_a_page_updates_the_jobs_aggregate(api: httpx.Client, server: S
     empty = ok(api.get(f"/ocr-invoice-jobs/{job['_id']}"))
     assert (empty["pageCount"], empty["pagesCompleted"], empty["status"], empty["progress"]) == (0, 0, "pending", 0)
     assert empty["extractedFields"] == {} and empty["qualityScore"] == 0
+
+
+# -- line-item corrections -------------------------------------------------------------------------------------
+
+ITEMS_PAGE = [
+    ("Invoice No: 4711",),
+    ("Date: 03.02.2024",),
+    (),
+    ("Description", "Qty", "Unit price", "Amount"),
+    ("Paper A4", "2", "4.50", "9.00"),
+    ("Toner black", "1", "60.00", "60.00"),
+    ("Stapler", "3", "5.00", "15.00"),
+    (),
+    ("Subtotal", "", "", "84.00"),
+    ("Total", "", "", "84.00"),
+]
+
+
+def test_a_line_item_is_corrected_by_annotation_and_restored_without_it(api: httpx.Client) -> None:
+    job = new_job(api, name="line items")
+    page = new_page(api, job["_id"], 1, data_url(table_png(ITEMS_PAGE)))
+    done = wait_job(api, job["_id"])
+    engine = done["lineItems"]
+    assert [(i["description"], i["quantity"], i["amount"]) for i in engine] == [
+        ("Paper A4", "2", "9.00"),
+        ("Toner black", "1", "60.00"),
+        ("Stapler", "3", "15.00"),
+    ]
+    assert ("lineItemsSum", True, "84.00", "84.00") in [
+        (c["name"], c["passed"], c["expected"], c["found"]) for c in done["checks"]
+    ]
+    page = ok(api.get(f"/ocr-invoice-job-pages/{page['_id']}"))
+
+    notes = [
+        {"type": "correction", "field": "lineItems[1].amount", "text": "1.234,50 €", "createdBy": "clerk"},
+        {"type": "correction", "field": "lineItems[2].quantity", "text": " 4 "},
+        {"type": "correction", "field": "lineItems[0].description", "text": "Paper  A3"},
+    ]
+    corrected = ok(api.put(f"/ocr-invoice-job-pages/{page['_id']}", json=writable(page, annotations=notes)))
+    assert [(a["field"], a["text"]) for a in corrected["annotations"]] == [(n["field"], n["text"]) for n in notes]
+    assert corrected["extractedFields"] == page["extractedFields"], "a line item's correction is no field's"
+    job_now = ok(api.get(f"/ocr-invoice-jobs/{job['_id']}"))
+    items = job_now["lineItems"]
+    assert [(i["description"], i["quantity"], i["amount"]) for i in items] == [
+        ("Paper A3", "2", "9.00"),
+        ("Toner black", "1", "1234.50"),
+        ("Stapler", "4", "15.00"),
+    ]
+    second = items[1]
+    assert (second["source"], second["correctedColumns"], second["correctedBy"]) == ("correction", ["amount"], "clerk")
+    assert second["correctedAt"] == corrected["annotations"][0]["createdAt"]
+    assert second["original"] == engine[1]
+    # the checks add up the corrected amounts: 9.00 + 1234.50 + 15.00
+    sums = [c for c in job_now["checks"] if c["name"] == "lineItemsSum"]
+    assert [(c["passed"], c["expected"], c["found"]) for c in sums] == [(False, "84.00", "1258.50")]
+    assert [j["_id"] for j in listed(api.get("/ocr-invoice-jobs", params={"search": "paper a3"}))[0]] == [job["_id"]]
+
+    # refused, naming the annotation at fault; the page keeps its corrections
+    for field, text, named in (
+        ("lineItems[0].price", "1", "annotations.3.field: 'lineItems[0].price' is not a line item's column"),
+        ("lineItems[3].amount", "1", "annotations.3.field: lineItems[3].amount: page 1 has 3 line items"),
+        ("lineItems[0].amount", "twelve", "annotations.3.text: lineItems[0].amount: 'twelve' is not a number"),
+    ):
+        more = [*corrected["annotations"], {"type": "correction", "field": field, "text": text}]
+        error(
+            api.put(f"/ocr-invoice-job-pages/{page['_id']}", json=writable(page, annotations=more)),
+            422,
+            "validation_error",
+            named,
+        )
+    assert ok(api.get(f"/ocr-invoice-job-pages/{page['_id']}"))["annotations"] == corrected["annotations"]
+
+    # without the annotations: the engine's items again, and their sum holds
+    ok(api.put(f"/ocr-invoice-job-pages/{page['_id']}", json=writable(page, annotations=[])))
+    restored = ok(api.get(f"/ocr-invoice-jobs/{job['_id']}"))
+    assert restored["lineItems"] == engine
+    assert restored["checks"] == done["checks"]
 
 
 # -- users -----------------------------------------------------------------------------------------------------
