@@ -228,7 +228,7 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "prepay": ("Less deposit paid", "Prepayment received", "Payment received", "Less: advance payment"),
         "carried": ("Carried forward", "Subtotal carried forward"),
         "brought": ("Brought forward",),
-        "bill_to": ("Bill To", "Invoice to", "Billed to", "Customer", "To:"),
+        "bill_to": ("Bill To", "Invoice to", "Billed to", "Customer", "To"),
         "ship_to": ("Ship To", "Deliver to", "Delivery address"),
         "vat_id": ("VAT No.", "VAT Reg. No.", "VAT number", "VAT ID", "VAT Registration No."),
         "bank": ("Bank", "Bank details", "Payment details"),
@@ -313,6 +313,14 @@ LABELS: dict[str, dict[str, tuple[str, ...]]] = {
         "amount": ("Montant HT", "Total HT", "Montant"),
         "currency": ("Devise",),
     },
+}
+# US invoices charge sales tax, not VAT
+US_LABELS: dict[str, tuple[str, ...]] = {
+    "subtotal": ("Subtotal", "Sub-total", "Total before tax", "Net total"),
+    "tax": ("Sales tax {r}%", "Tax ({r}%)", "Sales Tax @ {r}%", "Tax {r}%"),
+    "tax_norate": ("Sales tax", "Tax"),
+    "total": ("Total", "Invoice total", "Total amount", "Grand total", "TOTAL"),
+    "vat": ("Tax", "Tax %"),
 }
 INTRO = {
     "en": ("Thank you for your order. We invoice you as follows:", "For services rendered as detailed below."),
@@ -559,6 +567,10 @@ class Content:
     registration: list[str]
 
 
+MAILBOXES = {"de": ("info", "rechnung", "buchhaltung"), "fr": ("contact", "facturation", "compta"),
+             "en": ("info", "billing", "accounts")}  # fmt: skip
+
+
 def _company(country: str, rng: random.Random) -> str:
     names, trades, forms = COMPANY[country]
     shape = rng.random()
@@ -725,7 +737,7 @@ def _content(rng: random.Random, loc: Locale) -> Content:
                     f"BE-{issued.year}-{rng.randint(1, 999):03d}", f"{rng.randint(1000, 9999)}/{issued.year % 100}"))
         if rng.random() < 0.5 else None,
         issued, issued + timedelta(days=terms_days), issued - timedelta(days=rng.randint(0, 14)), terms_days,
-        rows, no_tax, net, taxes, total, prepaid, phone, f"{rng.choice(('info', 'billing', 'rechnung', 'contact'))}"
+        rows, no_tax, net, taxes, total, prepaid, phone, f"{rng.choice(MAILBOXES[lang])}"
         f"@{slug}.{tld}", f"www.{slug}.{tld}", bank, iban, bic if rng.random() < 0.85 else None, [r for r in reg if r],
     )  # fmt: skip
 
@@ -974,15 +986,6 @@ def _wrap(text: str, font: Font, width: int) -> list[str]:
     return [*lines, current] if current else lines
 
 
-@dataclass
-class Render:
-    """What drawing an invoice produced, besides the pages: truth and printed forms."""
-
-    truth: dict[str, str | None]
-    printed: dict[str, str]
-    items: list[tuple[Row, int, BoxT]]  # row, page, box
-
-
 class Renderer:
     def __init__(self, content: Content, layout: Layout, rng: random.Random, dpi: int) -> None:
         self.c, self.lay, self.rng, self.dpi = content, layout, rng, dpi
@@ -1020,7 +1023,8 @@ class Renderer:
         self.bottom = p.height - p.mm(18 if self.lay.footer == "none" else 38)
 
     def label(self, key: str, **fmt: str) -> str:
-        return self.rng.choice(self.lab[key]).format(**fmt)
+        options = US_LABELS.get(key, self.lab[key]) if self.loc.country == "US" else self.lab[key]
+        return self.rng.choice(options).format(**fmt)
 
     def put(self, name: str, value: str | None, printed: str) -> None:
         """Record a truth value and the string that prints it."""
@@ -1215,7 +1219,7 @@ class Renderer:
         font = p.font(rng.uniform(1.0, 1.15))
         lh = p.line_height(font, rng.uniform(1.2, 1.4))
         if lay.bill_label:
-            box = p.text(x, y, self.label("bill_to") + self.colon, p.font(0.95, bold=True), fill=self.grey)
+            box = p.text(x, y, self.label("bill_to").rstrip(":") + self.colon, p.font(0.95, bold=True), fill=self.grey)
             y = box[3] + p.mm(2)
         start = y
         self.window_block(x, y, c.buyer, font, lh, customer=True)
