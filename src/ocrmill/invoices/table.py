@@ -217,6 +217,8 @@ _STRONG_DESCRIPTION = (
     "beschreib", "bezeichn", "descript", "designation", "libelle", "omschrijving", "leistung", "particulars",
     "wording", "intitule", "descrizione",
 )  # fmt: skip
+# Description words inside a longer one: "Artikelbezeichnung", "Produktbeschreibung", "Itemdescription".
+_INNER_DESCRIPTION = re.compile(r"bezeichnung|beschreibung|description|designation")
 _WEAK_DESCRIPTION = ("artikel", "article", "item", "produkt", "product", "produit", "service", "details", "waren")
 _OTHER_PRICE = frozenset({"pu", "ep", "rate", "unitprice", "unitcost", "cost", "stuksprijs", "vkpreis"})
 
@@ -243,7 +245,11 @@ def role_of(word: str) -> str | None:
         return QUANTITY
     if key in _UNIT:
         return UNIT
-    if any(key.startswith(d) for d in _STRONG_DESCRIPTION) or _near(key, _STRONG_KEYS):
+    if (
+        any(key.startswith(d) for d in _STRONG_DESCRIPTION)
+        or _near(key, _STRONG_KEYS)
+        or _INNER_DESCRIPTION.search(key)
+    ):
         return DESCRIPTION
     if any(key.startswith(d) for d in _WEAK_DESCRIPTION):
         return DESCRIPTION
@@ -544,6 +550,94 @@ def _overlapping(left: int, right: int, columns: Sequence[_Column], em: float) -
     return [c for c in columns if min(right, c.right + slack) - max(left, c.left - slack) > 0]
 
 
+def _item_rows(rows: Sequence[_Row], start: int, em: float, limit: int = 40) -> list[_Row]:
+    """Rows after a header that look like item rows (an amount with decimals), up to a totals label."""
+    out: list[_Row] = []
+    for row in rows[start : start + limit]:
+        first_text = next((seg for seg in row.segments if not _numeric(seg.text)), None)
+        if first_text is not None and _totals_label(first_text.text.split(), within=1):
+            break
+        if _figures(row):
+            out.append(row)
+    return out
+
+
+def _split_by_body(columns: list[_Column], body: Sequence[_Row], em: float) -> list[_Column]:
+    """Header cells cut where the item rows below them have a clear gap (a white "river" that no item row's word
+    crosses): header words set close together ("Einheit Stückpreis Gesamtpreis", "Pos. Artikel") name several
+    columns when the rows under them are several columns."""
+    if len(body) < 2:
+        return columns
+    out: list[_Column] = []
+    for column in columns:
+        words = sorted(column.words, key=lambda w: w.box.left)
+        if len(words) < 2:
+            out.append(column)
+            continue
+        lo, hi = int(column.left - em), int(column.right + em)
+        occupied = [0] * (hi - lo + 1)
+        for row in body:
+            for w in row.words:
+                for x in range(max(lo, w.box.left), min(hi, w.box.right) + 1):
+                    occupied[x - lo] += 1
+        allowed = len(body) // 10
+        groups: list[list[Word]] = [[words[0]]]
+        for a, b in itertools.pairwise(words):
+            left_mid, right_mid = (a.box.left + a.box.right) // 2, (b.box.left + b.box.right) // 2
+            if role_of(b.text) is None or _key(a.text) in _MODIFIERS or b.text in ("%", "(%)", "[%]"):
+                groups[-1].append(b)
+                continue
+            river = _river(occupied, lo, left_mid, right_mid, allowed, max(2, int(0.25 * em)))
+            sides = river is not None and _both_sides(body, river, left_mid, right_mid)
+            if sides:
+                groups.append([b])
+            else:
+                groups[-1].append(b)
+        if len(groups) == 1:
+            out.append(column)
+            continue
+        for group in groups:
+            out.append(_Column(_group_role(group), group, group[0].box.left, max(w.box.right for w in group)))
+    return out
+
+
+def _river(occupied: Sequence[int], lo: int, start: int, end: int, allowed: int, width: int) -> int | None:
+    """The middle of the widest stretch between `start` and `end` that at most `allowed` rows' words cover."""
+    best: tuple[int, int] | None = None
+    run = 0
+    for x in range(start, end + 1):
+        if 0 <= x - lo < len(occupied) and occupied[x - lo] <= allowed:
+            run += 1
+            if run >= width and (best is None or run > best[0]):
+                best = (run, x - run // 2)
+        else:
+            run = 0
+    return best[1] if best is not None else None
+
+
+def _both_sides(body: Sequence[_Row], river: int, left: int, right: int) -> bool:
+    """Whether at least two item rows have words just left and just right of the river."""
+    both = 0
+    for row in body:
+        has_left = any(w.box.right <= river and w.box.right >= left - 400 for w in row.words)
+        has_right = any(w.box.left >= river and w.box.left <= right + 400 for w in row.words)
+        both += has_left and has_right
+    return both >= 2
+
+
+def _group_role(words: Sequence[Word]) -> str:
+    role: str | None = None
+    for word in words:
+        found = role_of(word.text)
+        if found is None:
+            continue
+        if role is None:
+            role = found
+        elif (role, found) in _COMPOUNDS:
+            role = _COMPOUNDS[(role, found)]
+    return role or OTHER
+
+
 # --- body rows into columns ----------------------------------------------------------------------------------
 
 
@@ -649,7 +743,11 @@ def _body(
         placed = _place(row, columns, em)
         filled = [role for role, i in keys.items() if i in placed and _has_value(role, _text(placed[i]))]
         left = min(table_left, *(w.box.left for it in items for r in it.rows for w in r.words)) if items else None
-        if _ends_table(row, previous, placed, filled, columns, em, left, body_height):
+        if current is None and _carried(row):
+            continue  # "Übertrag 1.234,56" over the first item of a continued table
+        starts_at = [it.description[0].box.left for it in items if it.description]
+        description_left = _median(starts_at) if starts_at else None
+        if _ends_table(row, previous, placed, filled, columns, em, left, body_height, description_left):
             end = r
             break
         previous = row
@@ -678,6 +776,15 @@ def _body(
     return kept, end
 
 
+_CARRIED = frozenset({"ubertrag", "uebertrag", "vortrag", "carried", "brought", "report", "reporter", "areporter"})
+
+
+def _carried(row: _Row) -> bool:
+    """A carried-forward line: "Übertrag", "Brought forward", "Report", "À reporter" with an amount."""
+    keys = [_key(w.text) for w in row.words[:3]]
+    return any(k in _CARRIED for k in keys) and _figures(row)
+
+
 def _text(words: Sequence[Word]) -> str:
     return " ".join(w.text for w in words)
 
@@ -691,6 +798,7 @@ def _ends_table(
     em: float,
     table_left: int | None,
     body_height: float,
+    description_left: float | None = None,
 ) -> bool:
     priced = any(role in (QUANTITY, UNIT_PRICE) for role in filled)
     if not priced:
@@ -701,8 +809,12 @@ def _ends_table(
             return True  # "Zwischensumme ...", "Total EUR 34,73", "Umsatzsteueraufschlüsselung"
         for seg in row.segments:
             if amount and not _numeric(seg.text) and _totals_label(seg.text.split(), charges=True):
+                if description_left is not None and abs(seg.left - description_left) <= 1.5 * em:
+                    continue  # "Rabatt 10 %  -29,72" where the descriptions start: a sub-line of the items
                 return True  # "Prijzen zijn inclusief BTW  Factuur totaal EUR 49,99", "Versandkosten 4,90"
     text_only = not any(_numeric(w.text) for w in row.words)
+    if text_only and sum(_totals_label(seg.text.split()) for seg in row.segments) >= 2:
+        return True  # the head of a VAT breakdown or a totals table: "Taux TVA  Base HT  Montant TVA  TTC"
     if text_only and row.height >= 1.35 * body_height and len(row.words) <= 8:
         return True  # a heading
     first = row.segments[0]
@@ -728,6 +840,8 @@ def find_table(page: Page, *, number: int = 1) -> Table:
     first, last, columns = header
     _settle_roles(columns)
     first, last = _stack_header(rows, first, last, columns, em)
+    columns = _split_by_body(columns, _item_rows(rows, last + 1, em), em)
+    _settle_roles(columns)
     table_left = min(c.left for c in columns)
     items, _ = _body(rows, last + 1, columns, em, table_left)
     return _build(columns, items, number, header=True)
