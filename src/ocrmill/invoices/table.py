@@ -836,7 +836,8 @@ def find_table(page: Page, *, number: int = 1) -> Table:
         return Table()
     header = _find_header(rows, em)
     if header is None:
-        return _receipt_table(rows, em, number)
+        found = _geometric_table(rows, em, number)
+        return found if found is not None else _receipt_table(rows, em, number)
     first, last, columns = header
     _settle_roles(columns)
     first, last = _stack_header(rows, first, last, columns, em)
@@ -853,12 +854,30 @@ def _build(columns: Sequence[_Column], items: Sequence[_Item], number: int, *, h
         for i, c in enumerate(columns):
             table.cells.append(_cell(0, i, c.words))
     offset = 1 if header else 0
+    _strip_positions(items)
     for n, item in enumerate(items):
         row = n + offset
         for i in sorted(item.cells):
             table.cells.append(_cell(row, i, _reading_order(item.cells[i])))
         table.items.append(_line_item(item, columns, row, number, header=header))
     return table
+
+
+_POSITION = re.compile(r"^\d{1,3}\.?$")
+
+
+def _strip_positions(items: Sequence[_Item]) -> None:
+    """A running position number read into the description ("01 Serverschrank", "3. Versand") is taken out when
+    the items' leading numbers count up (two or more items); the number stays in the item's cells."""
+    leading = [
+        (item, int(item.description[0].text.rstrip(".")))
+        for item in items
+        if len(item.description) >= 2 and _POSITION.match(item.description[0].text)
+    ]
+    if len(leading) < 2 or any(b <= a for (_, a), (_, b) in itertools.pairwise(leading)):
+        return
+    for item, _ in leading:
+        item.description = item.description[1:]
 
 
 def _reading_order(words: Sequence[Word]) -> list[Word]:
@@ -934,6 +953,106 @@ def arithmetic(
     if rate:
         candidates.extend([c * (1 + rate / 100) for c in list(candidates)])
     return any(abs(c - amount) <= tolerance * (1 + (rate or Decimal(0)) / 100) for c in candidates)
+
+
+# --- no header: columns from the rows' geometry ------------------------------------------------------------------
+
+
+def _geometric_table(rows: Sequence[_Row], em: float, number: int) -> Table | None:
+    """A table without a header row it can read (a page that continues the table, a header in words it does not
+    know): rows of text followed by figures whose right edges line up in columns (numbers are right-aligned). The
+    rightmost column of amounts is the amount; of the figure columns left of it, quantity and unit price are the
+    pair that multiplies to the amount on most rows, a column of percentages the VAT rate. Kept when two or more
+    items are read and their arithmetic holds on most of those that print a quantity and a unit price."""
+    candidates = [(r, row) for r, row in enumerate(rows) if _item_like(row)]
+    if len(candidates) < 2:
+        return None
+    clusters: list[list[_Segment]] = []
+    for _, row in candidates:
+        for seg in row.segments:
+            if not _numeric(seg.text) or seg is row.segments[0]:
+                continue
+            home = next((c for c in clusters if abs(_median(x.right for x in c) - seg.right) <= em), None)
+            if home is None:
+                clusters.append([seg])
+            else:
+                home.append(seg)
+    kept = sorted((c for c in clusters if len(c) >= 2), key=lambda c: _median(x.right for x in c))
+    amounts = [c for c in kept if sum(bool(_HAS_DECIMALS.search(x.text)) for x in c) * 2 > len(c)]
+    if not amounts:
+        return None
+    amount = amounts[-1]
+    rates = [c for c in kept if c is not amount and sum("%" in x.text for x in c) * 2 > len(c)]
+    rest = [
+        c
+        for c in kept
+        if c is not amount and c not in rates and _median(x.right for x in c) < _median(x.right for x in amount)
+    ]
+    roles: dict[int, str] = {id(amount): AMOUNT}
+    if rates:
+        roles[id(rates[-1])] = TAX_RATE
+    best = (0, -1, -1)
+    for i, q in enumerate(rest):
+        for j, p in enumerate(rest):
+            if i != j:
+                held = _held(q, p, amount)
+                if held > best[0]:
+                    best = (held, i, j)
+    if best[0] > 0:
+        roles[id(rest[best[1]])], roles[id(rest[best[2]])] = QUANTITY, UNIT_PRICE
+    numeric = [c for c in kept if id(c) in roles]
+    first_numeric = min(min(x.left for x in c) for c in numeric)
+    texts = [row.segments[0].left for _, row in candidates if not _numeric(row.segments[0].text)]
+    texts += [seg.left for _, row in candidates for seg in row.segments[1:2] if _numeric(row.segments[0].text)]
+    if not texts:
+        return None
+    description_left = int(_median(texts))
+    columns = [_Column(DESCRIPTION, [], description_left, max(description_left + 1, int(first_numeric - em)))]
+    for c in sorted(numeric, key=lambda c: _median(x.right for x in c)):
+        columns.append(_Column(roles[id(c)], [], min(x.left for x in c), max(x.right for x in c)))
+    start = candidates[0][0]
+    table_left = min(c.left for c in columns)
+    items, _ = _body(rows, start, columns, em, table_left)
+    if len(items) < 2:
+        return None
+    table = _build(columns, items, number, header=False)
+    checked = [arithmetic(*_figures_of(i)) for i in table.items]
+    decided = [c for c in checked if c is not None]
+    if decided and sum(decided) * 2 < len(decided):
+        return None
+    if not decided and len(items) < 3:
+        return None
+    return table
+
+
+def _item_like(row: _Row) -> bool:
+    """Text, then two or more figures, the last an amount with decimals."""
+    numbers = [seg for seg in row.segments if _numeric(seg.text)]
+    has_text = any(not _numeric(seg.text) and sum(c.isalpha() for c in seg.text) >= 3 for seg in row.segments)
+    return has_text and len(numbers) >= 2 and bool(_HAS_DECIMALS.search(row.segments[-1].text)) and not _blocks(row)
+
+
+def _held(quantity: Sequence[_Segment], price: Sequence[_Segment], amount: Sequence[_Segment]) -> int:
+    """On how many rows the figures of these columns give quantity x price = amount."""
+    by_row: dict[int, dict[str, _Segment]] = {}
+    for role, column in ((QUANTITY, quantity), (UNIT_PRICE, price), (AMOUNT, amount)):
+        for seg in column:
+            by_row.setdefault(min(w.box.top for w in seg.words) // 8, {})[role] = seg
+    held = 0
+    for found in by_row.values():
+        if len(found) == 3:
+            q = read_quantity(found[QUANTITY].text)
+            p = read_amount(found[UNIT_PRICE].text)
+            a = read_amount(found[AMOUNT].text)
+            held += arithmetic(q, p, a) is True
+    return held
+
+
+def _figures_of(item: LineItem) -> tuple[Decimal | None, Decimal | None, Decimal | None]:
+    def number(text: str | None) -> Decimal | None:
+        return Decimal(text) if text is not None else None
+
+    return number(item.quantity), number(item.unit_price), number(item.amount)
 
 
 # --- receipts: no header ---------------------------------------------------------------------------------------
