@@ -135,6 +135,8 @@ def _rows(page: Page) -> tuple[list[_Row], float]:
     for row in rows:
         row.words.sort(key=lambda w: w.box.left)
         row.segments = _segments(row.words, gap)
+        row.words = [w for w in row.words if w.text not in _RULE]
+    rows = [row for row in rows if row.words]
     rows.sort(key=lambda r: r.top)
     return rows, em
 
@@ -169,13 +171,22 @@ def _wide_gap(lines: Sequence[Sequence[Word]], em: float) -> float:
     return max(1.0 * em, 2.5 * usual)
 
 
+_RULE = frozenset({"|", "||", "¦", "│", "┃"})  # a drawn column rule read as a character
+
+
 def _segments(words: Sequence[Word], gap: float) -> list[_Segment]:
+    """Words cut into cells at wide gaps and at drawn column rules (which are no words of any cell)."""
     out: list[_Segment] = []
+    ruled = False
     for word in words:
-        if out and (word.box.left - out[-1].words[-1].box.right < gap or _currency(out[-1])):
+        if word.text in _RULE:
+            ruled = True
+            continue
+        if out and not ruled and (word.box.left - out[-1].words[-1].box.right < gap or _currency(out[-1])):
             out[-1].words.append(word)
         else:
             out.append(_Segment([word]))
+        ruled = False
     return out
 
 
@@ -656,6 +667,12 @@ def _place_segment(seg: _Segment, columns: Sequence[_Column], em: float) -> list
     hits = _overlapping(seg.left, seg.right, columns, em)
     wordy = sum(any(ch.isalpha() for ch in w.text) and not _numeric(w.text) for w in seg.words) * 2 > len(seg.words)
     start = _starting_column(seg.left, columns, em)
+    if start is not None and columns[start].role == ITEM_NUMBER and len(seg.words) >= 2 and start + 1 < len(columns):
+        after = columns[start + 1]
+        if seg.right > after.left and after.role == DESCRIPTION:  # "07 Hosting-Paket ...": number, then description
+            head = [w for w in seg.words if w.box.right < after.left - 0.3 * em]
+            if head and len(head) < len(seg.words):
+                return [(start, head), (start + 1, seg.words[len(head) :])]
     if wordy and start is not None and columns[start].role not in NUMERIC_ROLES:
         return [(start, seg.words)]  # text runs on from the column it starts in
     if len(hits) >= 2 and len(seg.words) >= 2 and any(c.role in NUMERIC_ROLES for c in hits):
