@@ -288,3 +288,29 @@ def test_a_real_zugferd_page_against_its_xml(einfach_items: Table) -> None:
         assert item.page == 2 and item.confidence > 0.9
     assert einfach_items.header_row == 0
     assert "amount" in einfach_items.roles.values()
+
+
+def test_the_printed_net_total_chooses_whether_a_last_sub_line_is_an_item() -> None:
+    """A charge set where the descriptions start, after the last item: an item when the net total printed under the
+    table includes it, the invoice's own charge (no item) when the items add up to the net total without it."""
+
+    def page(net: str) -> Page:
+        return page_of(
+            [
+                (500, HEADER_DE),
+                item_de(600, "1", "Schrauben", "2", "10,00", "19 %", "20,00"),
+                item_de(680, "2", "Muttern", "4", "2,50", "19 %", "10,00"),
+                (760, [("Versandkosten", 400), right("4,90", 2250)]),
+                (900, [("Zwischensumme", 1300), right(net, 2250)]),
+            ]
+        )
+
+    kept = find_table(page("34,90")).items
+    assert [(i.description, i.amount) for i in kept] == [
+        ("Schrauben", "20.00"),
+        ("Muttern", "10.00"),
+        ("Versandkosten", "4.90"),
+    ]
+    left_out = find_table(page("30,00")).items
+    assert [(i.description, i.amount) for i in left_out] == [("Schrauben", "20.00"), ("Muttern", "10.00")]
+    assert all(i.confidence > 0.97 for i in left_out)  # quantity x price and the sum both held

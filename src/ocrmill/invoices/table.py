@@ -61,6 +61,7 @@ KEY_ROLES = (AMOUNT, UNIT_PRICE, QUANTITY)  # the figures that make a row an ite
 RAISED = 0.5  # a passing check moves the confidence half way to 1
 LOWERED = 0.5  # a failing one halves it
 NO_HEADER = 0.85  # items of a table found without a header
+SUMMED = 0.3  # items that add up to a total printed under them move this share of the way to 1
 _WRAP = 1.3  # em: a description line at most this far below the one above continues it
 
 
@@ -861,8 +862,48 @@ def find_table(page: Page, *, number: int = 1) -> Table:
     columns = _split_by_body(columns, _item_rows(rows, last + 1, em), em)
     _settle_roles(columns)
     table_left = min(c.left for c in columns)
-    items, _ = _body(rows, last + 1, columns, em, table_left)
-    return _build(columns, items, number, header=True)
+    items, end = _body(rows, last + 1, columns, em, table_left)
+    items, summed = _by_the_sum(items, columns, rows[end : end + 12])
+    table = _build(columns, items, number, header=True)
+    if summed:
+        for item in table.items:
+            item.confidence = round(item.confidence + (1 - item.confidence) * SUMMED, 4)
+    return table
+
+
+def _by_the_sum(items: list[_Item], columns: Sequence[_Column], after: Sequence[_Row]) -> tuple[list[_Item], bool]:
+    """The reading whose amounts add up to a total printed under the table (a row labelled Subtotal, Netto,
+    Total, ...): the items as read, or without the sub-lines at their end (an invoice-level charge or discount
+    set where the descriptions start). Returns the items and whether their sum was found printed; when no
+    reading adds up, the items as read (the sum only chooses, it never makes an item up)."""
+    amount = next((i for i, c in enumerate(columns) if c.role == AMOUNT), None)
+    if amount is None or not items:
+        return items, False
+    printed = set()
+    for row in after:
+        first_text = next((seg for seg in row.segments if not _numeric(seg.text)), None)
+        if first_text is None or not _totals_label(first_text.text.split(), within=2):
+            continue
+        for seg in row.segments:
+            value = read_amount(seg.text) if _HAS_DECIMALS.search(seg.text) else None
+            if value is not None:
+                printed.add(value)
+    if not printed:
+        return items, False
+    values = [read_amount(_text(item.cells.get(amount, []))) for item in items]
+    readings = [len(items)]
+    k = len(items)
+    while k > 1 and set(items[k - 1].cells) <= {amount, *_description_columns(columns)}:
+        k -= 1  # a sub-line at the end: description and amount only
+        readings.append(k)
+    for k in readings:
+        if all(v is not None for v in values[:k]) and sum(v for v in values[:k] if v is not None) in printed:
+            return items[:k], True
+    return items, False
+
+
+def _description_columns(columns: Sequence[_Column]) -> list[int]:
+    return [i for i, c in enumerate(columns) if c.role in (DESCRIPTION, OTHER, ITEM_NUMBER)]
 
 
 def _build(columns: Sequence[_Column], items: Sequence[_Item], number: int, *, header: bool) -> Table:
