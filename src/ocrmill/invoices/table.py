@@ -863,6 +863,10 @@ def find_table(page: Page, *, number: int = 1) -> Table:
     _settle_roles(columns)
     table_left = min(c.left for c in columns)
     items, end = _body(rows, last + 1, columns, em, table_left)
+    if not items:  # header words over something else (a VAT breakdown, a form): the rows' geometry may still hold
+        found = _geometric_table(rows, em, number)
+        if found is not None:
+            return found
     items, summed = _by_the_sum(items, columns, rows[end : end + 12])
     table = _build(columns, items, number, header=True)
     if summed:
