@@ -52,9 +52,18 @@ def test_a_correction_beats_the_einvoice_which_beats_ocr() -> None:
 def test_checks_raise_ocr_confidence_when_the_sums_agree_and_lower_it_when_not() -> None:
     good = {"subtotal": api("100.00", 0.6), "taxAmount": api("19.00", 0.6), "total": api("119.00", 0.6)}
     bad = good | {"total": api("120.00", 0.6)}
-    raised = merge_job([(1, good, [])]).fields["total"]["confidence"]
-    lowered = merge_job([(1, bad, [])]).fields["total"]["confidence"]
+    raised = merge_job([(1, good, [])], calibrated=False).fields["total"]["confidence"]
+    lowered = merge_job([(1, bad, [])], calibrated=False).fields["total"]["confidence"]
     assert raised > 0.6 > lowered
+
+
+def test_checks_leave_the_rankers_calibrated_confidences_alone() -> None:
+    good = {"subtotal": api("100.00", 0.6), "taxAmount": api("19.00", 0.6), "total": api("119.00", 0.6)}
+    bad = good | {"total": api("120.00", 0.6)}
+    for fields, passed in ((good, True), (bad, False)):
+        job = merge_job([(1, fields, [])], calibrated=True)
+        assert job.fields["total"]["confidence"] == 0.6
+        assert {c.name: c.passed for c in job.checks}["subtotalPlusTax"] is passed
 
 
 def test_line_items_come_in_page_order() -> None:

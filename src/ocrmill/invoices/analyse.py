@@ -21,6 +21,7 @@ from ocrmill.invoices.consensus import agreed, mended
 from ocrmill.invoices.fields import extract_fields
 from ocrmill.invoices.model import AMOUNT_FIELDS, Check, Field, LineItem, Symbol, Table, box_to_api
 from ocrmill.invoices.paycodes import payment_fields
+from ocrmill.invoices.ranker import RANKED, Model, load_model, ranked_fields
 from ocrmill.invoices.table import find_table
 
 KEY_FIELDS = ("invoiceNumber", "invoiceDate", "vendorName", "total")
@@ -51,20 +52,34 @@ class JobAnalysis:
     agreement: dict[str, dict[str, Any]] = field(default_factory=dict)  # e-invoice vs OCR, per field
 
 
+_SHIPPED = "shipped"
+
+
 def analyse_page(
-    page: Page, *, number: int, symbols: Sequence[Symbol] = (), alternates: Sequence[Page] = ()
+    page: Page,
+    *,
+    number: int,
+    symbols: Sequence[Symbol] = (),
+    alternates: Sequence[Page] = (),
+    model: Model | str | None = _SHIPPED,
 ) -> PageAnalysis:
     """One page: its fields (from the words — of the surest reading, field by field, when the page was also
     read otherwise (`alternates`) — and from a payment QR code, which wins where it says the same thing),
-    its line-item table, the checks over both, its type and quality."""
+    its line-item table, the checks over both, its type and quality. `model`: the ranker's (None: the rules
+    alone; by default the one the package ships, if any)."""
     readings = [page, *alternates]
-    fields = mended(agreed([extract_fields(reading, number=number) for reading in readings]), readings)
+    fields = agreed([extract_fields(reading, number=number) for reading in readings])
+    if isinstance(model, str):
+        model = load_model()
+    if model is not None:  # the ranker decides the fields it was trained on; the rules keep the others
+        fields = {n: f for n, f in fields.items() if n not in RANKED} | ranked_fields([readings], model)
+    fields = mended(fields, readings)
     for symbol in symbols:
         for name, found in payment_fields(symbol.value, box=symbol.box, page=number).items():
             if name not in fields or found.confidence >= fields[name].confidence:
                 fields[name] = found
     table = find_table(page, number=number)
-    checks = check_fields(fields, table.items)
+    checks = check_fields(fields, table.items, adjust=model is None)
     confidence = ocr_confidence(page)
     return PageAnalysis(
         fields=fields,
@@ -76,12 +91,15 @@ def analyse_page(
     )
 
 
-def analyse_document(pages: list[Page], alternates: Sequence[Sequence[Page]] = ()) -> JobAnalysis:
+def analyse_document(
+    pages: list[Page], alternates: Sequence[Sequence[Page]] = (), *, model: Model | str | None = _SHIPPED
+) -> JobAnalysis:
     """A whole document's result from its OCR pages (and their other readings, when they have some), as the
     server makes a job's (bench.invoices measures this): each page analysed, then merged."""
     others = list(alternates) or [()] * len(pages)
     analyses = [
-        analyse_page(page, number=page.number, alternates=other) for page, other in zip(pages, others, strict=True)
+        analyse_page(page, number=page.number, alternates=other, model=model)
+        for page, other in zip(pages, others, strict=True)
     ]
     return merge_job(
         [
@@ -89,6 +107,7 @@ def analyse_document(pages: list[Page], alternates: Sequence[Sequence[Page]] = (
             for page, a in zip(pages, analyses, strict=True)
         ],
         ocr_confidence_mean=sum(a.confidence for a in analyses) / len(analyses) if analyses else 0.0,
+        calibrated=(load_model() if isinstance(model, str) else model) is not None,
     )
 
 
@@ -271,10 +290,13 @@ def merge_job(
     einvoice: dict[str, dict[str, Any]] | None = None,
     einvoice_items: list[dict[str, Any]] | None = None,
     ocr_confidence_mean: float = 0.0,
+    calibrated: bool | None = None,
 ) -> JobAnalysis:
     """pages: (page number, its fields as the API shows them, its line items as the API shows them), both with
     a person's corrections applied (apply_corrections, apply_item_corrections): the job reports the corrected
-    items, and its checks add up the corrected amounts."""
+    items, and its checks add up the corrected amounts. `calibrated`: whether the OCR fields' confidences are
+    the ranker's calibrated probabilities, which the checks leave alone (by default: whether the package ships a
+    ranker)."""
     merged: dict[str, dict[str, Any]] = {}
     ocr_best: dict[str, dict[str, Any]] = {}
     for _number, fields, _items in sorted(pages, key=lambda p: p[0]):
@@ -299,7 +321,9 @@ def merge_job(
     if einvoice_items and not items:
         items = einvoice_items
     field_objects = {name: field_from_api(name, value) for name, value in merged.items()}
-    checks = check_fields(field_objects, [_item(i) for i in items])
+    if calibrated is None:
+        calibrated = load_model() is not None
+    checks = check_fields(field_objects, [_item(i) for i in items], adjust=not calibrated)
     for name, value in merged.items():  # checks adjust OCR confidences only; a correction or the XML is sure
         if value.get("source", "ocr") == "ocr":
             merged[name] = value | {"confidence": round(field_objects[name].confidence, 4)}

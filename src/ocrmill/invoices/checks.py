@@ -5,8 +5,10 @@
 - taxRate: subtotal x taxRate = taxAmount;
 - totalVsAmountDue: the amount due is the total (a prepayment makes it smaller, never larger).
 A check that holds raises the confidence of its fields (halfway to 1), one that fails lowers it (by a
-quarter). When the arithmetic settles a missing amount for certain (two of subtotal, taxAmount and total
-known and a third missing), it is filled in with the label "derived" and a confidence below its sources'.
+quarter), unless the confidences are the ranker's calibrated probabilities (`adjust=False`: the ranker weighed
+the page's arithmetic already, and moving them would undo the calibration). When the arithmetic settles a
+missing amount for certain (two of subtotal, taxAmount and total known and a third missing), it is filled in
+with the label "derived" and a confidence below its sources'.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ LOWER = 0.75  # a failed check multiplies the confidence by this
 DERIVED = 0.8  # a derived field's confidence: this times the lowest of its sources'
 
 
-def check_fields(fields: dict[str, Field], items: list[LineItem]) -> list[Check]:
-    """Run the checks that the present fields allow, adjust confidences in place, fill what is certain, and
-    return the checks in the order run."""
+def check_fields(fields: dict[str, Field], items: list[LineItem], *, adjust: bool = True) -> list[Check]:
+    """Run the checks that the present fields allow, adjust confidences in place (with `adjust`), fill what is
+    certain, and return the checks in the order run."""
     checks: list[Check] = []
+    moved = fields if adjust else {}
     _derive(fields)
     amounts = {name: _amount(fields, name) for name in ("subtotal", "taxAmount", "total", "amountDue")}
     sub, tax, total, due = amounts["subtotal"], amounts["taxAmount"], amounts["total"], amounts["amountDue"]
@@ -39,18 +42,18 @@ def check_fields(fields: dict[str, Field], items: list[LineItem]) -> list[Check]
             expected = sub if sub is not None else total
             assert expected is not None
             tolerance = TOLERANCE * len(item_amounts)
-            checks.append(_check("lineItemsSum", expected, found, (target,), fields, tolerance))
+            checks.append(_check("lineItemsSum", expected, found, (target,), moved, tolerance))
     if sub is not None and tax is not None and total is not None:
-        checks.append(_check("subtotalPlusTax", total, sub + tax, ("subtotal", "taxAmount", "total"), fields))
+        checks.append(_check("subtotalPlusTax", total, sub + tax, ("subtotal", "taxAmount", "total"), moved))
     rate = _amount(fields, "taxRate")
     if sub is not None and tax is not None and rate is not None:
         computed = (sub * rate / 100).quantize(Decimal("0.01"))
         tolerance = max(TOLERANCE, abs(tax) * RATE_TOLERANCE)
-        checks.append(_check("taxRate", tax, computed, ("subtotal", "taxRate", "taxAmount"), fields, tolerance))
+        checks.append(_check("taxRate", tax, computed, ("subtotal", "taxRate", "taxAmount"), moved, tolerance))
     if total is not None and due is not None:
         passed = Decimal(0) <= due <= total + TOLERANCE if total >= 0 else due == total
         check = Check("totalVsAmountDue", passed, amount_str(total), amount_str(due), ("total", "amountDue"))
-        _apply(check, fields)
+        _apply(check, moved)
         checks.append(check)
     return checks
 

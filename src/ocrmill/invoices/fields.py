@@ -97,6 +97,7 @@ class Candidate:
     tokens: list[Token]
     evidence: float  # 0..1: how sure the placement and format make it
     label: str = ""
+    rule: str = ""  # which rule proposed it (RULES): the ranker's first feature
 
     @property
     def order(self) -> tuple[int, int]:
@@ -113,18 +114,36 @@ class Section:
     bottom: int
 
 
+@dataclass
+class PageCandidates:
+    """Everything the rules propose on one page, and the page's rows and sections they were read from."""
+
+    rows: list[Row]
+    sections: list[Section]
+    candidates: list[Candidate]
+
+
 def extract_fields(page: Page, *, number: int = 1) -> dict[str, Field]:
-    """The invoice fields found on one OCR page (see the module docstring), keyed by model.FIELD_NAMES names."""
+    """The invoice fields found on one OCR page by the rules alone (see the module docstring), keyed by
+    model.FIELD_NAMES names: per field the candidate with the most evidence."""
+    return choose([c for c in find_candidates(page, number=number).candidates if c.evidence > 0], number)
+
+
+def find_candidates(page: Page, *, number: int = 1) -> PageCandidates:
+    """Every value the rules propose for a field on the page: those with evidence (labelled, proved by a
+    checksum, placed where the field goes) and, with no evidence of their own, every amount, every date and
+    the top lines as names with their addresses, for the ranker to weigh."""
     rows = page_rows(page)
     if not rows:
-        return {}
+        return PageCandidates([], [], [])
     labels = find_labels(rows)
     sections = find_sections(rows, labels, page.width)
     candidates: list[Candidate] = []
     for label in labels:
         candidates.extend(labelled(label, rows, labels, sections))
     candidates.extend(unlabelled(rows, labels, sections, page.height, first_page=number == 1))
-    return choose(candidates, number)
+    candidates.extend(anywhere(rows, sections, page.height))
+    return PageCandidates(rows, sections, candidates)
 
 
 def choose(candidates: list[Candidate], number: int) -> dict[str, Field]:
@@ -363,13 +382,13 @@ def _read_near(name: str, weight: float, label: Label, rows: list[Row], labels: 
         found = reader(name, right)
         if found is not None:
             found.evidence *= weight
-            found.label = label.text
+            found.label, found.rule = label.text, "label-right"
             out.append(found)
     if not out and not (kind == "amount" and ITEM_HEADER.search(label.row.text)):
         found = reader(name, _below(label, rows, labels))
         if found is not None:
             found.evidence *= 0.85 * weight
-            found.label = label.text
+            found.label, found.rule = label.text, "label-below"
             out.append(found)
     return out
 
@@ -405,7 +424,7 @@ def _read_block(name: str, weight: float, label: Label, rows: list[Row]) -> list
         return []
     tokens = [t for r in value_rows for t in r]
     value = ", ".join(text_of(r) for r in value_rows) if name.endswith("Address") else text_of(tokens)
-    return [Candidate(name, value, _collapse(value), tokens, weight, label.text)]
+    return [Candidate(name, value, _collapse(value), tokens, weight, label.text, "label-block")]
 
 
 def _first_segment(tokens: list[Token], height: float) -> list[Token]:
@@ -589,15 +608,16 @@ def unlabelled(
     for row in rows:
         iban = read_iban("iban", row.tokens)
         if iban is not None:
-            iban.evidence = 0.8
+            iban.evidence, iban.rule = 0.8, "checksum"
             out.append(iban)
         vat = read_vat("vendorTaxId", row.tokens)
         if vat is not None and vat_checksum(vat.normalized) and section_at(sections, vat.tokens) != "customer":
-            vat.evidence = 0.5
+            vat.evidence, vat.rule = 0.5, "checksum"
             out.append(vat)
     date = next((d for row in rows if (d := read_date("invoiceDate", row.tokens)) is not None), None)
     if date is not None:
         date.evidence = 0.3 if first_page else 0.2
+        date.rule = "first-date"
         out.append(date)
     out.extend(_page_currency(rows))
     out.extend(_largest_total(rows, labels))
@@ -618,7 +638,9 @@ def _page_currency(rows: list[Row]) -> list[Candidate]:
     if not seen:
         return []
     code, count = seen.most_common(1)[0]
-    return [Candidate("currency", where[code].text, code, [where[code]], min(0.7, 0.3 + 0.1 * count))]
+    return [
+        Candidate("currency", where[code].text, code, [where[code]], min(0.7, 0.3 + 0.1 * count), rule="most-printed")
+    ]
 
 
 def _largest_total(rows: list[Row], labels: list[Label]) -> list[Candidate]:
@@ -638,7 +660,7 @@ def _largest_total(rows: list[Row], labels: list[Label]) -> list[Candidate]:
             best = found
     if best is None:
         return []
-    best.evidence = 0.7
+    best.evidence, best.rule = 0.7, "largest-total"
     best.label = "total (largest)"
     return [best]
 
@@ -664,7 +686,7 @@ def _rounded_total(rows: list[Row]) -> list[Candidate]:
             if paid is None or value is None or value % Decimal("0.05") != 0:
                 continue
             if any(total is not None and abs(total - value) == adjustment for total in before):
-                paid.evidence, paid.label = AFTER_ROUNDING, "total (rounded)"
+                paid.evidence, paid.label, paid.rule = AFTER_ROUNDING, "total (rounded)", "rounding"
                 out.append(paid)
                 break
     return out
@@ -692,7 +714,7 @@ def _vendor_by_shape(rows: list[Row], height: int, sections: list[Section]) -> l
     for i, row in enumerate(top):
         if evidence and (TITLE.search(row.text) or find_date(row.text) is not None):
             break  # the document's title or date ends the seller's header; a name below it is the buyer's
-        strength = _company(row.text)
+        strength = company_strength(row.text)
         if strength > evidence:
             evidence, index = strength, i
         if strength >= 0.6:
@@ -710,13 +732,80 @@ def _vendor_by_shape(rows: list[Row], height: int, sections: list[Section]) -> l
         name_rows.insert(0, above)  # "PASARAYA BORONG PINTAR" over "SDN BHD"
     tokens = [t for r in name_rows for t in r.tokens]
     value = company_name(" ".join(r.text for r in name_rows))
-    out = [Candidate("vendorName", value, value, tokens, evidence, "")]
+    out = [Candidate("vendorName", value, value, tokens, evidence, "", "page-head")]
     address = _address_after(rows, name_rows[-1])
     if address:
-        tokens = [t for r in address for t in r.tokens]
-        text = ", ".join(r.text for r in address)
-        out.append(Candidate("vendorAddress", text, _collapse(text), tokens, 0.5 if evidence >= 0.5 else 0.3))
+        out.append(_address(address, 0.5 if evidence >= 0.5 else 0.3, "page-head"))
     return out
+
+
+def _address(rows: list[Row], evidence: float, rule: str) -> Candidate:
+    tokens = [t for r in rows for t in r.tokens]
+    text = ", ".join(r.text for r in rows)
+    return Candidate("vendorAddress", text, _collapse(text), tokens, evidence, rule=rule)
+
+
+TOP_ROWS = 10  # the lines at the head of a page that may name the vendor
+ADDRESS_ROWS = 6  # the most lines an address candidate spans
+
+
+def anywhere(rows: list[Row], sections: list[Section], height: int) -> list[Candidate]:
+    """Candidates without evidence of their own: every amount and every date on the page (one per segment of a
+    row); each of the top lines, alone and with the line under it, as the vendor's name; and every run of up to
+    ADDRESS_ROWS lines at the head of the page that could be an address."""
+    out: list[Candidate] = []
+    for row in rows:
+        for segment in row.segments():
+            amount = read_amount("total", segment)
+            if amount is not None:
+                amount.evidence, amount.rule = 0.0, "any-amount"
+                out.append(amount)
+            date = read_date("invoiceDate", segment)
+            if date is not None:
+                date.evidence, date.rule = 0.0, "any-date"
+                out.append(date)
+    top = [r for r in rows if r.box.top < 0.45 * height and _wordy(r) and not ATTENTION.match(r.text)][:TOP_ROWS]
+    for row in top:
+        if section_at(sections, row.tokens) == "customer":
+            continue
+        below = rows[row.index + 1] if row.index + 1 < len(rows) else None
+        joined = [[row], [row, below]] if below is not None and _wordy(below) and _name_like(below) else [[row]]
+        for name_rows in joined:
+            value = company_name(" ".join(r.text for r in name_rows))
+            if value:
+                tokens = [t for r in name_rows for t in r.tokens]
+                out.append(Candidate("vendorName", value, value, tokens, 0.0, rule="top-row"))
+    head = [r for r in rows if r.box.top < 0.5 * height][: TOP_ROWS + ADDRESS_ROWS]
+    for start, first in enumerate(head):
+        for end in range(start, min(len(head), start + ADDRESS_ROWS)):
+            if not _addressable(head[end]):
+                break
+            if section_at(sections, first.tokens) != "customer":
+                out.append(_address(head[start : end + 1], 0.0, "top-row"))
+    return out
+
+
+def _addressable(row: Row) -> bool:
+    """Whether a line could belong to an address: words or numbers, and nothing that ends one."""
+    return not _ends_address(row) and bool(re.search(r"[A-Za-z]{2}|\d", row.text))
+
+
+def _ends_address(row: Row) -> bool:
+    """A line no address holds: a label, a phone number, an email, a date, an amount."""
+    text = row.text.strip()
+    return bool(
+        L.ADDRESS_STOP.search(text)
+        or L.NOT_ADDRESS.search(text)
+        or find_date(text) is not None
+        or PHONE_ONLY.match(text)
+        or EMAIL.search(text)
+        or any(_amount_token(t) for t in row.tokens)
+    )
+
+
+def stops_address(row: Row | None) -> bool:
+    """Whether a line ends an address above it (none, or one that cannot belong to an address)."""
+    return row is None or not _addressable(row)
 
 
 def _wordy(row: Row) -> bool:
@@ -750,7 +839,7 @@ def _company_words(text: str) -> list[str]:
     return re.sub(r"[^a-z0-9&/ ]", " ", text.casefold().replace(".", "")).split()
 
 
-def _company(text: str) -> float:
+def company_strength(text: str) -> float:
     """How much a line reads like a company's name: 0.6 ending in a legal form, 0.5 naming a business."""
     words = _company_words(text)
     if not words or L.ADDRESS_STOP.search(text):
@@ -790,19 +879,12 @@ def _address_after(rows: list[Row], name_row: Row) -> list[Row]:
             L.COMPANY_ID.match(text)
             or L.COMPANY_ID_END.search(text)
             or L.ADDRESS_PREAMBLE.match(text)
-            or _company(text) >= 0.6
+            or company_strength(text) >= 0.6
             or re.search(r"(?i)\b(co|company|br)\.?\s*(reg|no)", text)
             or re.fullmatch(r"\(.*\)", text)  # a registration number or a branch, in brackets
         ):
             continue
-        if (
-            L.ADDRESS_STOP.search(text)
-            or L.NOT_ADDRESS.search(text)
-            or find_date(text) is not None
-            or PHONE_ONLY.match(text)
-            or EMAIL.search(text)
-            or any(_amount_token(t) for t in row.tokens)
-        ):
+        if _ends_address(row):
             if out:
                 break
             continue

@@ -1,0 +1,445 @@
+"""Which candidate on a page is which field: a gradient-boosted classifier over the rules' candidates.
+
+The rules (fields.find_candidates) propose values: next to labels, proved by checksums, placed where a field
+goes, and without evidence every amount, every date and the top lines of the page. Each page may have been read
+several ways (Tesseract, Tesseract as one block, PP-OCR); every reading proposes. Each candidate becomes a row of
+numbers (FEATURES: the rule and its evidence, where the value stands on the page, how large and how sure its
+words are, its shape, how many readings say the same, how it compares with the page's other amounts and dates),
+and a LightGBM ranking model (lambdarank: the candidates of one field of one document are one query) trained by
+`python -m bench.train_invoices` on the development data scores it. Per field the best-scored candidate wins; its
+share (the softmax of the scores over the field's distinct values), calibrated on grouped cross-validation
+(isotonic, vendors and generators never on both sides), is the field's confidence, and a field whose best
+candidate is too unlikely (the model's `threshold`) is not reported.
+
+The model is a file in the package (fields-model.json: the booster as LightGBM's text, the feature names, the
+calibration table, the threshold), loaded once per process. Without it the rules choose alone.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from ocrmill.domain.document import Page
+from ocrmill.invoices import labels as L
+from ocrmill.invoices.fields import (
+    KINDS,
+    Candidate,
+    PageCandidates,
+    company_name,
+    company_strength,
+    find_candidates,
+    section_at,
+    stops_address,
+)
+from ocrmill.invoices.formats import parse_amount
+from ocrmill.invoices.model import Field
+from ocrmill.invoices.rows import box_of, confidence_of
+
+MODEL_FILE = Path(__file__).with_name("fields-model.json")
+# The fields the ranker decides; the others (currency, bic, rates, terms, ...) keep the rules' choice, since
+# the development data has no truth to learn them from.
+RANKED = (
+    "invoiceNumber",
+    "invoiceDate",
+    "dueDate",
+    "vendorName",
+    "vendorAddress",
+    "vendorTaxId",
+    "customerName",
+    "iban",
+    "subtotal",
+    "taxAmount",
+    "total",
+    "amountDue",
+)
+RULES = (
+    "label-right",
+    "label-below",
+    "label-block",
+    "checksum",
+    "first-date",
+    "most-printed",
+    "largest-total",
+    "rounding",
+    "page-head",
+    "any-amount",
+    "any-date",
+    "top-row",
+)
+KIND_CODES = ("id", "date", "amount", "name", "address", "vat", "iban")
+# Every amount and every date stands for each field of its kind: the model learns which is which.
+BARE = {"any-amount": ("total", "subtotal", "taxAmount", "amountDue"), "any-date": ("invoiceDate", "dueDate")}
+FEATURES = (
+    "field",
+    "kind",
+    "rule",
+    "evidence",
+    "rule_best",  # the rules' own choice for the field in this reading
+    "evidence_rank",
+    "labelled",
+    "label_total_word",
+    "reading",
+    "readings_saying",  # how many readings propose the same value for the field
+    "candidates_saying",  # how many candidates of any field have the value
+    "top",
+    "bottom",
+    "left",
+    "right",
+    "row_from_top",
+    "row_from_bottom",
+    "rows",
+    "height",  # the value's type size against the page's median
+    "height_rank",  # 0 for the largest type among the top lines
+    "confidence",
+    "confidence_min",
+    "tokens",
+    "length",
+    "digits",
+    "letters",
+    "upper",
+    "customer_section",
+    "vendor_section",
+    "amount_log",
+    "amount_rank",  # 0 for the page's largest amount
+    "amount_share",  # the amount against the page's largest
+    "amount_repeats",  # how often the amount is printed on the page
+    "amount_is_sum",  # the sum of two other amounts on the page (net + tax)
+    "amount_in_sum",  # one of two amounts whose sum is printed
+    "row_total_word",
+    "row_tax_word",
+    "row_net_word",
+    "row_due_word",
+    "date_rank",  # 0 for the page's first date
+    "date_order",  # -1 earliest, 1 latest, 0 between or alone
+    "company",  # legal form 0.6, business word 0.5
+    "address_words",
+    "address_lines",
+    "postcode",
+    "span_company",  # the most any line of the value reads like a company's name
+    "span_id",  # a line of the value is a company or registration number
+    "span_stop",  # a line of the value holds a phone number, an email, a label or a date
+    "above_company",  # how much the line above reads like a company's name
+    "above_stop",  # the line above cannot belong to an address
+    "below_stop",  # the line below cannot belong to an address (or there is none)
+    "below_address_words",
+    "gap_before",  # the space to the line above, in type heights
+    "gap_after",
+    "page",
+    "page_aspect",  # height / width: a receipt is a tall strip, an invoice a sheet
+    "page_inches",  # the page's width in inches at its resolution
+    "page_rows",  # how many printed rows the page has
+)
+
+
+@dataclass
+class Scored:
+    candidate: Candidate
+    page: int
+    probability: float = 0.0
+
+
+Knots = list[tuple[float, float]]  # (share, probability right), increasing: an isotonic calibration
+ANY_FIELD = "*"  # the calibration of every field that has none of its own
+NONE_SCORE = 0.0  # the score of "the field is not on this page" in a field's softmax
+
+
+@dataclass
+class Model:
+    booster: Any  # lightgbm.Booster
+    calibration: dict[str, Knots]  # per field (fields with enough cross-validated values), and ANY_FIELD
+    threshold: float  # calibrated probability under which a field is not reported
+
+    def calibrated(self, share: float, name: str = ANY_FIELD) -> float:
+        """The share's probability of being right: the field's own calibration (a field with many candidates,
+        such as a vendor's name among the top lines, is right at lower shares than a total), else the
+        common one."""
+        return interpolate(self.calibration.get(name) or self.calibration.get(ANY_FIELD, []), share)
+
+
+def interpolate(knots: Sequence[tuple[float, float]], x: float) -> float:
+    if not knots:
+        return x
+    if x <= knots[0][0]:
+        return knots[0][1]
+    for (x0, y0), (x1, y1) in itertools.pairwise(knots):
+        if x <= x1:
+            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
+    return knots[-1][1]
+
+
+@functools.cache
+def load_model(path: Path = MODEL_FILE) -> Model | None:
+    """The shipped model, once per process; None when the package has none (the rules choose)."""
+    if not path.is_file():
+        return None
+    import lightgbm  # the model's runtime: imported only where a model is used
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if list(data["features"]) != list(FEATURES):
+        raise ValueError(f"{path.name} was trained on other features; run python -m bench.train_invoices")
+    booster = lightgbm.Booster(model_str=data["booster"])
+    calibration = {name: [(float(x), float(y)) for x, y in knots] for name, knots in data["calibration"].items()}
+    return Model(booster, calibration, float(data["threshold"]))
+
+
+# --- candidates of a document and their features -------------------------------------------------------------
+
+
+def document_candidates(readings: Sequence[Sequence[Page]]) -> tuple[list[Scored], list[list[float]]]:
+    """Every candidate of every reading of every page, and its feature row. `readings`: per page, its readings
+    (the first is Tesseract's own)."""
+    scored: list[Scored] = []
+    rows: list[list[float]] = []
+    for page_readings in readings:
+        found = [find_candidates(reading, number=reading.number) for reading in page_readings]
+        for index, (reading, proposed) in enumerate(zip(page_readings, found, strict=True)):
+            context = _Context(reading, proposed, found, index)
+            for candidate in proposed.candidates:
+                for name in BARE.get(candidate.rule, (candidate.name,)):
+                    if name not in RANKED:
+                        continue
+                    named = candidate if name == candidate.name else _renamed(candidate, name)
+                    scored.append(Scored(named, reading.number))
+                    rows.append(context.features(named))
+    return scored, rows
+
+
+def _renamed(candidate: Candidate, name: str) -> Candidate:
+    return Candidate(
+        name,
+        candidate.value,
+        candidate.normalized,
+        candidate.tokens,
+        candidate.evidence,
+        candidate.label,
+        candidate.rule,
+    )
+
+
+def key(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+TOTAL_WORD = re.compile(r"(?i)\b(total|totaal|summe|gesamt|jumlah|montant|betrag|amount|net\s*à\s*payer|ttc)")
+TAX_WORD = re.compile(r"(?i)\b(tax|gst|sst|vat|mwst|ust|tva|steuer)")
+NET_WORD = re.compile(r"(?i)\b(sub\s*-?total|net|netto|excl|ht\b|zwischensumme)")
+DUE_WORD = re.compile(r"(?i)\b(due|fällig|zahlbar|zu\s*zahlen|payer|balance|paid|cash|change|tender)")
+POSTCODE = re.compile(r"\b\d{4,6}\b")
+
+
+class _Context:
+    """One reading's page: what a candidate's features are measured against."""
+
+    def __init__(self, page: Page, proposed: PageCandidates, readings: list[PageCandidates], index: int) -> None:
+        self.page, self.index = page, index
+        self.rows = proposed.rows
+        self.sections = proposed.sections
+        tokens = [t for r in self.rows for t in r.tokens]
+        self.median_height = statistics.median(t.height for t in tokens) if tokens else 1.0
+        self.width, self.height = max(page.width, 1), max(page.height, 1)
+        self.best: dict[str, Candidate] = {}
+        ranked: dict[str, list[float]] = {}
+        for c in proposed.candidates:
+            if c.evidence > 0 and (c.name not in self.best or c.evidence > self.best[c.name].evidence + 1e-9):
+                self.best[c.name] = c
+            ranked.setdefault(c.name, []).append(c.evidence)
+        self.evidences = {name: sorted(set(values), reverse=True) for name, values in ranked.items()}
+        self.saying: dict[tuple[str, str], set[int]] = {}
+        for i, other in enumerate(readings):
+            for c in other.candidates:
+                for name in BARE.get(c.rule, (c.name,)):
+                    self.saying.setdefault((name, key(c.normalized)), set()).add(i)
+        self.values: dict[str, int] = {}
+        for c in proposed.candidates:
+            self.values[key(c.normalized)] = self.values.get(key(c.normalized), 0) + 1
+        amounts = [c for c in proposed.candidates if c.rule == "any-amount"]
+        self.amounts = sorted({a for c in amounts if (a := parse_amount(c.normalized)) is not None}, reverse=True)
+        self.amount_counts: dict[Decimal, int] = {}
+        for c in amounts:
+            value = parse_amount(c.normalized)
+            if value is not None:
+                self.amount_counts[value] = self.amount_counts.get(value, 0) + 1
+        small = [a for a in self.amounts if a > 0][:40]
+        self.sums = {a + b for i, a in enumerate(small) for b in small[i + 1 :]}
+        self.parts = {a for i, a in enumerate(small) for b in small[i + 1 :] if a + b in self.amount_counts} | {
+            b for i, a in enumerate(small) for b in small[i + 1 :] if a + b in self.amount_counts
+        }
+        dates = [c for c in proposed.candidates if c.rule == "any-date"]
+        self.dates = [c.normalized for c in sorted(dates, key=lambda c: c.order)]
+        top = [r for r in self.rows[:12] if r.box.top < 0.45 * self.height]
+        self.top_heights = sorted({round(r.height) for r in top}, reverse=True)
+
+    def features(self, c: Candidate) -> list[float]:
+        box = box_of(c.tokens)
+        rows = sorted({self._row_of(t) for t in c.tokens})
+        row = self.rows[rows[0]] if rows else None
+        row_text = row.text if row is not None else ""
+        height = statistics.median(t.height for t in c.tokens) / self.median_height if c.tokens else 0.0
+        text = c.value
+        chars = [ch for ch in text if not ch.isspace()] or [" "]
+        amount = parse_amount(c.normalized) if KINDS.get(c.name) == "amount" else None
+        evidences = self.evidences.get(c.name, [])
+        best = self.best.get(c.name)
+        date_rank = self.dates.index(c.normalized) if KINDS.get(c.name) == "date" and c.normalized in self.dates else -1
+        ordered = sorted(set(self.dates))
+        date_order = 0.0
+        if date_rank >= 0 and len(ordered) > 1:
+            date_order = -1.0 if c.normalized == ordered[0] else 1.0 if c.normalized == ordered[-1] else 0.0
+        address = c.value.split(", ") if c.name.endswith("Address") else []
+        section = section_at(self.sections, c.tokens) if c.tokens else None
+        label = c.label.casefold()
+        values = {
+            "field": RANKED.index(c.name),
+            "kind": KIND_CODES.index(KINDS[c.name]) if KINDS[c.name] in KIND_CODES else -1,
+            "rule": RULES.index(c.rule) if c.rule in RULES else -1,
+            "evidence": c.evidence,
+            "rule_best": float(best is not None and best.normalized == c.normalized and best.tokens == c.tokens),
+            "evidence_rank": evidences.index(c.evidence) if c.evidence in evidences else len(evidences),
+            "labelled": float(bool(c.label)),
+            "label_total_word": float(bool(TOTAL_WORD.search(label))),
+            "reading": self.index,
+            "readings_saying": len(self.saying.get((c.name, key(c.normalized)), ())),
+            "candidates_saying": self.values.get(key(c.normalized), 0),
+            "top": box.top / self.height,
+            "bottom": box.bottom / self.height,
+            "left": box.left / self.width,
+            "right": box.right / self.width,
+            "row_from_top": rows[0] if rows else -1,
+            "row_from_bottom": len(self.rows) - 1 - rows[-1] if rows else -1,
+            "rows": len(rows),
+            "height": height,
+            "height_rank": self._height_rank(row.height) if row is not None else -1,
+            "confidence": confidence_of(c.tokens),
+            "confidence_min": min((t.confidence for t in c.tokens), default=0.0),
+            "tokens": len(c.tokens),
+            "length": len(text),
+            "digits": sum(ch.isdigit() for ch in chars) / len(chars),
+            "letters": sum(ch.isalpha() for ch in chars) / len(chars),
+            "upper": sum(ch.isupper() for ch in chars) / max(1, sum(ch.isalpha() for ch in chars)),
+            "customer_section": float(section == "customer"),
+            "vendor_section": float(section == "vendor"),
+            "amount_log": math.log10(float(abs(amount)) + 1) if amount is not None else -1.0,
+            "amount_rank": self.amounts.index(amount) if amount is not None and amount in self.amounts else -1,
+            "amount_share": float(amount / self.amounts[0])
+            if amount is not None and self.amounts and self.amounts[0]
+            else -1.0,
+            "amount_repeats": self.amount_counts.get(amount, 0) if amount is not None else -1,
+            "amount_is_sum": float(amount in self.sums) if amount is not None else -1.0,
+            "amount_in_sum": float(amount in self.parts) if amount is not None else -1.0,
+            "row_total_word": float(bool(TOTAL_WORD.search(row_text))),
+            "row_tax_word": float(bool(TAX_WORD.search(row_text))),
+            "row_net_word": float(bool(NET_WORD.search(row_text))),
+            "row_due_word": float(bool(DUE_WORD.search(row_text))),
+            "date_rank": date_rank,
+            "date_order": date_order,
+            "company": company_strength(c.value) if KINDS[c.name] == "name" else -1.0,
+            "address_words": float(bool(L.ADDRESS_WORDS.search(c.value))) if address else -1.0,
+            "address_lines": len(address) if address else -1,
+            "postcode": float(bool(POSTCODE.search(address[-1]))) if address else -1.0,
+            "page": self.page.number,
+            "page_aspect": self.height / self.width,
+            "page_inches": self.width / self.page.dpi if self.page.dpi else -1.0,
+            "page_rows": len(self.rows),
+        }
+        values |= self._surroundings(rows)
+        lines = [self.rows[i].text for i in rows if i >= 0]
+        values["span_company"] = max((company_strength(t) for t in lines), default=-1.0)
+        values["span_id"] = float(any(L.COMPANY_ID.match(t) or L.COMPANY_ID_END.search(t) for t in lines))
+        values["span_stop"] = float(any(stops_address(self.rows[i]) for i in rows if i >= 0))
+        return [float(values[name]) for name in FEATURES]
+
+    def _surroundings(self, rows: list[int]) -> dict[str, float]:
+        if not rows or rows[0] < 0:
+            return dict.fromkeys(("above_company", "above_stop", "below_stop", "below_address_words"), -1.0) | {
+                "gap_before": -1.0,
+                "gap_after": -1.0,
+            }
+        first, last = self.rows[rows[0]], self.rows[rows[-1]]
+        above = self.rows[rows[0] - 1] if rows[0] > 0 else None
+        below = self.rows[rows[-1] + 1] if rows[-1] + 1 < len(self.rows) else None
+        return {
+            "above_company": company_strength(above.text) if above is not None else -1.0,
+            "above_stop": float(stops_address(above)),
+            "below_stop": float(stops_address(below)),
+            "below_address_words": float(bool(L.ADDRESS_WORDS.search(below.text))) if below is not None else -1.0,
+            "gap_before": (first.box.top - above.box.bottom) / self.median_height if above is not None else -1.0,
+            "gap_after": (below.box.top - last.box.bottom) / self.median_height if below is not None else -1.0,
+        }
+
+    def _row_of(self, token: Any) -> int:
+        for row in self.rows:
+            if any(t is token for t in row.tokens):
+                return row.index
+        return -1
+
+    def _height_rank(self, height: float) -> int:
+        rounded = round(height)
+        for i, h in enumerate(self.top_heights):
+            if rounded >= h:
+                return i
+        return len(self.top_heights)
+
+
+# --- choosing ------------------------------------------------------------------------------------------------
+
+
+def ranked_fields(readings: Sequence[Sequence[Page]], model: Model) -> dict[str, Field]:
+    """Per ranked field, the likeliest candidate over the document's pages and readings, if it is likely
+    enough; its confidence is the calibrated probability."""
+    scored, rows = document_candidates(readings)
+    if not scored:
+        return {}
+    probabilities = model.booster.predict(rows)
+    for s, p in zip(scored, probabilities, strict=True):
+        s.probability = float(p)
+    return choose(scored, model)
+
+
+def best_candidates(scored: Sequence[Scored]) -> dict[str, tuple[Scored, float]]:
+    """Per field, the candidate with the highest score and its share: the softmax of the scores over the
+    field's distinct values (each value's best candidate) and "none of them" (NONE_SCORE), which is what the
+    calibration maps to a probability. A value many candidates propose counts once; two values the model likes
+    alike share; a lone candidate the model scores low has a low share (a page with one date is not sure of it)."""
+    values: dict[str, dict[str, Scored]] = {}
+    for s in scored:
+        held = values.setdefault(s.candidate.name, {}).get(key(s.candidate.normalized))
+        if held is None or s.probability > held.probability:
+            values[s.candidate.name][key(s.candidate.normalized)] = s
+    out: dict[str, tuple[Scored, float]] = {}
+    for name, by_value in values.items():
+        best = max(by_value.values(), key=lambda s: s.probability)
+        total = sum(math.exp(s.probability - best.probability) for s in by_value.values())
+        total += math.exp(min(50.0, NONE_SCORE - best.probability))
+        out[name] = (best, 1.0 / total)
+    return out
+
+
+def choose(scored: Sequence[Scored], model: Model) -> dict[str, Field]:
+    out: dict[str, Field] = {}
+    for name, (s, share) in best_candidates(scored).items():
+        confidence = model.calibrated(share, name)
+        if confidence < model.threshold:
+            continue
+        c = s.candidate
+        value = company_name(c.value) if KINDS[name] == "name" else c.value
+        out[name] = Field(
+            name=name,
+            value=value,
+            normalized=value if KINDS[name] == "name" else c.normalized,
+            confidence=round(confidence, 4),
+            box=box_of(c.tokens),
+            page=s.page,
+            source="ocr",
+            label=c.label,
+        )
+    return out
