@@ -29,7 +29,7 @@ import os
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -201,18 +201,32 @@ def train(documents: Sequence[Document]) -> Any:
 
 
 def best_per_field(document: Document) -> dict[str, Scored]:
-    """Per field, the best candidate with its share (ranker.best_candidates) as its `probability`."""
-    scored = [
-        Scored(s.candidate, s.page, float(p)) for s, p in zip(document.scored, document.probabilities, strict=True)
-    ]
-    return {name: Scored(s.candidate, s.page, share) for name, (s, share) in best_candidates(scored).items()}
+    """Per field, the best candidate with its share (ranker.best_candidates) as its `probability`, as the
+    server decides: each page on its own, then the page whose best is surest (a field's calibration is
+    increasing, so the largest share is the largest confidence)."""
+    best: dict[str, Scored] = {}
+    for page in sorted({s.page for s in document.scored}):
+        scored = [
+            Scored(s.candidate, s.page, float(p))
+            for s, p in zip(document.scored, document.probabilities, strict=True)
+            if s.page == page
+        ]
+        for name, (s, share) in best_candidates(scored).items():
+            if name not in best or share > best[name].probability:
+                best[name] = Scored(s.candidate, s.page, share)
+    return best
 
 
 def predicted(document: Document, model: Model) -> dict[str, Field]:
-    scored = [
-        Scored(s.candidate, s.page, float(p)) for s, p in zip(document.scored, document.probabilities, strict=True)
-    ]
-    return choose(scored, model)
+    """The fields the model reports (confidence at or above its threshold), decided as best_per_field."""
+    best = best_per_field(document)
+    chosen = choose(list(best.values()), _ACCEPT_ALL)
+    out = {}
+    for name, found in chosen.items():
+        confidence = model.calibrated(best[name].probability, name)
+        if confidence >= model.threshold:
+            out[name] = replace(found, confidence=confidence)
+    return out
 
 
 # --- calibration (isotonic regression by pool-adjacent-violators) --------------------------------------------
