@@ -30,8 +30,8 @@ def api(value: str, confidence: float, *, source: str = "ocr", page: int = 1, bo
 
 
 def test_the_surest_ocr_reading_wins_across_pages() -> None:
-    merged = merge_job([(1, {"invoiceNumber": api("A1", 0.4)}, []), (2, {"invoiceNumber": api("B2", 0.9, page=2)}, [])])
-    assert merged.fields["invoiceNumber"]["value"] == "B2"
+    merged = merge_job([(1, {"iban": api("A1", 0.4)}, []), (2, {"iban": api("B2", 0.9, page=2)}, [])])
+    assert merged.fields["iban"]["value"] == "B2"
 
 
 def test_a_correction_beats_the_einvoice_which_beats_ocr() -> None:
@@ -128,3 +128,13 @@ def test_a_second_reading_gives_the_fields_it_reads_surer() -> None:
     assert "total" not in alone.fields or alone.fields["total"].normalized != "10.00"
     assert both.fields["total"].normalized == "10.00"
     assert both.fields["invoiceNumber"].normalized == "4711"
+
+
+def test_a_heading_field_is_the_first_pages_and_a_correction_still_wins() -> None:
+    first = {"invoiceDate": api("2018-03-05", 0.7), "total": api("10.00", 0.6)}
+    second = {"invoiceDate": api("2018-04-04", 0.9), "total": api("12.00", 0.9)}
+    job = merge_job([(2, second, []), (1, first, [])], calibrated=True)
+    assert job.fields["invoiceDate"]["normalized"] == "2018-03-05"  # the invoice's date is on its first page
+    assert job.fields["total"]["normalized"] == "12.00"  # other fields: the surest page
+    corrected = second | {"invoiceDate": api("2018-04-04", 1.0) | {"source": "correction"}}
+    assert merge_job([(1, first, []), (2, corrected, [])]).fields["invoiceDate"]["normalized"] == "2018-04-04"

@@ -301,7 +301,9 @@ def merge_job(
     ocr_best: dict[str, dict[str, Any]] = {}
     for _number, fields, _items in sorted(pages, key=lambda p: p[0]):
         for name, value in fields.items():
-            if name not in merged or _rank(value) > _rank(merged[name]):
+            if name not in merged or (
+                _rank(value) > _rank(merged[name]) and not _heading_held(name, merged[name], value)
+            ):
                 merged[name] = value
             if value.get("source", "ocr") == "ocr" and (
                 name not in ocr_best or value["confidence"] > ocr_best[name]["confidence"]
@@ -337,6 +339,16 @@ def merge_job(
         quality=quality_score(ocr_confidence_mean, merged, checks),
         agreement=agreement,
     )
+
+
+# What an invoice states once, at its head: the first page that reads one of these has it (a later page's
+# date is a due date, a delivery date or a page's print date more often than the invoice's own date).
+HEADING_FIELDS = ("invoiceNumber", "invoiceDate", "vendorName", "vendorAddress", "customerName")
+
+
+def _heading_held(name: str, held: dict[str, Any], later: dict[str, Any]) -> bool:
+    """Whether an earlier page's OCR value of a heading field keeps it against a later page's OCR value."""
+    return name in HEADING_FIELDS and held.get("source", "ocr") == "ocr" and later.get("source", "ocr") == "ocr"
 
 
 def _same(name: str, xml: str, ocr: str) -> bool:
