@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -184,11 +185,17 @@ def recognise_page(
     forward = turn @ forward
     alternates = []
     if _unsure(page):
-        alternates.append(engine.recognize(cleaned, dpi=dpi, number=number, source_index=number - 1, single_block=True))
-        try:
-            alternates.append(_read_lines(image, quarter, forward, cleaned.size, dpi=dpi, number=number))
-        except EngineError as e:  # a second opinion only: the page goes on with Tesseract's readings
-            log.warning("PP-OCR could not read page %d: %s", number, e)
+        # PP-OCR reads in other threads while this one reads the page again as one block: both release the GIL,
+        # so on an idle machine the page is done in about the time of the longer reading, not of both
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ppocr") as pool:
+            lines = pool.submit(_read_lines, image, quarter, forward, cleaned.size, dpi=dpi, number=number)
+            alternates.append(
+                engine.recognize(cleaned, dpi=dpi, number=number, source_index=number - 1, single_block=True)
+            )
+            try:
+                alternates.append(lines.result())
+            except EngineError as e:  # a second opinion only: the page goes on with Tesseract's readings
+                log.warning("PP-OCR could not read page %d: %s", number, e)
     return RecognisedPage(
         page=page,
         image=cleaned,
