@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
+from PIL import ExifTags, Image
 from sqlalchemy.orm import Session
 
 from ocrmill.config import Settings
@@ -145,7 +145,7 @@ class InvoiceWork:
                 ref, render_dpi=self.settings.invoice_render_dpi, max_pixels=self.settings.max_image_megapixels * 1e6
             )
             kind = _kept_as_is(ref.file) if ref.kind == "image" and frames[ref.file] == 1 else None
-            if kind is not None and not raster.transformed:
+            if kind is not None:
                 # the upload is the page image as it is: no PNG encoded here and decoded again for the page (a
                 # 10 Mpx photo: 0.3 s and 0.1 s of CPU), and the page is read from the very pixels uploaded
                 names.append(f"{number:04d}.{kind}")
@@ -360,12 +360,16 @@ class InvoiceWork:
 
 
 def _kept_as_is(path: Path) -> str | None:
-    """The extension ("jpg" or "png") of a JPEG or PNG file, by its first bytes whatever its name says; else None."""
-    with path.open("rb") as f:
-        head = f.read(8)
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    return "png" if head == b"\x89PNG\r\n\x1a\n" else None
+    """The extension ("jpg" or "png") of a one-frame JPEG or PNG whose pixels need no normalising (no EXIF turn,
+    alpha or palette; mode 1, L or RGB: pages.normalise_image would leave them as they are), else None.
+    Raster.transformed cannot tell: Pillow's exif_transpose returns a copy even when there is nothing to turn."""
+    with Image.open(path) as im:
+        kinds = {"JPEG": "jpg", "PNG": "png"}
+        if im.format not in kinds or im.mode not in ("1", "L", "RGB") or getattr(im, "n_frames", 1) != 1:
+            return None
+        if "transparency" in im.info or im.getexif().get(ExifTags.Base.Orientation, 1) != 1:
+            return None
+        return kinds[im.format]
 
 
 def _in_source(seen: RecognisedPage, data: Any) -> Any:
