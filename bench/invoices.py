@@ -43,7 +43,10 @@ others.
 Rows: the OCR path for each --langs set; for zugferd also "XML" (`ocrmill.invoices.einvoice.read_einvoice` on
 the PDF) when that module exists, the reference an OCR-only path is measured against. --cache DIR keeps each
 page's OCR result (pickled, keyed by file, page, languages and the source of the clean-up code), so the
-extraction rules can be iterated on in seconds. Ends with one JSON line holding every figure.
+extraction rules can be iterated on in seconds. OCR seconds are wall time per page in its worker process (with
+--jobs 2 on two cores each page has about one core); CPU seconds count every thread of that process (an unsure
+page reads in several threads) and, for the CLI row, the tesseract process. Ends with one JSON line holding every
+figure.
 """
 
 from __future__ import annotations
@@ -52,9 +55,11 @@ import argparse
 import hashlib
 import importlib.util
 import json
+import math
 import os
 import pickle
 import re
+import resource
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -94,6 +99,7 @@ class Result:
     sample: Sample
     fields: dict[str, Field]
     ocr_seconds: float
+    ocr_cpu_seconds: float
     extract_seconds: float
     pages: int
 
@@ -130,6 +136,7 @@ class Outcome:
     misses: list[str] = field(default_factory=list)
     pages: int = 0
     ocr_seconds: float = 0.0
+    ocr_cpu_seconds: float = 0.0
     extract_seconds: float = 0.0
 
     def total(self) -> Tally:
@@ -313,24 +320,31 @@ def cache_file(cache: Path, sample: Sample, langs: str) -> Path:
 Reading = tuple[Page, list[Page]]
 
 
-def cached_ocr(cache: Path | None, make: Callable[[], list[Reading]]) -> tuple[list[Reading], float]:
-    """make()'s readings and the seconds they took; kept in `cache` (a pickle) when given, and read from it
-    then (with the seconds of the run that made them)."""
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process's every thread and of its finished child processes (the
+    tesseract CLI)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def cached_ocr(cache: Path | None, make: Callable[[], list[Reading]]) -> tuple[list[Reading], float, float]:
+    """make()'s readings, the seconds they took and the CPU seconds; kept in `cache` (a pickle) when given, and
+    read from it then (with the figures of the run that made them; NaN CPU from a cache that has none)."""
     if cache is not None and cache.is_file():
         with cache.open("rb") as f:
-            pages, seconds = pickle.load(f)
-        return list(pages), float(seconds)
-    started = time.perf_counter()
+            pages, seconds, *cpu = pickle.load(f)
+        return list(pages), float(seconds), float(cpu[0]) if cpu else math.nan
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     pages = make()
-    seconds = time.perf_counter() - started
+    seconds, cpu_used = time.perf_counter() - started, cpu_seconds() - cpu_started
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         with cache.open("wb") as f:
-            pickle.dump((pages, seconds), f)
-    return pages, seconds
+            pickle.dump((pages, seconds, cpu_used), f)
+    return pages, seconds, cpu_used
 
 
-def ocr(sample: Sample, langs: str, cache: str) -> tuple[list[Reading], float]:
+def ocr(sample: Sample, langs: str, cache: str) -> tuple[list[Reading], float, float]:
     """The document's OCR pages as the server makes them, and the seconds they took."""
     from ocrmill.pipeline.invoice_page import recognise_page
     from ocrmill.pipeline.languages import tessdata_dir
@@ -347,7 +361,7 @@ def ocr(sample: Sample, langs: str, cache: str) -> tuple[list[Reading], float]:
     return cached_ocr(cache_file(Path(cache), sample, langs) if cache else None, make)
 
 
-def ocr_raw(sample: Sample, langs: str, cache: str) -> tuple[list[Reading], float]:
+def ocr_raw(sample: Sample, langs: str, cache: str) -> tuple[list[Reading], float, float]:
     """The reference: each page image as it is, through the tesseract CLI (no clean-up), read back from its TSV."""
     from bench.accuracy import raw_tesseract_tsv
 
@@ -407,10 +421,10 @@ def analyse(readings: list[Reading]) -> dict[str, Field]:
 
 
 def run_sample(sample: Sample, langs: str, cache: str, raw: bool = False) -> Result:
-    pages, ocr_seconds = (ocr_raw if raw else ocr)(sample, langs, cache)
+    pages, ocr_seconds, ocr_cpu = (ocr_raw if raw else ocr)(sample, langs, cache)
     started = time.perf_counter()
     fields = analyse(pages)
-    return Result(sample, fields, ocr_seconds, time.perf_counter() - started, len(pages))
+    return Result(sample, fields, ocr_seconds, ocr_cpu, time.perf_counter() - started, len(pages))
 
 
 def xml_fields(sample: Sample) -> dict[str, Field] | None:
@@ -471,6 +485,7 @@ def run_set(
         score(outcome, result.sample, result.fields)
         outcome.pages += result.pages
         outcome.ocr_seconds += result.ocr_seconds
+        outcome.ocr_cpu_seconds += result.ocr_cpu_seconds
         outcome.extract_seconds += result.extract_seconds
     return outcome, results
 
@@ -507,7 +522,8 @@ def print_table(set_name: str, outcomes: list[Outcome], fields: list[str]) -> No
     for o in outcomes:
         if o.pages:
             print(
-                f"  {o.name}: {o.pages} page(s), OCR {o.ocr_seconds / o.pages:.2f} s/page, "
+                f"  {o.name}: {o.pages} page(s), OCR {o.ocr_seconds / o.pages:.2f} s/page "
+                f"(CPU {o.ocr_cpu_seconds / o.pages:.2f} s/page), "
                 f"extraction {1000 * o.extract_seconds / o.pages:.1f} ms/page"
             )
 
@@ -565,7 +581,13 @@ def main() -> None:
             if raw_row is not None and raw_row.pages and outcomes[0].pages:
                 f1_ratio = outcomes[0].total().f1 / raw_row.total().f1 if raw_row.total().f1 else float("inf")
                 time_ratio = (outcomes[0].ocr_seconds / outcomes[0].pages) / (raw_row.ocr_seconds / raw_row.pages)
-                print(f"  against the raw tesseract CLI: F1 x{f1_ratio:.2f}, OCR time per page x{time_ratio:.2f}")
+                cpu_ratio = (
+                    outcomes[0].ocr_cpu_seconds / raw_row.ocr_cpu_seconds if raw_row.ocr_cpu_seconds else math.nan
+                )
+                print(
+                    f"  against the raw tesseract CLI: F1 x{f1_ratio:.2f}, OCR time per page x{time_ratio:.2f}, "
+                    f"CPU per page x{cpu_ratio:.2f}"
+                )
             if args.show_misses:
                 for o in outcomes:
                     print(f"  misses, {o.name}:")
@@ -577,6 +599,7 @@ def main() -> None:
                     "f1": round(o.total().f1, 4),
                     "pages": o.pages,
                     "ocr_s_per_page": round(o.ocr_seconds / o.pages, 3) if o.pages else None,
+                    "ocr_cpu_s_per_page": round(o.ocr_cpu_seconds / o.pages, 3) if o.pages else None,
                     "extract_ms_per_page": round(1000 * o.extract_seconds / o.pages, 2) if o.pages else None,
                     "fields": {
                         f: {"p": round(t.precision, 4), "r": round(t.recall, 4), "f1": round(t.f1, 4)}

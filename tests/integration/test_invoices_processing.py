@@ -555,6 +555,10 @@ def test_a_receipt_is_read_by_both_recognisers_and_matches_its_ground_truth(api:
     assert fields["invoiceDate"]["normalized"] == f"{year}-{month}-{day}"
     assert letters(fields["vendorName"]["value"]) == letters(truth["company"])
     assert letters(fields["vendorAddress"]["value"]) == letters(truth["address"])
+    (page,) = pages_of(api, job["_id"])  # the JPEG is the page image as it was uploaded, not a PNG made of it
+    assert page["pageUrl"].endswith("/images/0001.jpg") and page["imageProperties"]["format"] == "jpeg"
+    served = api.get(page["pageUrl"])
+    assert served.headers["content-type"] == "image/jpeg" and served.content == path.read_bytes()
     width, height = Image.open(path).size
     for name in ("total", "invoiceDate", "vendorName", "vendorAddress"):
         box = fields[name]["boundingBox"]

@@ -2,8 +2,8 @@
 
 Routes call this; nothing here knows about HTTP. A job made from an upload keeps its files under
 invoices/<job id>/source/ and is split into pages by a worker (rendering runs native code, which stays
-out of the API process); its pages' images are then invoices/<job id>/images/NNNN.png, served by the
-API at the page's `pageUrl`.
+out of the API process); its pages' images are then invoices/<job id>/images/NNNN.png (NNNN.jpg or .png: a
+one-page JPEG or PNG upload kept as it is), served by the API at the page's `pageUrl`.
 """
 
 from __future__ import annotations
