@@ -148,7 +148,7 @@ def real_invoices(which: str, cache: Path, jobs: int) -> list[Invoice]:
             list(pool.map(_ocr_sample, missing, [str(cache)] * len(missing)))
     out = []
     for sample, lines in kept:
-        readings, _ = ocr(sample, LANGS, str(cache))
+        readings, *_ = ocr(sample, LANGS, str(cache))
         out.append(Invoice(which, sample.name, sample.group, lines, [page for page, _ in readings]))
     return out
 

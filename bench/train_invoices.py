@@ -100,7 +100,7 @@ SYNTHETIC_SEED = 20261205
 
 
 def featurise(sample: Sample, langs: str, cache: str) -> Document:
-    readings, seconds = ocr_synthetic(sample, langs, cache) if sample.set == "synthetic" else ocr(sample, langs, cache)
+    readings, seconds, _cpu = (ocr_synthetic if sample.set == "synthetic" else ocr)(sample, langs, cache)
     scored, rows = document_candidates([[page, *others] for page, others in readings])
     labels = np.array([label(sample, s.candidate.name, output_value(s)) for s in scored], dtype=np.int8)
     features = np.array(rows, dtype=np.float64).reshape(len(rows), len(FEATURES))
@@ -118,7 +118,7 @@ def synthetic(count: int) -> list[Sample]:
     return out
 
 
-def ocr_synthetic(sample: Sample, langs: str, cache: str) -> tuple[list[Reading], float]:
+def ocr_synthetic(sample: Sample, langs: str, cache: str) -> tuple[list[Reading], float, float]:
     """A synthetic invoice's pages read as the server reads a page (recognise_page), cached like bench.invoices'."""
     from bench.invoices import _engines, cached_ocr, cleanup_version
     from bench.synth_invoices import make_invoice
@@ -397,9 +397,9 @@ def calibration_report(documents: list[Document], k: int) -> dict[str, Any]:
         docs = sum(1 for d in documents if d.sample.set == set_name)
         accepted = [r for r in mine if r[2] >= CONFIDENT]
         rate = len(accepted) / docs if docs else 0.0
-        right = sum(r[3] for r in accepted) / len(accepted) if accepted else 0.0
-        through[f"{set_name}.{name}"] = {"rate": round(rate, 4), "right": round(right, 4)}
-        print(f"  {set_name:<13} {name:<14} {rate:6.1%} of documents, {right:.3f} right")
+        share = sum(r[3] for r in accepted) / len(accepted) if accepted else 0.0
+        through[f"{set_name}.{name}"] = {"rate": round(rate, 4), "right": round(share, 4)}
+        print(f"  {set_name:<13} {name:<14} {rate:6.1%} of documents, {share:.3f} right")
     return {"reliability": table, "confident_precision": round(precision, 4), "straight_through": through}
 
 
