@@ -14,6 +14,8 @@ packages=(
   tesseract-ocr-nor tesseract-ocr-srp tesseract-ocr-lit tesseract-ocr-slv tesseract-ocr-lav
   tesseract-ocr-est tesseract-ocr-cat tesseract-ocr-tur
   ghostscript unpaper pngquant qpdf poppler-utils
+  # LightGBM's wheel (the invoice field ranker) links OpenMP's runtime
+  libgomp1
   postgresql
 )
 if [ "${1:-}" = "--tests" ]; then
