@@ -134,14 +134,14 @@ def _common_words(one: list[Word], other: list[Word]) -> list[tuple[Word, Word]]
     return [(mine[t], theirs[t]) for t in mine.keys() & theirs.keys()]
 
 
-def test_an_unsure_receipt_is_read_three_ways_in_one_raster() -> None:
+def test_an_unsure_receipt_is_read_twice_in_one_raster() -> None:
     """SROIE 004 is enlarged for Tesseract; PP-OCR reads it at its own size, and its words come back in the
     enlarged raster's pixels, on the same words as Tesseract's."""
     image, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / "004.jpg").read_bytes())
     tessdata = tessdata_dir(None)
     seen = recognise_page(image, dpi, engines=EnginePool(tessdata), langs=["eng"], number=1, tessdata=tessdata)
-    assert seen.preprocessing.enhanced and len(seen.alternates) == 2
-    lines = seen.alternates[1]
+    assert seen.preprocessing.enhanced and len(seen.alternates) == 1
+    lines = seen.alternates[0]
     assert (lines.width, lines.height) == seen.image.size
     pairs = _common_words(seen.page.words(), lines.words())
     assert len(pairs) >= 8
@@ -169,4 +169,4 @@ def test_a_failing_second_recogniser_leaves_the_page_to_tesseract(monkeypatch: p
     image, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / "004.jpg").read_bytes())
     tessdata = tessdata_dir(None)
     seen = recognise_page(image, dpi, engines=EnginePool(tessdata), langs=["eng"], number=1, tessdata=tessdata)
-    assert len(seen.alternates) == 1 and seen.page.words()
+    assert seen.alternates == [] and seen.page.words()

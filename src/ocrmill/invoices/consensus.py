@@ -1,7 +1,8 @@
-"""One page read several ways (Tesseract, Tesseract as one block, PP-OCR): one value per field.
+"""One page read several ways (Tesseract and PP-OCR): one value per field.
 
-Per field the surest reading wins (`agreed`); readings that say the same only break a tie, since Tesseract's
-two readings share their mistakes. Then the words of a text value are mended from the other readings
+Per field the surest reading wins (`agreed`; the rules' choice, and the field ranker's for the fields it does not
+decide); readings that say the same only break a tie (measured when Tesseract read an unsure page twice, and its
+two readings shared their mistakes). Then the words of a text value are mended from the other readings
 (`mended`): where another reading has, at the same place, the same word but for the characters OCR confuses
 (1/l/I, 0/O, 5/S, 8/B, 2/Z) and its letters and digits mix less ("LEVEL" for "Leve1", "2811" for "28I1"),
 its word is taken (bench.invoices, SROIE: 3 fields more).

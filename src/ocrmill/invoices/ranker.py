@@ -1,8 +1,8 @@
-"""Which candidate on a page is which field: a gradient-boosted classifier over the rules' candidates.
+"""Which candidate on a page is which field: a gradient-boosted ranker over the rules' candidates.
 
 The rules (fields.find_candidates) propose values: next to labels, proved by checksums, placed where a field
 goes, and without evidence every amount, every date and the top lines of the page. Each page may have been read
-several ways (Tesseract, Tesseract as one block, PP-OCR); every reading proposes. Each candidate becomes a row of
+twice (Tesseract, and PP-OCR where Tesseract is unsure); every reading proposes. Each candidate becomes a row of
 numbers (FEATURES: the rule and its evidence, where the value stands on the page, how large and how sure its
 words are, its shape, how many readings say the same, how it compares with the page's other amounts and dates),
 and a LightGBM ranking model (lambdarank: the candidates of one field of one document are one query) trained by
