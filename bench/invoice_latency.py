@@ -4,7 +4,7 @@
 
 Starts `ocrmill serve` (SQLite, two workers, a temporary data folder), uploads one receipt (after warm-up uploads,
 one per worker at once, that load the models) and polls the job every --poll seconds until it is completed; one
-job at a time, so the server is otherwise idle. Default images: SROIE receipt 020 (623 x 1255, read three ways: it
+job at a time, so the server is otherwise idle. Default images: SROIE receipt 020 (623 x 1255, read twice: it
 is unsure) and a phone-sized photo made from SROIE 038 (enlarged x2.5 to 2700 x 3818, JPEG quality 90).
 
 Per run, from the job's and its page's time stamps (milliseconds, the server's clock):
