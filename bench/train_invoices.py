@@ -50,6 +50,7 @@ from ocrmill.invoices.ranker import (
     best_candidates,
     choose,
     document_candidates,
+    reported,
 )
 
 PARAMS: dict[str, Any] = {
@@ -148,8 +149,7 @@ def ocr_synthetic(sample: Sample, langs: str, cache: str) -> tuple[list[Reading]
 
 def output_value(s: Scored) -> str:
     """What the ranker reports as the candidate's normalised value (names lose registration numbers)."""
-    fields = choose([Scored(s.candidate, s.page, 1.0)], _ACCEPT_ALL)
-    return fields[s.candidate.name].normalized if s.candidate.name in fields else s.candidate.normalized
+    return reported(s.candidate)[1]
 
 
 _ACCEPT_ALL = Model(booster=None, calibration={}, threshold=0.0)

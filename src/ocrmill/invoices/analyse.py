@@ -17,7 +17,7 @@ from typing import Any
 from ocrmill.domain.document import Box, Page, union
 from ocrmill.invoices import formats
 from ocrmill.invoices.checks import check_fields
-from ocrmill.invoices.consensus import agreed, mended
+from ocrmill.invoices.consensus import agreed, key, mended
 from ocrmill.invoices.fields import extract_fields
 from ocrmill.invoices.model import AMOUNT_FIELDS, Check, Field, LineItem, Symbol, Table, box_to_api
 from ocrmill.invoices.paycodes import payment_fields
@@ -353,12 +353,8 @@ def _heading_held(name: str, held: dict[str, Any], later: dict[str, Any]) -> boo
 
 def _same(name: str, xml: str, ocr: str) -> bool:
     if name in ("vendorName", "customerName", "vendorAddress", "customerAddress", "paymentTerms"):
-        return _letters(xml) == _letters(ocr)
+        return key(xml) == key(ocr)
     return xml == ocr
-
-
-def _letters(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
 
 
 def field_from_api(name: str, api: dict[str, Any]) -> Field:

@@ -34,7 +34,7 @@ def agreed(readings: Sequence[Mapping[str, Field]]) -> dict[str, Field]:
         groups: dict[str, list[Field]] = {}
         for fields in readings:
             if name in fields:
-                groups.setdefault(_key(fields[name].normalized), []).append(fields[name])
+                groups.setdefault(key(fields[name].normalized), []).append(fields[name])
         best = max(groups.values(), key=lambda g: max(f.confidence for f in g) + AGREEMENT * (len(g) - 1))
         out[name] = max(best, key=lambda f: f.confidence)
     return out
@@ -53,7 +53,7 @@ def mended(fields: dict[str, Field], readings: Sequence[Page]) -> dict[str, Fiel
             words.append(_better(word, inside))
         value = " ".join(words)
         if value != found.value:
-            normalized = found.normalized if _key(found.normalized) != _key(found.value) else value
+            normalized = found.normalized if key(found.normalized) != key(found.value) else value
             out[name] = replace(found, value=value, normalized=normalized)
     return out
 
@@ -102,8 +102,9 @@ def _mix(text: str) -> int:
 
 def _confused(text: str) -> str:
     """The word as OCR's confusions make it alike: letters and digits only, case-folded, look-alikes as one."""
-    return _key(text).translate(CONFUSED)
+    return key(text).translate(CONFUSED)
 
 
-def _key(text: str) -> str:
+def key(text: str) -> str:
+    """A value compared by its letters and digits only, case-folded."""
     return "".join(ch for ch in text.casefold() if ch.isalnum())

@@ -23,14 +23,16 @@ import json
 import math
 import re
 import statistics
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from ocrmill.domain.document import Page
 from ocrmill.invoices import labels as L
+from ocrmill.invoices.consensus import key
 from ocrmill.invoices.fields import (
     KINDS,
     Candidate,
@@ -202,32 +204,21 @@ def document_candidates(readings: Sequence[Sequence[Page]]) -> tuple[list[Scored
     rows: list[list[float]] = []
     for page_readings in readings:
         found = [find_candidates(reading, number=reading.number) for reading in page_readings]
+        saying: dict[tuple[str, str], set[int]] = {}  # (field, value) -> the readings that propose it
+        for i, other in enumerate(found):
+            for c in other.candidates:
+                for name in BARE.get(c.rule, (c.name,)):
+                    saying.setdefault((name, key(c.normalized)), set()).add(i)
         for index, (reading, proposed) in enumerate(zip(page_readings, found, strict=True)):
-            context = _Context(reading, proposed, found, index)
+            context = _Context(reading, proposed, saying, index)
             for candidate in proposed.candidates:
                 for name in BARE.get(candidate.rule, (candidate.name,)):
                     if name not in RANKED:
                         continue
-                    named = candidate if name == candidate.name else _renamed(candidate, name)
+                    named = candidate if name == candidate.name else replace(candidate, name=name)
                     scored.append(Scored(named, reading.number))
                     rows.append(context.features(named))
     return scored, rows
-
-
-def _renamed(candidate: Candidate, name: str) -> Candidate:
-    return Candidate(
-        name,
-        candidate.value,
-        candidate.normalized,
-        candidate.tokens,
-        candidate.evidence,
-        candidate.label,
-        candidate.rule,
-    )
-
-
-def key(text: str) -> str:
-    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 TOTAL_WORD = re.compile(r"(?i)\b(total|totaal|summe|gesamt|jumlah|montant|betrag|amount|net\s*à\s*payer|ttc)")
@@ -240,9 +231,12 @@ POSTCODE = re.compile(r"\b\d{4,6}\b")
 class _Context:
     """One reading's page: what a candidate's features are measured against."""
 
-    def __init__(self, page: Page, proposed: PageCandidates, readings: list[PageCandidates], index: int) -> None:
-        self.page, self.index = page, index
+    def __init__(
+        self, page: Page, proposed: PageCandidates, saying: dict[tuple[str, str], set[int]], index: int
+    ) -> None:
+        self.page, self.index, self.saying = page, index, saying
         self.rows = proposed.rows
+        self.row_of = {id(t): row.index for row in self.rows for t in row.tokens}
         self.sections = proposed.sections
         tokens = [t for r in self.rows for t in r.tokens]
         self.median_height = statistics.median(t.height for t in tokens) if tokens else 1.0
@@ -254,34 +248,27 @@ class _Context:
                 self.best[c.name] = c
             ranked.setdefault(c.name, []).append(c.evidence)
         self.evidences = {name: sorted(set(values), reverse=True) for name, values in ranked.items()}
-        self.saying: dict[tuple[str, str], set[int]] = {}
-        for i, other in enumerate(readings):
-            for c in other.candidates:
-                for name in BARE.get(c.rule, (c.name,)):
-                    self.saying.setdefault((name, key(c.normalized)), set()).add(i)
-        self.values: dict[str, int] = {}
-        for c in proposed.candidates:
-            self.values[key(c.normalized)] = self.values.get(key(c.normalized), 0) + 1
-        amounts = [c for c in proposed.candidates if c.rule == "any-amount"]
-        self.amounts = sorted({a for c in amounts if (a := parse_amount(c.normalized)) is not None}, reverse=True)
-        self.amount_counts: dict[Decimal, int] = {}
-        for c in amounts:
-            value = parse_amount(c.normalized)
-            if value is not None:
-                self.amount_counts[value] = self.amount_counts.get(value, 0) + 1
+        self.values = Counter(key(c.normalized) for c in proposed.candidates)
+        self.amount_counts = Counter(
+            a for c in proposed.candidates if c.rule == "any-amount" and (a := parse_amount(c.normalized)) is not None
+        )
+        self.amounts = sorted(self.amount_counts, reverse=True)
         small = [a for a in self.amounts if a > 0][:40]
-        self.sums = {a + b for i, a in enumerate(small) for b in small[i + 1 :]}
-        self.parts = {a for i, a in enumerate(small) for b in small[i + 1 :] if a + b in self.amount_counts} | {
-            b for i, a in enumerate(small) for b in small[i + 1 :] if a + b in self.amount_counts
-        }
+        self.sums: set[Decimal] = set()  # amounts that two others add up to
+        self.parts: set[Decimal] = set()  # amounts that add up with another to a printed one
+        for a, b in itertools.combinations(small, 2):
+            self.sums.add(a + b)
+            if a + b in self.amount_counts:
+                self.parts |= {a, b}
         dates = [c for c in proposed.candidates if c.rule == "any-date"]
         self.dates = [c.normalized for c in sorted(dates, key=lambda c: c.order)]
+        self.first_date, self.last_date = (min(self.dates), max(self.dates)) if len(set(self.dates)) > 1 else ("", "")
         top = [r for r in self.rows[:12] if r.box.top < 0.45 * self.height]
         self.top_heights = sorted({round(r.height) for r in top}, reverse=True)
 
     def features(self, c: Candidate) -> list[float]:
         box = box_of(c.tokens)
-        rows = sorted({self._row_of(t) for t in c.tokens})
+        rows = sorted({self.row_of.get(id(t), -1) for t in c.tokens})
         row = self.rows[rows[0]] if rows else None
         row_text = row.text if row is not None else ""
         height = statistics.median(t.height for t in c.tokens) / self.median_height if c.tokens else 0.0
@@ -291,10 +278,9 @@ class _Context:
         evidences = self.evidences.get(c.name, [])
         best = self.best.get(c.name)
         date_rank = self.dates.index(c.normalized) if KINDS.get(c.name) == "date" and c.normalized in self.dates else -1
-        ordered = sorted(set(self.dates))
         date_order = 0.0
-        if date_rank >= 0 and len(ordered) > 1:
-            date_order = -1.0 if c.normalized == ordered[0] else 1.0 if c.normalized == ordered[-1] else 0.0
+        if date_rank >= 0:
+            date_order = -1.0 if c.normalized == self.first_date else 1.0 if c.normalized == self.last_date else 0.0
         address = c.value.split(", ") if c.name.endswith("Address") else []
         section = section_at(self.sections, c.tokens) if c.tokens else None
         label = c.label.casefold()
@@ -376,12 +362,6 @@ class _Context:
             "gap_after": (below.box.top - last.box.bottom) / self.median_height if below is not None else -1.0,
         }
 
-    def _row_of(self, token: Any) -> int:
-        for row in self.rows:
-            if any(t is token for t in row.tokens):
-                return row.index
-        return -1
-
     def _height_rank(self, height: float) -> int:
         rounded = round(height)
         for i, h in enumerate(self.top_heights):
@@ -424,6 +404,14 @@ def best_candidates(scored: Sequence[Scored]) -> dict[str, tuple[Scored, float]]
     return out
 
 
+def reported(c: Candidate) -> tuple[str, str]:
+    """The value and normalised value a candidate is reported with (a name without a registration number)."""
+    if KINDS[c.name] == "name":
+        name = company_name(c.value)
+        return name, name
+    return c.value, c.normalized
+
+
 def choose(scored: Sequence[Scored], model: Model) -> dict[str, Field]:
     out: dict[str, Field] = {}
     for name, (s, share) in best_candidates(scored).items():
@@ -431,11 +419,11 @@ def choose(scored: Sequence[Scored], model: Model) -> dict[str, Field]:
         if confidence < model.threshold:
             continue
         c = s.candidate
-        value = company_name(c.value) if KINDS[name] == "name" else c.value
+        value, normalized = reported(c)
         out[name] = Field(
             name=name,
             value=value,
-            normalized=value if KINDS[name] == "name" else c.normalized,
+            normalized=normalized,
             confidence=round(confidence, 4),
             box=box_of(c.tokens),
             page=s.page,
