@@ -52,7 +52,11 @@ class JobAnalysis:
     agreement: dict[str, dict[str, Any]] = field(default_factory=dict)  # e-invoice vs OCR, per field
 
 
-_SHIPPED = "shipped"
+_SHIPPED = "shipped"  # the `model` of analyse_page and analyse_document: the one the package ships
+
+
+def _resolved(model: Model | str | None) -> Model | None:
+    return load_model() if model == _SHIPPED else model if isinstance(model, Model) else None
 
 
 def analyse_page(
@@ -69,8 +73,7 @@ def analyse_page(
     alone; by default the one the package ships, if any)."""
     readings = [page, *alternates]
     fields = agreed([extract_fields(reading, number=number) for reading in readings])
-    if isinstance(model, str):
-        model = load_model()
+    model = _resolved(model)
     if model is not None:  # the ranker decides the fields it was trained on; the rules keep the others
         fields = {n: f for n, f in fields.items() if n not in RANKED} | ranked_fields([readings], model)
     fields = mended(fields, readings)
@@ -96,9 +99,10 @@ def analyse_document(
 ) -> JobAnalysis:
     """A whole document's result from its OCR pages (and their other readings, when they have some), as the
     server makes a job's (bench.invoices measures this): each page analysed, then merged."""
+    ranker = _resolved(model)
     others = list(alternates) or [()] * len(pages)
     analyses = [
-        analyse_page(page, number=page.number, alternates=other, model=model)
+        analyse_page(page, number=page.number, alternates=other, model=ranker)
         for page, other in zip(pages, others, strict=True)
     ]
     return merge_job(
@@ -107,7 +111,7 @@ def analyse_document(
             for page, a in zip(pages, analyses, strict=True)
         ],
         ocr_confidence_mean=sum(a.confidence for a in analyses) / len(analyses) if analyses else 0.0,
-        calibrated=(load_model() if isinstance(model, str) else model) is not None,
+        calibrated=ranker is not None,
     )
 
 

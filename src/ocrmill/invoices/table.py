@@ -562,10 +562,13 @@ def _overlapping(left: int, right: int, columns: Sequence[_Column], em: float) -
     return [c for c in columns if min(right, c.right + slack) - max(left, c.left - slack) > 0]
 
 
-def _item_rows(rows: Sequence[_Row], start: int, em: float, limit: int = 40) -> list[_Row]:
+ITEM_ROWS_LOOKED_AT = 40  # rows after a header that may show where its columns are
+
+
+def _item_rows(rows: Sequence[_Row], start: int) -> list[_Row]:
     """Rows after a header that look like item rows (an amount with decimals), up to a totals label."""
     out: list[_Row] = []
-    for row in rows[start : start + limit]:
+    for row in rows[start : start + ITEM_ROWS_LOOKED_AT]:
         first_text = next((seg for seg in row.segments if not _numeric(seg.text)), None)
         if first_text is not None and _totals_label(first_text.text.split(), within=1):
             break
@@ -859,7 +862,7 @@ def find_table(page: Page, *, number: int = 1) -> Table:
     first, last, columns = header
     _settle_roles(columns)
     first, last = _stack_header(rows, first, last, columns, em)
-    columns = _split_by_body(columns, _item_rows(rows, last + 1, em), em)
+    columns = _split_by_body(columns, _item_rows(rows, last + 1), em)
     _settle_roles(columns)
     table_left = min(c.left for c in columns)
     items, end = _body(rows, last + 1, columns, em, table_left)

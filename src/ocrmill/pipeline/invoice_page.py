@@ -146,10 +146,10 @@ def recognise_page(
     gray = np.asarray(image.convert("L"))
     quarter = 0  # the quarter turn taken, in degrees clockwise
     height, glyphs = text_height(gray)
-    if glyphs < MIN_GLYPHS or height < MIN_GLYPH_PX:
+    if not measured(height, glyphs):
         joined = join_dots(gray)
         joined_height, joined_glyphs = text_height(joined)
-        if joined_glyphs >= MIN_GLYPHS and joined_height >= MIN_GLYPH_PX and joined_glyphs > 2 * glyphs:
+        if measured(joined_height, joined_glyphs) and joined_glyphs > 2 * glyphs:
             gray, height, glyphs = joined, joined_height, joined_glyphs
             done.enhanced = True
     factor = enlargement(height, glyphs, dpi)
@@ -183,7 +183,7 @@ def recognise_page(
     forward = turn @ forward
     alternates = []
     if _unsure(page):
-        glyph_px = height if glyphs >= MIN_GLYPHS and height >= MIN_GLYPH_PX else 0.0  # measured, so trusted
+        glyph_px = height if measured(height, glyphs) else 0.0
         try:
             alternates.append(
                 _read_lines(image, quarter, forward, cleaned.size, dpi=dpi, number=number, glyph_px=glyph_px)
@@ -335,8 +335,13 @@ def join_dots(gray: NDArray[np.uint8]) -> NDArray[np.uint8]:
     return np.ascontiguousarray(cv2.erode(gray, kernel))
 
 
+def measured(height: float, glyphs: int) -> bool:
+    """Whether text_height found enough glyphs of a readable height to be trusted."""
+    return glyphs >= MIN_GLYPHS and height >= MIN_GLYPH_PX
+
+
 def enlargement(height: float, glyphs: int, dpi: float) -> float:
     """How much to enlarge the page: by its text height when that can be measured, else by its dpi."""
-    if glyphs >= MIN_GLYPHS and height >= MIN_GLYPH_PX:
+    if measured(height, glyphs):
         return min(MAX_ENLARGE, TARGET_TEXT_PX / height) if height < MIN_TEXT_PX else 1.0
     return TARGET_DPI / dpi if dpi < MIN_DPI else 1.0
