@@ -286,7 +286,7 @@ def page_images(path: Path) -> Iterator[tuple[Any, float]]:
     from ocrmill.pipeline.invoice_page import open_page_image
 
     if path.suffix.lower() != ".pdf":
-        image, dpi, _ = open_page_image(path.read_bytes())
+        image, dpi, _ = open_page_image(path.read_bytes(), max_pixels=1e9)
         yield image, dpi
         return
     import pypdfium2 as pdfium

@@ -55,7 +55,9 @@ def main() -> None:
         work = Path(tmp)
         pages, bases, pictures = [], [], []
         for path in paths:
-            (ref,) = enumerate_pages([InputFile(path, path.suffix.lstrip(".").upper())], max_pages=1)
+            (ref,) = enumerate_pages(
+                [InputFile(path, path.suffix.lstrip(".").upper())], max_pages=1, max_pixels=1e9, render_dpi=300
+            )
             raster = load_raster(ref, render_dpi=300, max_pixels=1e9)
             page, spent = timed(
                 lambda raster=raster, ref=ref: engine.recognize(

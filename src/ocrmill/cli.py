@@ -285,7 +285,7 @@ def _ocr(args: argparse.Namespace) -> int:
     from ocrmill.domain.status import SUPPORTED_EXTENSIONS
     from ocrmill.pipeline.engine import EnginePool
     from ocrmill.pipeline.languages import tessdata_dir
-    from ocrmill.pipeline.pages import InputFile
+    from ocrmill.pipeline.pages import InputFile, limit_pixels
     from ocrmill.pipeline.run import Limits, run_job
 
     settings = load_settings(args.config)
@@ -298,6 +298,7 @@ def _ocr(args: argparse.Namespace) -> int:
     options = JobOptions(RetentionDays=1).merged(body, max_retention_days=settings.max_retention_days)
     engines = EnginePool(tessdata_dir(settings.tessdata_dir))
     limits = Limits(settings.max_pages, settings.max_image_megapixels)
+    limit_pixels(settings.max_image_pixels)
     args.out.mkdir(parents=True, exist_ok=True)
     failures = 0
     taken: set[str] = set()

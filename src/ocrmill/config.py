@@ -138,6 +138,14 @@ class Settings(BaseSettings):
     def max_upload_bytes(self) -> int:
         return int(self.max_upload_mb * 1024 * 1024)
 
+    @property
+    def max_image_pixels(self) -> float:
+        return self.max_image_megapixels * 1e6
+
+    @property
+    def fetch_max_bytes(self) -> int:
+        return int(self.fetch_max_mb * 2**20)
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -303,7 +303,9 @@ SYMBOLOGY_TYPE = {
 
 
 def load(path: Path) -> Image.Image:
-    (ref,) = enumerate_pages([InputFile(path, path.suffix.lstrip(".").upper())], max_pages=1)
+    (ref,) = enumerate_pages(
+        [InputFile(path, path.suffix.lstrip(".").upper())], max_pages=1, max_pixels=1e9, render_dpi=300
+    )
     return load_raster(ref, render_dpi=300, max_pixels=1e9).image
 
 

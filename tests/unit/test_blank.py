@@ -515,7 +515,9 @@ def _real_pages() -> list[str]:
 def _raster(name: str) -> tuple[Image.Image, float]:
     """The page as the pipeline loads it (mode 1, L or RGB) and the dpi it works with."""
     path = Path(DATA / name)
-    (ref,) = enumerate_pages([InputFile(path, path.suffix.lstrip(".").upper())], max_pages=1)[:1]
+    (ref,) = enumerate_pages(
+        [InputFile(path, path.suffix.lstrip(".").upper())], max_pages=1, max_pixels=1e9, render_dpi=300
+    )[:1]
     raster = load_raster(ref, render_dpi=300, max_pixels=1e9)
     return raster.image, raster.dpi
 

@@ -59,7 +59,9 @@ def _page(name: str) -> tuple[Array, float]:
     """The page as the pipeline rasters it (greyscale or RGB) and its dpi (the pipeline's estimate when the
     file's own is implausible)."""
     path = DATA / name
-    (ref,) = enumerate_pages([InputFile(path, path.suffix.lstrip(".").upper())], max_pages=1)
+    (ref,) = enumerate_pages(
+        [InputFile(path, path.suffix.lstrip(".").upper())], max_pages=1, max_pixels=1e9, render_dpi=300
+    )
     raster = load_raster(ref, render_dpi=300, max_pixels=1e9)
     image = raster.image.convert("L") if raster.image.mode == "1" else raster.image
     array = np.asarray(image)

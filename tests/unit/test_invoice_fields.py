@@ -147,7 +147,7 @@ def recognised(kind: str, name: str) -> tuple[Page, ...]:
     engines, tessdata = EnginePool(tessdata_dir(None)), tessdata_dir(None)
     langs = ["eng", "deu", "fra"]
     if kind == "sroie":
-        image, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / f"{name}.jpg").read_bytes())
+        image, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / f"{name}.jpg").read_bytes(), max_pixels=1e9)
         images = [(image, dpi)]
     else:
         pdf = pdfium.PdfDocument(DATA / "invoices-zugferd" / f"{name}.pdf")

@@ -86,7 +86,7 @@ def test_a_turned_page_is_read_upright_and_its_boxes_land_on_the_turned_image(na
     """Upside down, Tesseract reads garbage; sideways, it reads tall word boxes: either way OSD's turn is tried
     and kept because it reads better."""
     path = DATA / "ocr-tesseract-test" / name
-    image, dpi, _ = open_page_image(path.read_bytes())
+    image, dpi, _ = open_page_image(path.read_bytes(), max_pixels=1e9)
     tessdata = tessdata_dir(None)
     seen = recognise_page(image, dpi, engines=EnginePool(tessdata), langs=["eng"], number=1, tessdata=tessdata)
     assert "quick brown dog" in " ".join(seen.page.text().split())
@@ -137,7 +137,7 @@ def _common_words(one: list[Word], other: list[Word]) -> list[tuple[Word, Word]]
 def test_an_unsure_receipt_is_read_twice_in_one_raster() -> None:
     """SROIE 004 is enlarged for Tesseract; PP-OCR reads it at its own size, and its words come back in the
     enlarged raster's pixels, on the same words as Tesseract's."""
-    image, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / "004.jpg").read_bytes())
+    image, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / "004.jpg").read_bytes(), max_pixels=1e9)
     tessdata = tessdata_dir(None)
     seen = recognise_page(image, dpi, engines=EnginePool(tessdata), langs=["eng"], number=1, tessdata=tessdata)
     assert seen.preprocessing.enhanced and len(seen.alternates) == 1
@@ -166,7 +166,7 @@ def test_a_failing_second_recogniser_leaves_the_page_to_tesseract(monkeypatch: p
         raise EngineError("PP-OCR failed: out of memory")
 
     monkeypatch.setattr("ocrmill.pipeline.lines.line_reader", broken)
-    image, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / "004.jpg").read_bytes())
+    image, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / "004.jpg").read_bytes(), max_pixels=1e9)
     tessdata = tessdata_dir(None)
     seen = recognise_page(image, dpi, engines=EnginePool(tessdata), langs=["eng"], number=1, tessdata=tessdata)
     assert seen.alternates == [] and seen.page.words()

@@ -19,7 +19,7 @@ from PIL import Image, UnidentifiedImageError
 from ocrmill.domain.document import Box, Page
 from ocrmill.errors import EngineError, InputError
 from ocrmill.pipeline.engine import EnginePool
-from ocrmill.pipeline.pages import normalise_image, short_error, working_dpi
+from ocrmill.pipeline.pages import check_image_page, normalise_image, opened, short_error, working_dpi
 
 log = logging.getLogger("ocrmill.worker")
 
@@ -107,10 +107,12 @@ def mapped_box(box: Box, matrix: NDArray[np.float64]) -> Box:
 _COLOR_SPACES = {"1": "bilevel", "L": "grayscale", "LA": "grayscale", "I;16": "grayscale", "CMYK": "cmyk"}
 
 
-def open_page_image(data: bytes) -> tuple[Image.Image, float, ImageProperties]:
-    """The page image (first frame) normalised to 1, L or RGB, its working dpi and what the file says."""
+def open_page_image(data: bytes, *, max_pixels: float) -> tuple[Image.Image, float, ImageProperties]:
+    """The page image (first frame) normalised to 1, L or RGB, its working dpi and what the file says; its size
+    is checked against the limits (pages.check_image_page) before it is decoded."""
     try:
-        with Image.open(io.BytesIO(data)) as im:
+        with opened(io.BytesIO(data), "The page image", max_pixels=max_pixels) as im:
+            check_image_page("The page image", im.width, im.height, max_pixels=max_pixels)
             properties = ImageProperties(
                 width=im.width,
                 height=im.height,

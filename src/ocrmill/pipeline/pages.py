@@ -21,7 +21,14 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from ocrmill.errors import InputError, LimitExceeded
 
 pillow_heif.register_heif_opener()
-Image.MAX_IMAGE_PIXELS = None  # we apply our own limit, with a readable message
+# Pillow's own guard warns above MAX_IMAGE_PIXELS and refuses at open above twice that; limit_pixels sets it to
+# half the server's limit, so that every Image.open refuses what the limit refuses, from the header alone. Our
+# own checks (with a readable message) come first wherever pages are opened, so the warning says nothing new.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+
+MIN_SIDE = 10  # pixels: a smaller page cannot hold a readable letter
+MAX_SIDE = 32767  # pixels: the longest side Tesseract reads
+PDF_MIN_SIDE, PDF_MAX_SIDE = 3.0, 14400.0  # PDF units (1/72 inch): the PDF format's smallest and largest page
 
 # pdfium is not thread-safe, not even across documents: every call goes through this lock.
 PDFIUM_LOCK = threading.Lock()
@@ -50,19 +57,27 @@ class Raster:
     cleaned: bool = False  # changed by the job's clean-up options: the page shows this raster
 
 
-def enumerate_pages(files: list[InputFile], *, max_pages: int) -> list[PageRef]:
+def limit_pixels(max_pixels: float) -> None:
+    """Pillow's decompression-bomb guard for this process, from the server's max_image_megapixels."""
+    Image.MAX_IMAGE_PIXELS = max(1, int(max_pixels // 2))  # Pillow refuses above twice this
+
+
+def enumerate_pages(files: list[InputFile], *, max_pages: int, max_pixels: float, render_dpi: int) -> list[PageRef]:
+    """The pages of the files, each checked against the limits from what the file's header or structure says
+    (image sizes, frame counts, PDF page sizes) before anything is decoded or rendered."""
     refs: list[PageRef] = []
     for number, item in enumerate(files, start=1):
         what = f"file {number} ({item.ext})"
         if item.path.stat().st_size == 0:
             raise InputError(f"The uploaded {what} is empty.")
+        first, room = len(refs) + 1, max_pages - len(refs)
         if item.ext == "PDF":
-            count = _pdf_page_count(item.path, what)
+            count = _pdf_pages(item.path, what, first=first, room=room, max_pixels=max_pixels, dpi=render_dpi)
             kind: Literal["image", "pdf"] = "pdf"
         else:
-            count = _image_frame_count(item.path, what)
+            count = _image_frames(item.path, what, first=first, room=room, max_pixels=max_pixels)
             kind = "image"
-        if len(refs) + count > max_pages:
+        if count > room:
             raise LimitExceeded(f"The job has more than {max_pages} pages, the server's limit (max_pages).")
         jpeg = item.ext in ("JPG", "JPEG")
         refs += [PageRef(item.path, kind, i, len(refs) + i, jpeg and count == 1) for i in range(count)]
@@ -77,34 +92,116 @@ def load_raster(ref: PageRef, *, render_dpi: int, max_pixels: float) -> Raster:
     return _load_image_frame(ref, max_pixels)
 
 
-def _pdf_page_count(path: Path, what: str) -> int:
+def _pdf_pages(path: Path, what: str, *, first: int, room: int, max_pixels: float, dpi: int) -> int:
+    """The PDF's page count (more than `room`: not checked further), each page's size checked from its MediaBox
+    (nothing is rendered)."""
     try:
         with pikepdf.open(path) as pdf:
             if pdf.is_encrypted and not pdf.allow.extract:
                 raise InputError(f"The uploaded {what} is encrypted.")
-            return len(pdf.pages)
+            count = len(pdf.pages)
+            if count > room:
+                return count
+            for index, page in enumerate(pdf.pages):
+                box = page.mediabox  # in points, as pdfium renders it (UserUnit is not applied there either)
+                width, height = abs(float(box[2]) - float(box[0])), abs(float(box[3]) - float(box[1]))
+                check_pdf_page(first + index, width, height, dpi=dpi, max_pixels=max_pixels)
+            return count
     except pikepdf.PasswordError:
         raise InputError(f"The uploaded {what} is protected by a password.") from None
-    except pikepdf.PdfError as e:
+    except (pikepdf.PdfError, ValueError, TypeError, IndexError) as e:
         raise InputError(f"The uploaded {what} is not a readable PDF: {short_error(e)}") from None
 
 
-def _image_frame_count(path: Path, what: str) -> int:
+def _image_frames(path: Path, what: str, *, first: int, room: int, max_pixels: float) -> int:
+    """The image's frame count, each frame's size checked from its header; only the last frame is decoded (a
+    truncated file fails here, not in the middle of the job), and only once its size is known to be allowed.
+    Frames are counted one by one, up to one more than `room`: a file of a million frames costs no more."""
     try:
-        with Image.open(path) as im:
-            frames = int(getattr(im, "n_frames", 1))
+        with opened(path, f"The uploaded {what}", max_pixels=max_pixels) as im:
+            frames = 0
+            while True:
+                try:
+                    im.seek(frames)
+                except EOFError:
+                    break
+                if frames == room:
+                    return room + 1
+                check_image_page(f"Page {first + frames}", im.width, im.height, max_pixels=max_pixels)
+                frames += 1
             im.seek(frames - 1)
-            im.load()  # a truncated file fails here, not in the middle of the job
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                im.load()
             return frames
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
         raise InputError(f"The uploaded {what} is not a readable image: {short_error(e)}") from None
 
 
+def opened(source: Path | io.BytesIO, what: str, *, max_pixels: float) -> Image.Image:
+    """Image.open under Pillow's decompression-bomb guard set from `max_pixels` (this process's pages are all
+    opened under the one limit of its settings), its refusal turned into our limit's error about `what`."""
+    limit_pixels(max_pixels)
+    try:
+        with warnings.catch_warnings():  # above half the limit Pillow warns; our checks say more, after this
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            return Image.open(source)
+    except Image.DecompressionBombError as e:
+        found = re.search(r"\((\d+) pixels\)", str(e))
+        size = f"{int(found[1]) / 1e6:.1f} megapixels" if found else "more pixels than that"
+        raise LimitExceeded(
+            f"{what} has {size}, more than the server's limit of {max_pixels / 1e6:g} (max_image_megapixels)."
+        ) from None
+
+
+def limits_text(max_pixels: float) -> str:
+    return (
+        f"the server reads pages of {MIN_SIDE} to {MAX_SIDE} pixels a side and at most {max_pixels / 1e6:g} "
+        f"megapixels (max_image_megapixels)"
+    )
+
+
+def check_image_page(page: str, width: int, height: int, *, max_pixels: float) -> None:
+    """LimitExceeded (too large) or InputError (too small) naming the page ("Page 3"), its size and the limits."""
+    if width * height > max_pixels:
+        raise LimitExceeded(
+            f"{page} has {width * height / 1e6:.1f} megapixels ({width} x {height}), more than the server's "
+            f"limit of {max_pixels / 1e6:g} (max_image_megapixels)."
+        )
+    if max(width, height) > MAX_SIDE:
+        raise LimitExceeded(f"{page} is {width} x {height} pixels, too long: {limits_text(max_pixels)}.")
+    if min(width, height) < MIN_SIDE:
+        raise InputError(f"{page} is {width} x {height} pixels, too small: {limits_text(max_pixels)}.")
+
+
+def check_pdf_page(number: int, width: float, height: float, *, dpi: int, max_pixels: float) -> None:
+    """The page's size in PDF units within the PDF format's limits, and its raster within max_image_megapixels."""
+    inches = f"{width / 72:.3g} x {height / 72:.3g} inches"
+    if min(width, height) < PDF_MIN_SIDE or max(width, height) > PDF_MAX_SIDE:
+        raise LimitExceeded(
+            f"Page {number} of the PDF is {inches}: the server reads PDF pages of {PDF_MIN_SIDE / 72:.3g} to "
+            f"{PDF_MAX_SIDE / 72:g} inches a side ({PDF_MIN_SIDE:g} to {PDF_MAX_SIDE:g} PDF units)."
+        )
+    used = pdf_dpi(width, height, dpi)
+    pixels = width * height * (used / 72) ** 2
+    if pixels > max_pixels:
+        raise LimitExceeded(
+            f"Page {number} of the PDF ({inches}) has {pixels / 1e6:.1f} megapixels at {used:.0f} dpi, more "
+            f"than the server's limit of {max_pixels / 1e6:g} (max_image_megapixels)."
+        )
+
+
+def pdf_dpi(width: float, height: float, dpi: int) -> float:
+    """The resolution a page of this size (PDF units) is rendered at: `dpi`, lowered where the longer side
+    would exceed MAX_SIDE pixels (a 200-inch page is read at 163 dpi rather than refused)."""
+    return min(float(dpi), (MAX_SIDE - 2) * 72 / max(width, height, 1.0))  # pdfium rounds sizes up
+
+
 def _load_image_frame(ref: PageRef, max_pixels: float) -> Raster:
     try:
-        with Image.open(ref.file) as im:
+        with opened(ref.file, f"Page {ref.source_index + 1}", max_pixels=max_pixels) as im:
             im.seek(ref.index)
-            _check_pixels(im.width * im.height, max_pixels)
+            check_image_page(f"Page {ref.source_index + 1}", im.width, im.height, max_pixels=max_pixels)
             claimed = im.info.get("dpi")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -146,9 +243,17 @@ def working_dpi(image: Image.Image, claimed: object) -> float:
         except (TypeError, ValueError):
             value = 0.0
         if 100 <= value <= 2400:
-            return value
+            return _within_pdf_sizes(image, value)
     estimate = max(image.width, image.height) / 11.69
-    return float(min(600, max(70, round(estimate))))
+    return _within_pdf_sizes(image, float(min(600, max(70, round(estimate)))))
+
+
+def _within_pdf_sizes(image: Image.Image, dpi: float) -> float:
+    """`dpi`, changed where the page it makes would be smaller or larger than a PDF page can be (a 10-pixel
+    strip at 600 dpi would be 1.2 PDF units high; a 32767-pixel one at 100 dpi 327 inches long)."""
+    lowest = max(image.width, image.height) * 72 / PDF_MAX_SIDE
+    highest = min(image.width, image.height) * 72 / PDF_MIN_SIDE
+    return min(max(dpi, lowest), highest)
 
 
 def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float) -> Raster:
@@ -158,8 +263,9 @@ def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float) -> Raster:
             try:
                 page = pdf[ref.index]
                 width, height = page.get_size()
-                _check_pixels(width * height * (dpi / 72) ** 2, max_pixels)
-                bitmap = page.render(scale=dpi / 72, grayscale=True, may_draw_forms=True)
+                check_pdf_page(ref.source_index + 1, width, height, dpi=dpi, max_pixels=max_pixels)
+                used = pdf_dpi(width, height, dpi)
+                bitmap = page.render(scale=used / 72, grayscale=True, may_draw_forms=True)
                 image = bitmap.to_pil()
                 page.close()
             finally:
@@ -168,15 +274,7 @@ def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float) -> Raster:
             raise InputError(f"Page {ref.source_index + 1} of the PDF could not be rendered: {e}") from None
     if image.mode not in ("1", "L", "RGB"):
         image = image.convert("RGB")
-    return Raster(image=image, dpi=float(dpi), transformed=True)
-
-
-def _check_pixels(pixels: float, max_pixels: float) -> None:
-    if pixels > max_pixels:
-        raise LimitExceeded(
-            f"A page has {pixels / 1e6:.1f} megapixels, more than the server's limit of "
-            f"{max_pixels / 1e6:g} (max_image_megapixels)."
-        )
+    return Raster(image=image, dpi=used, transformed=True)
 
 
 def short_error(error: BaseException) -> str:

@@ -20,6 +20,8 @@ from ocrmill.domain import languages
 from ocrmill.domain.document import Document, Page, page_to_dict
 from ocrmill.domain.options import CLEANUP_OPTIONS, JobOptions
 from ocrmill.errors import InputError, PipelineError
+from ocrmill.pipeline.calibration import calibrate
+from ocrmill.pipeline.cleanup.speckle import speckled
 from ocrmill.pipeline.compression import run_length_page
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import installed_languages
@@ -70,13 +72,14 @@ def run_job(
             f"{', '.join(e.upper() for e in missing)} output is not available in this version of ocrmill."
         )
     langs = languages.parse(options.RecognitionLanguages, installed=installed_languages(engines.tessdata))
-    refs = enumerate_pages(inputs, max_pages=limits.max_pages)
+    max_pixels = limits.max_image_megapixels * 1e6
+    refs = enumerate_pages(
+        inputs, max_pages=limits.max_pages, max_pixels=max_pixels, render_dpi=options.RenderResolution
+    )
     work_dir.mkdir(parents=True, exist_ok=True)
     done = itertools.count(1)
     images = any(WRITERS[ext].needs_page_images for ext in options.outputs())
     intelligent = options.IntelligentPDFProcessing
-
-    max_pixels = limits.max_image_megapixels * 1e6
 
     needs_pixels = images or options.DetectBarcodes or options.DeleteBlankPages
 
@@ -92,12 +95,14 @@ def run_job(
             with ocr_gate or nullcontext():  # clean-up is as CPU-bound as the OCR: the same bound
                 raster = cleaned(raster, options, engines.tessdata)
                 image, dpi = fast_raster(raster) if options.FastMode else (raster.image, raster.dpi)
-                page = engines.get(langs).recognize(
-                    image,
-                    dpi=dpi,
-                    number=ref.source_index + 1,
-                    source_index=ref.source_index,
-                    fast=options.FastMode,
+                page = calibrate(
+                    engines.get(langs).recognize(
+                        image,
+                        dpi=dpi,
+                        number=ref.source_index + 1,
+                        source_index=ref.source_index,
+                        fast=options.FastMode,
+                    )
                 )
             base = page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
         codes: list[Barcode] = []
@@ -250,7 +255,14 @@ def cleaned(raster: Raster, options: JobOptions, tessdata: Path) -> Raster:
     The clean-up, barcode and blank-page modules are imported when a job first needs them: OpenCV
     costs each worker process some 30 MB that jobs without these options never use."""
     if not any(getattr(options, name) for name in CLEANUP_OPTIONS):
-        return raster
+        # Fine salt-and-pepper noise is removed by default where a page has it: it costs Tesseract words and
+        # confidence, and the test (cleanup.speckle, NumPy on sampled rows) takes milliseconds
+        if not speckled(raster.image):
+            return raster
+        from ocrmill.pipeline.cleanup import chain as cleanup  # imported on first use, as said above
+
+        image = cleanup.remove_fine_specks(raster.image, raster.dpi)
+        return Raster(image=image, dpi=raster.dpi, transformed=True, cleaned=True)
     from ocrmill.pipeline.cleanup import chain as cleanup  # imported on first use, as said above
 
     image = cleanup.clean(raster.image, raster.dpi, options, tessdata=tessdata)

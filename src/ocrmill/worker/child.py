@@ -19,7 +19,7 @@ from ocrmill.domain.options import JobOptions
 from ocrmill.errors import OcrmillError
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import tessdata_dir
-from ocrmill.pipeline.pages import InputFile
+from ocrmill.pipeline.pages import InputFile, limit_pixels
 from ocrmill.pipeline.run import JobResult, Limits, run_job
 from ocrmill.service.folders import FolderJob, finish_folder_job
 from ocrmill.store import invoices as invoice_repo
@@ -44,6 +44,7 @@ class WorkerLoop:
         self.files = FileStore(settings.data_dir)
         self.engines = EnginePool(tessdata_dir(settings.tessdata_dir))
         self.limits = Limits(settings.max_pages, settings.max_image_megapixels)
+        limit_pixels(settings.max_image_pixels)
         self.invoices = InvoiceWork(settings, self.db, self.files, self.engines, worker_id, ocr_gate)
 
     def run(self) -> None:

@@ -143,7 +143,12 @@ class InvoiceWork:
         """The pages' image files written (their names in images/, with source/pages.json: which PDF page each
         was made from, for the job's outputs), the e-invoice and the upload it was read from."""
         inputs = [InputFile(self.files.path(name), Path(name).suffix.lstrip(".").upper()) for name in sources]
-        refs = enumerate_pages(inputs, max_pages=self.settings.max_pages)
+        refs = enumerate_pages(
+            inputs,
+            max_pages=self.settings.max_pages,
+            max_pixels=self.settings.max_image_pixels,
+            render_dpi=self.settings.invoice_render_dpi,
+        )
         einvoice, einvoice_file = None, ""
         for name, item in zip(sources, inputs, strict=True):
             if item.ext == "PDF" and einvoice is None:
@@ -156,7 +161,7 @@ class InvoiceWork:
         names = []
         for number, ref in enumerate(refs, start=1):
             raster = load_raster(
-                ref, render_dpi=self.settings.invoice_render_dpi, max_pixels=self.settings.max_image_megapixels * 1e6
+                ref, render_dpi=self.settings.invoice_render_dpi, max_pixels=self.settings.max_image_pixels
             )
             kind = _kept_as_is(ref.file) if ref.kind == "image" and frames[ref.file] == 1 else None
             if kind is not None:
@@ -252,7 +257,7 @@ class InvoiceWork:
         data = self._image_bytes(str(doc["pageUrl"]))
         if data[:5] == b"%PDF-":
             data = self._pdf_page_image(job_id, page_id, data)
-        image, dpi, properties = open_page_image(data)
+        image, dpi, properties = open_page_image(data, max_pixels=self.settings.max_image_pixels)
         with self.ocr_gate or nullcontext():
             seen = recognise_page(
                 image,
@@ -290,13 +295,18 @@ class InvoiceWork:
         work = self.files.path(f"invoices/{job_id}/work-{page_id}.pdf")
         try:
             work.write_bytes(data)
-            refs = enumerate_pages([InputFile(work, "PDF")], max_pages=self.settings.max_pages)
+            refs = enumerate_pages(
+                [InputFile(work, "PDF")],
+                max_pages=self.settings.max_pages,
+                max_pixels=self.settings.max_image_pixels,
+                render_dpi=self.settings.invoice_render_dpi,
+            )
             if len(refs) != 1:
                 raise InputError(f"pageUrl is a PDF of {len(refs)} pages: upload it as an invoice job instead.")
             raster = load_raster(
                 refs[0],
                 render_dpi=self.settings.invoice_render_dpi,
-                max_pixels=self.settings.max_image_megapixels * 1e6,
+                max_pixels=self.settings.max_image_pixels,
             )
             out = io.BytesIO()
             raster.image.save(out, format="PNG", dpi=(round(raster.dpi), round(raster.dpi)))
@@ -316,7 +326,7 @@ class InvoiceWork:
         fetched = fetch(
             url,
             limits=FetchLimits(
-                max_bytes=int(self.settings.fetch_max_mb * 2**20),
+                max_bytes=self.settings.fetch_max_bytes,
                 timeout_seconds=self.settings.fetch_timeout_seconds,
                 max_redirects=self.settings.fetch_max_redirects,
                 allow=tuple(self.settings.fetch_allow),
