@@ -1,7 +1,8 @@
 """OCR accuracy per page set: raw tesseract CLI next to ocrmill (default, FastMode, clean-up options), in one run.
 
-    .venv/bin/python -m bench.accuracy [--sets tesseract,orientation,scribe,sroie,degraded] [--limit N] [--jobs N]
-                                       [--cleanup AutoOrientation,Deskew,...] [--variants 4] [--seed 1]
+    .venv/bin/python -m bench.accuracy [--sets tesseract,orientation,scribe,sroie,degraded,speckled]
+                                       [--limit N] [--jobs N] [--cleanup AutoOrientation,Deskew,...]
+                                       [--variants 4] [--seed 1]
 
 Sets (../shared/data, see each folder's README.md):
   tesseract    ocr-tesseract-test pages with their .txt (the clean pages; the pre-rotated copies are `orientation`)
@@ -11,11 +12,15 @@ Sets (../shared/data, see each folder's README.md):
   degraded     the `tesseract` pages made worse here, seeded: turned 90/180/270, skewed 2-6 degrees, specks,
                halftone screen or tinted noisy paper, dark scan border (written with their recipe to
                bench/out/accuracy/degraded/)
+  speckled     the `tesseract` and `scribe` pages in greys with fine salt-and-pepper noise (0.5% of the pixels,
+               one pixel each, seeded; bench/out/accuracy/speckled/), also read with Despeckle
 
 Configurations: `tesseract <image> stdout` (OMP_THREAD_LIMIT=1, one per core); ocrmill's run_job in a process per
 core (threads=1) with default options, with FastMode, and on `degraded` and `orientation` with every --cleanup
-set of options. ocrmill is scored at MinConfidence=0, which is what the CLI prints; the job's default MinConfidence
-(words below 60 left out) is an extra column (the page is rendered again from the same recognition result).
+set of options. ocrmill is scored at MinConfidence=0, which is what the CLI prints, and at the job's default
+MinConfidence (words below 60 left out; the page is rendered again from the same recognition result); "never
+worse" compares the default with the CLI. Per set, the reliability table of ocrmill's word confidences (calibrated,
+pipeline.calibration): confidence bucket -> share of its words right (bench.word_truth labels them).
 
 Metrics (text whitespace-normalised as in tests/metrics.py), summed over a set's pages: CER and WER (edits per
 reference character / word) and the F1 of the word multisets (order-insensitive, fair to multi-column pages whose
@@ -48,6 +53,8 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 from tests.metrics import levenshtein, normalise, word_bag, words
 
+from bench.word_truth import Truth, label, reliability, reliability_lines, scribe_truth, sroie_truth
+from ocrmill.domain.document import page_from_dict
 from ocrmill.domain.options import JobOptions
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import tessdata_dir
@@ -56,7 +63,7 @@ from ocrmill.pipeline.run import Limits, run_job
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 OUT = Path(__file__).parent / "out" / "accuracy"
-SETS = ("tesseract", "orientation", "scribe", "sroie", "degraded")
+SETS = ("tesseract", "orientation", "scribe", "sroie", "degraded", "speckled")
 CLEANUP = ("AutoOrientation", "Deskew", "ClearBorder", "RemoveHalftone", "Despeckle")
 CLEANUP_SETS = ("degraded", "orientation")
 CLEANUP_NAME = "ocrmill clean-up"
@@ -70,6 +77,11 @@ class Sample:
     name: str
     image: Path
     reference: str
+    truth: Truth | None = None  # where the reference words lie, when the set says (else the page's bag of words)
+
+    @property
+    def words_truth(self) -> Truth:
+        return self.truth if self.truth is not None else Truth.of_text(self.reference)
 
 
 @dataclass(frozen=True)
@@ -81,6 +93,8 @@ class Config:
 RAW = Config("tesseract CLI", None)
 DEFAULT = Config("ocrmill default", {})
 FAST = Config("ocrmill FastMode", {"FastMode": True})
+DESPECKLE = Config("ocrmill Despeckle", {"Despeckle": True})
+SPECKLE_SHARE = 0.005  # of a speckled page's pixels, half turned black and half white
 
 
 # --- page sets -----------------------------------------------------------------------------------------------
@@ -100,7 +114,12 @@ def tesseract_test(*, rotated: bool) -> list[Sample]:
 def scribe() -> list[Sample]:
     folder = DATA / "ocr-scribe-benchmark"
     return [
-        Sample(image.stem, image, (folder / "gt_txt" / f"{image.stem}.gt.txt").read_text(encoding="utf-8"))
+        Sample(
+            image.stem,
+            image,
+            (folder / "gt_txt" / f"{image.stem}.gt.txt").read_text(encoding="utf-8"),
+            next((scribe_truth(h) for h in folder.glob(f"ground_truth/{image.stem}*.hocr")), None),
+        )
         for image in sorted((folder / "img").iterdir())
         if (folder / "gt_txt" / f"{image.stem}.gt.txt").is_file()
     ]
@@ -109,7 +128,12 @@ def scribe() -> list[Sample]:
 def sroie() -> list[Sample]:
     folder = DATA / "receipts-sroie"
     return [
-        Sample(image.stem, image, sroie_reference(folder / "box" / f"{image.stem}.csv"))
+        Sample(
+            image.stem,
+            image,
+            sroie_reference(folder / "box" / f"{image.stem}.csv"),
+            sroie_truth(folder / "box" / f"{image.stem}.csv"),
+        )
         for image in sorted((folder / "img").glob("*.jpg"))
         if (folder / "box" / f"{image.stem}.csv").is_file()
     ]
@@ -229,6 +253,28 @@ def specks(page: Array, rng: np.random.Generator, dpi: float) -> tuple[Array, di
     return np.asarray(image).copy(), {"dark": dark, "light": light, "diameter_mm": [0.2, 0.4]}
 
 
+def salt_and_pepper(sample: Sample, seed: int, folder: Path) -> Sample:
+    """The page in greys with SPECKLE_SHARE of its pixels turned black or white (one pixel each, as a noisy scanner
+    or fax makes), drawn from a generator seeded by (seed, page)."""
+    rng = np.random.default_rng([seed, zlib.crc32(sample.name.encode())])
+    with Image.open(sample.image) as im:
+        dpi = im.info.get("dpi")
+        page = np.asarray(im.convert("L")).copy()
+    draw = rng.random(page.shape)
+    page[draw < SPECKLE_SHARE / 2] = 0
+    page[(draw >= SPECKLE_SHARE / 2) & (draw < SPECKLE_SHARE)] = 255
+    target = folder / f"{sample.name}-speckled.png"
+    Image.fromarray(page).save(target, **({"dpi": dpi} if dpi else {}), compress_level=1)
+    return Sample(target.stem, target, sample.reference, sample.truth)
+
+
+def speckled(sources: list[Sample], *, seed: int) -> list[Sample]:
+    folder = OUT / "speckled"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    return [salt_and_pepper(sample, seed, folder) for sample in sources]
+
+
 def quarter_turn(page: Array, degrees: int) -> Array:
     return np.ascontiguousarray(np.rot90(page, k=-degrees // 90))  # clockwise
 
@@ -338,10 +384,16 @@ def _warm(_: int) -> int:
     return os.getpid()
 
 
-def ocrmill_page(image: Path, overrides: dict[str, Any], min_confidence: int, work: Path) -> tuple[str, str, float]:
-    """result.txt of a one-page job, the error if it failed, and the CPU seconds it took. The first call for a
-    page (at MinConfidence=0) leaves its recognition result in `work` for the second (at the default
-    MinConfidence), which may run in another process; so only the first is timed work."""
+PageWords = list[tuple[str, tuple[float, float, float, float], float]]  # text, box in the image's pixels, confidence
+
+
+def ocrmill_page(
+    image: Path, overrides: dict[str, Any], min_confidence: int, work: Path
+) -> tuple[str, str, float, PageWords]:
+    """result.txt of a one-page job, the error if it failed, the CPU seconds it took and the words of the page
+    JSON the console's viewer shows (every word, with its confidence). The first call for a page (at
+    MinConfidence=0) leaves its recognition result in `work` for the second (at the default MinConfidence),
+    which may run in another process; so only the first is timed work."""
     assert _ENGINES is not None
     kept = work / "pages.pickle"
     _ENGINES.pages = pickle.loads(kept.read_bytes()) if kept.is_file() else {}
@@ -357,13 +409,24 @@ def ocrmill_page(image: Path, overrides: dict[str, Any], min_confidence: int, wo
             limits=Limits(max_pages=1000, max_image_megapixels=200),
             threads=1,
         )
-        return (out_dir / "result.txt").read_text(encoding="utf-8"), "", time.process_time() - cpu
+        text, seconds = (out_dir / "result.txt").read_text(encoding="utf-8"), time.process_time() - cpu
+        return text, "", seconds, page_words(out_dir / "pages" / "0001.json", image)
     except Exception as e:  # a failed job, as the worker would report it; the page scores as empty
-        return "", f"{type(e).__name__}: {e}", time.process_time() - cpu
+        return "", f"{type(e).__name__}: {e}", time.process_time() - cpu, []
     finally:
         if not kept.is_file():
             kept.write_bytes(pickle.dumps(_ENGINES.pages))
         _ENGINES.pages = {}
+
+
+def page_words(path: Path, image: Path) -> PageWords:
+    page = page_from_dict(json.loads(path.read_text(encoding="utf-8")))
+    with Image.open(image) as im:
+        scale = im.width / page.width if page.width else 1.0  # the raster is the image, unless turned (EXIF)
+    return [
+        (w.text, (w.box.left * scale, w.box.top * scale, w.box.right * scale, w.box.bottom * scale), w.confidence)
+        for w in page.words()
+    ]
 
 
 # --- metrics --------------------------------------------------------------------------------------------------
@@ -433,6 +496,8 @@ class Outcome:
     score: Score
     cpu_seconds: float = 0.0  # summed over pages; less disturbed than wall time by whatever else the machine runs
     score_default: Score | None = None  # ocrmill at the job's default MinConfidence
+    # (confidence, right) of every word ocrmill recognised (MinConfidence=0), labelled by bench.word_truth
+    words: list[tuple[float, bool]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
 
     @property
@@ -459,6 +524,8 @@ class Outcome:
             out[f"cer_minconf{m}"] = round(self.score_default.cer, 4)
             out[f"wer_minconf{m}"] = round(self.score_default.wer, 4)
             out[f"bag_f1_minconf{m}"] = round(self.score_default.f1, 4)
+        if self.words:
+            out["reliability"] = [[b.low, b.words, b.right] for b in reliability(self.words)]
         if self.score.per_page:
             out["cer_per_page"] = self.score.per_page
         if self.errors:
@@ -483,7 +550,7 @@ def run_config(config: Config, samples: list[Sample], pool: Executor, jobs: int,
     dirs = [work / f"{i:04d}" for i in range(len(samples))]
     shutil.rmtree(work, ignore_errors=True)
 
-    def each(min_confidence: int) -> list[tuple[str, str, float]]:
+    def each(min_confidence: int) -> list[tuple[str, str, float, PageWords]]:
         assert config.options is not None
         futures = [
             pool.submit(ocrmill_page, s.image, config.options, min_confidence, d)
@@ -494,9 +561,11 @@ def run_config(config: Config, samples: list[Sample], pool: Executor, jobs: int,
     results = each(0)
     outcome.seconds = time.perf_counter() - started
     outcome.score_default = Score()
-    for sample, (text, error, cpu_seconds), (text_default, _, _) in zip(
+    for sample, (text, error, cpu_seconds, found), (text_default, *_) in zip(
         samples, results, each(DEFAULT_MIN_CONFIDENCE), strict=True
     ):
+        rights = label([(t, box) for t, box, _ in found], sample.words_truth)
+        outcome.words += [(confidence, right) for (_, _, confidence), right in zip(found, rights, strict=True)]
         if error:
             outcome.errors.append(f"{sample.name}: {error}")
         outcome.cpu_seconds += cpu_seconds
@@ -513,8 +582,9 @@ def pct(value: float) -> str:
 
 def print_table(outcomes: list[Outcome]) -> None:
     m = DEFAULT_MIN_CONFIDENCE
+    print(f"  ocrmill at MinConfidence 0 (what the CLI prints), then at the job's default MinConfidence {m}")
     print(
-        f"  {'configuration':<20} {'CER':>7} {'WER':>7} {'bag F1':>7} {'pages/min':>10} {'CPU s/page':>10}"
+        f"  {'configuration':<20} {'CER@0':>7} {'WER@0':>7} {'F1@0':>7} {'pages/min':>10} {'CPU s/page':>10}"
         f"   {f'CER@{m}':>7} {f'WER@{m}':>7} {f'F1@{m}':>7}"
     )
     for o in outcomes:
@@ -540,34 +610,42 @@ def speedups(slow: Outcome, fast: Outcome) -> dict[str, float | None]:
     }
 
 
-def compare(name: str, outcomes: list[Outcome]) -> dict[str, Any]:
-    by_name = {o.config.name: o for o in outcomes}
-    raw, default, fast = by_name[RAW.name].score, by_name[DEFAULT.name].score, by_name[FAST.name].score
-    figures: dict[str, Any] = {}
+def versus(raw: Score, ocrmill: Score, what: str) -> dict[str, Any]:
     # Worse means a higher CER or WER or a lower bag F1 than the CLI's on the same pages, by more than the
     # tolerance: the CLI (Tesseract 5.3) and tesserocr (its own 5.5) differ by that much on identical input.
     worse = [
-        what
-        for what, delta in (
-            ("CER", default.cer - raw.cer),
-            ("WER", default.wer - raw.wer),
-            ("bag F1", raw.f1 - default.f1),
+        measure
+        for measure, delta in (
+            ("CER", ocrmill.cer - raw.cer),
+            ("WER", ocrmill.wer - raw.wer),
+            ("bag F1", raw.f1 - ocrmill.f1),
         )
         if delta * 100 > NEVER_WORSE_TOLERANCE_PP
     ]
-    figures["default_vs_raw"] = {
-        "cer_ratio": round(default.cer / raw.cer, 3) if raw.cer else None,
-        "cer_delta_pp": pp(default.cer - raw.cer),
-        "wer_delta_pp": pp(default.wer - raw.wer),
-        "bag_f1_delta_pp": pp(default.f1 - raw.f1),
+    d = {
+        "cer_ratio": round(ocrmill.cer / raw.cer, 3) if raw.cer else None,
+        "cer_delta_pp": pp(ocrmill.cer - raw.cer),
+        "wer_delta_pp": pp(ocrmill.wer - raw.wer),
+        "bag_f1_delta_pp": pp(ocrmill.f1 - raw.f1),
         "never_worse": not worse,
     }
-    d = figures["default_vs_raw"]
     print(
-        f"  default vs raw: CER {d['cer_delta_pp']:+.2f} pp, WER {d['wer_delta_pp']:+.2f} pp, "
+        f"  {what}: CER {d['cer_delta_pp']:+.2f} pp, WER {d['wer_delta_pp']:+.2f} pp, "
         f"bag F1 {d['bag_f1_delta_pp']:+.2f} pp: never worse (tolerance {NEVER_WORSE_TOLERANCE_PP} pp) "
         + ("met" if not worse else f"NOT met ({', '.join(worse)})")
     )
+    return d
+
+
+def compare(name: str, outcomes: list[Outcome]) -> dict[str, Any]:
+    by_name = {o.config.name: o for o in outcomes}
+    raw, default, fast = by_name[RAW.name].score, by_name[DEFAULT.name].score, by_name[FAST.name].score
+    at_default = by_name[DEFAULT.name].score_default
+    assert at_default is not None
+    figures: dict[str, Any] = {
+        "default_vs_raw": versus(raw, at_default, f"default (MinConfidence {DEFAULT_MIN_CONFIDENCE}) vs raw"),
+        "minconf0_vs_raw": versus(raw, default, "MinConfidence 0 vs raw"),
+    }
     figures["fastmode"] = {
         **speedups(by_name[DEFAULT.name], by_name[FAST.name]),
         "cer_cost_pp": pp(fast.cer - default.cer),
@@ -623,6 +701,8 @@ def load(name: str, args: argparse.Namespace, recipes: list[dict[str, Any]]) -> 
         samples = scribe()
     elif name == "sroie":
         samples = sroie()
+    elif name == "speckled":
+        samples = speckled(tesseract_test(rotated=False) + scribe(), seed=args.seed)
     else:
         samples, made = degraded(
             tesseract_test(rotated=False), variants=args.variants, seed=args.seed, limit=args.limit
@@ -680,6 +760,7 @@ def main() -> None:
         for name, samples in sets.items():
             print(f"\n{name}: {len(samples)} page(s), {args.jobs} at once", flush=True)
             configs = [RAW, DEFAULT, FAST, *(cleanups if name in CLEANUP_SETS else [])]
+            configs += [DESPECKLE] if name == "speckled" else []
             outcomes = []
             for config in configs:
                 texts = OUT / "texts" / name / config.name.replace(" ", "_").replace("+", "_")
@@ -691,6 +772,9 @@ def main() -> None:
                 total.cpu_seconds += outcomes[-1].cpu_seconds
                 total.score.merge(outcomes[-1].score)
             print_table(outcomes)
+            default_words = next(o.words for o in outcomes if o.config is DEFAULT)
+            print(f"  reliability of ocrmill's word confidences ({len(default_words)} words, bench.word_truth):")
+            print("\n".join(reliability_lines(reliability(default_words), indent="    ")))
             entry: dict[str, Any] = {"pages": len(samples)}
             entry["configs"] = {o.config.name: o.figures() for o in outcomes}
             entry.update(compare(name, outcomes))

@@ -37,6 +37,7 @@ from typing import Any
 import numpy as np
 
 from bench.invoices import LOADERS, SETS, Outcome, Reading, Sample, Tally, cache_file, normalise, ocr, score
+from bench.isotonic import isotonic_blocks
 from ocrmill.invoices.analyse import analyse_document, field_from_api
 from ocrmill.invoices.model import Field
 from ocrmill.invoices.ranker import (
@@ -238,19 +239,6 @@ def isotonic(raw: Sequence[float], right: Sequence[int]) -> list[tuple[float, fl
     """Knots (raw probability, share right) of the increasing step function that fits best; a block's knot
     stands at its mean raw probability."""
     return [(x, y) for x, y, _ in isotonic_blocks(raw, right)]
-
-
-def isotonic_blocks(raw: Sequence[float], right: Sequence[int]) -> list[tuple[float, float, int]]:
-    """Pool-adjacent-violators: the blocks (mean raw, share right, size) of the best increasing fit."""
-    order = sorted(range(len(raw)), key=lambda i: raw[i])
-    blocks: list[list[float]] = []  # [sum raw, sum right, count]
-    for i in order:
-        blocks.append([raw[i], float(right[i]), 1.0])
-        while len(blocks) > 1 and blocks[-2][1] / blocks[-2][2] >= blocks[-1][1] / blocks[-1][2]:
-            last = blocks.pop()
-            for j in range(3):
-                blocks[-1][j] += last[j]
-    return [(round(b[0] / b[2], 6), round(b[1] / b[2], 6), int(b[2])) for b in blocks]
 
 
 def cautious(blocks: Sequence[tuple[float, float, int]], z: float = CAUTION) -> list[tuple[float, float]]:

@@ -37,8 +37,13 @@ def union(boxes: Iterable[Box]) -> Box:
 class Word:
     text: str
     box: Box
-    confidence: float  # 0..100, as Tesseract reports it
+    confidence: float  # 0..100: the share of words right at this confidence (pipeline.calibration), x 100
     font_size: float = 0.0  # points, estimated
+
+    def kept(self, min_confidence: float) -> bool:
+        """Whether the word is in the outputs at the job's MinConfidence: the one rule of every writer and of the
+        console's page viewer. A word without a place (no width) cannot be placed in a text layer: out too."""
+        return self.confidence >= min_confidence and self.box.width > 0 and bool(self.text.strip())
 
 
 @dataclass
@@ -48,7 +53,7 @@ class Line:
     baseline: tuple[float, float] = (0.0, 0.0)  # slope, offset from the box's bottom (hOCR convention)
 
     def text(self, min_confidence: float = 0) -> str:
-        return " ".join(w.text for w in self.words if w.confidence >= min_confidence)
+        return " ".join(w.text for w in self.words if w.kept(min_confidence))
 
 
 @dataclass

@@ -2,7 +2,9 @@
 points. Built from one page's OCR result; every document writer (DOCX, ODT, RTF, EPUB, MHT) uses it.
 
 Coordinates stay in raster pixels (as in domain.document); `PageLayout.points(px)` converts.
-Words below the job's MinConfidence are left out here, so no writer has to remember to.
+Words below the job's MinConfidence are left out here, so no writer has to remember to; the analysis still sees
+where they are (as words without text), so that leaving a word out never changes the columns, the tables or the
+reading order of the words that stay.
 
 The analysis, in order:
 - tables: physical rows (Tesseract lines at one height, across its blocks) whose words fall into the
@@ -141,8 +143,21 @@ def page_layout(page: Page, *, min_confidence: float = 0.0) -> PageLayout:
     placed.extend(_text_blocks(lines, used))
     _mark_headings(placed, [w for ln in lines for w in ln.words], gap_ratio)
     layout.columns = len(gutters) + 1
-    layout.items = [p.item for p in _reading_order(placed, gutters, page.height)]
+    layout.items = [item for item in (_read(p.item) for p in _reading_order(placed, gutters, page.height)) if item]
     return layout
+
+
+def _read(item: Item) -> Item | None:
+    """The item without its left-out words' empty lines; None when nothing of it is left."""
+    if isinstance(item, Table):
+        return item if any(cell.text for cell in item.cells) else None
+    item.lines = [ln for ln in item.lines if ln.text]
+    return item if item.lines else None
+
+
+def _joined(words: Iterable[Word]) -> str:
+    """The words' texts, those left out (no text) skipped."""
+    return " ".join(w.text for w in words if w.text)
 
 
 # --- lines -----------------------------------------------------------------------------------------
@@ -165,7 +180,7 @@ class _Line:
 
     @property
     def text(self) -> str:
-        return " ".join(w.text for w in self.words)
+        return _joined(self.words)
 
 
 def _lines(page: Page, min_confidence: float) -> list[_Line]:
@@ -174,7 +189,7 @@ def _lines(page: Page, min_confidence: float) -> list[_Line]:
     for block_no, block in enumerate(page.blocks):
         for para in block.paragraphs:
             for line in para.lines:
-                words = [w for w in line.words if w.confidence >= min_confidence and w.text.strip()]
+                words = [_unread(w, min_confidence) for w in line.words if w.box.width > 0 and w.text.strip()]
                 if words:  # in Tesseract's order: right for sideways pages and right-to-left scripts
                     top = _median(w.box.top for w in words)
                     bottom = _median(w.box.bottom for w in words)
@@ -194,6 +209,11 @@ def _lines(page: Page, min_confidence: float) -> list[_Line]:
                     )
             para_no += 1
     return out
+
+
+def _unread(word: Word, min_confidence: float) -> Word:
+    """The word, or where it is without its text when MinConfidence leaves it out."""
+    return word if word.kept(min_confidence) else Word("", word.box, word.confidence, word.font_size)
 
 
 def _wide_gap_ratio(lines: Sequence[_Line]) -> float:
@@ -227,7 +247,7 @@ class _Row:
         return max(ln.em for ln in self.lines)
 
     def texts(self) -> list[str]:
-        return [" ".join(w.text for w in seg) for seg in self.segments]
+        return [_joined(seg) for seg in self.segments]
 
 
 @dataclass
@@ -489,7 +509,7 @@ def _build_table(run: Sequence[_Row], placed: Sequence[Sequence[_Placement]], ba
                 covered_to = band + g.spans.get(band, 1) - 1
                 cell_words = g.cells[band]
                 words.extend(cell_words)
-                text = " ".join(w.text for w in cell_words)
+                text = _joined(cell_words)
                 span = sum(1 for b in used if band <= b <= covered_to) if covered_to > band else 1
                 cells.append(Cell(text, _word_box(cell_words), r, col_of[band], col_span=span))
             else:
@@ -523,7 +543,7 @@ class _GridRow:
         self.lines.extend(below.lines)
 
     def texts(self) -> list[str]:
-        return [" ".join(w.text for w in words) for words in self.cells.values()]
+        return [_joined(words) for words in self.cells.values()]
 
 
 def _continues(row: _GridRow, above: _GridRow) -> bool:
@@ -551,7 +571,7 @@ def _is_table(grid: Sequence[_GridRow], run: Sequence[_Row]) -> bool:
     bands = sorted({band for g in grid for band in g.cells})
     if len(bands) < need:
         return False
-    columns = {band: [" ".join(w.text for w in g.cells[band]) for g in grid if band in g.cells] for band in bands}
+    columns = {band: [_joined(g.cells[band]) for g in grid if band in g.cells] for band in bands}
     short = any(_median(len(t.split()) for t in texts) <= 3 for texts in columns.values())
     if not short:
         return False
@@ -571,9 +591,7 @@ def _side_by_side_text(grid: Sequence[_GridRow]) -> bool:
         if sum(len(s) for s in lines) != len(set().union(*lines)):
             return False  # one line runs through two columns
     bands = sorted({band for g in grid for band in g.cells})
-    return all(
-        _median(len(" ".join(w.text for w in g.cells[band])) for g in grid if band in g.cells) >= 10 for band in bands
-    )
+    return all(_median(len(_joined(g.cells[band])) for g in grid if band in g.cells) >= 10 for band in bands)
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")

@@ -12,6 +12,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ocrmill.domain.document import page_from_dict
+from ocrmill.domain.options import JobOptions
 from ocrmill.domain.status import JobStatus
 from ocrmill.errors import Forbidden, NotFound
 from ocrmill.invoices.model import FIELD_NAMES
@@ -153,43 +155,41 @@ class ConsoleService:
         return path
 
     def page_words(self, who: Principal, job_id: int, number: int) -> dict[str, Any]:
-        """The page's words with boxes ([left, top, right, bottom] in raster pixels), confidences 0..1 and
-        their line and paragraph, and the page's text (lines, paragraphs separated by a blank line)."""
-        path = self._pages_dir(who, job_id) / f"{number:04d}.json"
+        """The page's words with boxes ([left, top, right, bottom] in raster pixels), confidences 0..1, their line
+        and paragraph and whether the job's outputs have them (MinConfidence, Word.kept: the writers' own rule),
+        and the page's text as the outputs have it (lines, paragraphs separated by a blank line)."""
+        min_confidence = JobOptions.from_dict(self.jobs.get(who, job_id).options).MinConfidence
+        path = self.jobs.files.pages_dir(job_id) / f"{number:04d}.json"
         try:
-            page = json.loads(path.read_text())
+            page = page_from_dict(json.loads(path.read_text()))
         except FileNotFoundError:
             raise NotFound(f"Job {job_id} has no page {number}.") from None
         words: list[dict[str, Any]] = []
-        paragraphs: list[str] = []
         line_no = paragraph_no = 0
-        for block in page.get("blocks", []):
-            for paragraph in block.get("paragraphs", []):
-                lines = []
-                for line in paragraph.get("lines", []):
-                    texts = []
-                    for text, box, confidence, _size in line.get("words", []):
+        for block in page.blocks:
+            for paragraph in block.paragraphs:
+                for line in paragraph.lines:
+                    for word in line.words:
                         words.append(
                             {
-                                "text": text,
-                                "box": box,
-                                "confidence": round(float(confidence) / 100, 4),
+                                "text": word.text,
+                                "box": [word.box.left, word.box.top, word.box.right, word.box.bottom],
+                                "confidence": round(word.confidence / 100, 4),
+                                "kept": word.kept(min_confidence),
                                 "line": line_no,
                                 "paragraph": paragraph_no,
                             }
                         )
-                        texts.append(text)
-                    lines.append(" ".join(texts))
                     line_no += 1
-                paragraphs.append("\n".join(lines))
                 paragraph_no += 1
         return {
-            "number": page.get("number", number),
-            "width": page.get("width", 0),
-            "height": page.get("height", 0),
-            "dpi": page.get("dpi", 0),
+            "number": page.number,
+            "width": page.width,
+            "height": page.height,
+            "dpi": page.dpi,
+            "minConfidence": min_confidence / 100,
             "words": words,
-            "text": "\n\n".join(paragraphs),
+            "text": page.text(min_confidence),
         }
 
     def _pages_dir(self, who: Principal, job_id: int) -> Path:

@@ -148,7 +148,7 @@ def text_form(
 
 
 def _line_ops(line: Line, scale: float, height: float, min_confidence: float) -> list[str]:
-    words = [w for w in line.words if w.confidence >= min_confidence and w.box.width > 0 and w.text]
+    words = [w for w in line.words if w.kept(min_confidence)]
     if not words:
         return []
     slope, offset = line.baseline

@@ -122,7 +122,7 @@ class _Alto:
         space.attrib.update(_box(_union(covered)))
 
     def kept(self, line: Line) -> list[Word]:
-        return [w for w in line.words if w.confidence >= self.min_confidence]
+        return [w for w in line.words if w.kept(self.min_confidence)]
 
     def line(self, block: etree._Element, lid: str, line: Line, words: list[Word]) -> None:
         text_line = _sub(block, "TextLine", ID=lid, **_box(line.box))

@@ -12,6 +12,11 @@ export function confidenceClass(confidence) {
   return 'conf-low';
 }
 
+/** A word's classes: its confidence class, and `left-out` when the job's outputs do not have it. */
+function wordClass(w) {
+  return w.kept ? confidenceClass(w.confidence) : `${confidenceClass(w.confidence)} left-out`;
+}
+
 /**
  * Shows the viewer for a job in `container`.
  * @param {HTMLElement} container
@@ -61,11 +66,13 @@ export async function pageViewer(container, ctx, jobId) {
     replace(overlay, words.words.map((w, n) => {
       const [left, top, right, bottom] = w.box;
       return svg('rect', {
-        x: left, y: top, width: right - left, height: bottom - top, class: `word ${confidenceClass(w.confidence)}`, 'data-word': n,
-      }, svg('title', {}, document.createTextNode(`${w.text} (${Math.round(w.confidence * 100)}%)`)));
+        x: left, y: top, width: right - left, height: bottom - top, class: `word ${wordClass(w)}`, 'data-word': n,
+      }, svg('title', {}, document.createTextNode(`${w.text} (${Math.round(w.confidence * 100)}%${w.kept ? '' : ', left out'})`)));
     }));
     replace(text, pageText(words));
-    caption.textContent = `Page ${page.number} of ${pages.length}: ${words.words.length} words.`;
+    const out = words.words.filter((w) => !w.kept).length;
+    caption.textContent = `Page ${page.number} of ${pages.length}: ${words.words.length} words`
+      + (out ? `, ${out} below the job's minimum confidence (${Math.round(words.minConfidence * 100)}%) left out of the outputs (struck through).` : '.');
   }
 
   // Hovering a word in the text marks its box on the picture.
@@ -99,7 +106,7 @@ function pageText(words) {
     } else {
       line.el.append(' ');
     }
-    line.el.append(h('span', { class: `w ${confidenceClass(w.confidence)}`, 'data-word': n }, w.text));
+    line.el.append(h('span', { class: `w ${wordClass(w)}`, 'data-word': n }, w.text));
   });
   return paragraphs.length ? paragraphs : h('p', { class: 'muted' }, 'No words were recognised on this page.');
 }
@@ -109,5 +116,6 @@ function legend() {
     h('li', {}, h('span', { class: 'swatch conf-high' }), 'confidence 90% or more'),
     h('li', {}, h('span', { class: 'swatch conf-mid' }), '60–89%'),
     h('li', {}, h('span', { class: 'swatch conf-low' }), 'below 60%'),
+    h('li', {}, h('span', { class: 'swatch left-out' }), 'left out of the outputs'),
   );
 }

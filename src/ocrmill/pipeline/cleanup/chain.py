@@ -35,6 +35,14 @@ _FINISH: list[tuple[str, Step]] = [
 ]
 
 
+def remove_fine_specks(image: Image.Image, dpi: float) -> Image.Image:
+    """A speckled page's fine salt-and-pepper noise removed (what a default job does: see pipeline.run.cleaned)."""
+    bilevel = image.mode == "1"
+    array: Pixels = np.asarray(image.convert("L") if bilevel or image.mode not in ("L", "RGB") else image)
+    out = Image.fromarray(pixels.remove_fine_specks(array, dpi))
+    return out.convert("1", dither=Image.Dither.NONE) if bilevel else out
+
+
 def clean(image: Image.Image, dpi: float, options: JobOptions, *, tessdata: Path) -> Image.Image:
     """`image` with the job's clean-up options applied; the input itself when none is on."""
     if not any(getattr(options, name) for name in CLEANUP_OPTIONS):

@@ -14,6 +14,9 @@ from typing import Any
 import cv2
 import numpy as np
 from numpy.typing import NDArray
+from PIL import Image
+
+from ocrmill.pipeline.cleanup import speckle
 
 Pixels = NDArray[np.uint8]
 Floats = NDArray[np.float32]
@@ -27,6 +30,7 @@ SPECK_REACH_Y = 0.4  # ... or this many above or below it (the dot of an i or j,
 SPECK_CLUSTER = 2  # a small component with this many small neighbours is part of a pattern (an ellipsis, a quote)
 SPECK_CLUSTER_REACH = 1.0  # ... counted within this many text heights sideways (half of it up and down)
 DEFAULT_TEXT_MM = 2.5  # text height assumed when a page has no glyphs to measure
+FINE_SPECK_MM = 0.15  # salt-and-pepper: dots and holes at most this across (and 2 pixels), on a speckled page
 
 # RemoveColorNoise.
 CHROMA_RADIUS_MM = 0.6  # the ink colour is averaged over this radius
@@ -101,7 +105,8 @@ def _paper_level(gray: Pixels) -> float:
 
 
 def despeckle(image: Pixels, dpi: float, *, max_mm: float = SPECK_MM) -> Pixels:
-    """Remove isolated specks: dark connected components at most `max_mm` across, away from text.
+    """Remove fine salt-and-pepper noise when the page has it (remove_fine_specks), then isolated specks: dark
+    connected components at most `max_mm` across, away from text.
 
     A small component is kept when a glyph (a larger component, at most a few text heights tall) is within
     SPECK_REACH_X text heights beside it or SPECK_REACH_Y above or below it (the dot of an i or j, a period, a
@@ -113,6 +118,7 @@ def despeckle(image: Pixels, dpi: float, *, max_mm: float = SPECK_MM) -> Pixels:
     image: uint8 (H, W) or (H, W, 3); dpi: the page's resolution; max_mm: the largest speck, across.
     """
     _check(image)
+    image = remove_fine_specks(image, dpi)
     gray = _gray(image)
     paper = _paper_level(gray)
     level = _ink_level(gray, paper)
@@ -154,6 +160,35 @@ def despeckle(image: Pixels, dpi: float, *, max_mm: float = SPECK_MM) -> Pixels:
     out = image.copy()
     for start in range(0, len(ids), 4096):  # bounded memory on a page full of specks
         _fill(out, labels, ink, ids[start : start + 4096], specks[lone][start : start + 4096], dpi)
+    return out
+
+
+def remove_fine_specks(image: Pixels, dpi: float) -> Pixels:
+    """On a page speckled with salt-and-pepper noise (cleanup.speckle), every dark dot on the paper and every light
+    hole in the ink at most FINE_SPECK_MM across (and 2 pixels at least, whatever the dpi) takes the median colour
+    of the pixels around it. Specks this fine are too small to be a period or the dot of an i (0.3 mm and more);
+    near text they are what the larger-speck pass keeps. A page that is not speckled is returned as it is (a copy).
+    """
+    _check(image)
+    if not speckle.speckled(Image.fromarray(image)):
+        return image.copy()
+    gray = _gray(image)
+    paper = _paper_level(gray)
+    level = _ink_level(gray, paper)
+    threshold = (level + paper) / 2 if level >= 0 else paper / 2
+    area = max(2, round(_px(FINE_SPECK_MM, dpi) ** 2))
+    ink = _u8(cv2.threshold(gray, threshold, 255, cv2.THRESH_BINARY_INV)[1])
+    noise = np.zeros(gray.shape, bool)
+    for mask in (ink, _u8(255 - ink)):  # dark dots on the paper, then light holes in the ink
+        _, labels, stats, _ = cv2.connectedComponentsWithStatsWithAlgorithm(mask, 8, cv2.CV_32S, cv2.CCL_GRANA)
+        tiny = np.flatnonzero(stats[:, cv2.CC_STAT_AREA] <= area)
+        tiny = tiny[tiny > 0]
+        if tiny.size:
+            lookup = np.zeros(len(stats), bool)
+            lookup[tiny] = True
+            noise |= lookup[labels]
+    out = image.copy()
+    out[noise] = _u8(cv2.medianBlur(image, 3 if area <= 2 else 5))[noise]
     return out
 
 

@@ -1,0 +1,67 @@
+"""Word confidences that are probabilities: Tesseract's word confidence (0-100) mapped to the share of words right
+at that confidence on the development pages, x 100.
+
+The map is fitted by bench.word_calibration (isotonic regression, separately for short and longer words) and
+shipped as word-confidence.json beside this module; it is read once per process. A word's `confidence` in every
+output is the calibrated one: calibrate() runs on each page right after Tesseract recognised it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import functools
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ocrmill.domain.document import Page
+
+CALIBRATION_FILE = Path(__file__).with_name("word-confidence.json")
+SHORT_WORD = 2  # characters: "a", "1", "-", "of" say less at the same raw confidence than longer words
+
+Knots = tuple[tuple[float, float], ...]  # (raw confidence, calibrated confidence), both increasing
+
+
+@dataclass(frozen=True)
+class Calibration:
+    short: Knots
+    long: Knots
+
+    def of(self, raw: float, text: str) -> float:
+        return round(_interpolate(self.short if len(text) <= SHORT_WORD else self.long, raw), 2)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"short": [list(k) for k in self.short], "long": [list(k) for k in self.long]}
+
+    @staticmethod
+    def from_json(data: dict[str, Any]) -> Calibration:
+        def knots(values: list[list[float]]) -> Knots:
+            return tuple((float(x), float(y)) for x, y in values)
+
+        return Calibration(short=knots(data["short"]), long=knots(data["long"]))
+
+
+def _interpolate(knots: Knots, raw: float) -> float:
+    """Linear between knots, flat beyond the first and the last."""
+    xs = [x for x, _ in knots]
+    i = bisect.bisect_left(xs, raw)
+    if i == 0:
+        return knots[0][1]
+    if i == len(knots):
+        return knots[-1][1]
+    (x0, y0), (x1, y1) = knots[i - 1], knots[i]
+    return y0 + (y1 - y0) * (raw - x0) / (x1 - x0) if x1 > x0 else y1
+
+
+@functools.cache
+def calibration() -> Calibration:
+    return Calibration.from_json(json.loads(CALIBRATION_FILE.read_text(encoding="utf-8")))
+
+
+def calibrate(page: Page) -> Page:
+    """The page with each word's Tesseract confidence replaced by its calibrated one (in place; returned)."""
+    table = calibration()
+    for word in page.words():
+        word.confidence = table.of(word.confidence, word.text)
+    return page
