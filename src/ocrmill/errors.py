@@ -60,9 +60,14 @@ class PayloadTooLarge(OcrmillError):
 
     http_status = 413
 
+    def __init__(self, message: str | None = None, *, limit_bytes: int = 0) -> None:
+        super().__init__(message)
+        self.limit_bytes = limit_bytes
+
     @classmethod
-    def over(cls, limit_bytes: int) -> PayloadTooLarge:
-        return cls(f"The upload is larger than the server's limit of {limit_bytes / 2**20:.3g} MB (max_upload_mb).")
+    def over(cls, limit_bytes: int, *, what: str = "The upload", setting: str = "max_upload_mb") -> PayloadTooLarge:
+        message = f"{what} is larger than the server's limit of {limit_bytes / 2**20:.3g} MB ({setting})."
+        return cls(message, limit_bytes=limit_bytes)
 
 
 class UnsupportedMediaType(OcrmillError):
@@ -95,6 +100,12 @@ class FetchError(InputError):
         # worth trying again later (no answer in time, a connection failure, HTTP 5xx or 429); a refused
         # address, a wrong type or an oversized image never gets better
         self.transient = transient
+
+
+class FetchTooLarge(FetchError):
+    """The image is larger than the server fetches (fetch_max_mb)."""
+
+    http_status = 413
 
 
 class EngineError(PipelineError):

@@ -5,6 +5,7 @@ really recognised, deleting, and what one user sees of another's jobs. On SQLite
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -163,7 +164,14 @@ def test_a_page_is_created_recognised_read_replaced_and_deleted(api: httpx.Clien
     assert set(created) >= EXAMPLE_PAGE_KEYS, EXAMPLE_PAGE_KEYS - set(created)
     assert "pageUrl" in created and "pageTypeGiven" not in created
     assert ID.match(created["_id"]) and created["job"] == job["_id"]
-    assert (created["pageNumber"], created["pageUrl"], created["pageType"]) == (1, url, "cover")
+    assert (created["pageNumber"], created["pageType"]) == (1, "cover")
+    # the data: URL is kept as a file of the job, like an upload's page image: the page names that image
+    assert re.fullmatch(
+        rf"http://127\.0\.0\.1:\d+/api/v1/ocr-invoice-jobs/{job['_id']}/images/[0-9a-f]{{24}}\.png", created["pageUrl"]
+    )
+    image = api.get(created["pageUrl"])
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert data_url(image.content) == url
     assert created["status"] in ("pending", "processing")
     assert created["ocrResults"]["text"] == ""
     assert created["metadata"] == {"scanner": "S1", "batch": 7}

@@ -4,16 +4,19 @@ Error that names the page's size and the limits, and a 200-inch PDF page, the la
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from PIL import Image
 
 from tests.harness import Server, running
 from tests.hostile import bomb_png, peak_rss, text_pdf
 from tests.integration.test_bad_input import assert_readable_error
+from tests.invoice_api import data_url, error, listed, new_job, new_page, text_png, v1, wait_page
 
 # A worker holds its warm engines (some 300 MB); decoding the bomb needs 3.6 GB more. A page within the limits
 # never needs more than this ceiling here: the default limit of 300 megapixels is not approached by these pages.
@@ -22,8 +25,15 @@ MEMORY_CEILING = 1200 * 2**20
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running(Server(tmp_path_factory.mktemp("limits"), env={"OCRMILL_JOBS_THREADS": "1"})) as srv:
+    env = {"OCRMILL_JOBS_THREADS": "1", "OCRMILL_FETCH_MAX_MB": "1"}
+    with running(Server(tmp_path_factory.mktemp("limits"), env=env)) as srv:
         yield srv
+
+
+@pytest.fixture(scope="module")
+def api(server: Server) -> Iterator[httpx.Client]:
+    with v1(server) as client:
+        yield client
 
 
 def test_a_decompression_bomb_is_refused_at_once_with_memory_bounded(server: Server, tmp_path: Path) -> None:
@@ -58,3 +68,38 @@ def test_a_pdf_page_beyond_the_pdf_formats_sizes_is_an_error_naming_them(
     description = assert_readable_error(server.wait(job["Id"], timeout=120))
     assert size in description, description
     assert re.search(r"0\.0417 to 200 inches a side \(3 to 14400 PDF units\)", description), description
+
+
+# -- data: page URLs of the invoice API -----------------------------------------------------------------------------
+
+
+def test_a_data_url_over_fetch_max_mb_is_413_and_nothing_is_kept(api: httpx.Client, server: Server) -> None:
+    job = new_job(api, name="too large")
+    big = data_url(b"\x89PNG\r\n\x1a\n" + bytes(2**20))  # 1 MB and 8 bytes: one over fetch_max_mb = 1
+    response = api.post("/ocr-invoice-job-pages", json={"job": job["_id"], "pageNumber": 1, "pageUrl": big})
+    message = error(response, 413, "payload_too_large", "pageUrl", "larger than 1 MB", "fetch_max_mb")
+    assert "Internal" not in message
+    assert listed(api.get("/ocr-invoice-job-pages", params={"filter": f'{{"job": "{job["_id"]}"}}'}))[1] == 0
+    assert not (server.data_dir / "invoices" / job["_id"] / "images").exists()
+
+
+def test_a_page_body_longer_than_a_data_url_can_be_is_413_before_it_is_read(api: httpx.Client) -> None:
+    job = new_job(api, name="too long")
+    body = b'{"job": "%s", "pageNumber": 1, "pageUrl": "data:image/png;base64,' % job["_id"].encode()
+    body += b"A" * (3 * 2**20) + b'"}'  # 3 MB: more than 1 MB of image in base64 and the page's properties
+    response = api.post("/ocr-invoice-job-pages", content=body, headers={"Content-Type": "application/json"})
+    error(response, 413, "payload_too_large", "fetch_max_mb")
+
+
+def test_a_data_url_page_is_kept_as_a_file_not_in_the_database(api: httpx.Client, server: Server) -> None:
+    png = text_png(["Invoice PLOVER 5521", "Total 12.00 EUR"])
+    job = new_job(api, name="data url")
+    page = new_page(api, job["_id"], 1, data_url(png))
+    assert not page["pageUrl"].startswith("data:") and api.get(page["pageUrl"]).content == png
+    done = wait_page(api, page["_id"])
+    assert done["status"] == "completed", done["errorLog"]
+    assert "PLOVER" in done["ocrResults"]["text"]
+    listing = api.get("/ocr-invoice-job-pages", params={"filter": f'{{"job": "{job["_id"]}"}}'})
+    assert len(listing.content) < len(png), "the listing carries the page's URL, not its image"
+    database = b"".join(path.read_bytes() for path in server.data_dir.glob("ocrmill.db*"))  # with its WAL
+    assert base64.b64encode(png)[:64] not in database

@@ -34,6 +34,18 @@ CONTENT_TYPES: dict[str, str] = {
 }
 
 
+async def _body_within(request: Request, limit: PayloadTooLarge) -> bytes:
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit.limit_bytes:
+        raise limit
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit.limit_bytes:
+            raise limit
+    return bytes(body)
+
+
 def check_length(request: Request, limit: int) -> None:
     length = request.headers.get("content-length")
     if length and length.isdigit() and int(length) > limit + 64 * 1024:
@@ -76,9 +88,10 @@ async def read_part(part: UploadFile) -> AsyncIterator[bytes]:
         yield chunk
 
 
-async def json_body(request: Request, *, empty: object = None) -> object:
-    """The body as JSON, or `empty` when there is none; BadRequest when it is not JSON."""
-    raw = await request.body()
+async def json_body(request: Request, *, empty: object = None, limit: PayloadTooLarge | None = None) -> object:
+    """The body as JSON, or `empty` when there is none; BadRequest when it is not JSON. With a `limit` (its
+    `limit_bytes`), a longer body is refused as soon as its Content-Length or its bytes so far say so."""
+    raw = await request.body() if limit is None else await _body_within(request, limit)
     if not raw.strip():
         return empty
     try:

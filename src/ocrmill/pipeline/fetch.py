@@ -30,7 +30,7 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from ocrmill.errors import FetchError
+from ocrmill.errors import FetchError, FetchTooLarge
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -131,7 +131,7 @@ def _data_url(url: str, limits: FetchLimits) -> Fetched:
     if not _wanted(media_type, octet_stream=False):
         raise FetchError(f"content type {media_type} is not an image")
     if len(payload) * (3 / 4 if is_base64 else 1 / 3) > limits.max_bytes + 4:  # the least it can decode to
-        raise FetchError(f"the image is larger than {_size(limits.max_bytes)}")
+        raise FetchTooLarge(f"the image is larger than {_size(limits.max_bytes)}")
     raw = urllib.parse.unquote_to_bytes(payload)
     if is_base64:
         try:
@@ -141,7 +141,7 @@ def _data_url(url: str, limits: FetchLimits) -> Fetched:
     else:
         data = raw
     if len(data) > limits.max_bytes:
-        raise FetchError(f"the image is larger than {_size(limits.max_bytes)}")
+        raise FetchTooLarge(f"the image is larger than {_size(limits.max_bytes)}")
     if not data:
         raise FetchError("the data: URL is empty")
     return Fetched(data, media_type, url)
@@ -457,7 +457,7 @@ def _exchange(
     encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
     if encoding != "identity":
         raise FetchError(f"content encoding {encoding} is not supported")
-    too_large = FetchError(f"the image is larger than {_size(limits.max_bytes)}")
+    too_large = FetchTooLarge(f"the image is larger than {_size(limits.max_bytes)}")
     if response.length is not None and response.length > limits.max_bytes:
         raise too_large
     chunks: list[bytes] = []

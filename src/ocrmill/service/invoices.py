@@ -21,20 +21,42 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ocrmill.config import Settings
-from ocrmill.errors import BadRequest, Conflict, NotFound, Unprocessable, UnsupportedMediaType
+from ocrmill.errors import (
+    BadRequest,
+    Conflict,
+    FetchError,
+    FetchTooLarge,
+    NotFound,
+    Unprocessable,
+    UnsupportedMediaType,
+)
 from ocrmill.invoices.analyse import apply_corrections, apply_item_corrections, item_target, merge_job, normalise_item
 from ocrmill.service.invoice_query import JOB_FIELDS, PAGE_FIELDS, ListQuery, stamp
 from ocrmill.service.invoice_schema import ID_PATTERN, AnnotationIn, JobIn, PageIn, validated
 from ocrmill.service.principal import Principal
 from ocrmill.store import invoices as repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import FileStore
+from ocrmill.store.files import FileStore, write_atomic
 from ocrmill.store.tables import InvoiceJob, InvoicePage
 
 UPLOAD_TYPES = {"PDF", "PNG", "JPG", "JPEG", "TIF", "TIFF", "BMP", "GIF", "HEIC", "HEIF", "WEBP"}
 OUTPUTS = ("pdf", "txt", "json")
 _KINDS_PAGE = {name: kind.kind for name, kind in PAGE_FIELDS.items()}
 _KINDS_JOB = {name: kind.kind for name, kind in JOB_FIELDS.items()}
+# a job's page images: NNNN.png / .jpg split from its uploads, <24 hex digits>.<ext> stored from data: URLs
+IMAGE_NAME = re.compile(r"(?:\d{4}\.(?:png|jpg)|[0-9a-f]{24}\.[a-z]{3,4})")
+DATA_EXTENSIONS = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/jpg": "jpg",
+    "image/gif": "gif",
+    "image/bmp": "bmp",
+    "image/tiff": "tif",
+    "image/webp": "webp",
+    "image/heic": "heic",
+    "image/heif": "heif",
+    "application/pdf": "pdf",
+}
 
 
 def new_id() -> str:
@@ -147,7 +169,7 @@ class InvoiceService:
         return path
 
     def image_path(self, who: Principal, job_id: str, name: str) -> Path:
-        if not re.fullmatch(r"\d{4}\.(png|jpg)", name):
+        if not IMAGE_NAME.fullmatch(name):
             raise NotFound("No such page image.")
         self.get_job(who, job_id)
         path = self.files.path(f"invoices/{job_id}/images/{name}")
@@ -165,7 +187,7 @@ class InvoiceService:
             return self._page(session, who, page_id).doc
 
     def create_page(self, who: Principal, body: object) -> dict[str, Any]:
-        spec = validated(PageIn, body)
+        spec = self._stored_data_url(who, validated(PageIn, body))
         with self.db.write() as session:
             # the job is locked before the page is inserted: the insert's foreign-key check takes a share lock on
             # the job row, and two transactions that both hold one and then want refresh_job's FOR UPDATE deadlock
@@ -185,7 +207,7 @@ class InvoiceService:
     def replace_page(self, who: Principal, page_id: str, body: object) -> dict[str, Any]:
         """PUT: the writable properties replaced. A new pageUrl recognises the page again; annotations are
         applied to the extracted fields at once (corrections on top of what the engine found)."""
-        spec = validated(PageIn, body)
+        spec = self._stored_data_url(who, validated(PageIn, body))
         with self.db.write() as session:
             # locked: the new document is made from the current one, which a worker may be writing
             page = self._page(session, who, page_id, for_update=True)
@@ -270,6 +292,27 @@ class InvoiceService:
             raise NotFound(f"invoice job page {page_id!r} not found")
         return page
 
+    def _stored_data_url(self, who: Principal, spec: PageIn) -> PageIn:
+        """A data: pageUrl decoded (an image over fetch_max_mb: 413) and kept as a file of the job, as an upload's
+        page images are, named by its content; the page's pageUrl is then that image's, so the database never
+        holds the data (a page listing would carry it every time)."""
+        if spec.pageUrl[:5].lower() != "data:":
+            return spec
+        job_id = self.get_job(who, spec.job)["_id"]  # an unknown job is refused before anything is written
+        from ocrmill.pipeline.fetch import FetchLimits, fetch  # a data: URL is decoded, never fetched
+
+        try:
+            image = fetch(spec.pageUrl, limits=FetchLimits(max_bytes=self.settings.fetch_max_bytes))
+        except FetchTooLarge as e:
+            raise FetchTooLarge(f"pageUrl: {e.message} (fetch_max_mb)") from None
+        except FetchError as e:
+            raise Unprocessable("pageUrl", e.message) from None
+        name = f"{hashlib.sha256(image.data).hexdigest()[:24]}.{DATA_EXTENSIONS.get(image.content_type, 'bin')}"
+        path = self.files.path(f"invoices/{job_id}/images/{name}")
+        if not path.is_file():
+            write_atomic(path, image.data)
+        return spec.model_copy(update={"pageUrl": f"{self.images_prefix}{job_id}/images/{name}"})
+
     def _check_url(self, session: Session, who: Principal, url: str) -> None:
         """http(s) and data URLs are checked when fetched (pipeline.fetch); a URL of this server's own page
         images must name an image of a job the caller may see."""
@@ -290,7 +333,7 @@ class InvoiceService:
         stores it)."""
         if not url.startswith(self.images_prefix):
             return None
-        match = re.fullmatch(r"([0-9a-f]{24})/images/(\d{4}\.(?:png|jpg))", url[len(self.images_prefix) :])
+        match = re.fullmatch(rf"([0-9a-f]{{24}})/images/({IMAGE_NAME.pattern})", url[len(self.images_prefix) :])
         return (match[1], match[2]) if match else None
 
 

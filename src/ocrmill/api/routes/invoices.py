@@ -4,6 +4,7 @@ the answer in the document's envelope ({"success": true, "data": ..., "total": N
 from __future__ import annotations
 
 import json
+import mimetypes
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,7 +14,7 @@ from starlette.datastructures import UploadFile
 
 from ocrmill.api.deps import CurrentUser, Invoices
 from ocrmill.api.uploads import check_length, ext_of_part, json_body, read_part
-from ocrmill.errors import BadRequest, Unprocessable
+from ocrmill.errors import BadRequest, PayloadTooLarge, Unprocessable
 from ocrmill.service.invoice_query import JOB_FIELDS, PAGE_FIELDS, FieldType, ListQuery, parse_list
 from ocrmill.service.invoice_schema import JobIn, PageIn
 from ocrmill.service.invoices import InvoiceService, Upload, public_job, public_page
@@ -57,6 +58,7 @@ JOB_BODY = _body(JobIn, upload=True)
 JOB_JSON_BODY = _body(JobIn)
 PAGE_BODY = _body(PageIn)
 MAX_FILES = 100
+PAGE_BODY_SLACK = 2**20  # a page's other properties, beside its data: URL
 
 
 def envelope(data: object, *, status: int = 200, total: int | None = None) -> JSONResponse:
@@ -79,11 +81,22 @@ def _list_query(request: Request, fields: dict[str, FieldType]) -> ListQuery:
     )
 
 
-async def _json_body(request: Request) -> object:
-    body = await json_body(request, empty=...)
+async def _json_body(request: Request, *, limit: PayloadTooLarge | None = None) -> object:
+    body = await json_body(request, empty=..., limit=limit)
     if body is ...:
         raise BadRequest("The request body must be a JSON object.")
     return body
+
+
+async def _page_body(request: Request, invoices: InvoiceService) -> object:
+    """A page's body: its pageUrl may be a data: URL of an image within fetch_max_mb, in base64 a third longer."""
+    image = invoices.settings.fetch_max_bytes
+    limit = PayloadTooLarge.over(
+        image * 4 // 3 + PAGE_BODY_SLACK,
+        what="The page's body",
+        setting=f"fetch_max_mb: a page image of {image / 2**20:.3g} MB, as a base64 data: URL",
+    )
+    return _page_in(request, invoices, await _json_body(request, limit=limit))
 
 
 def _site(request: Request) -> str:
@@ -186,7 +199,7 @@ def download(
 @router.get("/ocr-invoice-jobs/{job_id}/images/{name}")
 def page_image(job_id: str, name: str, invoices: Invoices, who: CurrentUser) -> FileResponse:
     path = invoices.image_path(who, job_id, name)
-    return FileResponse(path, media_type="image/png" if name.endswith(".png") else "image/jpeg")
+    return FileResponse(path, media_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
 
 
 # -- pages -----------------------------------------------------------------------------------------------------
@@ -200,7 +213,7 @@ def list_pages(request: Request, invoices: Invoices, who: CurrentUser) -> JSONRe
 
 @router.post("/ocr-invoice-job-pages", status_code=201, openapi_extra=PAGE_BODY)
 async def create_page(request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
-    doc = invoices.create_page(who, _page_in(request, invoices, await _json_body(request)))
+    doc = invoices.create_page(who, await _page_body(request, invoices))
     return envelope(_page_out(request, doc), status=201)
 
 
@@ -211,7 +224,7 @@ def get_page(page_id: str, request: Request, invoices: Invoices, who: CurrentUse
 
 @router.put("/ocr-invoice-job-pages/{page_id}", openapi_extra=PAGE_BODY)
 async def replace_page(page_id: str, request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
-    doc = invoices.replace_page(who, page_id, _page_in(request, invoices, await _json_body(request)))
+    doc = invoices.replace_page(who, page_id, await _page_body(request, invoices))
     return envelope(_page_out(request, doc))
 
 
