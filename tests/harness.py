@@ -146,11 +146,18 @@ class Postgres:
         subprocess.run(command, check=True, capture_output=True, timeout=120)
 
     def start(self) -> Postgres:
-        data = str(self.dir / "data")
-        self._run("initdb", "-D", data, "-U", "ocrmill", "--auth=trust", "-E", "UTF8", "--no-sync")
-        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
-        self._run("pg_ctl", "-D", data, "-o", options, "-l", str(self.dir / "log"), "-w", "start")
+        self._run("initdb", "-D", str(self.dir / "data"), "-U", "ocrmill", "--auth=trust", "-E", "UTF8", "--no-sync")
+        self.resume()
         return self
+
+    def resume(self) -> None:
+        """Start the cluster's server (again, after halt)."""
+        options = f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-o", options, "-l", str(self.dir / "log"), "-w", "start")
+
+    def halt(self) -> None:
+        """Stop the server (its clients' connections end), keeping the cluster for resume."""
+        self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "fast", "-w", "stop")
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql+psycopg://ocrmill@127.0.0.1:{self.port}/{database}"

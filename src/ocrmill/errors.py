@@ -5,6 +5,8 @@ An exception's docstring is its default message; each API turns these into its o
 
 from __future__ import annotations
 
+import errno
+
 
 class OcrmillError(Exception):
     """Internal server error."""
@@ -17,6 +19,11 @@ class OcrmillError(Exception):
     @property
     def message(self) -> str:
         return str(self.args[0]) if self.args else ""
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries beside the status."""
+        return {}
 
 
 class BadRequest(OcrmillError):
@@ -110,6 +117,41 @@ class FetchTooLarge(FetchError):
 
 class EngineError(PipelineError):
     """The OCR engine failed."""
+
+
+class InsufficientStorage(OcrmillError):
+    """The server's disk is full: nothing was stored. Try again once space has been freed."""
+
+    http_status = 507
+
+
+class ServiceUnavailable(OcrmillError):
+    """The server's database cannot be reached at the moment: try again shortly."""
+
+    http_status = 503
+    retry_after_seconds = 5
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
+
+
+# ENOSPC: the file system is full; EDQUOT: the user's quota is; EFBIG: a file would exceed its size limit (RLIMIT_FSIZE)
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+def disk_full(error: BaseException | None) -> bool:
+    return isinstance(error, OSError) and error.errno in DISK_FULL
+
+
+def described(error: Exception, doing: str) -> str:
+    """The description a job or page that ends in Error carries: our exception's message, a full disk as such,
+    anything else as an internal error while `doing` ("processing the job")."""
+    if isinstance(error, OcrmillError):
+        return error.message
+    if disk_full(error):
+        return f"The server's disk is full: {doing} could not be finished. Try again once space has been freed."
+    return f"Internal error while {doing}: {type(error).__name__}: {error}"
 
 
 class ConfigError(OcrmillError):

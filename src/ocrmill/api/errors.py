@@ -10,15 +10,22 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ocrmill.errors import OcrmillError
+from ocrmill.errors import InsufficientStorage, OcrmillError, disk_full
+from ocrmill.store.db import translated
 
 log = logging.getLogger(__name__)
 
 
-def api_response(status: int, message: str) -> JSONResponse:
-    headers = {"WWW-Authenticate": 'Basic realm="ocrmill", charset="UTF-8"'} if status == 401 else None
+def _headers(status: int, extra: dict[str, str] | None) -> dict[str, str]:
+    challenge = {"WWW-Authenticate": 'Basic realm="ocrmill", charset="UTF-8"'} if status == 401 else {}
+    return challenge | (extra or {})
+
+
+def api_response(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
-        {"Success": False, "StatusCode": status, "Message": message}, status_code=status, headers=headers
+        {"Success": False, "StatusCode": status, "Message": message},
+        status_code=status,
+        headers=_headers(status, headers),
     )
 
 
@@ -32,29 +39,40 @@ ERROR_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    503: "service_unavailable",
+    507: "insufficient_storage",
 }
 
 
-def resource_error(status: int, message: str) -> JSONResponse:
+def resource_error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     """The invoice API's error body: {"success": false, "error": {"code", "message"}}."""
-    headers = {"WWW-Authenticate": 'Basic realm="ocrmill", charset="UTF-8"'} if status == 401 else None
     body = {"success": False, "error": {"code": ERROR_CODES.get(status, "internal_error"), "message": message}}
-    return JSONResponse(body, status_code=status, headers=headers)
+    return JSONResponse(body, status_code=status, headers=_headers(status, headers))
+
+
+def answerable(exc: BaseException) -> OcrmillError:
+    """What an unexpected exception is, in our terms: a full disk (507) or a database that cannot be reached
+    (503) when it is one of those; else an internal error whose details go to the log, never to the client."""
+    if isinstance(exc, OcrmillError):
+        return exc
+    if disk_full(exc):
+        return InsufficientStorage()
+    return translated(exc) or OcrmillError("Internal server error: the server's log has the details.")
 
 
 def install(app: FastAPI, *, resource_prefix: str) -> None:
     """`resource_prefix`: the paths of the invoice API, which answers errors in its own shape."""
 
-    def answer(request: Request, status: int, message: str) -> JSONResponse:
+    def answer(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
         if request.url.path.startswith(resource_prefix):
-            return resource_error(status, message)
-        return api_response(status, message)
+            return resource_error(status, message, headers)
+        return api_response(status, message, headers)
 
     @app.exception_handler(OcrmillError)
     async def ocrmill_error(request: Request, exc: OcrmillError) -> JSONResponse:
         if exc.http_status >= 500:
             log.error("request failed: %s", exc.message)
-        return answer(request, exc.http_status, exc.message)
+        return answer(request, exc.http_status, exc.message, exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -94,9 +112,9 @@ class CatchAll:
             log.exception("unexpected error", exc_info=exc)
             if started:
                 raise
-            message = f"Internal server error: {type(exc).__name__}"
+            error = answerable(exc)
             if str(scope.get("path", "")).startswith(self.resource_prefix):
-                response = resource_error(500, message)
+                response = resource_error(error.http_status, error.message, error.headers)
             else:
-                response = api_response(500, message)
+                response = api_response(error.http_status, error.message, error.headers)
             await response(scope, receive, send)

@@ -10,11 +10,51 @@ from threading import Lock
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import exc as sa
 from sqlalchemy.orm import Session, sessionmaker
+
+from ocrmill.errors import InsufficientStorage, OcrmillError, ServiceUnavailable, disk_full
 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def translated(error: BaseException) -> OcrmillError | None:
+    """Our exception for a database failure that is not the request's fault: the disk under the database is
+    full (507); the database cannot be reached, is restarting or is busy (503, try again). None for the rest
+    (a bug or a broken schema must not pass for something that goes away)."""
+    if isinstance(error, sa.TimeoutError):  # no connection free in the pool in time
+        return ServiceUnavailable("The server's database is overloaded at the moment: try again shortly.")
+    if not isinstance(error, sa.DBAPIError):
+        return None
+    original = error.orig
+    text = str(original).lower()
+    state = str(getattr(original, "sqlstate", "") or "")
+    if state == "53100" or "disk is full" in text or disk_full(original):
+        return InsufficientStorage(
+            "The server's disk is full: the database could not store the change. Try again once space has been freed."
+        )
+    if error.connection_invalidated:
+        return ServiceUnavailable()
+    if not isinstance(error, (sa.OperationalError, sa.InterfaceError)):
+        return None
+    if type(original).__module__.startswith("sqlite3"):
+        busy = "database is locked" in text or "unable to open database" in text
+        return ServiceUnavailable() if busy else None
+    # PostgreSQL: no connection at all (no SQL state), a connection exception (08), shutting down or starting (57P)
+    return ServiceUnavailable() if not state or state.startswith(("08", "57P")) else None
+
+
+@contextmanager
+def _answering() -> Iterator[None]:
+    try:
+        yield
+    except Exception as e:
+        ours = translated(e)
+        if ours is None:
+            raise
+        raise ours from e
 
 
 class Database:
@@ -55,7 +95,7 @@ class Database:
         """
         if not self.is_sqlite:
             return None
-        with self._watch_lock:
+        with _answering(), self._watch_lock:
             if self._watch is None:
                 self._watch = self.engine.raw_connection()
             cursor = self._watch.cursor()
@@ -67,18 +107,18 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        with self._readers() as session, session.begin():
+        with _answering(), self._readers() as session, session.begin():
             yield session
 
     @contextmanager
     def connection(self) -> Iterator[Connection]:
         """A plain connection for hot read paths, without an ORM session's bookkeeping."""
-        with self.engine.connect() as connection:
+        with _answering(), self.engine.connect() as connection:
             yield connection
 
     @contextmanager
     def write(self) -> Iterator[Session]:
-        with self._writers() as session, session.begin():
+        with _answering(), self._writers() as session, session.begin():
             yield session
 
     def dispose(self) -> None:

@@ -7,10 +7,23 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-from ocrmill.errors import PayloadTooLarge
+from ocrmill.errors import InsufficientStorage, PayloadTooLarge, disk_full
+
+
+@contextlib.contextmanager
+def storing(what: str) -> Iterator[None]:
+    """A full disk while `what` is written: InsufficientStorage (507) saying so, not a bare OSError."""
+    try:
+        yield
+    except OSError as e:
+        if disk_full(e):
+            raise InsufficientStorage(
+                f"The server's disk is full: {what} could not be stored. Try again once space has been freed."
+            ) from e
+        raise
 
 
 class FileStore:
@@ -53,11 +66,12 @@ class FileStore:
     async def save_stream(self, name: str, chunks: AsyncIterator[bytes], *, limit: int) -> int:
         """Write the stream to `name` atomically: a cut-off or oversized upload leaves nothing behind."""
         target = self.path(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
+        with storing("the upload"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".upload-")
         size = 0
         try:
-            with os.fdopen(fd, "wb") as out:
+            with storing("the upload"), os.fdopen(fd, "wb") as out:
                 async for chunk in chunks:
                     size += len(chunk)
                     if size > limit:
@@ -83,10 +97,11 @@ class FileStore:
 
 def write_atomic(path: Path, data: bytes) -> None:
     """`data` as the whole of `path`, replaced at once: a reader sees the old file or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    with storing(f"the file {path.name}"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
-        with os.fdopen(fd, "wb") as out:
+        with storing(f"the file {path.name}"), os.fdopen(fd, "wb") as out:
             out.write(data)
         os.replace(tmp, path)
     except BaseException:

@@ -12,11 +12,12 @@ import shutil
 import signal
 import threading
 import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 
 from ocrmill.config import Settings
 from ocrmill.domain.options import JobOptions
-from ocrmill.errors import OcrmillError
+from ocrmill.errors import InsufficientStorage, OcrmillError, ServiceUnavailable, described
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.pages import InputFile, limit_pixels
@@ -48,6 +49,38 @@ class WorkerLoop:
         self.invoices = InvoiceWork(settings, self.db, self.files, self.engines, worker_id, ocr_gate)
 
     def run(self) -> None:
+        if not self._persisting(self._register):
+            return
+        last_beat = time.monotonic()
+        try:
+            while not self.stop.is_set():
+                try:
+                    job_id = self._claim()
+                    if job_id is not None:
+                        self._process(job_id)
+                        continue
+                    invoice_work = self._claim_invoice_work()
+                    if invoice_work is not None:
+                        self._process_invoice(*invoice_work)
+                        continue
+                    if time.monotonic() - last_beat >= self.settings.heartbeat_seconds:
+                        self._beat(0)
+                        last_beat = time.monotonic()
+                except (ServiceUnavailable, InsufficientStorage) as e:
+                    # the database is away or its disk full: wait for it rather than die and be restarted in a loop
+                    log.warning("worker %s waits: %s", self.worker_id, e.message)
+                    self._pause()
+                    continue
+                self._sleep()
+        finally:
+            try:
+                with self.db.write() as session:
+                    worker_repo.remove_workers(session=session, worker_ids=[self.worker_id])
+            except OcrmillError as e:  # the supervisor removes us when it can
+                log.warning("worker %s could not sign off: %s", self.worker_id, e.message)
+            self.db.dispose()
+
+    def _register(self) -> None:
         with self.db.write() as session:
             worker_repo.register_worker(
                 session=session,
@@ -56,25 +89,21 @@ class WorkerLoop:
                 pid=os.getpid(),
                 now=utcnow(),
             )
-        last_beat = time.monotonic()
-        try:
-            while not self.stop.is_set():
-                job_id = self._claim()
-                if job_id is not None:
-                    self._process(job_id)
-                    continue
-                invoice_work = self._claim_invoice_work()
-                if invoice_work is not None:
-                    self._process_invoice(*invoice_work)
-                    continue
-                if time.monotonic() - last_beat >= self.settings.heartbeat_seconds:
-                    self._beat(0)
-                    last_beat = time.monotonic()
-                self._sleep()
-        finally:
-            with self.db.write() as session:
-                worker_repo.remove_workers(session=session, worker_ids=[self.worker_id])
-            self.db.dispose()
+
+    def _persisting(self, write: Callable[[], None]) -> bool:
+        """`write` done, tried again while the database is away or its disk full; False when the worker was
+        stopped first (its job, if any, is then handed back by the supervisor or the heartbeat timeout)."""
+        while not self.stop.is_set():
+            try:
+                write()
+                return True
+            except (ServiceUnavailable, InsufficientStorage) as e:
+                log.warning("worker %s waits: %s", self.worker_id, e.message)
+                self._pause()
+        return False
+
+    def _pause(self) -> None:
+        self.stop.wait(min(self.settings.heartbeat_seconds, 5.0))
 
     def _sleep(self) -> None:
         """Until the supervisor writes to our pipe (a job was scheduled), or poll_seconds pass."""
@@ -148,29 +177,35 @@ class WorkerLoop:
             )
         except OcrmillError as e:
             error = e.message
-        except Exception as e:  # a bug of ours must still end the job with a description
+        except Exception as e:  # a bug of ours or a full disk must still end the job with a description
             log.exception("job %s failed", job_id)
-            error = f"Internal error while processing the job: {type(e).__name__}: {e}"
+            error = described(e, "processing the job")
         finally:
             done.set()
             beating.join()
             shutil.rmtree(work_dir, ignore_errors=True)
-        with self.db.write() as session:
-            finished = repo.finish_job(
-                session=session,
-                job_id=job_id,
-                worker_id=self.worker_id,
-                now=utcnow(),
-                error=error,
-                pages=result.pages if result else 0,
-                barcodes=result.barcodes if result else None,
-                outputs=result.outputs if result else None,
-                removed_pages=result.removed_pages if result else None,
-            )
-            if finished:
-                worker_repo.increment(
-                    session=session, names=["ProcessedFiles", "ErrorFiles" if error else "SuccessFiles"]
+        finished = False
+
+        def finish() -> None:
+            nonlocal finished
+            with self.db.write() as session:
+                finished = repo.finish_job(
+                    session=session,
+                    job_id=job_id,
+                    worker_id=self.worker_id,
+                    now=utcnow(),
+                    error=error,
+                    pages=result.pages if result else 0,
+                    barcodes=result.barcodes if result else None,
+                    outputs=result.outputs if result else None,
+                    removed_pages=result.removed_pages if result else None,
                 )
+                if finished:
+                    worker_repo.increment(
+                        session=session, names=["ProcessedFiles", "ErrorFiles" if error else "SuccessFiles"]
+                    )
+
+        self._persisting(finish)  # the result is kept until the database takes it
         if finished and folder is not None:
             finish_folder_job(
                 settings=self.settings,

@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from ocrmill.config import Settings
 from ocrmill.domain.document import Box, Document, page_from_dict, page_to_dict
 from ocrmill.domain.options import JobOptions
-from ocrmill.errors import InputError, OcrmillError
+from ocrmill.errors import InputError, OcrmillError, described
 from ocrmill.invoices.analyse import PageAnalysis, analyse_page, apply_corrections, blocks_api
 from ocrmill.invoices.model import Symbol, box_to_api
 from ocrmill.pipeline.engine import EnginePool
@@ -119,7 +119,7 @@ class InvoiceWork:
             error = e.message
         except Exception as e:  # a bug of ours still ends the job with a description
             log.exception("invoice job %s: splitting failed", job_id)
-            error = f"Internal error while splitting the document: {type(e).__name__}: {e}"
+            error = described(e, "splitting the document")
         with self.db.write() as session:
             job = repo.get_job(session=session, job_id=job_id, for_update=True)
             if job is None:  # deleted meanwhile: the page images written since are removed too
@@ -196,7 +196,7 @@ class InvoiceWork:
             transient = bool(getattr(e, "transient", not isinstance(e, InputError)))
         except Exception as e:
             log.exception("invoice page %s failed", page_id)
-            update, engine, error = {}, {}, f"Internal error while processing the page: {type(e).__name__}: {e}"
+            update, engine, error = {}, {}, described(e, "processing the page")
             transient = True
         elapsed = round((time.monotonic() - started) * 1000)
         with self.db.write() as session:
@@ -352,7 +352,7 @@ class InvoiceWork:
             self._write_outputs(job_id, pages, einvoice_file)
         except Exception as e:  # the job still completes, with its JSON, and says why PDF and text are missing
             log.exception("invoice job %s: writing the outputs failed", job_id)
-            error = f"The PDF and text outputs could not be written: {type(e).__name__}: {e}"
+            error = f"The PDF and text outputs could not be written: {described(e, 'writing them')}"
         with self.db.write() as session:
             job = repo.get_job(session=session, job_id=job_id, for_update=True)
             if job is None:
