@@ -6,9 +6,11 @@ import argparse
 import getpass
 import logging
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from ocrmill.config import Settings, load_settings
@@ -128,6 +130,9 @@ def _serve(args: argparse.Namespace) -> int:
         f"console: {site}/)",
         flush=True,
     )
+    # uvicorn shuts down on SIGTERM and then raises it again under the handler it found: the default one would
+    # end this process there, leaving busy workers running without it. This one lets the finally below stop them.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         uvicorn.run(FastPolling(app), host=settings.host, port=settings.port, log_level="warning", access_log=False)
     finally:
@@ -137,6 +142,10 @@ def _serve(args: argparse.Namespace) -> int:
         if supervisor:
             supervisor.stop()
     return 0
+
+
+def _exit_on_signal(_signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(0)  # asked to stop, and stopped cleanly
 
 
 def _folder_watcher(folders: FolderService) -> FolderWatcher | None:
@@ -166,7 +175,6 @@ def _folder_watcher(folders: FolderService) -> FolderWatcher | None:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    import signal
     import threading
 
     from ocrmill.service.housekeeping import Housekeeper

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = Field(5.0, gt=0)
     heartbeat_timeout_seconds: float = Field(60.0, gt=0)
     poll_seconds: float = Field(1.0, gt=0)
+    # On SIGTERM busy workers finish their job within this long, else hand it back to the queue (so does a second
+    # SIGTERM, at once).
+    shutdown_grace_seconds: float = Field(30.0, ge=0)
 
     max_retention_days: int = Field(30, ge=1)
     retention_check_hours: float = Field(1.0, gt=0)

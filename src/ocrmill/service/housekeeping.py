@@ -21,15 +21,21 @@ from ocrmill.store.files import FileStore
 log = logging.getLogger("ocrmill.housekeeping")
 
 
-def release_jobs(db: Database, settings: Settings, *, job_ids: list[int], reason: str) -> None:
+def release_jobs(db: Database, settings: Settings, *, job_ids: list[int], reason: str, counted: bool = True) -> None:
     """Jobs whose worker died: back to the queue, or Error once they used all their attempts (a folder
-    job's file then goes to its folder's error/ with the reason, as if the job had failed itself)."""
+    job's file then goes to its folder's error/ with the reason, as if the job had failed itself). Jobs
+    handed back by a stopping server are not `counted` as attempts."""
     files = FileStore(settings.data_dir)
     for job_id in job_ids:
         failed: tuple[FolderJob, str] | None = None
         with db.write() as session:
             outcome = repo.release_job(
-                session=session, job_id=job_id, now=utcnow(), reason=reason, max_attempts=settings.max_attempts
+                session=session,
+                job_id=job_id,
+                now=utcnow(),
+                reason=reason,
+                max_attempts=settings.max_attempts,
+                counted=counted,
             )
             if outcome is JobStatus.ERROR:
                 worker_repo.increment(session=session, names=["ProcessedFiles", "ErrorFiles"])

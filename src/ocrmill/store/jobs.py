@@ -205,14 +205,19 @@ def finish_job(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def release_job(*, session: Session, job_id: int, now: datetime, reason: str, max_attempts: int) -> JobStatus | None:
-    """A job whose worker died: back to Scheduled, or Error once it has used all its attempts."""
+def release_job(
+    *, session: Session, job_id: int, now: datetime, reason: str, max_attempts: int, counted: bool = True
+) -> JobStatus | None:
+    """A job whose worker died: back to Scheduled, or Error once it has used all its attempts. A job handed
+    back uncounted (the server stopping) gets its attempt back."""
     job = session.get(Job, job_id)
     if job is None or job.status != JobStatus.CONVERTING:
         return None
     job.worker_id = ""
     job.heartbeat = None
     job.modified = now
+    if not counted:
+        job.attempts = max(0, job.attempts - 1)
     if job.attempts >= max_attempts:
         job.status = int(JobStatus.ERROR)
         job.finished = now

@@ -91,16 +91,17 @@ class WorkerLoop:
             )
 
     def _persisting(self, write: Callable[[], None]) -> bool:
-        """`write` done, tried again while the database is away or its disk full; False when the worker was
-        stopped first (its job, if any, is then handed back by the supervisor or the heartbeat timeout)."""
-        while not self.stop.is_set():
+        """`write` done, tried again while the database is away or its disk full; False when the worker is
+        stopped meanwhile (its job, if any, is then handed back by the supervisor or the heartbeat timeout)."""
+        while True:
             try:
                 write()
                 return True
             except (ServiceUnavailable, InsufficientStorage) as e:
+                if self.stop.is_set():
+                    return False
                 log.warning("worker %s waits: %s", self.worker_id, e.message)
                 self._pause()
-        return False
 
     def _pause(self) -> None:
         self.stop.wait(min(self.settings.heartbeat_seconds, 5.0))

@@ -10,11 +10,16 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from multiprocessing import resource_tracker
 from multiprocessing.connection import Connection
 from multiprocessing.context import SpawnProcess
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 from ocrmill.config import Settings
 from ocrmill.service.housekeeping import release_jobs
@@ -29,6 +34,16 @@ from ocrmill.worker.slots import OcrSlots
 
 log = logging.getLogger("ocrmill.supervisor")
 _spawn = multiprocessing.get_context("spawn")
+_Handler = Callable[[int, FrameType | None], Any] | int | None
+
+
+def _on_signals(handler: _Handler | dict[int, _Handler]) -> dict[int, _Handler]:
+    """SIGTERM's and SIGINT's handlers set (one for both, or each its own); the previous ones. Only the main
+    thread may set them: elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    wanted = handler if isinstance(handler, dict) else dict.fromkeys((signal.SIGTERM, signal.SIGINT), handler)
+    return {sig: signal.signal(sig, wanted_handler) for sig, wanted_handler in wanted.items()}
 
 
 @dataclass
@@ -71,23 +86,34 @@ class Supervisor:
         for slot in self.slots:
             slot.wake_up()
 
-    def stop(self, timeout: float = 20.0) -> None:
+    def stop(self) -> None:
+        """The workers take no more work and finish their jobs within shutdown_grace_seconds; when the grace runs
+        out, or a second SIGTERM or SIGINT comes, they are ended at once and their jobs handed back to the queue
+        (not counted as an attempt)."""
         self._stopping.set()
-        if self._listener:
-            self._listener.stop()
-        for slot in self.slots:
-            if slot.process.is_alive():
-                slot.process.terminate()  # SIGTERM: the worker finishes its job, then stops
-        self.wake_all()
-        for slot in self.slots:
-            slot.process.join(timeout)
-        for slot in self.slots:
-            if slot.process.is_alive():
-                slot.process.kill()
-                slot.process.join(5)
-        self._monitor.join(timeout=5)
-        self._release([s.worker_id for s in self.slots], "the server was stopped")
-        shutil.rmtree(self.ocr_gate.directory, ignore_errors=True)
+        hurry = threading.Event()
+        previous = _on_signals(lambda *_: hurry.set())
+        try:
+            if self._listener:
+                self._listener.stop()
+            for slot in self.slots:
+                if slot.process.is_alive():
+                    slot.process.terminate()  # SIGTERM: the worker takes no more work and finishes its job
+            self.wake_all()
+            deadline = time.monotonic() + self.settings.shutdown_grace_seconds
+            while any(s.process.is_alive() for s in self.slots) and time.monotonic() < deadline:
+                if hurry.wait(0.1):
+                    log.warning("stopping at once: the workers' jobs go back to the queue")
+                    break
+            for slot in self.slots:
+                if slot.process.is_alive():
+                    slot.process.kill()
+                    slot.process.join(5)
+            self._monitor.join(timeout=5)
+            self._release([s.worker_id for s in self.slots], "the server was stopped", counted=False)
+            shutil.rmtree(self.ocr_gate.directory, ignore_errors=True)
+        finally:
+            _on_signals(previous)
 
     def _spawn_slot(self) -> _Slot:
         worker_id = f"{self._prefix}:{uuid.uuid4().hex[:8]}"
@@ -105,6 +131,9 @@ class Supervisor:
 
     def _watch(self) -> None:
         while not self._stopping.wait(0.25):
+            # multiprocessing's resource tracker is our child too: killed, it stays a zombie until this notices
+            # (it is then reaped and started again)
+            resource_tracker.ensure_running()
             for index, slot in enumerate(list(self.slots)):
                 if slot.process.is_alive() or self._stopping.is_set():
                     continue
@@ -120,14 +149,14 @@ class Supervisor:
                     self.slots[index] = self._spawn_slot()
                 self._release([slot.worker_id], reason)
 
-    def _release(self, worker_ids: list[str], reason: str) -> None:
+    def _release(self, worker_ids: list[str], reason: str, *, counted: bool = True) -> None:
         held: list[int] = []
         try:
             with self.db.write() as session:
                 held = repo.jobs_held_by(session=session, worker_ids=worker_ids)
                 pages, splits = invoice_repo.held_by(session=session, worker_ids=worker_ids)
                 worker_repo.remove_workers(session=session, worker_ids=worker_ids)
-            release_jobs(self.db, self.settings, job_ids=held, reason=reason)
+            release_jobs(self.db, self.settings, job_ids=held, reason=reason, counted=counted)
             release_invoice_work(self.db, self.settings, page_ids=pages, job_ids=splits, reason=reason)
             held += [0] * (len(pages) + len(splits))  # something to wake the workers for
         except Exception:
