@@ -11,7 +11,8 @@ truth (the value right after bench.invoices' normalisation). Then:
 1. grouped k-fold cross-validation: documents are grouped by vendor (SROIE, groups.csv) or generator family
    (ZUGFeRD, groups.csv), and each group's documents are all in one fold, so a model never scores a vendor or a
    generator it was trained on. The out-of-fold probabilities give the figures (F1 per set and field, as
-   bench.invoices scores), the calibration (isotonic, fitted on the out-of-fold best candidates; its own figures
+   bench.invoices scores), the calibration (isotonic, fitted on the values the server reports out of fold, each
+   with its raw share: the job's merge decides which page's value that is; its own figures
    come from calibrating on the other folds) and the threshold under which a field is not reported;
 2. the model trained on all documents, written with the calibration to ocrmill/invoices/fields-model.json
    (LightGBM's text model in JSON; a few hundred KB).
@@ -48,8 +49,6 @@ from ocrmill.invoices.ranker import (
     Knots,
     Model,
     Scored,
-    best_candidates,
-    choose,
     document_candidates,
     reported,
 )
@@ -87,8 +86,8 @@ class Document:
     labels: np.ndarray  # 1 right, 0 wrong, -1 unknown (the set has no truth for the field)
     readings: list[Reading] = field(default_factory=list)
     seconds: float = 0.0
-    probabilities: np.ndarray = field(default_factory=lambda: np.zeros(0))
     fold: int = 0
+    raw: dict[str, Field] = field(default_factory=dict)  # raw_fields, with the model of the document's fold
 
 
 def label(sample: Sample, candidate_field: str, normalized: str) -> int:
@@ -153,9 +152,6 @@ def output_value(s: Scored) -> str:
     return reported(s.candidate)[1]
 
 
-_ACCEPT_ALL = Model(booster=None, calibration={}, threshold=0.0)
-
-
 # --- folds, training, choosing --------------------------------------------------------------------------------
 
 
@@ -203,30 +199,20 @@ def train(documents: Sequence[Document]) -> Any:
     return lightgbm.train(PARAMS, data, num_boost_round=ROUNDS)
 
 
-def best_per_field(document: Document) -> dict[str, Scored]:
-    """Per field, the best candidate with its share (ranker.best_candidates) as its `probability`, as the
-    server decides: each page on its own, then the page whose best is surest (a field's calibration is
-    increasing, so the largest share is the largest confidence)."""
-    best: dict[str, Scored] = {}
-    for page in sorted({s.page for s in document.scored}):
-        scored = [
-            Scored(s.candidate, s.page, float(p))
-            for s, p in zip(document.scored, document.probabilities, strict=True)
-            if s.page == page
-        ]
-        for name, (s, share) in best_candidates(scored).items():
-            if name not in best or share > best[name].probability:
-                best[name] = Scored(s.candidate, s.page, share)
-    return best
+def raw_fields(document: Document, booster: Any) -> dict[str, Field]:
+    """The document's ranked fields as the server reports them (analyse_document: each page ranked, then the
+    job's merge, which takes a heading field from the first page that has one), with the booster's raw share
+    as the confidence: no calibration and no threshold yet. The calibration is fitted on these, so that it
+    describes the values a user is shown."""
+    fields = server_fields(document, Model(booster, {}, 0.0))
+    return {name: found for name, found in fields.items() if name in RANKED}
 
 
-def predicted(document: Document, model: Model) -> dict[str, Field]:
-    """The fields the model reports (confidence at or above its threshold), decided as best_per_field."""
-    best = best_per_field(document)
-    chosen = choose(list(best.values()), _ACCEPT_ALL)
+def thresholded(fields: dict[str, Field], model: Model) -> dict[str, Field]:
+    """Raw fields (raw_fields) as the model reports them: calibrated, and dropped under its threshold."""
     out = {}
-    for name, found in chosen.items():
-        confidence = model.calibrated(best[name].probability, name)
+    for name, found in fields.items():
+        confidence = model.calibrated(found.confidence, name)
         if confidence >= model.threshold:
             out[name] = replace(found, confidence=confidence)
     return out
@@ -260,13 +246,17 @@ def scored_documents(documents: Sequence[Document]) -> list[Document]:
     return [d for d in documents if d.sample.set != "synthetic"]
 
 
-def best_pairs(documents: Sequence[Document]) -> list[tuple[Document, str, float, int]]:
-    """Each document's best candidate per field whose truth the set knows: (document, field, raw, right)."""
+Pair = tuple[Document, str, float, int]  # (document, field, raw share, right)
+
+
+def reported_pairs(documents: Sequence[Document]) -> list[Pair]:
+    """Each document's reported value per field whose truth the set knows, with its raw share and whether it
+    is right."""
     out = []
     for d in scored_documents(documents):
-        for name, s in best_per_field(d).items():
+        for name, found in d.raw.items():
             if name in d.sample.truth:
-                out.append((d, name, s.probability, label(d.sample, name, output_value(s))))
+                out.append((d, name, found.confidence, label(d.sample, name, found.normalized)))
     return out
 
 
@@ -307,8 +297,8 @@ def cross_validate(documents: list[Document], k: int) -> tuple[list[Any], dict[s
         for d, f in zip(documents, folds, strict=True):
             if f == fold:  # (synthetic invoices, in no fold, are trained on by every fold and never scored)
                 d.fold = fold
-                d.probabilities = booster.predict(d.features) if len(d.features) else np.zeros(0)
-    calibration = fit_calibration(best_pairs(documents))
+                d.raw = raw_fields(d, booster)
+    calibration = fit_calibration(reported_pairs(documents))
     thresholds = [t / 100 for t in range(5, 80, 5)]
     f1s = [_f1_all(documents, Model(None, calibration, t)) for t in thresholds]
     return boosters, calibration, thresholds[int(np.argmax(f1s))]
@@ -321,17 +311,14 @@ def server_fields(d: Document, model: Model | None) -> dict[str, Field]:
 
 
 def _f1_all(documents: Sequence[Document], model: Model) -> float:
+    """F1 over all real documents' ranked fields (the others have no truth here) with this calibration and
+    threshold."""
     tally = Tally()
     for d in scored_documents(documents):
         outcome = Outcome("cv")
-        score(outcome, d.sample, _scored_fields(d, model))
+        score(outcome, d.sample, thresholded(d.raw, model))
         tally.add(outcome.total())
     return tally.f1
-
-
-def _scored_fields(d: Document, model: Model) -> dict[str, Field]:
-    """The fields bench.invoices scores: the ranked ones (the others have no truth here)."""
-    return {n: f for n, f in predicted(d, model).items() if n in RANKED}
 
 
 def report(documents: list[Document], models: Sequence[Model | None], title: str) -> dict[str, Any]:
@@ -360,7 +347,7 @@ def calibration_report(documents: list[Document], k: int) -> dict[str, Any]:
     """Reliability of the calibrated confidence, each fold calibrated on the others' out-of-fold results (so
     these figures are not fitted to themselves); per field the straight-through rate at CONFIDENT."""
     folds = folds_of(documents, k)
-    pairs = best_pairs(documents)
+    pairs = reported_pairs(documents)
     fold_of = {id(d): f for d, f in zip(documents, folds, strict=True)}
     rows: list[tuple[str, str, float, int]] = []
     for fold in range(k):

@@ -279,3 +279,14 @@ def test_a_company_name_loses_frame_strokes_at_its_ends() -> None:
     assert company_name("| UNIHAKKA INTERNATIONAL SDN BHD |") == "UNIHAKKA INTERNATIONAL SDN BHD"
     assert company_name("'SHOP 2 U' SDN BHD") == "SHOP 2 U' SDN BHD"
     assert company_name("B & BEST RESTAURANT") == "B & BEST RESTAURANT"
+
+
+def test_the_title_word_labels_a_number_in_german_and_french() -> None:
+    for title, number in (("Rechnung #", "RE-20140703/502"), ("Facture", "FA-2017-0009"), ("Invoice", "A-17")):
+        page = hand_page([["Nordwind Handel GmbH"], [f"{title} {number} vom 03.07.2014"]])
+        assert normalized(page)["invoiceNumber"] == number, title
+
+
+def test_a_date_alone_is_no_invoice_number() -> None:
+    page = hand_page([["Nordwind Handel GmbH"], ["Rechnung 03.07.2014"]])
+    assert "invoiceNumber" not in normalized(page)

@@ -514,10 +514,19 @@ def read_id(name: str, tokens: list[Token]) -> Candidate | None:
         text = token.text.strip(":;,.")
         if len(text) < 2 or not re.search(r"\d", text) or not re.fullmatch(r"[#A-Za-z0-9][\w\-/.#]*", text):
             continue
-        if find_date(text) is not None and not re.fullmatch(r"[A-Za-z#]*\d+", text):
+        if _only_a_date(text):
             continue
         return Candidate(name, text, text, [token], 1.0)
     return None
+
+
+def _only_a_date(text: str) -> bool:
+    """Whether the word is a date and no number besides ("03.07.2014"; not "RE-20140703/502", a number that
+    begins with its date, nor "INV20140703")."""
+    if re.fullmatch(r"[A-Za-z#]*\d+", text):
+        return False
+    found = find_date(text)
+    return found is not None and not re.search(r"\d", text[: found[1][0]] + text[found[1][1] :])
 
 
 def read_currency(name: str, tokens: list[Token]) -> Candidate | None:
