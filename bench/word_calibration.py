@@ -24,7 +24,7 @@ import multiprocessing
 import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +40,14 @@ from bench.word_truth import (
     sroie_truth,
 )
 from ocrmill.domain import languages
-from ocrmill.domain.document import Page, page_from_dict, page_to_dict
+from ocrmill.domain.document import Box, Page, Word, page_from_dict, page_to_dict
 from ocrmill.domain.options import JobOptions
 from ocrmill.pipeline.calibration import CALIBRATION_FILE, SHORT_WORD, Calibration
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import installed_languages, tessdata_dir
-from ocrmill.pipeline.pages import InputFile, enumerate_pages, load_raster
+from ocrmill.pipeline.pages import InputFile, Raster, enumerate_pages, load_raster
 from ocrmill.pipeline.run import cleaned
+from ocrmill.pipeline.second_reading import CLASSES, GAP, clusters, combined, pieces, read_lines, unsure_pieces
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CACHE = Path(__file__).parent / "out" / "word_calibration"
@@ -96,19 +97,23 @@ def _start() -> None:
     _ENGINES = EnginePool(tessdata_dir(None))
 
 
+def raster(image: Path) -> Raster:
+    """The page's raster as a default job makes it (the default clean-up: fine specks removed where there are)."""
+    assert _ENGINES is not None
+    options = JobOptions()
+    ref = enumerate_pages(
+        [InputFile(image, image.suffix.lstrip(".").upper())], max_pages=1, max_pixels=1e9, render_dpi=300
+    )[0]
+    return cleaned(load_raster(ref, render_dpi=options.RenderResolution, max_pixels=200e6), options, _ENGINES.tessdata)
+
+
 def recognise(image: Path) -> tuple[dict[str, Any], float]:
     """The page as a default job recognises it, with Tesseract's confidences (before calibration), as page_to_dict
     data, and the factor from its raster's pixels to the image file's."""
     assert _ENGINES is not None
-    options = JobOptions()
-    langs = languages.parse(options.RecognitionLanguages, installed=installed_languages(_ENGINES.tessdata))
-    ref = enumerate_pages(
-        [InputFile(image, image.suffix.lstrip(".").upper())], max_pages=1, max_pixels=1e9, render_dpi=300
-    )[0]
-    raster = cleaned(
-        load_raster(ref, render_dpi=options.RenderResolution, max_pixels=200e6), options, _ENGINES.tessdata
-    )
-    page = _ENGINES.get(langs).recognize(raster.image, dpi=raster.dpi, number=1, source_index=0)
+    langs = languages.parse(JobOptions().RecognitionLanguages, installed=installed_languages(_ENGINES.tessdata))
+    picture = raster(image)
+    page = _ENGINES.get(langs).recognize(picture.image, dpi=picture.dpi, number=1, source_index=0)
     from PIL import Image
 
     with Image.open(image) as im:
@@ -126,8 +131,24 @@ def cached(sample: Sample) -> tuple[Page, float]:
     return page_from_dict(kept["page"]), float(kept["scale"])
 
 
+def second_cached(sample: Sample) -> dict[int, list[Word]]:
+    """PP-OCR's reading of every stretch of line of the page (by second_reading.pieces index), as the second reading
+    reads one it chose: which it chooses is decided when fitting, from these."""
+    path = CACHE / f"pieces-gap{GAP}" / f"{sample.source}-{sample.name.replace('/', '-')}.json"
+    if not path.is_file():
+        page, _ = cached(sample)
+        boxes = [piece.box for piece in pieces(page)]
+        read = read_lines(raster(sample.image).image, boxes)
+        data = [[[w.text, [w.box.left, w.box.top, w.box.right, w.box.bottom], w.confidence] for w in ws] for ws in read]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(data), encoding="utf-8")
+    lines = json.loads(path.read_text(encoding="utf-8"))
+    return {i: [Word(str(t), Box(*b), float(c)) for t, b, c in ws] for i, ws in enumerate(lines)}
+
+
 def _read(sample: Sample) -> str:
     cached(sample)
+    second_cached(sample)
     return sample.name
 
 
@@ -197,6 +218,130 @@ def report(name: str, words: Sequence[Labelled], calibrated: Sequence[float]) ->
     }
 
 
+# --- the second reading (pipeline.second_reading) -----------------------------------------------------------------
+
+
+def classed(sample: Sample, plain: Calibration) -> dict[str, list[Labelled]]:
+    """The page's words by second-reading class, when the stretches `plain` finds unsure are read again: Tesseract's
+    words with their own confidences, PP-OCR's words of the stretches read again with theirs."""
+    page, scale = cached(sample)
+    read = second_cached(sample)
+    chosen = set(unsure_pieces(page, plain))
+    out: dict[str, list[Labelled]] = {kind: [] for kind in CLASSES}
+    rights = dict(zip(map(id, page.words()), labelled(sample, page, scale), strict=True))
+    others: list[tuple[Word, str]] = []
+    for i, piece in enumerate(pieces(page)):
+        if i not in chosen:
+            out["unread"] += [rights[id(w)] for w in piece.words]
+            continue
+        for cluster in clusters(piece.words, read[i]):
+            out[cluster.kind] += [replace(rights[id(w)], raw=cluster.evidence(w)) for w in cluster.mine]
+            others += [(w, cluster.other_kind) for w in cluster.theirs]
+    found = _rights(sample, [w for w, _ in others], scale)
+    for (word, kind), right in zip(others, found, strict=True):
+        out[kind].append(Labelled(sample.source, word.text, word.confidence, right))
+    return out
+
+
+def _rights(sample: Sample, words: Sequence[Word], scale: float) -> list[bool]:
+    boxes: list[tuple[str, Rect]] = [
+        (w.text, (w.box.left * scale, w.box.top * scale, w.box.right * scale, w.box.bottom * scale)) for w in words
+    ]
+    return label(boxes, sample.truth)
+
+
+def fit_classes(pages: Sequence[dict[str, list[Labelled]]]) -> dict[str, Calibration]:
+    return {kind: fit([w for page in pages for w in page[kind]]) for kind in CLASSES}
+
+
+@dataclass
+class Outcome:
+    """A held-out source's words as one way of reading makes them: (confidence, right, characters) each."""
+
+    words: list[tuple[float, bool, int]]
+
+    def kept(self, at: float) -> tuple[int, int, int]:
+        """Characters of words kept at MinConfidence `at`: right, wrong; and right characters left out."""
+        right = sum(n for c, r, n in self.words if c >= at and r)
+        wrong = sum(n for c, r, n in self.words if c >= at and not r)
+        lost = sum(n for c, r, n in self.words if c < at and r)
+        return right, wrong, lost
+
+
+def held_out(
+    samples_: Sequence[Sample], plain: Calibration, tables: dict[str, Calibration] | None, *, keep_better: bool = True
+) -> Outcome:
+    """The sources' pages read as a job does: `tables` None is part 1 (every word by `plain`), else the second
+    reading with its classes' maps."""
+    words: list[tuple[float, bool, int]] = []
+    for sample in samples_:
+        page, scale = cached(sample)
+        if tables is None:
+            for word in page.words():
+                word.confidence = plain.of(word.confidence, word.text)
+        else:
+            read = second_cached(sample)
+            combined(page, {i: read[i] for i in unsure_pieces(page, plain)}, tables, keep_better=keep_better)
+        found = page.words()
+        rights = _rights(sample, found, scale)
+        words += [(w.confidence, r, len(w.text)) for w, r in zip(found, rights, strict=True)]
+    return Outcome(words)
+
+
+def report_second(name: str, outcomes: dict[str, Outcome]) -> dict[str, Any]:
+    at = JobOptions().MinConfidence
+    print(f"\n{name}")
+    print(
+        f"  {'reading':<34} {'words':>6} {'% right':>8} {'ECE':>5}   chars kept at {at}: right  wrong  right left out"
+    )
+    figures: dict[str, Any] = {}
+    for what, o in outcomes.items():
+        pairs = [(c, r) for c, r, _ in o.words]
+        right, wrong, lost = o.kept(at)
+        share = 100 * sum(r for _, r in pairs) / max(1, len(pairs))
+        ece = calibration_error(pairs)
+        print(f"  {what:<34} {len(pairs):6d} {share:8.1f} {ece:5.1f}   {right:28d} {wrong:6d} {lost:8d}")
+        figures[what] = {
+            "words": len(pairs),
+            "ece": round(ece, 2),
+            "kept_right": right,
+            "kept_wrong": wrong,
+            "lost": lost,
+        }
+    last = list(outcomes.values())[-1]
+    print(f"  reliability of {list(outcomes)[-1]}:")
+    print("\n".join(reliability_lines(reliability([(c, r) for c, r, _ in last.words]), indent="    ")))
+    figures["reliability"] = [[b.low, b.words, b.right] for b in reliability([(c, r) for c, r, _ in last.words])]
+    return figures
+
+
+def second_reading(chosen: Sequence[Sample], words: Sequence[Labelled]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Leave-one-source-out grading of the second reading against part 1's calibration alone, then the maps of
+    every class fitted on every source (as written to the shipped file)."""
+    sources = sorted({s.source for s in chosen})
+    figures: dict[str, Any] = {}
+    pooled: dict[str, Outcome] = {}
+    for source in sources:
+        plain = fit([w for w in words if w.source != source])
+        tables = fit_classes([classed(s, plain) for s in chosen if s.source != source])
+        mine = [s for s in chosen if s.source == source]
+        outcomes = {
+            "Tesseract, calibrated (part 1)": held_out(mine, plain, None),
+            "second reading, Tesseract's words": held_out(mine, plain, tables, keep_better=False),
+            "second reading, better reading kept": held_out(mine, plain, tables),
+        }
+        figures[source] = report_second(f"{source}, second reading (fitted on the other sources)", outcomes)
+        for what, outcome in outcomes.items():
+            pooled.setdefault(what, Outcome([])).words.extend(outcome.words)
+    figures["all"] = report_second("every source, each held out, second reading", pooled)
+    plain = fit(words)
+    pages = [classed(s, plain) for s in chosen]
+    tables = fit_classes(pages)
+    data = {kind: table.to_json() for kind, table in tables.items()}
+    counts = {kind: sum(len(page[kind]) for page in pages) for kind in CLASSES}
+    return figures, {"second_reading": data, "second_reading_words": counts}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--jobs", type=int, default=1, help="pages read at once (one process each)")
@@ -231,12 +376,13 @@ def main() -> None:
         held_out_all += mine
         calibrated_all += calibrated
     figures["all"] = report("every source, each held out", held_out_all, calibrated_all)
+    figures["second_reading"], second = second_reading(chosen, words)
 
     final = fit(words)
-    data = final.to_json()
+    data = final.to_json() | second
     if args.check:
         shipped = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
-        same = shipped["short"] == data["short"] and shipped["long"] == data["long"]
+        same = all(shipped.get(k) == data[k] for k in ("short", "long", "second_reading"))
         print(f"\nshipped calibration {'matches' if same else 'DIFFERS FROM'} this fit")
     else:
         data["fitted_on"] = {s: sum(1 for w in words if w.source == s) for s in sources}

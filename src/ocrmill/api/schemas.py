@@ -36,14 +36,17 @@ def job_public(job: JobView) -> dict[str, Any]:
         "FileUploaded": job.file_uploaded,
         "CorrelationId": options.pop("CorrelationId"),
     }
+    second_reading = options.pop("SecondReading")
     body = {k: v for k, v in options.items() if k not in _BARCODE_TAIL}
     tail = {k: options[k] for k in _BARCODE_TAIL}
     tail["Barcodes"] = list(job.barcodes or [])
     ordered = head | body | {k: tail[k] for k in ("DetectBarcodes", "Barcodes", *_BARCODE_TAIL[1:])}
     if ordered["DeleteBlankPages"]:
-        # ocrmill's one addition to the document's shape, only in jobs that ask for DeleteBlankPages:
+        # an ocrmill addition to the document's shape, only in jobs that ask for DeleteBlankPages:
         # the source pages (1-based) left out as blank, so that no page disappears without trace
         ordered["RemovedPages"] = list(job.removed_pages or [])
+    if not second_reading:  # an ocrmill addition too: shown in the jobs that switch it off
+        ordered["SecondReading"] = False
     return ordered
 
 

@@ -62,6 +62,9 @@ class JobOptions:
     BarcodeDirection: int = _opt(3, 1, 3)
     DeleteBlankPages: bool = _opt(False)
     BlankPagesMaxNoise: float = _opt(0.5, 0.01, 100)
+    # ocrmill's addition (not in the ownOCR document): lines Tesseract is unsure of read again by PP-OCR
+    # (pipeline.second_reading); false reads every page once. In a job's JSON only when switched off
+    SecondReading: bool = _opt(True)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

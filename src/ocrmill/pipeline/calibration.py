@@ -3,7 +3,8 @@ at that confidence on the development pages, x 100.
 
 The map is fitted by bench.word_calibration (isotonic regression, separately for short and longer words) and
 shipped as word-confidence.json beside this module; it is read once per process. A word's `confidence` in every
-output is the calibrated one: calibrate() runs on each page right after Tesseract recognised it.
+output is the calibrated one: calibrate() runs on each page right after Tesseract recognised it (or
+pipeline.second_reading, which calibrates with the maps of its agreement classes, in the same file).
 """
 
 from __future__ import annotations
@@ -55,8 +56,21 @@ def _interpolate(knots: Knots, raw: float) -> float:
 
 
 @functools.cache
+def _shipped() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+@functools.cache
 def calibration() -> Calibration:
-    return Calibration.from_json(json.loads(CALIBRATION_FILE.read_text(encoding="utf-8")))
+    """The map of every word (a job without the second reading)."""
+    return Calibration.from_json(_shipped())
+
+
+@functools.cache
+def class_calibrations() -> dict[str, Calibration]:
+    """The maps of the second reading's word classes (pipeline.second_reading.CLASSES), by class."""
+    return {name: Calibration.from_json(table) for name, table in _shipped().get("second_reading", {}).items()}
 
 
 def calibrate(page: Page) -> Page:

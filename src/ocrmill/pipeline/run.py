@@ -27,6 +27,7 @@ from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import installed_languages
 from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, image_bytes, load_raster
 from ocrmill.pipeline.pdftext import own_text_page
+from ocrmill.pipeline.second_reading import read_twice
 from ocrmill.writers import WRITERS
 from ocrmill.writers.base import PageBase, WriteContext
 
@@ -95,15 +96,10 @@ def run_job(
             with ocr_gate or nullcontext():  # clean-up is as CPU-bound as the OCR: the same bound
                 raster = cleaned(raster, options, engines.tessdata)
                 image, dpi = fast_raster(raster) if options.FastMode else (raster.image, raster.dpi)
-                page = calibrate(
-                    engines.get(langs).recognize(
-                        image,
-                        dpi=dpi,
-                        number=ref.source_index + 1,
-                        source_index=ref.source_index,
-                        fast=options.FastMode,
-                    )
+                page = engines.get(langs).recognize(
+                    image, dpi=dpi, number=ref.source_index + 1, source_index=ref.source_index, fast=options.FastMode
                 )
+                page = read_twice(page, image) if options.SecondReading else calibrate(page)
             base = page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
         codes: list[Barcode] = []
         blank = False

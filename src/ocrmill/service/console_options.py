@@ -59,6 +59,7 @@ DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
     "MinConfidence": ("ocr", "Minimum confidence", "Words recognised less surely are left out (0-100)."),
     "NrOfOCRThreads": ("ocr", "OCR threads", "Pages of this job recognised at once."),
     "FastMode": ("ocr", "Fast mode", "Faster, somewhat less accurate."),
+    "SecondReading": ("ocr", "Second reading", "Lines Tesseract is unsure of are read again by PP-OCR."),
     "RemoveWhiteSpaceRegions": ("ocr", "Remove white space", "Leave blank lines out of the text."),
     "IntelligentPDFProcessing": ("ocr", "Intelligent PDF processing", "Use a PDF page's own text, no OCR."),
     "RenderResolution": ("ocr", "PDF render resolution (dpi)", "Resolution PDF pages are rendered at."),

@@ -1,0 +1,313 @@
+"""A second reading where Tesseract is unsure: its unsure lines read again by PP-OCR, each word's confidence
+calibrated on whether the two readings agree, and where they differ the likelier reading kept.
+
+1. Tesseract's lines are cut at their wide gaps (pieces). Each piece holding a word (of letters or digits) whose
+   calibrated confidence (pipeline.calibration, every word's map) is under UNSURE is cut out of the page (Tesseract's
+   line height, its words' width) and read by PP-OCR's recogniser (pipeline.lines: no detection, the crop is the
+   stretch of line; all of a page's at once). A clean page has no such piece and costs nothing; a page with a few
+   costs a few. (Reading only pages with many unsure words, 8% or more, left more right words out on the scribe
+   and Tesseract test pages: bench.word_calibration.)
+2. The two readings of a piece are cut into clusters (words of either reading joined where they overlap by more
+   than half of the narrower's width, so "RM 51.00" and "RM51.00" are one cluster); a cluster agrees when both
+   readings have the same letters and digits there (case-folded), and so do its words.
+3. The confidence of a word is the share of words right among the development pages' words of its class
+   (CLASSES: Tesseract's word not read again, agreeing, disagreeing; PP-OCR's word agreeing, disagreeing) and
+   its engine confidence: isotonic maps fitted by bench.word_calibration, shipped in word-confidence.json.
+4. Where the readings differ, each cluster keeps the reading expected to have more characters right (score; a
+   cluster only PP-OCR read is taken when more likely right than not); PP-OCR's words have their own boxes (from
+   where their characters were read), so every output places them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+from PIL import Image
+
+from ocrmill.domain.document import Box, Line, Page, Word, union
+from ocrmill.errors import EngineError
+from ocrmill.pipeline.calibration import Calibration, calibrate, calibration, class_calibrations
+
+log = logging.getLogger("ocrmill.worker")
+
+UNSURE = 60.0  # calibrated confidence: a word under it makes its stretch of line unsure (MinConfidence's default)
+GAP = 2.0  # line heights: a wider gap between two words of a line parts the stretches read again
+PAD_Y = 0.2  # a line's crop grown by this much of its height above and below ...
+PAD_X = 0.5  # ... and to the left and right (PP-OCR was trained on detected lines, which have margins)
+# Tesseract's word not read again, agreeing with PP-OCR's, or not; PP-OCR's word agreeing with Tesseract's, or not
+# (Cluster.other_kind: one letter or digit apart, more, or spaced otherwise)
+CLASSES = ("unread", "agrees", "disagrees", "other_agrees", "other_near", "other_far", "other_spaced")
+
+
+def page_lines(page: Page) -> list[Line]:
+    return [ln for b in page.blocks for p in b.paragraphs for ln in p.lines]
+
+
+@dataclass(frozen=True)
+class Piece:
+    """Words of a line with no gap wider than GAP line heights between them, and the box PP-OCR reads them in."""
+
+    line: Line
+    words: list[Word]
+
+    @property
+    def box(self) -> Box:
+        return Box(min(w.box.left for w in self.words), self.line.box.top, max(w.box.right for w in self.words),
+                   self.line.box.bottom)  # fmt: skip
+
+
+def pieces(page: Page) -> list[Piece]:
+    """Every line of the page cut at its wide gaps (a receipt's "CASH ... RM 51.00"), in reading order: PP-OCR, like
+    the detector that finds its lines, reads a stretch of print, and across a wide gap it reads letters that are not
+    there ("CASH09RM51.00")."""
+    out = []
+    for line in page_lines(page):
+        words: list[Word] = []
+        for word in line.words:
+            if words and word.box.left - words[-1].box.right > GAP * line.box.height:
+                out.append(Piece(line, words))
+                words = []
+            words.append(word)
+        if words:
+            out.append(Piece(line, words))
+    return out
+
+
+def _has_text(word: Word) -> bool:
+    return any(c.isalnum() for c in word.text)
+
+
+def unsure_pieces(page: Page, table: Calibration | None = None) -> list[int]:
+    """The indices (in pieces order) of the stretches to read again: those holding a word of letters or digits
+    whose calibrated confidence is under UNSURE (`page` has Tesseract's own confidences)."""
+    table = table or calibration()
+    stretches = pieces(page)
+    unsure = {
+        id(p.line) for p in stretches if any(_has_text(w) and table.of(w.confidence, w.text) < UNSURE for w in p.words)
+    }
+    return [i for i, piece in enumerate(stretches) if id(piece.line) in unsure]
+
+
+def crop_corners(box: Box, width: int, height: int) -> NDArray[np.float32]:
+    """The line's box grown by PAD_Y and PAD_X of its height, within the page: 4 corners clockwise from top-left."""
+    dy, dx = PAD_Y * box.height, PAD_X * box.height
+    left, top = max(0.0, box.left - dx), max(0.0, box.top - dy)
+    right, bottom = min(width - 1.0, box.right + dx), min(height - 1.0, box.bottom + dy)
+    return np.array([[left, top], [right, top], [right, bottom], [left, bottom]], dtype=np.float32)
+
+
+def read_lines(image: Image.Image, boxes: Sequence[Box]) -> list[list[Word]]:
+    """PP-OCR's words of each line box, in `image`'s pixels."""
+    from ocrmill.pipeline.lines import line_reader, line_words  # ONNX Runtime and the models: loaded on first use
+
+    if not boxes:
+        return []
+    rgb = np.asarray(image.convert("RGB"))
+    corners = [crop_corners(box, rgb.shape[1], rgb.shape[0]) for box in boxes]
+    return [line_words(line) for line in line_reader().recognise(rgb, corners)]
+
+
+def key(text: str) -> str:
+    """A word compared by its letters and digits only, case-folded (a word of none: by its text)."""
+    letters = "".join(c for c in text.casefold() if c.isalnum())
+    return letters or text.strip()
+
+
+@dataclass
+class Cluster:
+    """Words of the two readings of a line that overlap one another (directly or through others): the same stretch
+    of the line, however each reading split it into words."""
+
+    mine: list[Word] = field(default_factory=list)
+    theirs: list[Word] = field(default_factory=list)
+
+    @property
+    def agrees(self) -> bool:
+        return bool(self.mine and self.theirs) and key(_joined(self.mine)) == key(_joined(self.theirs))
+
+    @property
+    def kind(self) -> str:
+        """The class of Tesseract's words here (CLASSES)."""
+        return "agrees" if self.agrees else "disagrees"
+
+    def evidence(self, word: Word) -> float:
+        """What the class's map reads for one of Tesseract's words here: its confidence, where both readings agree
+        the mean of it and PP-OCR's (least) confidence."""
+        if not self.agrees:
+            return word.confidence
+        return (word.confidence + min(w.confidence for w in self.theirs)) / 2
+
+    @property
+    def other_kind(self) -> str:
+        """The class of PP-OCR's words here: the same text; spaced as Tesseract's, one letter or digit apart or
+        more; or spaced otherwise (PP-OCR misses narrow spaces, and a word it joined is rarely right)."""
+        if self.agrees:
+            return "other_agrees"
+        if len(self.theirs) != len(self.mine):
+            return "other_spaced"
+        return "other_near" if _edits(key(_joined(self.mine)), key(_joined(self.theirs))) <= 1 else "other_far"
+
+
+def _joined(words: Sequence[Word]) -> str:
+    return "".join(w.text for w in words)
+
+
+def _edits(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        previous, row[0] = row[0], i
+        for j, cb in enumerate(b, start=1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, previous + (ca != cb))
+    return row[-1]
+
+
+def respaced(theirs: list[Word], mine: Sequence[Word]) -> list[Word]:
+    """PP-OCR's words of a cluster cut where Tesseract's are, in Tesseract's boxes, when the two readings spaced it
+    otherwise ("RM51.00" where Tesseract read "RM 51.0O"): their letters and digits aligned (fewest edits), each
+    of Tesseract's words takes the characters aligned with its own. Punctuation after a cut stays with the word
+    before, unless the next word of Tesseract's begins with it. As they are when a word would take none."""
+    if not mine or len(theirs) == len(mine) or not all(_has_text(w) for w in mine):
+        return theirs
+    text = _joined(theirs)
+    counts = _aligned_counts([sum(c.isalnum() for c in w.text) for w in mine], _letters(_joined(mine)), _letters(text))
+    if not all(counts):
+        return theirs
+    pieces, at = [], 0
+    for n, following in zip(counts, [*mine[1:], None], strict=True):
+        start = at
+        while n:
+            n -= text[at].isalnum()
+            at += 1
+        while following is not None and at < len(text) and not text[at].isalnum() and text[at] != following.text[0]:
+            at += 1
+        pieces.append(text[start:at] if following is not None else text[start:])
+    confidence = min(w.confidence for w in theirs)
+    return [Word(piece, w.box, confidence, w.font_size) for piece, w in zip(pieces, mine, strict=True)]
+
+
+def _letters(text: str) -> list[str]:
+    return [c.casefold() for c in text if c.isalnum()]
+
+
+def _aligned_counts(lengths: Sequence[int], a: Sequence[str], b: Sequence[str]) -> list[int]:
+    """How many characters of `b` each stretch of `a` (of `lengths`, in order) is aligned with, by the alignment of
+    fewest edits; characters of `b` inserted at a boundary go to the stretch before it."""
+    rows = [list(range(len(b) + 1))]
+    for i, ca in enumerate(a, start=1):
+        row = [i]
+        for j, cb in enumerate(b, start=1):
+            row.append(min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (ca != cb)))
+        rows.append(row)
+    owner = [0] * len(b)  # the position in `a` each character of `b` is aligned with (or inserted after)
+    i, j = len(a), len(b)
+    while j > 0:
+        if i > 0 and rows[i][j] == rows[i - 1][j - 1] + (a[i - 1] != b[j - 1]):
+            i, j = i - 1, j - 1
+            owner[j] = i
+        elif i > 0 and rows[i][j] == rows[i - 1][j] + 1:
+            i -= 1
+        else:
+            j -= 1
+            owner[j] = max(0, i - 1)
+    ends = list(itertools.accumulate(lengths))
+    return [sum(1 for o in owner if start <= o < end) for start, end in zip([0, *ends[:-1]], ends, strict=True)]
+
+
+def clusters(words: Sequence[Word], others: Sequence[Word]) -> list[Cluster]:
+    """The line's stretches, left to right: words of either reading joined where they overlap by more than half of
+    the narrower one's width."""
+    both = [(w, True) for w in words] + [(w, False) for w in others]
+    parent = list(range(len(both)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (a, _) in enumerate(both[: len(words)]):
+        for j, (b, _) in enumerate(both[len(words) :], start=len(words)):
+            if _overlap(a.box, b.box) > 0.5 * max(1, min(a.box.width, b.box.width)):
+                parent[root(j)] = root(i)
+    groups: dict[int, Cluster] = {}
+    for i, (word, mine) in enumerate(both):
+        group = groups.setdefault(root(i), Cluster())
+        (group.mine if mine else group.theirs).append(word)
+    for group in groups.values():
+        group.theirs = respaced(group.theirs, group.mine)
+    return sorted(groups.values(), key=lambda c: min(w.box.left for w in c.mine + c.theirs))
+
+
+def agreement(words: Sequence[Word], others: Sequence[Word]) -> list[bool]:
+    """For each of `words`: whether `others` read the same there (the module docstring, 2)."""
+    agreed = {id(w) for c in clusters(words, others) if c.agrees for w in c.mine}
+    return [id(w) in agreed for w in words]
+
+
+def _overlap(a: Box, b: Box) -> int:
+    return max(0, min(a.right, b.right) - max(a.left, b.left))
+
+
+def score(words: Sequence[Word]) -> float:
+    """The characters a reading is expected to have right less those it is expected to have wrong: each word's
+    length weighed by 2p - 1 (p its calibrated confidence / 100)."""
+    return sum(len(w.text) * (2 * w.confidence / 100 - 1) for w in words)
+
+
+def combined(
+    page: Page,
+    readings: Mapping[int, list[Word]],
+    tables: Mapping[str, Calibration] | None = None,
+    *,
+    keep_better: bool = True,
+) -> Page:
+    """`page` (Tesseract's confidences) with every word calibrated by its class, and in each stretch of `readings`
+    (by pieces index: PP-OCR's words, their own confidences) each cluster where the readings differ read as the
+    likelier of the two (unless not `keep_better`: the bench's comparison). In place."""
+    tables = tables or class_calibrations()
+    lines: dict[int, list[Word]] = {}
+    for i, piece in enumerate(pieces(page)):
+        words = lines.setdefault(id(piece.line), [])
+        other = readings.get(i)
+        if other is None:
+            for word in piece.words:
+                word.confidence = tables["unread"].of(word.confidence, word.text)
+            words += piece.words
+            continue
+        size, box = float(np.median([w.font_size for w in piece.words])), piece.box
+        for cluster in clusters(piece.words, other):
+            for word in cluster.mine:
+                word.confidence = tables[cluster.kind].of(cluster.evidence(word), word.text)
+            table = tables[cluster.other_kind]
+            # PP-OCR's word boxes are as tall as the crop, margins included: the line's height is Tesseract's
+            theirs = [
+                Word(w.text, Box(w.box.left, box.top, w.box.right, box.bottom), table.of(w.confidence, w.text), size)
+                for w in cluster.theirs
+            ]
+            better = keep_better and not cluster.agrees and score(theirs) > (score(cluster.mine) if cluster.mine else 0)
+            words += theirs if better else cluster.mine
+    for line in page_lines(page):
+        line.words = lines.get(id(line), [])
+        if line.words:
+            line.box = union([line.box, *(w.box for w in line.words)])
+    return page
+
+
+def read_twice(page: Page, image: Image.Image) -> Page:
+    """`page` as Tesseract read it from `image` (its own confidences), calibrated and mended by the second
+    reading (in place; returned). Should PP-OCR fail, the page keeps Tesseract's reading."""
+    chosen = unsure_pieces(page)
+    if not chosen:
+        return combined(page, {})
+    stretches = pieces(page)
+    try:
+        readings = dict(zip(chosen, read_lines(image, [stretches[i].box for i in chosen]), strict=True))
+    except EngineError as e:  # a second opinion only: the page keeps Tesseract's reading, calibrated as one
+        log.warning("PP-OCR could not read page %d again: %s", page.number, e)
+        return calibrate(page)
+    return combined(page, readings)
