@@ -26,6 +26,16 @@ def postgres() -> Iterator[Postgres]:
         pg.stop()
 
 
+@pytest.fixture(scope="module")
+def own_postgres() -> Iterator[Postgres]:
+    """A cluster of the test module's own, for tests that stop and start it (halt, resume)."""
+    pg = Postgres().start()
+    try:
+        yield pg
+    finally:
+        pg.stop()
+
+
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A started server with default settings, on SQLite and on PostgreSQL."""

@@ -13,8 +13,10 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from ocrmill.config import Settings, load_settings
+from ocrmill.config import Settings, is_loopback, load_settings
 from ocrmill.errors import OcrmillError
+
+ADMIN_PASSWORD_ENV = "OCRMILL_ADMIN_PASSWORD"  # the first start's admin password; random (and logged) without it
 
 if TYPE_CHECKING:
     from ocrmill.folders.watch import FolderWatcher
@@ -44,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", type=Path)
     serve.add_argument("--config", type=Path)
     serve.add_argument("--no-workers", action="store_true", help="API only; run `ocrmill worker` elsewhere")
+    serve.add_argument(
+        "--insecure-no-auth",
+        action="store_true",
+        default=None,
+        help="serve on a network address with authentication off (only behind something that authenticates)",
+    )
     serve.set_defaults(func=_serve)
 
     worker = commands.add_parser("worker", help="run OCR workers only (for other machines)")
@@ -107,13 +115,29 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from ocrmill.api.app import create_app
+    from ocrmill.api.metrics import RequestMetrics
     from ocrmill.api.polling import FastPolling
+    from ocrmill.errors import InsecureBind
+    from ocrmill.service.first_admin import ensure_first_admin
     from ocrmill.service.housekeeping import Housekeeper
+    from ocrmill.service.passwords import acceptable
     from ocrmill.worker.supervisor import Supervisor
 
     _logging()
-    settings = _settings(args, host=args.host, port=args.port)
+    settings = _settings(args, host=args.host, port=args.port, insecure_no_auth=args.insecure_no_auth)
+    if settings.exposed_without_auth:
+        raise InsecureBind()
+    if not settings.auth and settings.insecure_no_auth and not is_loopback(settings.host):
+        logging.getLogger("ocrmill.auth").warning(
+            "serving on %s without authentication (insecure_no_auth): anyone who reaches it is an administrator",
+            settings.host,
+        )
+    admin_password = os.environ.get(ADMIN_PASSWORD_ENV) or None
+    if settings.auth and admin_password:
+        acceptable(admin_password)  # refused before anything is started
     db = _database(settings)
+    if settings.auth:
+        ensure_first_admin(db=db, password=admin_password)
     workers = settings.jobs_threads + (settings.folders_threads if settings.folders else 0)
     supervisor = None if args.no_workers else Supervisor(settings, db, count=workers)
     housekeeper = Housekeeper(settings, db)
@@ -134,7 +158,8 @@ def _serve(args: argparse.Namespace) -> int:
     # end this process there, leaving busy workers running without it. This one lets the finally below stop them.
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
-        uvicorn.run(FastPolling(app), host=settings.host, port=settings.port, log_level="warning", access_log=False)
+        served = RequestMetrics(FastPolling(app), app.state.http_metrics)
+        uvicorn.run(served, host=settings.host, port=settings.port, log_level="warning", access_log=False)
     finally:
         if watcher:
             watcher.stop()
@@ -210,15 +235,15 @@ def _redacted(url: str) -> str:
 
 
 def _password(args: argparse.Namespace) -> str:
+    from ocrmill.service.passwords import acceptable
+
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = getpass.getpass("Password: ")
         if getpass.getpass("Again: ") != password:
             raise OcrmillError("the passwords differ")
-    if not password:
-        raise OcrmillError("the password must not be empty")
-    return password
+    return acceptable(password)
 
 
 def _users_add(args: argparse.Namespace) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 import uuid
@@ -73,6 +74,10 @@ class Settings(BaseSettings):
     database_url: str = ""
     server_name: str = "ocrmill"
     auth: bool = False
+    # Serve without authentication on a non-loopback address anyway (something in front authenticates).
+    insecure_no_auth: bool = False
+    # /metrics asks for `Authorization: Bearer <metrics_token>` when this is set; otherwise it is open.
+    metrics_token: str = ""
 
     jobs_threads: int = Field(default_factory=default_workers, ge=1, le=64)
     max_threads_per_job: int = Field(default_factory=default_workers, ge=1, le=32)
@@ -128,6 +133,11 @@ class Settings(BaseSettings):
             raise ValueError("two folders have the same id")
         return value
 
+    @property
+    def exposed_without_auth(self) -> bool:
+        """Serving on a non-loopback address with authentication off, not explicitly allowed."""
+        return not self.auth and not self.insecure_no_auth and not is_loopback(self.host)
+
     def folder(self, folder_id: str) -> FolderDefinition | None:
         return next((f for f in self.folders if f.key == folder_id.strip().lower()), None)
 
@@ -163,6 +173,17 @@ class Settings(BaseSettings):
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` (an address or name uvicorn binds to) is reachable from this machine only."""
+    host = host.strip().strip("[]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # a name that may resolve to anything, or "" (every address)
 
 
 def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:

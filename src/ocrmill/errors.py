@@ -172,3 +172,17 @@ class Unprocessable(OcrmillError):
     def __init__(self, name: str, reason: str) -> None:
         super().__init__(f"{name}: {reason}")
         self.name = name
+
+
+class WeakPassword(BadRequest):
+    """password: must be at least 12 characters long."""
+
+
+class InsecureBind(ConfigError):
+    """Refusing to serve without authentication on a network address: anyone who can reach it could open
+    Administration and add an admin. Turn authentication on (auth = true, OCRMILL_AUTH=true), serve on a loopback
+    address (--host 127.0.0.1), or, if something in front of ocrmill authenticates, say so with --insecure-no-auth
+    (setting insecure_no_auth, OCRMILL_INSECURE_NO_AUTH=true)."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or " ".join((self.__doc__ or "").split()))  # one line, as the CLI prints it

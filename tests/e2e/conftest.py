@@ -14,17 +14,18 @@ from tests.harness import REPO, Server, running
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO / "test-artifacts" / "console"
-ADMIN = ("ada", "ada-secret")
-CLERK = ("carl", "carl-secret")
+ADMIN = ("ada", "ada-secret-pw")
+CLERK = ("carl", "carl-secret-pw")
 
 
 @pytest.fixture(scope="session")
 def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One server for the suite (auth on), with an admin and a clerk."""
     srv = Server(tmp_path_factory.mktemp("console"), env={"OCRMILL_AUTH": "true"})
+    # the users before the first start, which would otherwise add an `admin` of its own
+    srv.add_user(*ADMIN, admin=True)
+    srv.add_user(*CLERK)
     with running(srv):
-        srv.add_user(*ADMIN, admin=True)
-        srv.add_user(*CLERK)
         yield srv
 
 

@@ -198,7 +198,7 @@ def test_admin_adds_a_user_and_a_template(page: Page, console_server: Server) ->
     page.get_by_role("link", name="Administration").click()
     form = page.locator("form.new-user")
     form.get_by_label("User name").fill("dora")
-    form.get_by_label("Password").fill("dora-secret")
+    form.get_by_label("Password").fill("dora-secret-pw")
     form.get_by_label("May list OCR folders").check()
     form.get_by_role("button", name="Add user").click()
     expect(page.locator('tr[data-user="dora"]')).to_be_visible()
@@ -213,7 +213,7 @@ def test_admin_adds_a_user_and_a_template(page: Page, console_server: Server) ->
     shot(page, "admin")
 
     base = site(console_server) + "/api"
-    me = httpx.get(f"{base}/console/me", auth=("dora", "dora-secret"), timeout=30).json()
+    me = httpx.get(f"{base}/console/me", auth=("dora", "dora-secret-pw"), timeout=30).json()
     assert me == {
         "name": "dora",
         "admin": False,

@@ -18,9 +18,9 @@ from tests.harness import Server, running
 MakeServer = Callable[..., Server]
 Auth = tuple[str, str]
 
-ROOT: Auth = ("root", "root-secret")
-ALICE: Auth = ("alice", "pä:ss wört")  # non-ASCII, a colon and a space
-BOB: Auth = ("bob", "bob-secret")
+ROOT: Auth = ("root", "root-secret-pw")
+ALICE: Auth = ("alice", "pä:ss wört-läng")  # non-ASCII, a colon and a space
+BOB: Auth = ("bob", "bob-secret-pw")
 
 
 def add_user(server: Server, auth: Auth, *, admin: bool = False) -> None:
@@ -109,9 +109,9 @@ def basic(raw: str) -> str:
 BAD_CREDENTIALS: dict[str, dict[str, str]] = {
     "none": {},
     "wrong-password": {"Authorization": basic("alice:wrong")},
-    "unknown-user": {"Authorization": basic("mallory:bob-secret")},
+    "unknown-user": {"Authorization": basic("mallory:bob-secret-pw")},
     "empty-password": {"Authorization": basic("bob:")},
-    "other-users-password": {"Authorization": basic("bob:root-secret")},
+    "other-users-password": {"Authorization": basic("bob:root-secret-pw")},
     "bearer": {"Authorization": "Bearer abc.def.ghi"},
     "not-base64": {"Authorization": "Basic ***"},
     "no-colon": {"Authorization": basic("bob")},
@@ -418,26 +418,26 @@ def test_runningcount_is_scoped_for_normal_users(auth_server: Server, jobs: Jobs
 
 
 def test_passwd_changes_the_password(auth_server: Server) -> None:
-    carol = ("carol", "first")
+    carol = ("carol", "carol-first-pw")
     add_user(auth_server, carol)
     assert as_json(auth_server.client.get("/test", auth=carol)) is True  # now cached by the server
     job = create(auth_server, carol)
     for _ in range(3):  # polled through the fast path, credentials and row cached
         assert as_json(auth_server.client.get(f"/status/{job['Id']}", auth=carol)) == 0
 
-    result = auth_server.ocrmill("users", "passwd", "carol", "--password-stdin", input="second\n")
+    result = auth_server.ocrmill("users", "passwd", "carol", "--password-stdin", input="carol-second-pw\n")
     assert result.returncode == 0, result.stderr
     assert result.stdout == "password of carol changed\n"
 
     assert_api_error(auth_server.client.get("/test", auth=carol), 401)
     assert_api_error(auth_server.client.get(f"/status/{job['Id']}", auth=carol), 401)
     assert_api_error(auth_server.client.get(f"/info/{job['Id']}", auth=carol), 401)
-    assert as_json(auth_server.client.get("/test", auth=("carol", "second"))) is True
-    assert as_json(auth_server.client.get(f"/status/{job['Id']}", auth=("carol", "second"))) == 0
+    assert as_json(auth_server.client.get("/test", auth=("carol", "carol-second-pw"))) is True
+    assert as_json(auth_server.client.get(f"/status/{job['Id']}", auth=("carol", "carol-second-pw"))) == 0
 
 
 def test_removed_user_is_refused(auth_server: Server) -> None:
-    dave = ("dave", "dave-secret")
+    dave = ("dave", "dave-secret-pw")
     add_user(auth_server, dave, admin=True)
     job = create(auth_server, dave)
     assert job["UserName"] == "dave"
@@ -453,9 +453,9 @@ def test_removed_user_is_refused(auth_server: Server) -> None:
         assert response.headers["WWW-Authenticate"].startswith("Basic ")
 
     # Added again with another password: only the new password works.
-    add_user(auth_server, ("dave", "new-secret"))
+    add_user(auth_server, ("dave", "dave-new-secret"))
     assert_api_error(auth_server.client.get("/test", auth=dave), 401)
-    assert as_json(auth_server.client.get("/test", auth=("dave", "new-secret"))) is True
+    assert as_json(auth_server.client.get("/test", auth=("dave", "dave-new-secret"))) is True
 
 
 # -- authentication off ---------------------------------------------------------------------------

@@ -69,7 +69,16 @@ def test_migrate_creates_the_sqlite_database_in_the_data_dir(tmp_path: Path) -> 
     version = alembic_version(db)
     assert len(version) == 1
 
-    added = run("users", "--data-dir", str(data_dir), "add", "keep", "--password-stdin", env=clean_env(), input="pw\n")
+    added = run(
+        "users",
+        "--data-dir",
+        str(data_dir),
+        "add",
+        "keep",
+        "--password-stdin",
+        env=clean_env(),
+        input="pw-long-enough\n",
+    )
     assert added.returncode == 0, added.stderr
 
     again = run("migrate", "--data-dir", str(data_dir), env=clean_env())
@@ -98,7 +107,7 @@ def test_migrate_postgres_is_idempotent(postgres: Postgres, tmp_path: Path) -> N
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("database is up to date: postgresql+psycopg://ocrmill:***@127.0.0.1:")
         assert "s3cr3t-pw" not in result.stdout + result.stderr
-    added = run("users", "add", "pg", "--admin", "--password-stdin", env=env, input="pw\n")
+    added = run("users", "add", "pg", "--admin", "--password-stdin", env=env, input="pw-long-enough\n")
     assert added.returncode == 0, added.stderr
     assert run("users", "list", env=env).stdout == "pg\tadmin\n"
     assert not (tmp_path / "data" / "ocrmill.db").exists(), "with a database URL no SQLite file is made"
@@ -118,9 +127,9 @@ def test_users_add_list_passwd_remove(tmp_path: Path) -> None:
     empty = users("list")
     assert (empty.returncode, empty.stdout) == (0, "")
 
-    added = users("add", "zoe", "--password-stdin", input="zoe-pw\n")
+    added = users("add", "zoe", "--password-stdin", input="zoe-password\n")
     assert (added.returncode, added.stdout, added.stderr) == (0, "added user zoe\n", "")
-    added = users("add", "adam", "--admin", "--password-stdin", input="adam-pw\n")
+    added = users("add", "adam", "--admin", "--password-stdin", input="adam-password\n")
     assert (added.returncode, added.stdout) == (0, "added admin user adam\n")
 
     listing = users("list")
@@ -128,15 +137,15 @@ def test_users_add_list_passwd_remove(tmp_path: Path) -> None:
 
     # The password is stored hashed, never in clear.
     old_hash = password_hash(db, "zoe")
-    assert "zoe-pw" not in old_hash
-    assert verify_password(old_hash, "zoe-pw")
+    assert "zoe-password" not in old_hash
+    assert verify_password(old_hash, "zoe-password")
 
-    changed = users("passwd", "zoe", "--password-stdin", input="zoe-new\n")
+    changed = users("passwd", "zoe", "--password-stdin", input="zoe-new-password\n")
     assert (changed.returncode, changed.stdout) == (0, "password of zoe changed\n")
     new_hash = password_hash(db, "zoe")
     assert new_hash != old_hash
-    assert verify_password(new_hash, "zoe-new")
-    assert not verify_password(new_hash, "zoe-pw")
+    assert verify_password(new_hash, "zoe-new-password")
+    assert not verify_password(new_hash, "zoe-password")
 
     removed = users("remove", "zoe")
     assert (removed.returncode, removed.stdout) == (0, "removed user zoe\n")
@@ -149,9 +158,9 @@ def test_users_errors_exit_2_with_a_message(tmp_path: Path) -> None:
     def users(*args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         return run("users", *args, env=env, input=input)
 
-    assert users("add", "eve", "--password-stdin", input="pw\n").returncode == 0
+    assert users("add", "eve", "--password-stdin", input="pw-long-enough\n").returncode == 0
 
-    duplicate = users("add", "eve", "--admin", "--password-stdin", input="other\n")
+    duplicate = users("add", "eve", "--admin", "--password-stdin", input="other-password\n")
     assert duplicate.returncode == 2
     assert duplicate.stderr.strip() == "ocrmill: user 'eve' exists already"
     assert duplicate.stdout == ""
@@ -160,15 +169,19 @@ def test_users_errors_exit_2_with_a_message(tmp_path: Path) -> None:
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == "ocrmill: there is no user 'nobody'"
 
-    unknown = users("passwd", "nobody", "--password-stdin", input="pw\n")
+    unknown = users("passwd", "nobody", "--password-stdin", input="pw-long-enough\n")
     assert unknown.returncode == 2
     assert unknown.stderr.strip() == "ocrmill: there is no user 'nobody'"
 
     empty = users("add", "frank", "--password-stdin", input="\n")
     assert empty.returncode == 2
-    assert "password must not be empty" in empty.stderr
+    assert "password: must be at least 12 characters long (got 0)" in empty.stderr
 
-    colon = users("add", "a:b", "--password-stdin", input="pw\n")
+    short = users("add", "frank", "--password-stdin", input="elevenchars\n")
+    assert short.returncode == 2
+    assert short.stderr.strip() == "ocrmill: password: must be at least 12 characters long (got 11)."
+
+    colon = users("add", "a:b", "--password-stdin", input="pw-long-enough\n")
     assert colon.returncode == 2
     assert "':'" in colon.stderr
 

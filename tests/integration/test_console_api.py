@@ -11,18 +11,19 @@ import pytest
 
 from tests.harness import Server, running
 
-ADMIN = ("ada", "ada-secret")
-CLERK = ("carl", "carl-secret")
-OTHER = ("olga", "olga-secret")
+ADMIN = ("ada", "ada-secret-pw")
+CLERK = ("carl", "carl-secret-pw")
+OTHER = ("olga", "olga-secret-pw")
 
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     server = Server(tmp_path_factory.mktemp("console-api"), env={"OCRMILL_AUTH": "true"})
+    # the users before the first start, which would otherwise add an `admin` of its own
+    server.add_user(*ADMIN, admin=True)
+    server.add_user(*CLERK)
+    server.add_user(*OTHER)
     with running(server):
-        server.add_user(*ADMIN, admin=True)
-        server.add_user(*CLERK)
-        server.add_user(*OTHER)
         yield server
 
 
@@ -108,7 +109,7 @@ def test_user_administration_is_for_admins(srv: Server) -> None:
     assert c.post("/users", json={"name": "eve", "password": "x"}, auth=CLERK).status_code == 403
     assert c.delete(f"/users/{CLERK[0]}", auth=CLERK).status_code == 403
 
-    added = c.post("/users", json={"name": "dora", "password": "d1", "postFolders": True}, auth=ADMIN)
+    added = c.post("/users", json={"name": "dora", "password": "dora-first-pw", "postFolders": True}, auth=ADMIN)
     assert added.status_code == 201, added.text
     assert added.json() | {"created": ""} == {
         "name": "dora",
@@ -117,19 +118,19 @@ def test_user_administration_is_for_admins(srv: Server) -> None:
         "postFolders": True,
         "created": "",
     }
-    assert c.post("/users", json={"name": "dora", "password": "x"}, auth=ADMIN).status_code == 409
-    assert c.post("/users", json={"name": "a:b", "password": "x"}, auth=ADMIN).status_code == 400
+    assert c.post("/users", json={"name": "dora", "password": "another-password"}, auth=ADMIN).status_code == 409
+    assert c.post("/users", json={"name": "a:b", "password": "a-long-password"}, auth=ADMIN).status_code == 400
     assert c.post("/users", json={"name": "fred", "password": ""}, auth=ADMIN).status_code == 400
-    assert c.get("/me", auth=("dora", "d1")).json()["rights"] == {"enumFolders": False, "postFolders": True}
+    assert c.get("/me", auth=("dora", "dora-first-pw")).json()["rights"] == {"enumFolders": False, "postFolders": True}
 
     assert c.put("/users/dora/rights", json={"admin": True}, auth=ADMIN).json()["admin"] is True
-    assert c.get("/me", auth=("dora", "d1")).json()["admin"] is True
-    assert c.put("/users/dora/password", json={"password": "d2"}, auth=ADMIN).status_code == 200
-    assert c.get("/me", auth=("dora", "d1")).status_code == 401
-    assert c.get("/me", auth=("dora", "d2")).status_code == 200
+    assert c.get("/me", auth=("dora", "dora-first-pw")).json()["admin"] is True
+    assert c.put("/users/dora/password", json={"password": "dora-second-pw"}, auth=ADMIN).status_code == 200
+    assert c.get("/me", auth=("dora", "dora-first-pw")).status_code == 401
+    assert c.get("/me", auth=("dora", "dora-second-pw")).status_code == 200
     assert c.put(f"/users/{ADMIN[0]}/rights", json={"admin": False}, auth=ADMIN).status_code == 400
     assert c.delete(f"/users/{ADMIN[0]}", auth=ADMIN).status_code == 400
     assert [u["name"] for u in c.get("/users", auth=ADMIN).json()] == ["ada", "carl", "dora", "olga"]
     assert c.delete("/users/dora", auth=ADMIN).json()["name"] == "dora"
-    assert c.get("/me", auth=("dora", "d2")).status_code == 401
+    assert c.get("/me", auth=("dora", "dora-second-pw")).status_code == 401
     assert c.delete("/users/dora", auth=ADMIN).status_code == 404

@@ -153,16 +153,6 @@ def test_a_job_whose_results_meet_a_full_disk_ends_in_error_saying_so(
 # -- the database away ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def own_postgres() -> Iterator[Postgres]:
-    """A cluster of this module's own: the tests stop and start it."""
-    pg = Postgres().start()
-    try:
-        yield pg
-    finally:
-        pg.stop()
-
-
 @pytest.mark.postgres
 def test_the_database_away_is_503_with_retry_after_and_workers_wait_for_it(
     own_postgres: Postgres, tmp_path: Path

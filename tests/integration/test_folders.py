@@ -168,17 +168,17 @@ def test_folder_rights(tmp_path: Path) -> None:
     env = {"OCRMILL_CONFIG": str(config(tmp_path)), "OCRMILL_AUTH": "true", **FAST}
     with running(Server(tmp_path / "server", env=env)) as server:
         for name, flags in (("plain", []), ("lister", ["--can-enum-folders"]), ("poster", ["--can-post-folders"])):
-            result = server.ocrmill("users", "add", name, "--password-stdin", *flags, input="secret\n")
+            result = server.ocrmill("users", "add", name, "--password-stdin", *flags, input="folder-secret\n")
             assert result.returncode == 0, result.stderr
-        assert server.client.get("/folders", auth=("plain", "secret")).status_code == 403
-        assert server.client.get("/folders", auth=("lister", "secret")).status_code == 200
-        assert server.client.get(f"/folder/{FOLDER_ID}", auth=("poster", "secret")).status_code == 403
+        assert server.client.get("/folders", auth=("plain", "folder-secret")).status_code == 403
+        assert server.client.get("/folders", auth=("lister", "folder-secret")).status_code == 200
+        assert server.client.get(f"/folder/{FOLDER_ID}", auth=("poster", "folder-secret")).status_code == 403
         headers = {"Content-Disposition": 'attachment; filename="a.tif"', "Content-Type": "image/tiff"}
         refused = server.client.post(f"/postfolder/{FOLDER_ID}", content=b"x", headers=headers,
-                                     auth=("lister", "secret"))  # fmt: skip
+                                     auth=("lister", "folder-secret"))  # fmt: skip
         assert refused.status_code == 403
         allowed = server.client.post(f"/postfolder/{FOLDER_ID}", content=b"x", headers=headers,
-                                     auth=("poster", "secret"))  # fmt: skip
+                                     auth=("poster", "folder-secret"))  # fmt: skip
         assert allowed.status_code == 200 and allowed.json() == "a.tif"
 
 

@@ -647,8 +647,8 @@ def test_a_line_item_is_corrected_by_annotation_and_restored_without_it(api: htt
 # -- users -----------------------------------------------------------------------------------------------------
 
 ALICE = ("alice", "alice-secret")
-BOB = ("bob", "bob-secret")
-ROOT = ("root", "root-secret")
+BOB = ("bob", "bob-secret-pw")
+ROOT = ("root", "root-secret-pw")
 
 
 @pytest.fixture(scope="module")

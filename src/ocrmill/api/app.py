@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from prometheus_client import CollectorRegistry
 
-from ocrmill.api import errors
+from ocrmill.api import errors, health
 from ocrmill.api.auth import Authenticator
+from ocrmill.api.metrics import HttpMetrics
 from ocrmill.api.routes import console, invoices, ocrjobs
 from ocrmill.config import Settings
 from ocrmill.pipeline.languages import installed_languages
@@ -19,6 +21,7 @@ from ocrmill.service.console_users import UserAdmin
 from ocrmill.service.folders import FolderService
 from ocrmill.service.invoices import InvoiceService
 from ocrmill.service.jobs import JobService
+from ocrmill.service.monitoring import DatabaseCollector, Readiness
 from ocrmill.service.server import ServerInfo, version
 from ocrmill.store.db import Database
 from ocrmill.store.files import FileStore
@@ -54,12 +57,29 @@ def create_app(
         jobs=app.state.jobs, folders=app.state.folders, server=app.state.server, auth_enabled=settings.auth
     )
     app.state.console_users = UserAdmin(db=db)
+    app.state.readiness = Readiness(settings=settings, db=db)
+    # The app's own registry (not prometheus_client's global one), so that several apps in one process stay apart.
+    app.state.metrics_registry = CollectorRegistry(auto_describe=True)
+    app.state.metrics_registry.register(DatabaseCollector(settings=settings, db=db))
+    templates: dict[int, str] = {}
     errors.install(app, resource_prefix=f"{settings.api_prefix}/v1/")
-    app.include_router(ocrjobs.router, prefix=f"{settings.api_prefix}/ocrjobs", tags=["ownOCR jobs"])
-    app.include_router(invoices.router, prefix=f"{settings.api_prefix}/v1", tags=["OCR invoices"])
-    app.include_router(console.router, prefix=f"{settings.api_prefix}/console", tags=["Web console"])
+    _include(app, templates, ocrjobs.router, prefix=f"{settings.api_prefix}/ocrjobs", tags=["ownOCR jobs"])
+    _include(app, templates, invoices.router, prefix=f"{settings.api_prefix}/v1", tags=["OCR invoices"])
+    _include(app, templates, console.router, prefix=f"{settings.api_prefix}/console", tags=["Web console"])
+    _include(app, templates, health.router, prefix="", tags=["Monitoring"])
+    app.state.http_metrics = HttpMetrics(app.state.metrics_registry, templates=templates)
     _serve_console(app)
     return app
+
+
+def _include(app: FastAPI, templates: dict[int, str], router: APIRouter, *, prefix: str, tags: list[str]) -> None:
+    """Includes `router` and notes each of its routes' full path template for the request metrics: FastAPI's
+    router names the matched route (its path without the prefix) but not the prefix it was included with."""
+    app.include_router(router, prefix=prefix, tags=list(tags))
+    for route in router.routes:
+        path = getattr(route, "path", None)
+        if isinstance(path, str):
+            templates[id(route)] = prefix + path  # routes compare by value and are unhashable
 
 
 CONSOLE_FILES = Path(__file__).resolve().parent.parent / "console"

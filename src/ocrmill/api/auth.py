@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
 
 from ocrmill.errors import Unauthorized
 from ocrmill.service.passwords import UNKNOWN_USER_HASH, verify_password
@@ -11,6 +12,8 @@ from ocrmill.service.principal import ANONYMOUS, Principal
 from ocrmill.store import users
 from ocrmill.store.cache import ReadCache
 from ocrmill.store.db import Database
+
+log = logging.getLogger("ocrmill.auth")
 
 
 class Authenticator:
@@ -21,20 +24,28 @@ class Authenticator:
         # Verified credentials, so that a client polling status does not pay for argon2 each time.
         self._verified: dict[str, tuple[str, Principal]] = {}
 
-    def principal(self, authorization: str | None) -> Principal:
-        """Who sent the request; Unauthorized if nobody known. May cost an argon2 verification."""
+    def principal(self, authorization: str | None, *, client: str = "") -> Principal:
+        """Who sent the request (from `client`, an address for the log); Unauthorized if nobody known. May cost an
+        argon2 verification. Failed sign-ins are logged with the user name and address, never the password."""
         if not self.enabled:
             return ANONYMOUS
         known = self.verified(authorization)
         if known is not None:
             return known
-        name, password = _credentials(authorization)
+        try:
+            name, password = _credentials(authorization)
+        except Unauthorized as e:
+            if authorization:  # no credentials at all is a request that did not try to sign in
+                log.warning("failed sign-in from %s: %s", client or "?", e.message)
+            raise
         user = self._users.get(name)
         if user is None:
             verify_password(UNKNOWN_USER_HASH, password)  # the same work as for a known name
+            log.warning("failed sign-in of unknown user %r from %s", name, client or "?")
             raise Unauthorized("Unknown user name or wrong password.")
         principal, password_hash = user
         if not verify_password(password_hash, password):
+            log.warning("failed sign-in of user %r from %s: wrong password", name, client or "?")
             raise Unauthorized("Unknown user name or wrong password.")
         if len(self._verified) > 1000:
             self._verified.clear()

@@ -32,7 +32,8 @@ async def _principal(request: Request) -> Principal:
     known = authenticator.verified(header)
     if known is not None:
         return known
-    return await run_in_threadpool(authenticator.principal, header)
+    client = request.client.host if request.client else ""
+    return await run_in_threadpool(authenticator.principal, header, client=client)
 
 
 Jobs = Annotated[JobService, Depends(_state("jobs"))]

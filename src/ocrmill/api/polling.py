@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
 from ocrmill.api.auth import Authenticator
+from ocrmill.api.metrics import ROUTE_KEY
 from ocrmill.api.routes.ocrjobs import is_id
 from ocrmill.api.schemas import job_public
 from ocrmill.errors import OcrmillError
@@ -46,6 +47,7 @@ class FastPolling:
         if body is None:
             await self.app(scope, receive, send)
             return
+        scope[ROUTE_KEY] = scope["path"].rpartition("/")[0] + "/{job_id}"  # for the request metrics
         headers = [(b"content-length", str(len(body)).encode()), *_HEADERS]
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})

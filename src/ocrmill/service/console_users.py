@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ocrmill.errors import BadRequest, Conflict, Forbidden, NotFound
-from ocrmill.service.passwords import hash_password
+from ocrmill.service.passwords import acceptable, hash_password
 from ocrmill.service.principal import Principal
 from ocrmill.store import users
 from ocrmill.store.db import Database, utcnow
@@ -114,8 +114,4 @@ def _valid_name(name: str) -> str:
 
 
 def _valid_password(password: str) -> str:
-    if not password:
-        raise BadRequest("password: must not be empty.")
-    if len(password) > 1000:
-        raise BadRequest("password: must be at most 1000 characters long.")
-    return password
+    return acceptable(password)

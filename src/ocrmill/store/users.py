@@ -12,6 +12,10 @@ def get_user(*, session: Session, name: str) -> User | None:
     return session.get(User, name)
 
 
+def any_user(*, session: Session) -> bool:
+    return session.scalar(select(User.name).limit(1)) is not None
+
+
 def list_users(*, session: Session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.name)))
 
