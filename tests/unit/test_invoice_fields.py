@@ -290,3 +290,9 @@ def test_the_title_word_labels_a_number_in_german_and_french() -> None:
 def test_a_date_alone_is_no_invoice_number() -> None:
     page = hand_page([["Nordwind Handel GmbH"], ["Rechnung 03.07.2014"]])
     assert "invoiceNumber" not in normalized(page)
+
+
+def test_the_address_ends_at_a_contact_line_in_any_language() -> None:
+    for after in ["MOBILE/WHATSAPP : 6012-918 7937", "Telefon 089 123 456", "Téléphone 04 50 44 68 99", "Hotline 1300"]:
+        page = hand_page([["KEDAI EXAMPLE SDN BHD", "LOT 2407, JALAN DUA", "52100 KEPONG BARU, KL", after]])
+        assert normalized(page)["vendorAddress"] == "LOT 2407, JALAN DUA, 52100 KEPONG BARU, KL", after

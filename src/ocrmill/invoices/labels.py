@@ -226,7 +226,7 @@ BUSINESS_WORDS = frozenset(
 ADDRESS_STOP = re.compile(
     r"(?i)\b(te[l1]|telephone|phone|fax|hp|h/p|email|e-mail|www|http|gst|vat|tax|invoice|receipt|rechnung|facture|"
     r"cashier|date|datum|tarikh|ust|steuer|reg|registration|no\.?\s*:|co\.?\s*no|company\s*no|roc|mob|number|"
-    r"nombor|tax\s*invoice)\b"
+    r"nombor|tax\s*invoice|mobile|whatsapps?|handphone|hotline|telefon|telefax|t[eé]l[eé]phone|fon)\b"
 )
 # A company's registration number on a line of its own, however the OCR spaced or punctuated it: "122703:",
 # "(002022599 - U)", "(00161023" P)", "Co. No. 96585-A".
