@@ -501,21 +501,25 @@ def test_a_new_page_url_while_the_page_is_recognised_wins(fetching: httpx.Client
     page = new_page(fetching, job["_id"], 1, image_url(images, "/delayed-oldimage"))
     wait_page(fetching, page["_id"], statuses=("processing",), timeout=30)
     replacement = data_url(text_png(["Invoice NEWIMAGE 2"]))
-    ok(fetching.put(f"/ocr-invoice-job-pages/{page['_id']}", json=writable(page, pageUrl=replacement)))
+    replaced = ok(fetching.put(f"/ocr-invoice-job-pages/{page['_id']}", json=writable(page, pageUrl=replacement)))
+    stored = replaced["pageUrl"]  # the data: URL's image, kept as a file of the job
+    assert "/images/" in stored and stored != page["pageUrl"]
     done = wait_page(fetching, page["_id"], timeout=60)
-    assert done["status"] == "completed" and done["pageUrl"] == replacement
+    assert done["status"] == "completed" and done["pageUrl"] == stored
     time.sleep(1.5)  # the old recognition has ended by now
     final = ok(fetching.get(f"/ocr-invoice-job-pages/{page['_id']}"))
     assert "NEWIMAGE" in final["ocrResults"]["text"] and "OLDIMAGE" not in final["ocrResults"]["text"], final[
         "ocrResults"
     ]["text"]
-    assert final["pageUrl"] == replacement
+    assert final["pageUrl"] == stored
 
 
 def test_a_data_url_that_is_not_base64_fails(fetching: httpx.Client) -> None:
     job = new_job(fetching, name="bad base64")
-    page = wait_page(fetching, new_page(fetching, job["_id"], 1, "data:image/png;base64,@@@@")["_id"])
-    assert page["status"] == "failed" and "base64" in page["errorLog"] and page["retryCount"] == 0
+    response = fetching.post(
+        "/ocr-invoice-job-pages", json={"job": job["_id"], "pageNumber": 1, "pageUrl": "data:image/png;base64,@@@@"}
+    )
+    error(response, 422, "validation_error", "pageUrl", "base64")  # refused at once: it is stored as a file
 
 
 def test_deleting_a_job_while_its_page_is_recognised_leaves_no_files(
