@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
-from ocrmill.api import errors, health
+from ocrmill.api import docs, errors, health
 from ocrmill.api.auth import Authenticator
 from ocrmill.api.metrics import HttpMetrics
 from ocrmill.api.routes import console, invoices, ocrjobs
@@ -31,7 +31,7 @@ def create_app(
     settings: Settings, *, db: Database | None = None, wake_workers: Callable[[], None] | None = None
 ) -> FastAPI:
     db = db or Database(settings.effective_database_url)
-    app = FastAPI(title="ocrmill", version=version(), docs_url="/docs", redoc_url="/redoc")
+    app = FastAPI(title="ocrmill", version=version(), docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.db = db
     app.state.jobs = JobService(
@@ -68,6 +68,7 @@ def create_app(
     _include(app, templates, console.router, prefix=f"{settings.api_prefix}/console", tags=["Web console"])
     _include(app, templates, health.router, prefix="", tags=["Monitoring"])
     app.state.http_metrics = HttpMetrics(app.state.metrics_registry, templates=templates)
+    docs.install(app)
     _serve_console(app)
     return app
 
