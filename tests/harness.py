@@ -57,6 +57,8 @@ class Server:
             "OCRMILL_JOBS_THREADS": "2",
             "OCRMILL_HEARTBEAT_SECONDS": "1",
             "OCRMILL_HEARTBEAT_TIMEOUT_SECONDS": "10",
+            # tests send wrong credentials on purpose, all from 127.0.0.1; test_sign_in_throttle sets its own limit
+            "OCRMILL_AUTH_FAILURES_ALLOWED": "1000",
             **({"OCRMILL_DATABASE_URL": database_url} if database_url else {}),
             **(env or {}),
         }

@@ -78,6 +78,18 @@ class Settings(BaseSettings):
     insecure_no_auth: bool = False
     # /metrics asks for `Authorization: Bearer <metrics_token>` when this is set; otherwise it is open.
     metrics_token: str = ""
+    # Failed sign-ins (see service.throttle): after auth_failures_allowed failures of one user name from one address
+    # within auth_failure_window_seconds, that pair is refused (429, Retry-After) for auth_lockout_seconds, doubled
+    # for each further lock-out up to auth_lockout_max_seconds; one address over all names gets 4 times as many, one
+    # name over all addresses 10 times as many (not refused where that name signed in successfully before).
+    auth_failures_allowed: int = Field(5, ge=1, le=1000)
+    auth_failure_window_seconds: float = Field(900.0, gt=0)
+    auth_lockout_seconds: float = Field(30.0, gt=0)
+    auth_lockout_max_seconds: float = Field(900.0, gt=0)
+    # A verified user name and password is trusted this long without argon2 (dropped when the password changes).
+    auth_cache_seconds: float = Field(60.0, ge=0)
+    # argon2 verifications at once; 0: half the cores, at least one.
+    auth_verify_slots: int = Field(0, ge=0, le=64)
 
     jobs_threads: int = Field(default_factory=default_workers, ge=1, le=64)
     max_threads_per_job: int = Field(default_factory=default_workers, ge=1, le=32)

@@ -50,6 +50,20 @@ class Unauthorized(OcrmillError):
     http_status = 401
 
 
+class TooManySignIns(OcrmillError):
+    """Too many failed sign-ins: try again later."""
+
+    http_status = 429
+
+    def __init__(self, message: str | None = None, *, retry_after_seconds: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = max(1, retry_after_seconds)
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
+
+
 class Forbidden(OcrmillError):
     """You do not have the right to do this."""
 

@@ -52,7 +52,7 @@ def create_app(
         settings=settings, db=db, files=app.state.jobs.files, wake_workers=app.state.jobs.wake_workers
     )
     app.state.server = ServerInfo(settings=settings, db=db)
-    app.state.authenticator = Authenticator(db=db, enabled=settings.auth)
+    app.state.authenticator = Authenticator(db=db, enabled=settings.auth, settings=settings)
     app.state.console = ConsoleService(
         jobs=app.state.jobs, folders=app.state.folders, server=app.state.server, auth_enabled=settings.auth
     )

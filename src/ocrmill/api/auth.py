@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
 import logging
+import secrets
+import time
+from collections.abc import Callable
 
-from ocrmill.errors import Unauthorized
-from ocrmill.service.passwords import UNKNOWN_USER_HASH, verify_password
+from starlette.concurrency import run_in_threadpool
+
+from ocrmill.config import Settings
+from ocrmill.errors import TooManySignIns, Unauthorized
+from ocrmill.service.passwords import UNKNOWN_USER_HASH, Verifier
 from ocrmill.service.principal import ANONYMOUS, Principal
+from ocrmill.service.throttle import SignInThrottle
 from ocrmill.store import users
 from ocrmill.store.cache import ReadCache
 from ocrmill.store.db import Database
@@ -17,19 +25,46 @@ log = logging.getLogger("ocrmill.auth")
 
 
 class Authenticator:
-    def __init__(self, *, db: Database, enabled: bool) -> None:
+    """Who sent a request. Failed sign-ins are throttled (service.throttle), argon2 runs a bounded number at once off
+    the event loop (service.passwords.Verifier), and a verified name and password is trusted for `cache_seconds`
+    without argon2, as long as the user's password is unchanged."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        enabled: bool,
+        settings: Settings | None = None,
+        lookup: Callable[[str], tuple[Principal, str] | None] | None = None,
+        verifier: Verifier | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        settings = settings or Settings()
         self.db = db
         self.enabled = enabled
-        self._users: ReadCache[str, tuple[Principal, str] | None] = ReadCache(db, self._read_user)
-        # Verified credentials, so that a client polling status does not pay for argon2 each time.
-        self._verified: dict[str, tuple[str, Principal]] = {}
+        self.lookup = lookup or ReadCache(db, self._read_user).get
+        self.verifier = verifier or Verifier(slots=settings.auth_verify_slots)
+        self.throttle = SignInThrottle(
+            allowed=settings.auth_failures_allowed,
+            window=settings.auth_failure_window_seconds,
+            lockout=settings.auth_lockout_seconds,
+            lockout_max=settings.auth_lockout_max_seconds,
+            clock=clock,
+        )
+        self.cache_seconds = settings.auth_cache_seconds
+        self.clock = clock
+        # (name, keyed hash of the password) -> (until, password hash it was verified against, principal); the
+        # password itself is never kept
+        self._verified: dict[tuple[str, bytes], tuple[float, str, Principal]] = {}
+        self._key = secrets.token_bytes(32)
 
-    def principal(self, authorization: str | None, *, client: str = "") -> Principal:
-        """Who sent the request (from `client`, an address for the log); Unauthorized if nobody known. May cost an
-        argon2 verification. Failed sign-ins are logged with the user name and address, never the password."""
+    async def principal(self, authorization: str | None, *, client: str = "") -> Principal:
+        """Who sent the request (from `client`, the address): Unauthorized if nobody known, TooManySignIns while
+        this name or address is refused. May cost an argon2 verification. Failed sign-ins are logged with the user
+        name and address, never the password."""
         if not self.enabled:
             return ANONYMOUS
-        known = self.verified(authorization)
+        known = self.verified(authorization, client=client)
         if known is not None:
             return known
         try:
@@ -38,33 +73,67 @@ class Authenticator:
             if authorization:  # no credentials at all is a request that did not try to sign in
                 log.warning("failed sign-in from %s: %s", client or "?", e.message)
             raise
-        user = self._users.get(name)
-        if user is None:
-            verify_password(UNKNOWN_USER_HASH, password)  # the same work as for a known name
-            log.warning("failed sign-in of unknown user %r from %s", name, client or "?")
-            raise Unauthorized("Unknown user name or wrong password.")
-        principal, password_hash = user
-        if not verify_password(password_hash, password):
-            log.warning("failed sign-in of user %r from %s: wrong password", name, client or "?")
-            raise Unauthorized("Unknown user name or wrong password.")
-        if len(self._verified) > 1000:
-            self._verified.clear()
-        self._verified[authorization or ""] = (password_hash, principal)
+        try:
+            self.throttle.begin(name, client)
+        except TooManySignIns:
+            log.warning("sign-in of user %r from %s refused: too many failed sign-ins", name, client or "?")
+            raise
+        success: bool | None = None
+        try:
+            user = await run_in_threadpool(self.lookup, name)
+            if user is None:
+                await self.verifier.verify(UNKNOWN_USER_HASH, password)  # the same work as for a known name
+                success = False
+                log.warning("failed sign-in of unknown user %r from %s", name, client or "?")
+                raise Unauthorized("Unknown user name or wrong password.")
+            principal, password_hash = user
+            success = await self.verifier.verify(password_hash, password)
+            if not success:
+                log.warning("failed sign-in of user %r from %s: wrong password", name, client or "?")
+                raise Unauthorized("Unknown user name or wrong password.")
+        finally:
+            locked = self.throttle.end(name, client, success=success)
+            if locked:
+                log.warning(
+                    "sign-ins of user %r or from %s refused for %.0f s: too many failures", name, client, locked
+                )
+        self._remember(name, password, password_hash, principal)
         return principal
 
-    def verified(self, authorization: str | None) -> Principal | None:
-        """Who sent the request if these exact credentials were verified before and the user and
-        password are unchanged since; None when that takes a verification. Cheap: no argon2."""
+    def verified(self, authorization: str | None, *, client: str = "") -> Principal | None:
+        """Who sent the request if this name and password were verified in the last `cache_seconds`, the user's
+        password is unchanged since and the name may sign in from `client` now; None when that takes a
+        verification (or a refusal). Cheap: no argon2."""
         if not self.enabled:
             return ANONYMOUS
-        cached = self._verified.get(authorization or "")
-        if cached is None:
+        try:
+            name, password = _credentials(authorization)
+        except Unauthorized:
             return None
-        password_hash, principal = cached
-        user = self._users.get(principal.name)
+        cached = self._verified.get((name, self._digest(password)))
+        if cached is None or cached[0] < self.clock():
+            return None
+        # while refused, a cached password would answer guesses without argon2 and without a limit
+        if self.throttle.refused(name, client) is not None:
+            return None
+        _, password_hash, _ = cached
+        user = self.lookup(name)
         if user is None or user[1] != password_hash:
             return None
         return user[0]
+
+    def _remember(self, name: str, password: str, password_hash: str, principal: Principal) -> None:
+        if self.cache_seconds <= 0:
+            return
+        now = self.clock()
+        if len(self._verified) >= 10_000:
+            self._verified = {k: v for k, v in self._verified.items() if v[0] >= now}
+            if len(self._verified) >= 10_000:
+                self._verified.clear()
+        self._verified[(name, self._digest(password))] = (now + self.cache_seconds, password_hash, principal)
+
+    def _digest(self, password: str) -> bytes:
+        return hmac.digest(self._key, password.encode("utf-8"), "sha256")
 
     def _read_user(self, name: str) -> tuple[Principal, str] | None:
         with self.db.read() as session:

@@ -4,7 +4,6 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
-from starlette.concurrency import run_in_threadpool
 
 from ocrmill.api.auth import Authenticator
 from ocrmill.service.console import ConsoleService
@@ -27,13 +26,12 @@ def _state(name: str) -> Callable[[Request], Awaitable[Any]]:
 
 
 async def _principal(request: Request) -> Principal:
+    """On the event loop: the cheap checks (cached credentials, the throttle) are answered here, and argon2 runs
+    on the Verifier's bounded threads, so neither a flood of guesses nor the thread pool's size decides how fast
+    everyone else is served."""
     authenticator: Authenticator = request.app.state.authenticator
-    header = request.headers.get("authorization")
-    known = authenticator.verified(header)
-    if known is not None:
-        return known
     client = request.client.host if request.client else ""
-    return await run_in_threadpool(authenticator.principal, header, client=client)
+    return await authenticator.principal(request.headers.get("authorization"), client=client)
 
 
 Jobs = Annotated[JobService, Depends(_state("jobs"))]

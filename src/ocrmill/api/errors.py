@@ -39,6 +39,7 @@ ERROR_CODES = {
     413: "payload_too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    429: "too_many_requests",
     503: "service_unavailable",
     507: "insufficient_storage",
 }

@@ -63,7 +63,8 @@ class FastPolling:
             if name == b"authorization":
                 authorization = value.decode("latin-1")
         try:
-            who = self.authenticator.verified(authorization)
+            client = scope.get("client")
+            who = self.authenticator.verified(authorization, client=client[0] if client else "")
             if who is None:
                 return None
             return route(self.jobs.get(who, int(tail)))

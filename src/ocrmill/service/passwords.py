@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import secrets
+import threading
+from collections.abc import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -25,6 +29,41 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verification_slots() -> int:
+    """argon2 verifications at once by default: half the cores, at least one. Each takes 64 MiB and runs its four
+    lanes on threads of its own, so more would only take cores from everything else the server does."""
+    return max(1, (os.cpu_count() or 2) // 2)
+
+
+class Verifier:
+    """Runs verify_password off the event loop, at most `slots` at once: a flood of guesses waits here, on the
+    event loop without holding a thread, while every other request goes on being served."""
+
+    def __init__(self, *, slots: int = 0, verify: Callable[[str, str], bool] = verify_password) -> None:
+        self.slots = slots or verification_slots()
+        self._verify = verify
+        self._semaphore = asyncio.Semaphore(self.slots)
+        self._lock = threading.Lock()
+        self.running = 0
+        self.peak = 0  # the most verifications that ever ran at once
+        self.count = 0  # verifications done
+
+    async def verify(self, password_hash: str, password: str) -> bool:
+        async with self._semaphore:
+            return await asyncio.to_thread(self._counted, password_hash, password)
+
+    def _counted(self, password_hash: str, password: str) -> bool:
+        with self._lock:
+            self.running += 1
+            self.count += 1
+            self.peak = max(self.peak, self.running)
+        try:
+            return self._verify(password_hash, password)
+        finally:
+            with self._lock:
+                self.running -= 1
 
 
 def acceptable(password: str) -> str:

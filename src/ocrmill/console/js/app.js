@@ -124,9 +124,11 @@ async function start(message) {
   try {
     me = await getJson(`${CONSOLE}/me`);
   } catch (e) {
-    if (e instanceof ApiError && e.status === 401) {
+    // 429: too many failed sign-ins for this name or from this address; the server's message says how long to wait
+    if (e instanceof ApiError && (e.status === 401 || e.status === 429)) {
       hideChrome();
-      showSignIn(main, { message: hasCredentials() ? 'Unknown user name or wrong password.' : message, onDone: () => start() });
+      const why = e.status === 429 ? e.message : hasCredentials() ? 'Unknown user name or wrong password.' : message;
+      showSignIn(main, { message: why, onDone: () => start() });
       return;
     }
     replace(main, h('h1', {}, 'The server cannot be reached'), errorBox(e.message));
