@@ -136,7 +136,7 @@ def test_each_stretch_keeps_the_likelier_reading(engines: EnginePool) -> None:
     second_reading.combined(page, {0: other})
     tables = class_calibrations()
     assert [w.text for w in line.words] == ["CASH", "RM", "51.00"]  # PP-OCR's "RM 51.00"; its unlikely "X" left out
-    assert line.words[0].confidence == tables["agrees"].of((96.0 + 99.0) / 2, "CASH")  # both engines say so
+    assert line.words[0].confidence == tables["agrees"].of(99.0, "CASH")  # both say so: the surer engine counts
     assert line.words[1].confidence == tables["other_near"].of(99.5, "RM")
     assert line.words[1].box == Box(60, 0, 90, 20)
 
@@ -146,14 +146,15 @@ def test_the_classes_are_calibrated_and_agreement_tells_right_from_wrong() -> No
     assert set(tables) == set(second_reading.CLASSES)
     for table in tables.values():
         assert len(table.short) >= 2 and len(table.long) >= 2
-    # the point of the second reading: at one Tesseract confidence, a word PP-OCR read the same is likelier right
-    # than any word of a one-reading job, and one it read otherwise less likely
-    for raw in (40.0, 55.0, 70.0):
-        assert (
-            tables["agrees"].of(raw, "receipt")
-            > calibration().of(raw, "receipt")
-            > tables["disagrees"].of(raw, "receipt")
-        )
+    # the point of the second reading: a word Tesseract was unsure of that PP-OCR read the same, surely, is likely
+    # right (kept at the default MinConfidence, where one reading leaves it out); one it read otherwise is less
+    # likely right than any word of a one-reading job at the same confidence
+    one, threshold = calibration(), JobOptions().MinConfidence
+    for raw in (40.0, 55.0):
+        assert tables["agrees"].of(max(raw, 99.0), "receipt") > threshold > one.of(raw, "receipt")
+    for raw in (70.0, 85.0, 95.0):
+        assert tables["agrees"].of(raw, "receipt") > tables["disagrees"].of(raw, "receipt")
+        assert tables["disagrees"].of(raw, "receipt") < one.of(raw, "receipt")
 
 
 def test_a_clean_page_gets_no_second_reading(data: Path, engines: EnginePool, monkeypatch: pytest.MonkeyPatch) -> None:
