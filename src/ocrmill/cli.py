@@ -98,8 +98,10 @@ def _settings(args: argparse.Namespace, **overrides: Any) -> Settings:
     return load_settings(getattr(args, "config", None), data_dir=getattr(args, "data_dir", None), **overrides)
 
 
-def _logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+def _logging(settings: Settings) -> None:
+    from ocrmill.logs import configure
+
+    configure(settings.log_format)
 
 
 def _database(settings: Settings) -> Database:
@@ -123,8 +125,8 @@ def _serve(args: argparse.Namespace) -> int:
     from ocrmill.service.passwords import acceptable
     from ocrmill.worker.supervisor import Supervisor
 
-    _logging()
     settings = _settings(args, host=args.host, port=args.port, insecure_no_auth=args.insecure_no_auth)
+    _logging(settings)
     if settings.exposed_without_auth:
         raise InsecureBind()
     if not settings.auth and settings.insecure_no_auth and not is_loopback(settings.host):
@@ -159,7 +161,11 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         served = RequestMetrics(FastPolling(app), app.state.http_metrics)
-        uvicorn.run(served, host=settings.host, port=settings.port, log_level="warning", access_log=False)
+        # uvicorn logs through our handler and format (log_config=None) and writes no access log of its own:
+        # RequestMetrics writes one line per request (api.access)
+        uvicorn.run(
+            served, host=settings.host, port=settings.port, log_level="warning", access_log=False, log_config=None
+        )
     finally:
         if watcher:
             watcher.stop()
@@ -205,8 +211,8 @@ def _worker(args: argparse.Namespace) -> int:
     from ocrmill.service.housekeeping import Housekeeper
     from ocrmill.worker.supervisor import Supervisor
 
-    _logging()
     settings = _settings(args)
+    _logging(settings)
     db = _database(settings)
     supervisor = Supervisor(settings, db, count=settings.jobs_threads)
     housekeeper = Housekeeper(settings, db)

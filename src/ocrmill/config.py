@@ -78,6 +78,8 @@ class Settings(BaseSettings):
     insecure_no_auth: bool = False
     # /metrics asks for `Authorization: Bearer <metrics_token>` when this is set; otherwise it is open.
     metrics_token: str = ""
+    # The log on stderr (a line per request and per job status change): "text" lines, or "json" lines.
+    log_format: Literal["text", "json"] = "text"
     # Failed sign-ins (see service.throttle): after auth_failures_allowed failures of one user name from one address
     # within auth_failure_window_seconds, that pair is refused (429, Retry-After) for auth_lockout_seconds, doubled
     # for each further lock-out up to auth_lockout_max_seconds; one address over all names gets 4 times as many, one
@@ -136,6 +138,11 @@ class Settings(BaseSettings):
     def _prefix(cls, value: str) -> str:
         value = "/" + value.strip("/")
         return "" if value == "/" else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("folders")
     @classmethod

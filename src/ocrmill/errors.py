@@ -40,6 +40,22 @@ class InvalidProperty(BadRequest):
         self.name = name
 
 
+class UnknownProperty(InvalidProperty):
+    """A job property that is neither in the ownOCR document nor an ocrmill addition."""
+
+    def __init__(self, name: str, suggestion: str | None = None) -> None:
+        hint = f"; did you mean {suggestion}?" if suggestion else ""
+        super().__init__(name, f"not a job property (neither in the ownOCR document nor an ocrmill addition){hint}")
+
+
+class NoOutput(BadRequest):
+    """The job asks for no output at all: set at least one of PdfOutput, TxtOutput, DocxOutput, XmlOutput,
+    RtfOutput, OdtOutput, MhtOutput or EpubOutput to true."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or " ".join((self.__doc__ or "").split()))
+
+
 class JobStateError(BadRequest):
     """The job's status does not allow this action."""
 

@@ -393,10 +393,42 @@ def test_create_accepts_a_job_posted_back(server: Server, done: dict[str, Any]) 
     assert options_of(job) == options_of(done)
 
 
-def test_create_ignores_unknown_properties(server: Server) -> None:
-    job = create(server, Foo=1, Bar={"x": [1]}, Descr="known")
-    assert job["Descr"] == "known"
-    assert "Foo" not in job and "Bar" not in job
+@pytest.mark.parametrize("route", ["/create", "/createtemplate", "/setoptions/{id}"])
+def test_a_misspelt_property_is_refused_naming_it(server: Server, route: str) -> None:
+    tag = f"misspelt-{uuid.uuid4()}"
+    job = create(server, CorrelationId=tag)
+    url = route.format(id=job["Id"])
+    message = fails(server.client.post(url, json={"PdfOutptu": False, "TxtOutput": True, "CorrelationId": tag}), 400)
+    assert message == (
+        "PdfOutptu: not a job property (neither in the ownOCR document nor an ocrmill addition); "
+        "did you mean PdfOutput?"
+    )
+    assert fails(server.client.post(url, json={"whatever": 1}), 400).startswith("whatever: not a job property")
+    assert query_ids(server, {"CorrelationIdList": [tag]}) == [job["Id"]]  # nothing created
+    assert info(server, job["Id"])["TxtOutput"] is False  # nothing changed
+
+
+def test_a_job_without_any_output_is_refused(server: Server) -> None:
+    expected = "The job asks for no output at all: set at least one of PdfOutput, TxtOutput"
+    assert fails(server.client.post("/create", json={"PdfOutput": False}), 400).startswith(expected)
+    assert fails(server.client.post("/createtemplate", json={"pdfoutput": "false"}), 400).startswith(expected)
+    job = create(server, TxtOutput=True)
+    assert fails(server.client.post(f"/setoptions/{job['Id']}", json={"PdfOutput": False, "TxtOutput": False}), 400)
+    assert info(server, job["Id"])["TxtOutput"] is True  # refused: nothing changed
+    assert ok(server.client.post(f"/setoptions/{job['Id']}", json={"PdfOutput": False}))["PdfOutput"] is False
+
+
+def test_setoptions_accepts_the_info_it_read(server: Server, done: dict[str, Any]) -> None:
+    """A client echoes back every member of `info`, read-only ones and ocrmill's additions included."""
+    job = create(server, DeleteBlankPages=True, SecondReading=False, Autostart=False, TxtOutput=True)
+    read = info(server, job["Id"])
+    assert "RemovedPages" in read and read["SecondReading"] is False  # the additions are in this job's JSON
+    echoed = ok(server.client.post(f"/setoptions/{job['Id']}", json={**read, "Descr": "echoed"}))
+    assert echoed["Descr"] == "echoed"
+    assert options_of(echoed) == {**options_of(read), "Descr": "echoed"}
+    finished = ok(server.client.post(f"/setoptions/{job['Id']}", json=done))  # another job's, converted
+    assert (finished["Id"], finished["Status"], finished["FileUploaded"]) == (job["Id"], CREATED, False)
+    assert options_of(finished) == options_of(done)
 
 
 BAD_VALUES: list[tuple[str, Any]] = [

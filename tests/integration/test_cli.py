@@ -239,6 +239,8 @@ def test_ocr_writes_pdf_and_text_next_to_each_other(tmp_path: Path, data: Path) 
         ("RecognitionLanguages=Klingon", "RecognitionLanguages"),
         ("NrOfOCRThreads=0", "NrOfOCRThreads"),
         ("TxtOutput", "Name=Value"),
+        ("Bogus=1", "ocrmill: Bogus: not a job property"),
+        ("PdfOutput=false", "ocrmill: The job asks for no output at all"),
     ],
 )
 def test_ocr_bad_set_fails_naming_the_property(tmp_path: Path, data: Path, setting: str, named: str) -> None:

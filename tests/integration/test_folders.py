@@ -234,7 +234,15 @@ options = {{ PdfOutput = false, TxtOutput = true }}
         assert len(server.client.get("/folders").json()) == 2
 
 
-def test_an_invalid_folder_option_stops_the_server_with_a_message(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ("PdfConformance = 9", "PdfConformance"),
+        ("PdfOutptu = true", "PdfOutptu: not a job property"),
+        ("PdfOutput = false", "asks for no output at all"),
+    ],
+)
+def test_an_invalid_folder_option_stops_the_server_with_a_message(tmp_path: Path, options: str, message: str) -> None:
     cfg = tmp_path / "ocrmill.toml"
     cfg.write_text(
         f"""
@@ -242,10 +250,10 @@ def test_an_invalid_folder_option_stops_the_server_with_a_message(tmp_path: Path
 id = "{FOLDER_ID}"
 input = "{tmp_path / "in"}"
 output = "{tmp_path / "out"}"
-options = {{ PdfConformance = 9 }}
+options = {{ {options} }}
 """,
         encoding="utf-8",
     )
     server = Server(tmp_path / "server", env={"OCRMILL_CONFIG": str(cfg)})
-    with pytest.raises(RuntimeError, match=r"(?s)exited with 2.*PdfConformance"):
+    with pytest.raises(RuntimeError, match=rf"(?s)exited with 2.*ocrmill: folder {FOLDER_ID}: .*{message}"):
         server.start()

@@ -10,7 +10,7 @@ import pytest
 
 from ocrmill.domain import languages
 from ocrmill.domain.options import OUTPUT_FLAGS, JobOptions
-from ocrmill.errors import BadRequest, InvalidProperty
+from ocrmill.errors import BadRequest, InvalidProperty, NoOutput, UnknownProperty
 
 MAX_DAYS = 30
 BOOL_FIELDS = [f.name for f in dataclasses.fields(JobOptions) if isinstance(f.default, bool)]
@@ -77,7 +77,7 @@ def test_names_are_case_insensitive() -> None:
     assert o.RecognitionLanguages == "German"
 
 
-def test_read_only_and_unknown_names_are_ignored() -> None:
+def test_read_only_names_are_ignored_whatever_their_value() -> None:
     base = JobOptions(Descr="keep")
     body = {
         "Id": 5,
@@ -88,9 +88,26 @@ def test_read_only_and_unknown_names_are_ignored() -> None:
         "IsTemplate": "not a bool",
         "FileUploaded": None,
         "Created": 12,
-        "Whatever": object(),
+        "removedpages": [2],
+        "USERNAME": "mallory",
     }
     assert merged(body, base) == base
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ({"PdfOutptu": True}, "PdfOutptu: not a job property (neither in the ownOCR document nor an ocrmill addition)"
+                              "; did you mean PdfOutput?"),
+        ({"Descr": "x", "Whatever": 1}, "Whatever: not a job property"),
+        ({"Id": 1, "Bogus": None}, "Bogus: not a job property"),
+    ],
+)  # fmt: skip
+def test_unknown_names_are_refused_naming_them(body: dict[str, Any], message: str) -> None:
+    with pytest.raises(UnknownProperty) as caught:
+        merged(body)
+    assert caught.value.http_status == 400
+    assert caught.value.message.startswith(message), caught.value.message
 
 
 def test_an_error_names_the_property_as_documented_not_as_sent() -> None:
@@ -129,7 +146,7 @@ def test_a_failed_merge_changes_nothing() -> None:
     ],
 )
 def test_booleans_and_string_booleans(name: str, value: Any, expected: bool) -> None:
-    o = merged({name: value}, JobOptions(**{name: not expected}))
+    o = merged({name: value}, JobOptions(**{"EpubOutput": True, name: not expected}))  # never without output
     assert getattr(o, name) is expected
 
 
@@ -223,7 +240,15 @@ def test_outputs_in_the_documents_order() -> None:
     every = merged({flag: True for flag in OUTPUT_FLAGS.values()})
     assert every.outputs() == ["pdf", "txt", "docx", "xml", "rtf", "odt", "mht", "epub"]
     assert merged({"PdfOutput": False, "EpubOutput": True, "TxtOutput": True}).outputs() == ["txt", "epub"]
-    assert merged({"PdfOutput": False}).outputs() == []
+
+
+@pytest.mark.parametrize("body", [{"PdfOutput": False}, {flag: False for flag in OUTPUT_FLAGS.values()}])
+def test_a_job_without_any_output_is_refused(body: dict[str, Any]) -> None:
+    with pytest.raises(NoOutput) as caught:
+        merged(body)
+    assert caught.value.http_status == 400
+    assert caught.value.message.startswith("The job asks for no output at all: set at least one of PdfOutput")
+    assert merged({"TxtOutput": True}, base=JobOptions(PdfOutput=False)).outputs() == ["txt"]
 
 
 def test_stored_options_round_trip() -> None:

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from ocrmill.api.access import note_user
 from ocrmill.api.auth import Authenticator
 from ocrmill.service.console import ConsoleService
 from ocrmill.service.console_users import UserAdmin
@@ -31,7 +32,9 @@ async def _principal(request: Request) -> Principal:
     everyone else is served."""
     authenticator: Authenticator = request.app.state.authenticator
     client = request.client.host if request.client else ""
-    return await authenticator.principal(request.headers.get("authorization"), client=client)
+    who = await authenticator.principal(request.headers.get("authorization"), client=client)
+    note_user(request.scope, who.name)  # for the access log
+    return who
 
 
 Jobs = Annotated[JobService, Depends(_state("jobs"))]

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ocrmill.api.access import note_reason
 from ocrmill.errors import InsufficientStorage, OcrmillError, disk_full
 from ocrmill.store.db import translated
 
@@ -65,6 +66,7 @@ def install(app: FastAPI, *, resource_prefix: str) -> None:
     """`resource_prefix`: the paths of the invoice API, which answers errors in its own shape."""
 
     def answer(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+        note_reason(request.scope, message)  # the access log says why
         if request.url.path.startswith(resource_prefix):
             return resource_error(status, message, headers)
         return api_response(status, message, headers)
@@ -114,6 +116,7 @@ class CatchAll:
             if started:
                 raise
             error = answerable(exc)
+            note_reason(scope, error.message)
             if str(scope.get("path", "")).startswith(self.resource_prefix):
                 response = resource_error(error.http_status, error.message, error.headers)
             else:

@@ -11,6 +11,8 @@ import time
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ocrmill.api.access import log_request
+
 # Set by the polling fast path (api.polling), which answers before FastAPI's router could name the route.
 ROUTE_KEY = "ocrmill.route"
 OTHER = "other"  # paths no route matched (404s, the console's static files): one label, not one per path
@@ -45,7 +47,8 @@ class HttpMetrics:
 
 
 class RequestMetrics:
-    """ASGI middleware; outermost, so that it also sees the requests the polling fast path answers."""
+    """ASGI middleware; outermost, so that it also sees the requests the polling fast path answers. It writes the
+    access log too (api.access), with the same status and time."""
 
     def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
         self.app = app
@@ -67,7 +70,9 @@ class RequestMetrics:
         try:
             await self.app(scope, receive, sending)
         finally:
+            seconds = time.perf_counter() - start
             route = self.metrics.route(scope)
             method = str(scope.get("method", ""))
             self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(time.perf_counter() - start)
+            self.metrics.latency.labels(method, route).observe(seconds)
+            log_request(scope, status=status, seconds=seconds)

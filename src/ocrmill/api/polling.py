@@ -16,6 +16,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import Receive, Scope, Send
 
+from ocrmill.api.access import note_user
 from ocrmill.api.auth import Authenticator
 from ocrmill.api.metrics import ROUTE_KEY
 from ocrmill.api.routes.ocrjobs import is_id
@@ -67,7 +68,9 @@ class FastPolling:
             who = self.authenticator.verified(authorization, client=client[0] if client else "")
             if who is None:
                 return None
-            return route(self.jobs.get(who, int(tail)))
+            body = route(self.jobs.get(who, int(tail)))
+            note_user(scope, who.name)  # for the access log
+            return body
         except OcrmillError:
             return None  # FastAPI answers it, with the API's error body
         except Exception:

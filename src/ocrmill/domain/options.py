@@ -6,11 +6,12 @@ Field names are the API's PascalCase names, so the table below is the contract i
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from ocrmill.errors import InvalidProperty
+from ocrmill.errors import InvalidProperty, NoOutput, UnknownProperty
 
 
 def _opt(default: Any, lo: float | None = None, hi: float | None = None) -> Any:
@@ -76,15 +77,22 @@ class JobOptions:
         return cls(**known)
 
     def merged(self, body: dict[str, Any], *, max_retention_days: int) -> JobOptions:
-        """These options updated from a client's JSON body: names matched case-insensitively,
-        read-only and unknown names ignored, values validated (InvalidProperty names the property)."""
+        """These options updated from a client's JSON body: names matched case-insensitively, the read-only
+        members of a job's JSON ignored (clients post back the job they read), values validated
+        (InvalidProperty names the property; UnknownProperty a name that is no job property at all). NoOutput
+        when the result asks for no output file."""
         changes: dict[str, Any] = {}
         for key, value in body.items():
             name = _BY_LOWER.get(str(key).lower())
             if name is None:
+                if str(key).lower() not in _READ_ONLY_LOWER:
+                    raise UnknownProperty(str(key), _suggestion(str(key)))
                 continue
             changes[name] = _coerce(name, value, max_retention_days=max_retention_days)
-        return dataclasses.replace(self, **changes)
+        result = dataclasses.replace(self, **changes)
+        if not result.outputs():
+            raise NoOutput()
+        return result
 
     def outputs(self) -> list[str]:
         """Extensions of the result files this job asks for, in the document's order."""
@@ -102,9 +110,23 @@ OUTPUT_FLAGS: dict[str, str] = {
     "epub": "EpubOutput",
 }
 
+# The read-only members of a job's JSON (the document's "read only" properties, and the ocrmill addition
+# RemovedPages that api.schemas.job_public shows): accepted in a body and ignored.
+READ_ONLY: tuple[str, ...] = (
+    "Id", "TemplateId", "Guid", "Status", "ErrorDescription", "Created", "Modified", "Finished", "Scheduled",
+    "Started", "NumberOfPages", "IsTemplate", "UserName", "FileUploaded", "Barcodes", "RemovedPages",
+)  # fmt: skip
+
 _FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in dataclasses.fields(JobOptions)}
 _BY_LOWER: dict[str, str] = {name.lower(): name for name in _FIELDS}
+_READ_ONLY_LOWER = frozenset(name.lower() for name in READ_ONLY)
 _TYPES: dict[str, type] = {name: type(f.default) for name, f in _FIELDS.items()}
+
+
+def _suggestion(key: str) -> str | None:
+    """The writable property `key` is most likely a misspelling of, if any is close."""
+    close = difflib.get_close_matches(key.lower(), _BY_LOWER, n=1, cutoff=0.75)
+    return _BY_LOWER[close[0]] if close else None
 
 
 def _coerce(name: str, value: Any, *, max_retention_days: int) -> Any:

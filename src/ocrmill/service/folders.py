@@ -23,7 +23,7 @@ from ocrmill.config import FolderDefinition, Settings
 from ocrmill.domain import languages
 from ocrmill.domain.options import JobOptions
 from ocrmill.domain.status import SUPPORTED_EXTENSIONS
-from ocrmill.errors import ConfigError, Forbidden, InvalidProperty, NotFound, UnsupportedMediaType
+from ocrmill.errors import ConfigError, Forbidden, InvalidProperty, NoOutput, NotFound, UnsupportedMediaType
 from ocrmill.folders import deliver
 from ocrmill.folders.watch import claim_id
 from ocrmill.service.principal import Principal
@@ -43,7 +43,7 @@ def folder_options(settings: Settings, folder: FolderDefinition, installed: set[
             folder.options, max_retention_days=settings.max_retention_days
         )
         languages.parse(options.RecognitionLanguages, installed=installed)
-    except InvalidProperty as e:
+    except (InvalidProperty, NoOutput) as e:
         raise ConfigError(f"folder {folder.key}: {e.message}") from None
     return options
 

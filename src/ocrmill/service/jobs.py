@@ -110,7 +110,7 @@ class JobService:
                 repo.add_file(session=session, job=job, ext=ext, name=name, size=size, now=now)
                 scheduled = JobOptions.from_dict(job.options).Autostart
                 if scheduled:
-                    repo.schedule(session=session, job=job, now=now)
+                    repo.schedule(session=session, job=job, now=now, user=who.name)
         except BaseException:
             self.files.discard(name)
             raise
@@ -127,7 +127,7 @@ class JobService:
                 raise JobStateError(f"Only a Created job can be scheduled; this one is {_name(job)}.")
             if not job.file_uploaded:
                 raise JobStateError("Upload a file before scheduling the job.")
-            repo.schedule(session=session, job=job, now=utcnow())
+            repo.schedule(session=session, job=job, now=utcnow(), user=who.name)
         self.wake_workers()
         return job
 
@@ -137,7 +137,7 @@ class JobService:
             if job.is_template:
                 raise JobStateError("A template cannot be canceled.")
             if job.status not in (JobStatus.CREATED, JobStatus.SCHEDULED) or not repo.cancel(
-                session=session, job=job, now=utcnow()
+                session=session, job=job, now=utcnow(), user=who.name
             ):
                 raise JobStateError(f"Only a Created or Scheduled job can be canceled; this one is {_name(job)}.")
             return job
@@ -147,7 +147,7 @@ class JobService:
             job = self._visible(session, who, job_id)
             if job.status in (JobStatus.SCHEDULED, JobStatus.CONVERTING):
                 raise JobStateError(f"A {_name(job)} job cannot be deleted; cancel it or wait until it ends.")
-            repo.delete_job(session=session, job=job)
+            repo.delete_job(session=session, job=job, user=who.name)
         self.files.delete_job(job_id)
         return job
 

@@ -2,19 +2,74 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Connection, Row, Select, bindparam, delete, func, select, update
+from sqlalchemy import Connection, Row, Select, bindparam, delete, event, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from ocrmill.domain.options import JobOptions
 from ocrmill.domain.status import JobStatus
+from ocrmill.logs import fields, one_line
 from ocrmill.store import queries
 from ocrmill.store.tables import Job, JobFile
+
+log = logging.getLogger("ocrmill.jobs")
+NEW, DELETED = "(new)", "(deleted)"  # the "statuses" before a job is created and after it is deleted
+_CHANGES = "ocrmill.job_changes"  # Session.info key: the status changes of the open transaction
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    job_id: int
+    old: str
+    new: str
+    reason: str = ""  # why a job ended in Error, or was deleted by the retention sweep
+    user: str | None = None  # who asked, for changes a user asked for
+    worker: str | None = None  # the worker that took the job
+
+
+def _changed(session: Session, change: StatusChange) -> None:
+    """Notes a status change; it is logged once its transaction commits (a rolled-back change never happened)."""
+    session.info.setdefault(_CHANGES, []).append(change)
+
+
+@event.listens_for(Session, "after_commit")
+def _log_changes(session: Session) -> None:
+    for change in session.info.pop(_CHANGES, []):
+        by = f", user {change.user or '-'}" if change.user is not None else ""
+        by += f", worker {change.worker}" if change.worker else ""
+        why = f": {one_line(change.reason)}" if change.reason else ""
+        named = (("reason", change.reason), ("user", change.user), ("worker", change.worker))
+        log.log(
+            logging.WARNING if change.new == JobStatus.ERROR.name.capitalize() else logging.INFO,
+            "job %d: %s -> %s%s%s",
+            change.job_id,
+            change.old,
+            change.new,
+            by,
+            why,
+            extra=fields(
+                event="job_status",
+                job_id=change.job_id,
+                old=change.old,
+                new=change.new,
+                **{k: v for k, v in named if v is not None and v != ""},
+            ),
+        )
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop(_CHANGES, None)
+
+
+def _name(status: int) -> str:
+    return JobStatus(status).name.capitalize()
 
 
 @dataclass
@@ -80,6 +135,7 @@ def create_job(
     )
     session.add(job)
     session.flush()
+    _changed(session, StatusChange(job.id, NEW, _name(job.status), user=user_name))
     return job
 
 
@@ -126,7 +182,8 @@ def add_file(*, session: Session, job: Job, ext: str, name: str, size: int, now:
     return record
 
 
-def schedule(*, session: Session, job: Job, now: datetime) -> None:
+def schedule(*, session: Session, job: Job, now: datetime, user: str | None = None) -> None:
+    _changed(session, StatusChange(job.id, _name(job.status), _name(JobStatus.SCHEDULED), user=user))
     job.status = int(JobStatus.SCHEDULED)
     job.scheduled = now
     job.modified = now
@@ -144,25 +201,34 @@ def _is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def cancel(*, session: Session, job: Job, now: datetime) -> bool:
+def cancel(*, session: Session, job: Job, now: datetime, user: str | None = None) -> bool:
     """Back to Created, unless a worker claimed the job in the meantime."""
+    old = _name(job.status)
     result = session.execute(
         update(Job)
         .where(Job.id == job.id, Job.status.in_([int(JobStatus.CREATED), int(JobStatus.SCHEDULED)]))
         .values(status=int(JobStatus.CREATED), modified=now, worker_id="")
     )
     session.refresh(job)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    canceled = bool(result.rowcount)  # type: ignore[attr-defined]
+    if canceled and old != _name(job.status):
+        _changed(session, StatusChange(job.id, old, _name(job.status), user=user))
+    return canceled
 
 
-def delete_job(*, session: Session, job: Job) -> None:
+def delete_job(*, session: Session, job: Job, user: str | None = None) -> None:
+    _changed(session, StatusChange(job.id, _name(job.status), DELETED, user=user))
     session.delete(job)
 
 
 def claim_job(*, session: Session, worker_id: str, now: datetime) -> int | None:
     statement = queries.CLAIM_JOB_POSTGRES if _is_postgres(session) else queries.CLAIM_JOB_SQLITE
     row = session.execute(statement, {"worker": worker_id, "now": now}).first()
-    return None if row is None else int(row[0])
+    if row is None:
+        return None
+    job_id = int(row[0])
+    _changed(session, StatusChange(job_id, _name(JobStatus.SCHEDULED), _name(JobStatus.CONVERTING), worker=worker_id))
+    return job_id
 
 
 def heartbeat_job(*, session: Session, job_id: int, worker_id: str, now: datetime) -> bool:
@@ -202,7 +268,11 @@ def finish_job(
         .where(Job.id == job_id, Job.worker_id == worker_id, Job.status == int(JobStatus.CONVERTING))
         .values(**values)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    finished = bool(result.rowcount)  # type: ignore[attr-defined]
+    if finished:
+        change = StatusChange(job_id, _name(JobStatus.CONVERTING), _name(values["status"]), error, worker=worker_id)
+        _changed(session, change)
+    return finished
 
 
 def release_job(
@@ -224,8 +294,10 @@ def release_job(
         job.error_description = (
             f"Processing stopped {job.attempts} times ({reason}); the job was given up after {max_attempts} attempts."
         )
+        _changed(session, StatusChange(job_id, _name(JobStatus.CONVERTING), _name(job.status), job.error_description))
         return JobStatus.ERROR
     job.status = int(JobStatus.SCHEDULED)
+    _changed(session, StatusChange(job_id, _name(JobStatus.CONVERTING), _name(job.status), reason))
     _announce(session)
     return JobStatus.SCHEDULED
 
@@ -254,9 +326,12 @@ def delete_expired(*, session: Session, now: datetime) -> list[int]:
             Job.expires <= now,
             Job.status != int(JobStatus.CONVERTING),
         )
-        .returning(Job.id)
+        .returning(Job.id, Job.status)
     )
-    return list(session.scalars(statement))
+    deleted = list(session.execute(statement).tuples())
+    for job_id, status in deleted:
+        _changed(session, StatusChange(job_id, _name(status), DELETED, "its retention period expired"))
+    return [job_id for job_id, _status in deleted]
 
 
 def set_expiry(*, job: Job, retention_days: int, day_seconds: float) -> None:

@@ -18,6 +18,7 @@ from multiprocessing.connection import Connection
 from ocrmill.config import Settings
 from ocrmill.domain.options import JobOptions
 from ocrmill.errors import InsufficientStorage, OcrmillError, ServiceUnavailable, described
+from ocrmill.logs import configure
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.pages import InputFile, limit_pixels
@@ -236,7 +237,7 @@ def child_main(settings: Settings, worker_id: str, wake: Connection, ocr_gate: O
     """Entry point of a worker process (multiprocessing, spawn). SIGTERM: finish the job, then stop."""
     os.environ.setdefault("OMP_THREAD_LIMIT", "1")
     os.nice(10)  # OCR takes whatever CPU is idle; the API process answers first
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s[%(process)d] %(message)s")
+    configure(settings.log_format)  # a spawned process starts without the server's logging
     loop = WorkerLoop(settings, worker_id, wake, ocr_gate)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor decides when we stop
     signal.signal(signal.SIGTERM, lambda *_: loop.stop.set())
