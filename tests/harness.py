@@ -18,10 +18,12 @@ from typing import Any
 
 import httpx
 import psutil
+from PIL import Image
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
 OCRMILL = str(Path(sys.executable).parent / "ocrmill")
+PHOTOTEST = DATA / "ocr-tesseract-test" / "phototest.tif"
 
 
 def stop_process(process: subprocess.Popen[bytes], *, grace: float, sig: int = signal.SIGINT) -> None:
@@ -176,6 +178,24 @@ class Postgres:
         with contextlib.suppress(subprocess.SubprocessError):
             self._run("pg_ctl", "-D", str(self.dir / "data"), "-m", "immediate", "stop")
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def pages(tmp_path: Path, count: int) -> Path:
+    """A TIFF of `count` copies of phototest.tif's page."""
+    frame = Image.open(PHOTOTEST)
+    path = tmp_path / f"{count}-pages.tif"
+    frame.save(path, save_all=True, append_images=[frame] * (count - 1), compression="group4")
+    return path
+
+
+def converting(server: Server, path: Path) -> int:
+    """A job of `path` (one page at a time), once a worker is recognising it."""
+    job_id = int(server.submit(path, TxtOutput=True, NrOfOCRThreads=1)["Id"])
+    deadline = time.monotonic() + 60
+    while server.client.get(f"/status/{job_id}").json() != 2:
+        assert time.monotonic() < deadline, "the job was not taken"
+        time.sleep(0.05)
+    return job_id
 
 
 @contextlib.contextmanager

@@ -1,4 +1,4 @@
-"""ocrmill serve | worker | users | migrate | ocr"""
+"""ocrmill serve | worker | users | migrate | backup | restore | ocr"""
 
 from __future__ import annotations
 
@@ -63,6 +63,18 @@ def _parser() -> argparse.ArgumentParser:
     migrate.add_argument("--config", type=Path)
     migrate.add_argument("--data-dir", type=Path)
     migrate.set_defaults(func=_migrate)
+
+    backup = commands.add_parser("backup", help="copy the database and the job files into DIR (while serving)")
+    backup.add_argument("dir", type=Path, metavar="DIR", help="a new or empty folder")
+    backup.add_argument("--config", type=Path)
+    backup.add_argument("--data-dir", type=Path)
+    backup.set_defaults(func=_backup)
+
+    restore = commands.add_parser("restore", help="restore a backup into an empty data folder and database")
+    restore.add_argument("dir", type=Path, metavar="DIR", help="a folder made by `ocrmill backup`")
+    restore.add_argument("--config", type=Path)
+    restore.add_argument("--data-dir", type=Path)
+    restore.set_defaults(func=_restore)
 
     users = commands.add_parser("users", help="manage the users of Basic authentication")
     users.add_argument("--config", type=Path)
@@ -231,6 +243,31 @@ def _migrate(args: argparse.Namespace) -> int:
     settings = _settings(args)
     _database(settings)
     print(f"database is up to date: {_redacted(settings.effective_database_url)}")
+    return 0
+
+
+def _backup(args: argparse.Namespace) -> int:
+    from ocrmill.service.backup import backup
+
+    summary = backup(_settings(args), args.dir)
+    for name in summary.missing:
+        print(f"ocrmill: warning: {name} was deleted before it could be copied", file=sys.stderr)
+    print(
+        f"backed up {summary.jobs} jobs and {summary.invoice_jobs} invoice jobs: {summary.files} files, "
+        f"{summary.bytes / 2**20:.1f} MB in {args.dir}"
+    )
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from ocrmill.service.backup import restore
+
+    settings = _settings(args)
+    manifest = restore(settings, args.dir)
+    print(
+        f"restored the backup of {manifest['created']} (ocrmill {manifest['ocrmill_version']}): {manifest['jobs']} "
+        f"jobs and {manifest['invoice_jobs']} invoice jobs into {settings.data_dir}"
+    )
     return 0
 
 

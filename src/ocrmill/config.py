@@ -115,6 +115,8 @@ class Settings(BaseSettings):
     max_image_megapixels: float = Field(300.0, gt=0)
 
     tessdata_dir: Path | None = None
+    # Where `ocrmill backup` and `restore` find pg_dump and pg_restore (default: Debian's newest, else PATH).
+    pg_bin_dir: Path | None = None
 
     folders: list[FolderDefinition] = Field(default_factory=list)
     # Worker processes for folder jobs, on top of jobs_threads (0: folder jobs share the job workers).

@@ -216,3 +216,19 @@ class InsecureBind(ConfigError):
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or " ".join((self.__doc__ or "").split()))  # one line, as the CLI prints it
+
+
+class BackupError(OcrmillError):
+    """The backup could not be made or restored."""
+
+
+class BackupInvalid(BackupError):
+    """The backup is incomplete or damaged (its manifest.json does not match its files): it cannot be restored."""
+
+
+class RestoreTargetNotEmpty(BackupError):
+    """A backup is restored into an empty data folder and an empty database only, so that nothing is overwritten
+    or mixed: point --data-dir (data_dir) and database_url at new ones, or empty them first."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or " ".join((self.__doc__ or "").split()))

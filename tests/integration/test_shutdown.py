@@ -13,28 +13,8 @@ from pathlib import Path
 
 import psutil
 import pytest
-from PIL import Image
 
-from tests.harness import DATA, Server, running
-
-PHOTOTEST = DATA / "ocr-tesseract-test" / "phototest.tif"
-
-
-def pages(tmp_path: Path, count: int) -> Path:
-    frame = Image.open(PHOTOTEST)
-    path = tmp_path / f"{count}-pages.tif"
-    frame.save(path, save_all=True, append_images=[frame] * (count - 1), compression="group4")
-    return path
-
-
-def converting(server: Server, path: Path) -> int:
-    """A job of `path` (one page at a time), once a worker is recognising it."""
-    job_id = int(server.submit(path, TxtOutput=True, NrOfOCRThreads=1)["Id"])
-    deadline = time.monotonic() + 60
-    while server.client.get(f"/status/{job_id}").json() != 2:
-        assert time.monotonic() < deadline, "the job was not taken"
-        time.sleep(0.05)
-    return job_id
+from tests.harness import PHOTOTEST, Server, converting, pages, running
 
 
 def terminated(server: Server, *, second_after: float | None = None, within: float) -> float:

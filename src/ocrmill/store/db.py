@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy import exc as sa
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from ocrmill.errors import InsufficientStorage, OcrmillError, ServiceUnavailable, disk_full
@@ -18,6 +19,11 @@ from ocrmill.errors import InsufficientStorage, OcrmillError, ServiceUnavailable
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def redacted(url: str) -> str:
+    """A database URL to show, without its password."""
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def translated(error: BaseException) -> OcrmillError | None:
