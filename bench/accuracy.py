@@ -16,11 +16,12 @@ Sets (../shared/data, see each folder's README.md):
                one pixel each, seeded; bench/out/accuracy/speckled/), also read with Despeckle
 
 Configurations: `tesseract <image> stdout` (OMP_THREAD_LIMIT=1, one per core); ocrmill's run_job in a process per
-core (threads=1) with default options, with FastMode, and on `degraded` and `orientation` with every --cleanup
-set of options. ocrmill is scored at MinConfidence=0, which is what the CLI prints, and at the job's default
-MinConfidence (words below 60 left out; the page is rendered again from the same recognition result); "never
-worse" compares the default with the CLI. Per set, the reliability table of ocrmill's word confidences (calibrated,
-pipeline.calibration): confidence bucket -> share of its words right (bench.word_truth labels them).
+core (threads=1) with default options, without the second reading (SecondReading=false), with FastMode, and on
+`degraded` and `orientation` with every --cleanup set of options. ocrmill is scored at MinConfidence=0, which is
+what the CLI prints, and at the job's default MinConfidence (words below 60 left out; the page is rendered again
+from the same recognition result); "never worse" compares the default with the CLI. Per set, the reliability table
+of ocrmill's word confidences (calibrated, pipeline.calibration and pipeline.second_reading): confidence bucket
+-> share of its words right (bench.word_truth labels them).
 
 Metrics (text whitespace-normalised as in tests/metrics.py), summed over a set's pages: CER and WER (edits per
 reference character / word) and the F1 of the word multisets (order-insensitive, fair to multi-column pages whose
@@ -94,6 +95,7 @@ RAW = Config("tesseract CLI", None)
 DEFAULT = Config("ocrmill default", {})
 FAST = Config("ocrmill FastMode", {"FastMode": True})
 DESPECKLE = Config("ocrmill Despeckle", {"Despeckle": True})
+ONE_READING = Config("ocrmill one reading", {"SecondReading": False})  # without pipeline.second_reading
 SPECKLE_SHARE = 0.005  # of a speckled page's pixels, half turned black and half white
 
 
@@ -637,6 +639,20 @@ def versus(raw: Score, ocrmill: Score, what: str) -> dict[str, Any]:
     return d
 
 
+def second_reading_figures(raw: Score, one: Outcome, default: Outcome) -> dict[str, Any]:
+    """What the second reading changes: the one-reading job against the CLI at the default MinConfidence, and the
+    CPU seconds a page it costs."""
+    assert one.score_default is not None
+    figures = {
+        "one_reading_vs_raw": versus(
+            raw, one.score_default, f"one reading (MinConfidence {DEFAULT_MIN_CONFIDENCE}) vs raw"
+        ),
+        "cpu_seconds_per_page_cost": round(default.cpu_per_page - one.cpu_per_page, 3),
+    }
+    print(f"  second reading's cost: {figures['cpu_seconds_per_page_cost']:+.2f} CPU s a page")
+    return figures
+
+
 def compare(name: str, outcomes: list[Outcome]) -> dict[str, Any]:
     by_name = {o.config.name: o for o in outcomes}
     raw, default, fast = by_name[RAW.name].score, by_name[DEFAULT.name].score, by_name[FAST.name].score
@@ -646,6 +662,8 @@ def compare(name: str, outcomes: list[Outcome]) -> dict[str, Any]:
         "default_vs_raw": versus(raw, at_default, f"default (MinConfidence {DEFAULT_MIN_CONFIDENCE}) vs raw"),
         "minconf0_vs_raw": versus(raw, default, "MinConfidence 0 vs raw"),
     }
+    if ONE_READING.name in by_name:
+        figures["second_reading"] = second_reading_figures(raw, by_name[ONE_READING.name], by_name[DEFAULT.name])
     figures["fastmode"] = {
         **speedups(by_name[DEFAULT.name], by_name[FAST.name]),
         "cer_cost_pp": pp(fast.cer - default.cer),
@@ -759,7 +777,7 @@ def main() -> None:
         list(pool.map(_warm, range(args.jobs)))
         for name, samples in sets.items():
             print(f"\n{name}: {len(samples)} page(s), {args.jobs} at once", flush=True)
-            configs = [RAW, DEFAULT, FAST, *(cleanups if name in CLEANUP_SETS else [])]
+            configs = [RAW, DEFAULT, ONE_READING, FAST, *(cleanups if name in CLEANUP_SETS else [])]
             configs += [DESPECKLE] if name == "speckled" else []
             outcomes = []
             for config in configs:
