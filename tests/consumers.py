@@ -7,6 +7,7 @@ office documents to PDF; poppler's pdftotext reads text back out of PDFs; W3C's 
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import shutil
@@ -49,6 +50,21 @@ def pdftotext(pdf: Path, *, layout: bool = False) -> str:
     if result.returncode != 0:
         raise ConsumerError(f"pdftotext failed on {pdf.name}: {result.stderr}")
     return result.stdout
+
+
+_BBOX_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
+
+
+def pdf_words(pdf: Path) -> list[tuple[str, float, float]]:
+    """The text layer's words as they are (`pdftotext -bbox`: none joined across lines, as plain pdftotext joins
+    a word ending in "-" with the next line's first), each with its left edge and middle height in points."""
+    result = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, timeout=120)
+    if result.returncode != 0:
+        raise ConsumerError(f"pdftotext failed on {pdf.name}: {result.stderr}")
+    return [
+        (html.unescape(text), float(left), (float(top) + float(bottom)) / 2)
+        for left, top, _, bottom, text in _BBOX_WORD.findall(result.stdout)
+    ]
 
 
 def words(text: str) -> list[str]:

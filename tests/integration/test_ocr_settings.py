@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.consumers import pdftotext, words
+from tests.consumers import pdf_words, pdftotext, words
 from tests.harness import Server, running
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
@@ -83,6 +83,31 @@ def test_fast_mode_reads_nearly_the_same_text(server: Server, data: Path) -> Non
     source = data / "ocr-tesseract-test" / "8087_054.3B.tif"
     out = run(server, source, {m: {"FastMode": m, "PdfOutput": False, "TxtOutput": True} for m in (False, True)})
     assert similarity(words(out[True].decode()), words(out[False].decode())) > 0.97
+
+
+# -- SecondReading (an ocrmill addition) ------------------------------------------------------
+
+
+def test_second_reading_keeps_a_receipts_words_and_can_be_switched_off(
+    server: Server, data: Path, tmp_path: Path
+) -> None:
+    """The receipt of issue 16: read once, its "RM 51.00" and a third of its words were left out at the default
+    MinConfidence. Read twice, the PDF's text layer and the console's page viewer hold the same words, with it."""
+    source = data / "receipts-sroie" / "img" / "004.jpg"
+    ids = {flag: server.submit(source, SecondReading=flag, TxtOutput=True)["Id"] for flag in (True, False)}
+    kept: dict[bool, list[str]] = {}
+    for flag, job_id in ids.items():
+        info = server.wait(job_id)
+        assert info["Status"] == 3, info["ErrorDescription"]
+        # the job's JSON names the ocrmill addition only where it is switched off
+        assert info.get("SecondReading", True) is flag
+        viewer = server.client.get(f"http://127.0.0.1:{server.port}/api/console/jobs/{job_id}/pages/1/words").json()
+        kept[flag] = [w["text"] for w in viewer["words"] if w["kept"]]
+        pdf = tmp_path / f"{flag}.pdf"
+        pdf.write_bytes(server.client.get(f"/download/{job_id}/pdf").content)
+        assert sorted(text for text, _, _ in pdf_words(pdf)) == sorted(kept[flag])
+        assert ("RM 51.00" in server.client.get(f"/download/{job_id}/txt").text) is flag
+    assert len(kept[True]) > 1.3 * len(kept[False])
 
 
 # -- languages --------------------------------------------------------------------------------

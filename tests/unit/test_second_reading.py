@@ -4,9 +4,7 @@ words in the same places, and SecondReading=false reads every page once."""
 
 from __future__ import annotations
 
-import html
 import json
-import re
 import subprocess
 import xml.etree.ElementTree as ET
 from collections import Counter
@@ -24,6 +22,7 @@ from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.pages import InputFile
 from ocrmill.pipeline.run import Limits, run_job
+from tests.consumers import pdf_words
 
 RECEIPT = "receipts-sroie/img/004.jpg"  # the receipt of issue 16: "RM 51.00" was left out, 93 words of 135
 
@@ -60,16 +59,6 @@ def cli_words(image: Path) -> list[str]:
 
 def word(text: str, left: int, right: int, confidence: float = 50.0) -> Word:
     return Word(text, Box(left, 0, right, 20), confidence)
-
-
-def pdf_words(pdf: Path) -> list[tuple[str, float, float]]:
-    """The text layer's words (pdftotext -bbox: each word as it is, none joined across lines) with the left edge
-    and the middle height of each, in points."""
-    out = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return [
-        (html.unescape(m[4]), float(m[0]), (float(m[1]) + float(m[3])) / 2)
-        for m in re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>', out)
-    ]
 
 
 def truth_words(csv: Path) -> Counter[str]:
