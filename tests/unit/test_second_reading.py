@@ -146,6 +146,13 @@ def test_the_classes_are_calibrated_and_agreement_tells_right_from_wrong() -> No
         assert tables["disagrees"].of(raw, "receipt") < one.of(raw, "receipt")
 
 
+def test_only_english_jobs_are_read_twice() -> None:
+    # the maps are fitted on English pages: other languages are read once until they are measured
+    assert second_reading.reads_again(["eng"])
+    assert not second_reading.reads_again(["eng", "deu"]) and not second_reading.reads_again(["ell"])
+    assert not second_reading.reads_again([])
+
+
 def test_a_clean_page_gets_no_second_reading(data: Path, engines: EnginePool, monkeypatch: pytest.MonkeyPatch) -> None:
     with Image.open(data / "ocr-tesseract-test" / "phototest.tif") as im:
         image = im.convert("L")

@@ -27,7 +27,7 @@ from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import installed_languages
 from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, image_bytes, load_raster
 from ocrmill.pipeline.pdftext import own_text_page
-from ocrmill.pipeline.second_reading import read_twice
+from ocrmill.pipeline.second_reading import read_twice, reads_again
 from ocrmill.writers import WRITERS
 from ocrmill.writers.base import PageBase, WriteContext
 
@@ -83,6 +83,7 @@ def run_job(
     intelligent = options.IntelligentPDFProcessing
 
     needs_pixels = images or options.DetectBarcodes or options.DeleteBlankPages
+    twice = options.SecondReading and reads_again(langs)
 
     def one(ref: PageRef) -> _Outcome:
         own = own_text_page(ref, dpi=options.RenderResolution) if intelligent and ref.kind == "pdf" else None
@@ -99,7 +100,7 @@ def run_job(
                 page = engines.get(langs).recognize(
                     image, dpi=dpi, number=ref.source_index + 1, source_index=ref.source_index, fast=options.FastMode
                 )
-                page = read_twice(page, image) if options.SecondReading else calibrate(page)
+                page = read_twice(page, image) if twice else calibrate(page)
             base = page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
         codes: list[Barcode] = []
         blank = False

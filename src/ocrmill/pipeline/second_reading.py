@@ -19,6 +19,7 @@ calibrated on whether the two readings agree, and where they differ the likelier
    cluster only PP-OCR read is taken when more likely right than not). PP-OCR's words take Tesseract's boxes where
    they were cut as Tesseract's words, else their own (from where their characters were read) at the line's
    height, so every output places them.
+Jobs in English only (LANGUAGES: where the maps were fitted); other jobs read their pages once.
 """
 
 from __future__ import annotations
@@ -42,9 +43,18 @@ UNSURE = 60.0  # calibrated confidence: a word under it makes its stretch of lin
 GAP = 2.0  # line heights: a wider gap between two words of a line parts the stretches read again
 PAD_Y = 0.2  # a line's crop grown by this much of its height above and below ...
 PAD_X = 0.5  # ... and to the left and right (PP-OCR was trained on detected lines, which have margins)
+# The languages the second reading is for: its maps are fitted, and its gains measured, on English pages only (PP-OCR's
+# recogniser knows Latin letters with their accents and CJK, but not Greek, Cyrillic or right-to-left scripts); a job in
+# any other language reads its pages once, calibrated by every word's map
+LANGUAGES = frozenset({"eng"})
 # Tesseract's word not read again, agreeing with PP-OCR's, or not; PP-OCR's word agreeing with Tesseract's, or not
 # (Cluster.other_kind: one letter or digit apart, more, or spaced otherwise)
 CLASSES = ("unread", "agrees", "disagrees", "other_agrees", "other_near", "other_far", "other_spaced")
+
+
+def reads_again(langs: Sequence[str]) -> bool:
+    """Whether a job in Tesseract's languages `langs` is read a second time where unsure."""
+    return bool(langs) and all(lang in LANGUAGES for lang in langs)
 
 
 def page_lines(page: Page) -> list[Line]:
