@@ -17,6 +17,7 @@ from PIL import Image, ImageDraw
 
 from tests.consumers import words
 from tests.harness import Server, running
+from tests.metrics import cer
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 
@@ -166,3 +167,33 @@ def test_no_option_makes_a_clean_page_worse(server: Server, data: Path) -> None:
     out = run(server, source, {"off": {}, "on": everything})
     reference = (data / "ocr-tesseract-test" / "phototest.txt").read_text(encoding="utf-8")
     assert similarity(out["on"]["txt"].decode(), reference) >= similarity(out["off"]["txt"].decode(), reference)
+
+
+def salt_and_pepper(page: Image.Image, share: float, seed: int) -> Image.Image:
+    """`share` of the page's pixels turned black or white, one pixel each (a noisy scanner or fax)."""
+    pixels = np.asarray(page).copy()
+    draw = np.random.default_rng(seed).random(pixels.shape)
+    pixels[draw < share / 2] = 0
+    pixels[(draw >= share / 2) & (draw < share)] = 255
+    return Image.fromarray(pixels)
+
+
+def test_fine_salt_and_pepper_noise_is_read_through_with_default_settings(
+    server: Server, page: Image.Image, data: Path, tmp_path: Path
+) -> None:
+    """Issue 16: with default settings (no Despeckle asked for) a page with fine salt-and-pepper noise reads
+    within one point of CER of the clean page; Despeckle does not change the clean page's text."""
+    truth = (data / "ocr-tesseract-test" / "phototest.txt").read_text(encoding="utf-8")
+    clean, noisy = save(page, tmp_path, "clean.png"), save(salt_and_pepper(page, 0.005, 11), tmp_path, "noisy.png")
+    texts = {}
+    for name, path, options in (
+        ("clean", clean, {}),
+        ("noisy", noisy, {}),
+        ("clean despeckled", clean, {"Despeckle": True}),
+    ):
+        job = server.submit(path, TxtOutput=True, **options)
+        info = server.wait(int(job["Id"]))
+        assert info["Status"] == 3, f"{name}: {info['ErrorDescription']}"
+        texts[name] = server.client.get(f"/download/{job['Id']}/txt").content.decode()
+    assert cer(truth, texts["noisy"]) <= cer(truth, texts["clean"]) + 0.01, (texts["noisy"], texts["clean"])
+    assert texts["clean despeckled"] == texts["clean"]
