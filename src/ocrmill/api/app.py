@@ -10,11 +10,12 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
-from ocrmill.api import docs, errors, health
+from ocrmill.api import docs, errors, health, openapi, schemas
 from ocrmill.api.auth import Authenticator
 from ocrmill.api.metrics import HttpMetrics
 from ocrmill.api.routes import console, invoices, ocrjobs
 from ocrmill.config import Settings
+from ocrmill.domain import languages
 from ocrmill.pipeline.languages import installed_languages
 from ocrmill.service.console import ConsoleService
 from ocrmill.service.console_users import UserAdmin
@@ -63,6 +64,11 @@ def create_app(
     app.state.metrics_registry.register(DatabaseCollector(settings=settings, db=db))
     templates: dict[int, str] = {}
     errors.install(app, resource_prefix=f"{settings.api_prefix}/v1/")
+    job_options = schemas.job_options_schema(
+        max_retention_days=settings.max_retention_days,
+        language_names=languages.english_names(sorted(app.state.jobs.installed_languages)),
+    )
+    openapi.install(app, resource_prefix=f"{settings.api_prefix}/v1/", components={"JobOptionsIn": job_options})
     _include(app, templates, ocrjobs.router, prefix=f"{settings.api_prefix}/ocrjobs", tags=["ownOCR jobs"])
     _include(app, templates, invoices.router, prefix=f"{settings.api_prefix}/v1", tags=["OCR invoices"])
     _include(app, templates, console.router, prefix=f"{settings.api_prefix}/console", tags=["Web console"])

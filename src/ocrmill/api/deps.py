@@ -7,6 +7,7 @@ from fastapi import Depends, Request
 
 from ocrmill.api.access import note_user
 from ocrmill.api.auth import Authenticator
+from ocrmill.errors import Forbidden
 from ocrmill.service.console import ConsoleService
 from ocrmill.service.console_users import UserAdmin
 from ocrmill.service.folders import FolderService
@@ -26,7 +27,7 @@ def _state(name: str) -> Callable[[Request], Awaitable[Any]]:
     return service
 
 
-async def _principal(request: Request) -> Principal:
+async def principal(request: Request) -> Principal:
     """On the event loop: the cheap checks (cached credentials, the throttle) are answered here, and argon2 runs
     on the Verifier's bounded threads, so neither a flood of guesses nor the thread pool's size decides how fast
     everyone else is served."""
@@ -37,10 +38,19 @@ async def _principal(request: Request) -> Principal:
     return who
 
 
+async def administrator(who: Annotated[Principal, Depends(principal)]) -> Principal:
+    """The user routes' principal: an administrator, checked before the body is (service.console_users checks it
+    too), so that others learn nothing from a 400 about the body they sent."""
+    if not who.is_admin:
+        raise Forbidden("Only administrators can manage users.")
+    return who
+
+
 Jobs = Annotated[JobService, Depends(_state("jobs"))]
 Server = Annotated[ServerInfo, Depends(_state("server"))]
 Folders = Annotated[FolderService, Depends(_state("folders"))]
 Invoices = Annotated[InvoiceService, Depends(_state("invoices"))]
 Console = Annotated[ConsoleService, Depends(_state("console"))]
 Users = Annotated[UserAdmin, Depends(_state("console_users"))]
-CurrentUser = Annotated[Principal, Depends(_principal)]
+CurrentUser = Annotated[Principal, Depends(principal)]
+Administrator = Annotated[Principal, Depends(administrator)]

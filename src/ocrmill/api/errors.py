@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
+from collections.abc import Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ocrmill.api.access import note_reason
@@ -85,9 +90,27 @@ def install(app: FastAPI, *, resource_prefix: str) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return answer(request, exc.status_code, str(exc.detail))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(app.router.routes, request.url.path) or headers.get("Allow", "GET, HEAD")
+        return answer(request, exc.status_code, str(exc.detail), headers)
 
     app.add_middleware(CatchAll, resource_prefix=resource_prefix)
+
+
+def allowed_methods(routes: Sequence[BaseRoute], path: str) -> str:
+    """The methods of every route at `path` (RFC 9110 wants them all in a 405's Allow; Starlette names only those
+    of the first route that matched the path, and FastAPI makes a route per method)."""
+    methods: set[str] = set()
+    for route in iter_route_contexts(routes):
+        if route.methods and route.path and _path_regex(route.path).match(path):
+            methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
+@functools.cache
+def _path_regex(template: str) -> re.Pattern[str]:
+    return compile_path(template)[0]
 
 
 class CatchAll:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+from ocrmill.api.openapi import raises
 from ocrmill.errors import Unauthorized
 from ocrmill.service.monitoring import Readiness
 
@@ -44,7 +45,7 @@ def readyz(request: Request) -> JSONResponse:
     return JSONResponse(body, status_code=503 if failed else 200, headers={"Cache-Control": "no-store"})
 
 
-@router.get("/metrics", response_class=Response)
+@router.get("/metrics", response_class=Response, responses=raises(MetricsTokenRequired))
 def metrics(request: Request, authorization: Annotated[str | None, Header()] = None) -> Response:
     """Prometheus text format."""
     token: str = request.app.state.settings.metrics_token

@@ -75,6 +75,7 @@ JOB_FIELDS: dict[str, FieldType] = _COMMON | {
     "createdBy": FieldType("string"),
     "source": FieldType("string"),
 }
+MAX_INTEGER = 2**53  # a filter's integers: what JSON carries exactly
 _OPERATORS = ("$eq", "$ne", "$in", "$nin", "$gt", "$gte", "$lt", "$lte", "$exists")
 
 Scalar = str | int | float | bool | None
@@ -162,6 +163,8 @@ def _condition(path: str, kind: FieldType, op: str, value: object) -> Condition:
         return Condition(path, op, tuple(_value(where, kind, v) for v in value), kind.kind)
     if op in ("$gt", "$gte", "$lt", "$lte") and kind.kind in ("boolean", "id"):
         raise BadRequest(f"{where}: {op} does not apply to a {kind.kind} field")
+    if op in ("$gt", "$gte", "$lt", "$lte") and value is None:
+        raise BadRequest(f"{where}: {op} takes a {kind.kind} value, not null")
     return Condition(path, op, _value(where, kind, value), kind.kind)
 
 
@@ -170,6 +173,8 @@ def _value(where: str, kind: FieldType, value: object) -> Scalar:
         return None
     match kind.kind:
         case "integer" if isinstance(value, int) and not isinstance(value, bool):
+            if abs(value) > MAX_INTEGER:  # else a 500 from the database (its integers are 64 bits)
+                raise BadRequest(f"{where}: {value} is out of range (at most {MAX_INTEGER} either way)")
             return value
         case "number" if isinstance(value, int | float) and not isinstance(value, bool):
             return float(value)

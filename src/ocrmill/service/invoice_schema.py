@@ -78,6 +78,10 @@ Correctable = Annotated[
         max_length=40,
         examples=["invoiceNumber", "lineItems[0].amount"],
         description=f"a field ({', '.join(FIELD_NAMES)}) or lineItems[N].{'|'.join(ITEM_COLUMNS)}",
+        # for /openapi.json only: _correctable checks it, with a message that names the possible values
+        json_schema_extra={
+            "pattern": f"^({'|'.join(FIELD_NAMES)}|lineItems\\[[0-9]{{1,5}}\\]\\.({'|'.join(ITEM_COLUMNS)}))$"
+        },
     ),
 ]
 

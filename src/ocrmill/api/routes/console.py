@@ -8,15 +8,23 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
-from pydantic import BaseModel, StrictBool, StrictStr
+from pydantic import BaseModel, Field, StrictBool, StrictStr
 
-from ocrmill.api.deps import Console, CurrentUser, Users
+from ocrmill.api.deps import Administrator, Console, CurrentUser, Users
+from ocrmill.api.openapi import raises
 from ocrmill.api.routes.ocrjobs import is_id
-from ocrmill.errors import BadRequest, NotFound
+from ocrmill.domain.status import JobStatus
+from ocrmill.errors import BadRequest, Conflict, Forbidden, NotFound
 from ocrmill.service.console import JobListQuery
-from ocrmill.service.console_users import Rights
+from ocrmill.service.console_users import MAX_NAME, Rights
+from ocrmill.service.passwords import MAX_LENGTH, MIN_LENGTH
 
 router = APIRouter()
+
+ADMINS = raises(Forbidden)  # the user routes are for administrators
+JPEG: dict[int | str, dict[str, Any]] = {200: {"description": "The page image", "content": {"image/jpeg": {}}}}
+JobStatusValue = Annotated[int, Field(ge=min(JobStatus), le=max(JobStatus))]
+Moment = Annotated[str | None, Query(json_schema_extra={"format": "date-time"})]
 
 
 class RightsIn(BaseModel):
@@ -28,13 +36,21 @@ class RightsIn(BaseModel):
         return Rights(admin=self.admin, enum_folders=self.enumFolders, post_folders=self.postFolders)
 
 
+# What service.console_users accepts, stated (and checked) here so that /openapi.json says it: a password of
+# MIN_LENGTH to MAX_LENGTH characters; a name of at most MAX_NAME characters that HTTP Basic can carry: letters,
+# digits, marks and punctuation other than a colon, with single spaces inside (a name the service would strip or
+# refuse as unprintable does not match). Names of existing users (made with `ocrmill users add`) are not checked.
+NAME_PATTERN = r"^[\w.@+'-]+( [\w.@+'-]+)*$"
+Password = Annotated[StrictStr, Field(min_length=MIN_LENGTH, max_length=MAX_LENGTH)]
+
+
 class NewUserIn(RightsIn):
-    name: StrictStr
-    password: StrictStr
+    name: Annotated[StrictStr, Field(min_length=1, max_length=MAX_NAME, pattern=NAME_PATTERN)]
+    password: Password
 
 
 class PasswordIn(BaseModel):
-    password: StrictStr
+    password: Password
 
 
 def _job_id(value: str) -> int:
@@ -79,13 +95,13 @@ def overview(console: Console, who: CurrentUser) -> dict[str, Any]:
 # -- jobs ------------------------------------------------------------------------------------------
 
 
-@router.get("/jobs")
+@router.get("/jobs", responses=raises(Forbidden))
 def jobs(
     console: Console,
     who: CurrentUser,
-    status: Annotated[list[int] | None, Query()] = None,
-    createdFrom: str | None = None,  # the query parameters are camelCase
-    createdTo: str | None = None,
+    status: Annotated[list[JobStatusValue] | None, Query()] = None,
+    createdFrom: Moment = None,  # the query parameters are camelCase
+    createdTo: Moment = None,
     correlationId: str = "",
     user: str = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -118,7 +134,7 @@ def pages(job_id: str, request: Request, console: Console, who: CurrentUser) -> 
     ]
 
 
-@router.get("/jobs/{job_id}/pages/{number}/image")
+@router.get("/jobs/{job_id}/pages/{number}/image", responses=JPEG)
 def page_image(job_id: str, number: int, console: Console, who: CurrentUser) -> FileResponse:
     return FileResponse(console.page_image(who, _job_id(job_id), number), media_type="image/jpeg")
 
@@ -131,26 +147,26 @@ def page_words(job_id: str, number: int, console: Console, who: CurrentUser) -> 
 # -- users (admins) --------------------------------------------------------------------------------
 
 
-@router.get("/users")
-def list_users(users: Users, who: CurrentUser) -> list[dict[str, Any]]:
+@router.get("/users", responses=ADMINS)
+def list_users(users: Users, who: Administrator) -> list[dict[str, Any]]:
     return users.list(who)
 
 
-@router.post("/users", status_code=201)
-def add_user(body: NewUserIn, users: Users, who: CurrentUser) -> dict[str, Any]:
+@router.post("/users", status_code=201, responses=raises(Forbidden, Conflict))
+def add_user(body: NewUserIn, users: Users, who: Administrator) -> dict[str, Any]:
     return users.add(who, body.name, body.password, body.rights())
 
 
-@router.put("/users/{name}/rights")
-def set_rights(name: str, body: RightsIn, users: Users, who: CurrentUser) -> dict[str, Any]:
+@router.put("/users/{name}/rights", responses=ADMINS)
+def set_rights(name: str, body: RightsIn, users: Users, who: Administrator) -> dict[str, Any]:
     return users.set_rights(who, name, body.rights())
 
 
-@router.put("/users/{name}/password")
-def set_password(name: str, body: PasswordIn, users: Users, who: CurrentUser) -> dict[str, Any]:
+@router.put("/users/{name}/password", responses=ADMINS)
+def set_password(name: str, body: PasswordIn, users: Users, who: Administrator) -> dict[str, Any]:
     return users.set_password(who, name, body.password)
 
 
-@router.delete("/users/{name}")
-def remove_user(name: str, users: Users, who: CurrentUser) -> dict[str, Any]:
+@router.delete("/users/{name}", responses=raises(Forbidden, BadRequest))
+def remove_user(name: str, users: Users, who: Administrator) -> dict[str, Any]:
     return users.remove(who, name)

@@ -5,17 +5,26 @@ from __future__ import annotations
 
 import json
 import mimetypes
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
 from ocrmill.api.deps import CurrentUser, Invoices
+from ocrmill.api.openapi import raises
 from ocrmill.api.uploads import check_length, ext_of_part, json_body, read_part
-from ocrmill.errors import BadRequest, PayloadTooLarge, Unprocessable
-from ocrmill.service.invoice_query import JOB_FIELDS, PAGE_FIELDS, FieldType, ListQuery, parse_list
+from ocrmill.errors import (
+    BadRequest,
+    Conflict,
+    FetchTooLarge,
+    NotFound,
+    PayloadTooLarge,
+    Unprocessable,
+    UnsupportedMediaType,
+)
+from ocrmill.service.invoice_query import JOB_FIELDS, MAX_INTEGER, PAGE_FIELDS, FieldType, ListQuery, parse_list
 from ocrmill.service.invoice_schema import JobIn, PageIn
 from ocrmill.service.invoices import InvoiceService, Upload, public_job, public_page
 
@@ -44,20 +53,90 @@ def _body(model: type[BaseModel], *, upload: bool = False) -> dict[str, Any]:
             "schema": {
                 "type": "object",
                 "properties": {
-                    "file": {"type": "array", "items": {"type": "string", "format": "binary"}},
-                    "name": {"type": "string"},
-                    "metadata": {"type": "string", "description": "a JSON object"},
+                    "file": {"type": "array", "items": {"type": "string", "format": "binary"}, "maxItems": MAX_FILES},
+                    "name": schema["properties"]["name"],
+                    "metadata": {"type": "object", "description": "a JSON object"},
                 },
                 "required": ["file"],
-            }
+                "additionalProperties": False,
+            },
+            "encoding": {"metadata": {"contentType": "application/json"}},
         }
     return {"requestBody": {"required": True, "content": content}}
 
 
+MAX_FILES = 100
 JOB_BODY = _body(JobIn, upload=True)
 JOB_JSON_BODY = _body(JobIn)
 PAGE_BODY = _body(PageIn)
-MAX_FILES = 100
+OUTPUTS = ("pdf", "txt", "json")
+OutputExt = Annotated[str, Path(json_schema_extra={"enum": [e for ext in OUTPUTS for e in (ext, ext.upper())]})]
+
+# The errors of these routes beyond those their kind implies (api.openapi)
+JOB_UPLOAD = raises(PayloadTooLarge, UnsupportedMediaType, Unprocessable)
+PAGE_WRITE = raises(NotFound, PayloadTooLarge, FetchTooLarge, Conflict, Unprocessable)
+DOWNLOAD = raises(BadRequest) | {
+    200: {
+        "description": "The output",
+        "content": {
+            media: {"schema": {}} for media in ("application/pdf", "text/plain; charset=utf-8", "application/json")
+        },
+    }
+}
+IMAGE_TYPES = ("image/png", "image/jpeg", "image/tiff", "application/octet-stream")
+IMAGE: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The page image", "content": {media: {"schema": {}} for media in IMAGE_TYPES}}
+}
+
+
+_SCALARS: dict[str, dict[str, Any]] = {
+    "integer": {"type": "integer", "minimum": -MAX_INTEGER, "maximum": MAX_INTEGER},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "id": {"type": "string"},
+    "string": {"type": "string"},
+}
+
+
+def filter_schema(fields: dict[str, FieldType]) -> dict[str, Any]:
+    """What service.invoice_query.parse_filter accepts."""
+    properties: dict[str, Any] = {}
+    for name, field in fields.items():
+        scalar = _SCALARS[field.kind] | ({"enum": list(field.enum)} if field.enum else {})
+        value = {"anyOf": [scalar, {"type": "null"}]}
+        operators: dict[str, Any] = {"$eq": value, "$ne": value, "$exists": {"type": "boolean"}}
+        operators |= {op: {"type": "array", "items": value, "minItems": 1, "maxItems": 1000} for op in ("$in", "$nin")}
+        if field.kind not in ("boolean", "id"):
+            operators |= {op: scalar for op in ("$gt", "$gte", "$lt", "$lte")}
+        condition = {"type": "object", "properties": operators, "additionalProperties": False, "minProperties": 1}
+        properties[name] = {"anyOf": [value, condition]}
+    return {"type": "object", "properties": properties, "additionalProperties": False}
+
+
+def list_parameters(fields: dict[str, FieldType]) -> list[dict[str, Any]]:
+    """The query parameters of a list (read by service.invoice_query.parse_list, which answers 400 naming the one
+    at fault)."""
+
+    def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+        return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+    return [
+        query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "page size"),
+        query("offset", {"type": "integer", "minimum": 0, "default": 0}, "items to skip"),
+        query("sort", {"type": "string", "enum": sorted(fields), "default": "createdAt"}, "the field to sort by"),
+        query("order", {"type": "string", "enum": ["asc", "desc"], "default": "desc"}, "sort order"),
+        {
+            "name": "filter",
+            "in": "query",
+            "required": False,
+            "description": "a JSON object of field conditions: a value, or {operator: value}",
+            "content": {"application/json": {"schema": filter_schema(fields)}},
+        },
+        query("search", {"type": "string", "maxLength": 200}, "text searched in the text fields"),
+    ]
+
+
 PAGE_BODY_SLACK = 2**20  # a page's other properties, beside its data: URL
 
 
@@ -129,13 +208,13 @@ def _page_in(request: Request, invoices: InvoiceService, body: object) -> object
 # -- jobs ------------------------------------------------------------------------------------------------------
 
 
-@router.get("/ocr-invoice-jobs")
+@router.get("/ocr-invoice-jobs", openapi_extra={"parameters": list_parameters(JOB_FIELDS)})
 def list_jobs(request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
     docs, total = invoices.list_jobs(who, _list_query(request, JOB_FIELDS))
     return envelope([public_job(d) for d in docs], total=total)
 
 
-@router.post("/ocr-invoice-jobs", status_code=201, openapi_extra=JOB_BODY)
+@router.post("/ocr-invoice-jobs", status_code=201, openapi_extra=JOB_BODY, responses=JOB_UPLOAD)
 async def create_job(request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
     """multipart/form-data with one or more `file` parts (PDF or images) and optional `name` and
     `metadata` (a JSON object) fields; or a JSON body {name, metadata} for a job whose pages are then
@@ -171,7 +250,7 @@ def get_job(job_id: str, invoices: Invoices, who: CurrentUser) -> JSONResponse:
     return envelope(public_job(invoices.get_job(who, job_id)))
 
 
-@router.put("/ocr-invoice-jobs/{job_id}", openapi_extra=JOB_JSON_BODY)
+@router.put("/ocr-invoice-jobs/{job_id}", openapi_extra=JOB_JSON_BODY, responses=raises(Unprocessable))
 async def replace_job(job_id: str, request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
     return envelope(public_job(invoices.replace_job(who, job_id, await _json_body(request))))
 
@@ -181,9 +260,9 @@ def delete_job(job_id: str, invoices: Invoices, who: CurrentUser) -> JSONRespons
     return envelope(public_job(invoices.delete_job(who, job_id)))
 
 
-@router.get("/ocr-invoice-jobs/{job_id}/download/{ext}", response_model=None)
+@router.get("/ocr-invoice-jobs/{job_id}/download/{ext}", response_model=None, responses=DOWNLOAD)
 def download(
-    job_id: str, ext: str, request: Request, invoices: Invoices, who: CurrentUser
+    job_id: str, ext: OutputExt, request: Request, invoices: Invoices, who: CurrentUser
 ) -> FileResponse | JSONResponse:
     """The job's outputs: pdf (searchable, the page images with their OCR text), txt, and json (the job
     with its pages, corrections included)."""
@@ -196,7 +275,7 @@ def download(
     return FileResponse(path, media_type=media, filename=f"{job_id}.{ext.lower()}")
 
 
-@router.get("/ocr-invoice-jobs/{job_id}/images/{name}")
+@router.get("/ocr-invoice-jobs/{job_id}/images/{name}", responses=IMAGE)
 def page_image(job_id: str, name: str, invoices: Invoices, who: CurrentUser) -> FileResponse:
     path = invoices.image_path(who, job_id, name)
     return FileResponse(path, media_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
@@ -205,13 +284,13 @@ def page_image(job_id: str, name: str, invoices: Invoices, who: CurrentUser) -> 
 # -- pages -----------------------------------------------------------------------------------------------------
 
 
-@router.get("/ocr-invoice-job-pages")
+@router.get("/ocr-invoice-job-pages", openapi_extra={"parameters": list_parameters(PAGE_FIELDS)})
 def list_pages(request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
     docs, total = invoices.list_pages(who, _list_query(request, PAGE_FIELDS))
     return envelope([_page_out(request, d) for d in docs], total=total)
 
 
-@router.post("/ocr-invoice-job-pages", status_code=201, openapi_extra=PAGE_BODY)
+@router.post("/ocr-invoice-job-pages", status_code=201, openapi_extra=PAGE_BODY, responses=PAGE_WRITE)
 async def create_page(request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
     doc = invoices.create_page(who, await _page_body(request, invoices))
     return envelope(_page_out(request, doc), status=201)
@@ -222,7 +301,7 @@ def get_page(page_id: str, request: Request, invoices: Invoices, who: CurrentUse
     return envelope(_page_out(request, invoices.get_page(who, page_id)))
 
 
-@router.put("/ocr-invoice-job-pages/{page_id}", openapi_extra=PAGE_BODY)
+@router.put("/ocr-invoice-job-pages/{page_id}", openapi_extra=PAGE_BODY, responses=PAGE_WRITE)
 async def replace_page(page_id: str, request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
     doc = invoices.replace_page(who, page_id, await _page_body(request, invoices))
     return envelope(_page_out(request, doc))

@@ -5,18 +5,29 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from datetime import datetime
 from email.message import Message
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ocrmill.api.deps import CurrentUser, Folders, Jobs, Server
-from ocrmill.api.schemas import job_public
+from ocrmill.api.openapi import raises
+from ocrmill.api.schemas import JOB_OPTIONS_BODY, JOB_QUERY_BODY, file_body, job_public
 from ocrmill.api.uploads import check_length, ext_of_part, ext_of_type, file_part, json_body, read_part
 from ocrmill.domain import languages
+from ocrmill.domain.options import OUTPUT_FLAGS
 from ocrmill.domain.status import SUPPORTED_EXTENSIONS, JobStatus
-from ocrmill.errors import BadRequest, NotFound, PayloadTooLarge
+from ocrmill.errors import (
+    BadRequest,
+    Forbidden,
+    InputError,
+    JobStateError,
+    NoOutput,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 from ocrmill.service.folders import FolderService
 from ocrmill.service.jobs import JobQuery, JobService, JobView
 from ocrmill.service.principal import Principal
@@ -34,6 +45,36 @@ MEDIA_TYPES: dict[str, str] = {
     "odt": "application/vnd.oasis.opendocument.text",
     "mht": "multipart/related",
     "epub": "application/epub+zip",
+}
+
+# Path parameters documented as their canonical values; the routes answer others themselves (415, 404 or 400, each
+# with a message that names the possible values), so FastAPI is not asked to check them.
+UploadExt = Annotated[
+    str, Path(json_schema_extra={"enum": [e for ext in SUPPORTED_EXTENSIONS for e in (ext, ext.lower())]})
+]
+ResultExt = Annotated[str, Path(json_schema_extra={"enum": [e for ext in OUTPUT_FLAGS for e in (ext, ext.upper())]})]
+StatusValue = Annotated[str, Path(json_schema_extra={"enum": [str(int(s)) for s in JobStatus]})]
+
+# The errors of these routes beyond those their kind implies (api.openapi)
+UPLOAD = raises(JobStateError, InputError, PayloadTooLarge, UnsupportedMediaType)
+FOLDER_UPLOAD = raises(BadRequest, Forbidden, PayloadTooLarge, UnsupportedMediaType)
+DOWNLOAD = raises(JobStateError, BadRequest) | {
+    200: {"description": "The result file", "content": {media: {"schema": {}} for media in MEDIA_TYPES.values()}}
+}
+SET_OPTIONS: dict[str, Any] = {"requestBody": {"required": True} | JOB_OPTIONS_BODY}
+FILENAME_HEADER = r'^attachment; filename="[A-Za-z0-9_-][A-Za-z0-9_. -]{0,100}"$'
+# the file name is the header's (or the multipart part's); the folder's filters decide the type
+POST_FOLDER: dict[str, Any] = {
+    "requestBody": file_body(typed=False),
+    "parameters": [
+        {
+            "name": "Content-Disposition",
+            "in": "header",
+            "required": True,
+            "description": "the file's name (the multipart file part's name is used when the body is one)",
+            "schema": {"type": "string", "pattern": FILENAME_HEADER},
+        }
+    ],
 }
 
 
@@ -71,35 +112,35 @@ async def _json_object(request: Request, *, required: bool = False) -> dict[str,
 # -- jobs ---------------------------------------------------------------------------------------
 
 
-@router.post("/create")
+@router.post("/create", openapi_extra={"requestBody": JOB_OPTIONS_BODY}, responses=raises(NoOutput))
 async def create(request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _job(jobs.create(who, await _json_object(request)))
 
 
-@router.post("/createtemplate")
+@router.post("/createtemplate", openapi_extra={"requestBody": JOB_OPTIONS_BODY}, responses=raises(NoOutput))
 async def create_template(request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _job(jobs.create(who, await _json_object(request), template=True))
 
 
-@router.post("/createfromtemplate/{template_id}")
+@router.post("/createfromtemplate/{template_id}", responses=raises(BadRequest))
 def create_from_template(template_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _job(jobs.create_from_template(who, _id(template_id, "template")))
 
 
-@router.post("/setoptions/{job_id}")
+@router.post("/setoptions/{job_id}", openapi_extra=SET_OPTIONS, responses=raises(JobStateError, NoOutput))
 async def set_options(job_id: str, request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _job(jobs.set_options(who, _id(job_id), await _json_object(request, required=True)))
 
 
-@router.post("/upload/{job_id}")
+@router.post("/upload/{job_id}", openapi_extra={"requestBody": file_body(typed=True)}, responses=UPLOAD)
 async def upload(job_id: str, request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     """The type from the Content-Type of the body, or of the multipart file part."""
     return await _upload(job_id, None, request, jobs, who)
 
 
-@router.post("/upload/{job_id}/{ext}")
-@router.post("/uploadext/{job_id}/{ext}")
-async def upload_ext(job_id: str, ext: str, request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+@router.post("/upload/{job_id}/{ext}", openapi_extra={"requestBody": file_body(typed=False)}, responses=UPLOAD)
+@router.post("/uploadext/{job_id}/{ext}", openapi_extra={"requestBody": file_body(typed=False)}, responses=UPLOAD)
+async def upload_ext(job_id: str, ext: UploadExt, request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     """The type from the extension in the URL."""
     return await _upload(job_id, ext, request, jobs, who)
 
@@ -118,7 +159,7 @@ async def _upload(job_id: str, ext: str | None, request: Request, jobs: JobServi
     return _job(await jobs.upload(who, _id(job_id), ext, chunks))
 
 
-@router.post("/schedule/{job_id}")
+@router.post("/schedule/{job_id}", responses=raises(JobStateError))
 def schedule(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _job(jobs.schedule(who, _id(job_id)))
 
@@ -135,27 +176,27 @@ async def info(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _job(jobs.get(who, _id(job_id)))
 
 
-@router.get("/download/{job_id}/{ext}")
-@router.get("/status/{job_id}/{ext}")
-def download(job_id: str, ext: str, jobs: Jobs, who: CurrentUser) -> FileResponse:
+@router.get("/download/{job_id}/{ext}", responses=DOWNLOAD)
+@router.get("/status/{job_id}/{ext}", responses=DOWNLOAD)
+def download(job_id: str, ext: ResultExt, jobs: Jobs, who: CurrentUser) -> FileResponse:
     number = _id(job_id)
     path = jobs.result_path(who, number, ext)
     ext = path.suffix.lstrip(".")
     return FileResponse(path, media_type=MEDIA_TYPES[ext], filename=f"{number}.{ext}")
 
 
-@router.post("/cancel/{job_id}")
+@router.post("/cancel/{job_id}", responses=raises(JobStateError))
 def cancel(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _job(jobs.cancel(who, _id(job_id)))
 
 
-@router.delete("/delete/{job_id}")
-@router.post("/delete/{job_id}")
+@router.delete("/delete/{job_id}", responses=raises(JobStateError))
+@router.post("/delete/{job_id}", responses=raises(JobStateError))
 def delete(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _job(jobs.delete(who, _id(job_id)))
 
 
-@router.post("/query")
+@router.post("/query", openapi_extra={"requestBody": JOB_QUERY_BODY})
 async def query(request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _jobs(jobs.query(who, _job_query(await _json_object(request))))
 
@@ -180,8 +221,8 @@ def all_jobs(jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _jobs(jobs.jobs(who))
 
 
-@router.get("/allbystatus/{status_value}")
-def all_by_status(status_value: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+@router.get("/allbystatus/{status_value}", responses=raises(BadRequest))
+def all_by_status(status_value: StatusValue, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     try:
         wanted = JobStatus(int(status_value))
     except ValueError:
@@ -192,23 +233,23 @@ def all_by_status(status_value: str, jobs: Jobs, who: CurrentUser) -> JSONRespon
 # -- OCR folders --------------------------------------------------------------------------------
 
 
-@router.get("/folders")
+@router.get("/folders", responses=raises(Forbidden))
 def folders(folders: Folders, who: CurrentUser) -> JSONResponse:
     return JSONResponse(folders.listing(who))
 
 
-@router.get("/folder/{folder_id}")
+@router.get("/folder/{folder_id}", responses=raises(Forbidden))
 def folder(folder_id: str, folders: Folders, who: CurrentUser) -> JSONResponse:
     return JSONResponse(folders.info(who, folder_id))
 
 
-@router.post("/postfolder/{folder_id}")
+@router.post("/postfolder/{folder_id}", openapi_extra=POST_FOLDER, responses=FOLDER_UPLOAD)
 async def post_folder(folder_id: str, request: Request, folders: Folders, who: CurrentUser) -> JSONResponse:
     """The file under its Content-Disposition name, overwriting a file of that name."""
     return await _post_folder(folder_id, request, folders, who, unique=False)
 
 
-@router.post("/postfolderu/{folder_id}")
+@router.post("/postfolderu/{folder_id}", openapi_extra=POST_FOLDER, responses=FOLDER_UPLOAD)
 async def post_folder_unique(folder_id: str, request: Request, folders: Folders, who: CurrentUser) -> JSONResponse:
     """The file under its Content-Disposition name, or a unique variant of it."""
     return await _post_folder(folder_id, request, folders, who, unique=True)
