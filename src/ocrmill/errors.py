@@ -50,7 +50,7 @@ class UnknownProperty(InvalidProperty):
 
 class NoOutput(BadRequest):
     """The job asks for no output at all: set at least one of PdfOutput, TxtOutput, DocxOutput, XmlOutput,
-    RtfOutput, OdtOutput, MhtOutput or EpubOutput to true."""
+    RtfOutput, OdtOutput, MhtOutput, EpubOutput or HocrOutput to true."""
 
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or " ".join((self.__doc__ or "").split()))

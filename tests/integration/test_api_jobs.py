@@ -81,7 +81,7 @@ EXAMPLE_KEYS = [
     "DeleteBlankPages",
     "BlankPagesMaxNoise",
 ]
-ADDITIONS = {"RemovedPages", "SecondReading"}  # ocrmill's keys, in a job's JSON only when it asks for them
+ADDITIONS = {"RemovedPages", "SecondReading", "HocrOutput"}  # ocrmill's keys, in a job's JSON only when it asks for them
 
 READ_ONLY = {
     "Status",

@@ -39,7 +39,7 @@ def job_public(job: JobView) -> dict[str, Any]:
         "FileUploaded": job.file_uploaded,
         "CorrelationId": options.pop("CorrelationId"),
     }
-    second_reading = options.pop("SecondReading")
+    second_reading, hocr = options.pop("SecondReading"), options.pop("HocrOutput")
     body = {k: v for k, v in options.items() if k not in _BARCODE_TAIL}
     tail = {k: options[k] for k in _BARCODE_TAIL}
     tail["Barcodes"] = list(job.barcodes or [])
@@ -50,6 +50,8 @@ def job_public(job: JobView) -> dict[str, Any]:
         ordered["RemovedPages"] = list(job.removed_pages or [])
     if not second_reading:  # an ocrmill addition too: shown in the jobs that switch it off
         ordered["SecondReading"] = False
+    if hocr:  # and the hOCR output, in the jobs that ask for it
+        ordered["HocrOutput"] = True
     return ordered
 
 

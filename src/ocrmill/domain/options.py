@@ -66,6 +66,8 @@ class JobOptions:
     # ocrmill's addition (not in the ownOCR document): lines Tesseract is unsure of read again by PP-OCR
     # (pipeline.second_reading); false reads every page once. In a job's JSON only when switched off
     SecondReading: bool = _opt(True)
+    # ocrmill's addition: the hOCR output (writers.hocr), download/<id>/hocr. In a job's JSON only when asked for
+    HocrOutput: bool = _opt(False)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -108,6 +110,7 @@ OUTPUT_FLAGS: dict[str, str] = {
     "odt": "OdtOutput",
     "mht": "MhtOutput",
     "epub": "EpubOutput",
+    "hocr": "HocrOutput",
 }
 
 # The read-only members of a job's JSON (the document's "read only" properties, and the ocrmill addition

@@ -37,6 +37,7 @@ DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
     "OdtOutput": ("outputs", "OpenDocument (ODT)", "An editable OpenDocument text."),
     "MhtOutput": ("outputs", "Web archive (MHT)", "One HTML page with the pictures."),
     "EpubOutput": ("outputs", "E-book (EPUB)", "An EPUB 3 e-book."),
+    "HocrOutput": ("outputs", "hOCR", "Words, lines, paragraphs and blocks with boxes and confidences (XHTML)."),
     "PdfConformance": ("pdf", "PDF conformance", "PDF/A levels for archiving."),
     "PdfTitle": ("pdf", "Title", "The Title of the PDF's metadata."),
     "PdfSubject": ("pdf", "Subject", "The Subject of the PDF's metadata."),

@@ -21,6 +21,7 @@ _WHERE: dict[str, tuple[str, str]] = {
     "odt": ("ocrmill.writers.odt", "OdtWriter"),
     "mht": ("ocrmill.writers.mht", "MhtWriter"),
     "epub": ("ocrmill.writers.epub", "EpubWriter"),
+    "hocr": ("ocrmill.writers.hocr", "HocrWriter"),
 }
 
 

@@ -45,6 +45,7 @@ MEDIA_TYPES: dict[str, str] = {
     "odt": "application/vnd.oasis.opendocument.text",
     "mht": "multipart/related",
     "epub": "application/epub+zip",
+    "hocr": "application/xhtml+xml",
 }
 
 # Path parameters documented as their canonical values; the routes answer others themselves (415, 404 or 400, each
