@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow lint install system test-tools bench
+.PHONY: run test test-slow lint install system test-tools bench lock
 
 run: install
 	$(VENV)/bin/ocrmill serve $(ARGS)
@@ -27,8 +27,25 @@ system:
 test-tools:
 	@bash scripts/install-system.sh --tests
 
-$(STAMP): pyproject.toml
+# The exact versions (and hashes) of requirements-test.lock, which the container image's requirements.lock is a part
+# of, so that what was tested is what runs; then the package itself, without resolving anything again.
+$(STAMP): pyproject.toml requirements.lock requirements-test.lock
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q --require-hashes -r requirements-test.lock
+	$(PY) scripts/check-lock.py
+	$(PY) -m pip install -q --no-deps -e .
 	@touch $(STAMP)
+
+# Regenerates the lock files from pyproject.toml's ranges with pip-tools (in a venv of its own), keeping the pins
+# that still fit; `make lock LOCK_ARGS=--upgrade` (or `--upgrade-package NAME`) moves them. Hashes are PyPI's:
+# the machine's own pip configuration (find-links, extra indexes) is left out.
+LOCK_VENV := build/lock-venv
+PIP_COMPILE := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null CUSTOM_COMPILE_COMMAND="make lock" \
+	$(LOCK_VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+	--no-emit-find-links $(LOCK_ARGS)
+
+lock:
+	@test -x $(LOCK_VENV)/bin/pip-compile || (python3 -m venv $(LOCK_VENV) && $(LOCK_VENV)/bin/pip install -q pip-tools)
+	$(PIP_COMPILE) -o requirements.lock pyproject.toml
+	$(PIP_COMPILE) --extra dev -c requirements.lock -o requirements-test.lock pyproject.toml
