@@ -76,6 +76,7 @@ JOB_FIELDS: dict[str, FieldType] = _COMMON | {
     "source": FieldType("string"),
 }
 MAX_INTEGER = 2**53  # a filter's integers: what JSON carries exactly
+MAX_OFFSET = 2**31 - 1  # not past the databases' 64-bit integers (a 500)
 _OPERATORS = ("$eq", "$ne", "$in", "$nin", "$gt", "$gte", "$lt", "$lte", "$exists")
 
 Scalar = str | int | float | bool | None
@@ -112,7 +113,7 @@ def parse_list(
     """The list parameters checked against the resource's documented fields; BadRequest names the one at fault."""
     query = ListQuery()
     query.limit = _integer("limit", limit, 50, low=1, high=100)
-    query.offset = _integer("offset", offset, 0, low=0, high=None)
+    query.offset = _integer("offset", offset, 0, low=0, high=MAX_OFFSET)
     if sort:
         if sort not in fields:
             raise BadRequest(f"sort: unknown field {sort!r}; sortable fields: {', '.join(sorted(fields))}")

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field, StrictBool, StrictStr
 
 from ocrmill.api.deps import Administrator, Console, CurrentUser, Users
 from ocrmill.api.openapi import raises
-from ocrmill.api.routes.ocrjobs import is_id
+from ocrmill.api.routes.ocrjobs import MAX_ID, is_id
 from ocrmill.domain.status import JobStatus
 from ocrmill.errors import BadRequest, Conflict, Forbidden, NotFound
 from ocrmill.service.console import JobListQuery
@@ -105,7 +105,7 @@ def jobs(
     correlationId: str = "",
     user: str = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,  # not past the databases' 64-bit integers (a 500)
 ) -> dict[str, Any]:
     query = JobListQuery(
         statuses=status or [],

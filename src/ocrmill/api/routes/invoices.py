@@ -24,7 +24,15 @@ from ocrmill.errors import (
     Unprocessable,
     UnsupportedMediaType,
 )
-from ocrmill.service.invoice_query import JOB_FIELDS, MAX_INTEGER, PAGE_FIELDS, FieldType, ListQuery, parse_list
+from ocrmill.service.invoice_query import (
+    JOB_FIELDS,
+    MAX_INTEGER,
+    MAX_OFFSET,
+    PAGE_FIELDS,
+    FieldType,
+    ListQuery,
+    parse_list,
+)
 from ocrmill.service.invoice_schema import JobIn, PageIn
 from ocrmill.service.invoices import InvoiceService, Upload, public_job, public_page
 
@@ -123,7 +131,7 @@ def list_parameters(fields: dict[str, FieldType]) -> list[dict[str, Any]]:
 
     return [
         query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 50}, "page size"),
-        query("offset", {"type": "integer", "minimum": 0, "default": 0}, "items to skip"),
+        query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}, "items to skip"),
         query("sort", {"type": "string", "enum": sorted(fields), "default": "createdAt"}, "the field to sort by"),
         query("order", {"type": "string", "enum": ["asc", "desc"], "default": "desc"}, "sort order"),
         {
