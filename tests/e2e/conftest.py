@@ -29,8 +29,8 @@ def console_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]
         yield srv
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
+@pytest.fixture(scope="package")  # not the session: Playwright's sync API keeps an event loop running while it is
+def browser() -> Iterator[Browser]:  # open, and later tests' asyncio.run() must find none
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium package is missing: make test installs it (scripts/install-system.sh)")
     with sync_playwright() as p:

@@ -238,7 +238,7 @@ def test_outputs_default_is_pdf() -> None:
 
 def test_outputs_in_the_documents_order() -> None:
     every = merged({flag: True for flag in OUTPUT_FLAGS.values()})
-    assert every.outputs() == ["pdf", "txt", "docx", "xml", "rtf", "odt", "mht", "epub"]
+    assert every.outputs() == ["pdf", "txt", "docx", "xml", "rtf", "odt", "mht", "epub", "hocr"]  # then additions
     assert merged({"PdfOutput": False, "EpubOutput": True, "TxtOutput": True}).outputs() == ["txt", "epub"]
 
 
