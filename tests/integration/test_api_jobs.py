@@ -81,7 +81,8 @@ EXAMPLE_KEYS = [
     "DeleteBlankPages",
     "BlankPagesMaxNoise",
 ]
-ADDITIONS = {"RemovedPages", "SecondReading", "HocrOutput"}  # ocrmill's keys, in a job's JSON only when it asks for them
+# ocrmill's keys, in a job's JSON only when it asks for them
+ADDITIONS = {"RemovedPages", "SecondReading", "HocrOutput"}
 
 READ_ONLY = {
     "Status",
