@@ -45,13 +45,17 @@ def browser() -> Iterator[Browser]:  # open, and later tests' asyncio.run() must
 
 @pytest.fixture()
 def page(browser: Browser, console_server: Server) -> Iterator[Page]:
+    yield from console_tab(browser, console_server)
+
+
+def console_tab(browser: Browser, srv: Server) -> Iterator[Page]:
     """A fresh tab (laptop screen size) at the console; fails the test on any script error in the page."""
     context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
     tab = context.new_page()
     errors: list[str] = []
     tab.on("pageerror", lambda e: errors.append(str(e)))
     tab.set_default_timeout(20_000)
-    tab.goto(site(console_server) + "/")
+    tab.goto(site(srv) + "/")
     yield tab
     context.close()
     assert not errors, f"script errors in the console: {errors}"

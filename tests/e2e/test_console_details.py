@@ -1,0 +1,41 @@
+"""The console's small things in a real browser: what the top bar offers, what a form keeps after a refusal, how
+names and errors read (issue 17.9)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import CLERK, console_tab, shot, sign_in
+from tests.harness import Server, running
+
+
+@pytest.fixture(scope="module")
+def open_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server with authentication off (the default on a loopback address)."""
+    with running(Server(tmp_path_factory.mktemp("console-open"), env={"OCRMILL_AUTH": "false"})) as srv:
+        yield srv
+
+
+@pytest.fixture()
+def open_page(browser: Browser, open_server: Server) -> Iterator[Page]:
+    yield from console_tab(browser, open_server)
+
+
+def test_no_sign_out_without_authentication(open_page: Page) -> None:
+    expect(open_page.locator("#who-name")).to_have_text("Authentication is off")
+    expect(open_page.get_by_role("heading", name="Dashboard")).to_be_visible()
+    expect(open_page.get_by_role("button", name="Sign out")).to_be_hidden()
+    shot(open_page, "top-bar-auth-off")
+
+
+def test_no_sign_out_on_the_sign_in_page(page: Page) -> None:
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    expect(page.locator("#who")).to_be_hidden()
+    sign_in(page, CLERK)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("alert")).to_contain_text("You are signed out.")
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
