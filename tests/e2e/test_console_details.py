@@ -39,3 +39,16 @@ def test_no_sign_out_on_the_sign_in_page(page: Page) -> None:
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("alert")).to_contain_text("You are signed out.")
     expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+
+
+def test_a_wrong_password_keeps_the_user_name(page: Page) -> None:
+    page.get_by_label("User name").fill(CLERK[0])
+    page.get_by_label("Password").fill("not-it")
+    page.get_by_label("Password").press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("wrong password")
+    expect(page.get_by_label("User name")).to_have_value(CLERK[0])
+    expect(page.get_by_label("Password")).to_have_value("")
+    expect(page.get_by_label("Password")).to_be_focused()
+    page.keyboard.type(CLERK[1])
+    page.keyboard.press("Enter")
+    expect(page.locator("#who-name")).to_have_text(f"Signed in as {CLERK[0]}")

@@ -116,8 +116,9 @@ function hideChrome() {
   document.getElementById('who').hidden = true;
 }
 
-/** Asks the server who we are; shows the sign-in form when it wants credentials. */
-async function start(message) {
+/** Asks the server who we are; shows the sign-in form when it wants credentials (with `name`, the user name
+ * just tried, filled in). */
+async function start(message, name = '') {
   current?.leave();
   current = null;
   me = null;
@@ -128,7 +129,7 @@ async function start(message) {
     if (e instanceof ApiError && (e.status === 401 || e.status === 429)) {
       hideChrome();
       const why = e.status === 429 ? e.message : hasCredentials() ? 'Unknown user name or wrong password.' : message;
-      showSignIn(main, { message: why, onDone: () => start() });
+      showSignIn(main, { message: why, name, onDone: (tried) => start(undefined, tried) });
       return;
     }
     replace(main, h('h1', {}, 'The server cannot be reached'), errorBox(e.message));

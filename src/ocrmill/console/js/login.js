@@ -6,11 +6,12 @@ import { errorBox, field, h, replace } from './dom.js';
 /**
  * Shows the sign-in form in `main`.
  * @param {HTMLElement} main
- * @param {{message?: string, onDone: () => void}} options
+ * @param {{message?: string, name?: string, onDone: (name: string) => void}} options `name`: the one just refused,
+ *   kept so that only the password is typed again
  */
-export function showSignIn(main, { message, onDone }) {
+export function showSignIn(main, { message, name: refused = '', onDone }) {
   signOut();
-  const name = h('input', { type: 'text', name: 'username', autocomplete: 'username', required: true });
+  const name = h('input', { type: 'text', name: 'username', autocomplete: 'username', required: true, value: refused });
   const password = h('input', { type: 'password', name: 'password', autocomplete: 'current-password', required: true });
   const form = h(
     'form',
@@ -24,9 +25,9 @@ export function showSignIn(main, { message, onDone }) {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     signIn(name.value, password.value);
-    onDone();
+    onDone(name.value);
   });
   document.title = 'Sign in – ocrmill';
   replace(main, form);
-  name.focus();
+  (refused ? password : name).focus();
 }
