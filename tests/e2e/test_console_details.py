@@ -9,7 +9,9 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import CLERK, console_tab, shot, sign_in
-from tests.harness import Server, running
+from tests.harness import DATA, Server, running
+
+ITF = DATA / "barcodes-zxing" / "itf-1" / "13.png"
 
 
 @pytest.fixture(scope="module")
@@ -52,3 +54,23 @@ def test_a_wrong_password_keeps_the_user_name(page: Page) -> None:
     page.keyboard.type(CLERK[1])
     page.keyboard.press("Enter")
     expect(page.locator("#who-name")).to_have_text(f"Signed in as {CLERK[0]}")
+
+
+def test_barcode_types_by_their_readable_names(open_page: Page) -> None:
+    open_page.get_by_role("link", name="New job").click()
+    open_page.locator("summary", has_text="Barcodes").click()
+    types = open_page.locator('[data-group="barcodes"] .choice-set')
+    for name in ("EAN-13", "Interleaved 2 of 5", "QR Code", "Code 128", "UPC-A"):
+        expect(types.get_by_label(name, exact=True)).to_be_visible()
+    expect(types).not_to_contain_text("INTERLEAVED2OF5")
+    open_page.get_by_label("Detect barcodes").check()
+    open_page.get_by_label("Files to convert").set_input_files(str(ITF))
+    open_page.get_by_role("button", name="Start OCR").click()
+    submitted = open_page.locator("#submitted li")
+    expect(submitted).to_contain_text("Converted", timeout=120_000)
+    submitted.get_by_role("link").click()
+    codes = open_page.locator("section", has=open_page.get_by_role("heading", name="Barcodes (1)"))
+    expect(codes.locator("tbody td").nth(1)).to_have_text("Interleaved 2 of 5")
+    open_page.locator("summary", has_text="Options").click()
+    expect(open_page.locator(".job-options")).not_to_contain_text("INTERLEAVED2OF5")
+    shot(open_page, "job-barcodes")

@@ -123,7 +123,7 @@ def _describe(
         item["choices"] = [{"value": v, "label": text} for v, text in CHOICES[name]]
     elif name == "BarcodeFilter":
         item["type"] = "flags"
-        item["choices"] = [{"value": t.filter_bit, "label": t.name} for t in BarcodeType]
+        item["choices"] = [{"value": t.filter_bit, "label": t.label, "type": t.value} for t in BarcodeType]
     elif name == "RecognitionLanguages":
         item["type"] = "languages"
         names = languages.english_names(sorted(installed))

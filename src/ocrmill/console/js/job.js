@@ -25,7 +25,7 @@ export async function render(main, ctx, [id]) {
       facts(job),
       job.ErrorDescription ? errorBox(job.ErrorDescription) : null,
       actions(job, ctx),
-      barcodes(job),
+      barcodes(job, description),
       optionsTable(job, description),
     );
     if (job.Status === 3) {
@@ -102,14 +102,16 @@ async function act(method, action, job, done) {
   }
 }
 
-function barcodes(job) {
+function barcodes(job, description) {
   if (!job.DetectBarcodes) return null;
   const codes = job.Barcodes || [];
+  const types = description.groups.flatMap((g) => g.options).find((o) => o.name === 'BarcodeFilter')?.choices || [];
+  const typeName = (type) => types.find((c) => c.type === type)?.label ?? String(type);
   return h('section', { 'aria-labelledby': 'h-codes' }, h('h2', { id: 'h-codes' }, `Barcodes (${codes.length})`),
     codes.length ? h('table', {},
       h('thead', {}, h('tr', {}, ['Page', 'Type', 'Value', 'Position (x, y, w, h)'].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, codes.map((c) => h('tr', {},
-        h('td', { class: 'num' }, String(c.PageNo)), h('td', {}, String(c.Type)), h('td', { class: 'wrap' }, c.Value),
+        h('td', { class: 'num' }, String(c.PageNo)), h('td', {}, typeName(c.Type)), h('td', { class: 'wrap' }, c.Value),
         h('td', {}, `${c.X}, ${c.Y}, ${c.Width}, ${c.Height}`))))) : h('p', {}, 'None found.'));
 }
 
