@@ -4,6 +4,7 @@ names and errors read (issue 17.9)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -74,3 +75,20 @@ def test_barcode_types_by_their_readable_names(open_page: Page) -> None:
     open_page.locator("summary", has_text="Options").click()
     expect(open_page.locator(".job-options")).not_to_contain_text("INTERLEAVED2OF5")
     shot(open_page, "job-barcodes")
+
+
+def test_a_failed_job_says_why_once_in_one_sentence(open_page: Page, tmp_path: Path) -> None:
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(b"%PDF-1.4 garbage")
+    open_page.get_by_role("link", name="New job").click()
+    open_page.get_by_label("Files to convert").set_input_files(str(damaged))
+    open_page.get_by_role("button", name="Start OCR").click()
+    submitted = open_page.locator("#submitted li")
+    expect(submitted).to_contain_text("Error", timeout=120_000)
+    submitted.get_by_role("link").click()
+    expect(open_page.locator("#job-status")).to_have_text("Error")
+    why = "is not a readable PDF: unable to find trailer dictionary while recovering damaged file."
+    expect(open_page.get_by_role("alert")).to_contain_text(why)
+    expect(open_page.locator("main")).not_to_contain_text("the file unable")
+    assert open_page.locator("main").inner_text().count("trailer dictionary") == 1
+    shot(open_page, "job-failed")

@@ -76,6 +76,17 @@ def test_damaged_files_are_input_errors(tmp_path: Path, content: bytes, ext: str
         enumerate_pages([InputFile(path, ext)], max_pages=10, max_pixels=1e9, render_dpi=300)
 
 
+def test_a_damaged_pdf_reads_as_one_sentence_without_the_path(tmp_path: Path) -> None:
+    path = tmp_path / "bad.pdf"
+    path.write_bytes(b"%PDF-1.4 garbage")
+    with pytest.raises(InputError) as refused:
+        enumerate_pages([InputFile(path, "PDF")], max_pages=10, max_pixels=1e9, render_dpi=300)
+    assert refused.value.message == (
+        "The uploaded file 1 (PDF) is not a readable PDF: "
+        "unable to find trailer dictionary while recovering damaged file."
+    )
+
+
 def test_truncated_png_is_an_input_error(tmp_path: Path, data: Path) -> None:
     buffer = io.BytesIO()
     Image.open(data / PHOTOTEST).convert("L").save(buffer, format="PNG")

@@ -125,7 +125,7 @@ def open_page_image(data: bytes, *, max_pixels: float) -> tuple[Image.Image, flo
             image, _ = normalise_image(im)
             dpi = working_dpi(image, im.info.get("dpi"))
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
-        raise InputError(f"The page image could not be read: {short_error(e)}") from None
+        raise InputError(f"The page image could not be read: {short_error(e)}.") from None
     if not properties.dpi:
         properties.dpi = round(dpi)
     return image, dpi, properties

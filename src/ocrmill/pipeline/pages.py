@@ -110,7 +110,7 @@ def _pdf_pages(path: Path, what: str, *, first: int, room: int, max_pixels: floa
     except pikepdf.PasswordError:
         raise InputError(f"The uploaded {what} is protected by a password.") from None
     except (pikepdf.PdfError, ValueError, TypeError, IndexError) as e:
-        raise InputError(f"The uploaded {what} is not a readable PDF: {short_error(e)}") from None
+        raise InputError(f"The uploaded {what} is not a readable PDF: {short_error(e)}.") from None
 
 
 def _image_frames(path: Path, what: str, *, first: int, room: int, max_pixels: float) -> int:
@@ -135,7 +135,7 @@ def _image_frames(path: Path, what: str, *, first: int, room: int, max_pixels: f
                 im.load()
             return frames
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
-        raise InputError(f"The uploaded {what} is not a readable image: {short_error(e)}") from None
+        raise InputError(f"The uploaded {what} is not a readable image: {short_error(e)}.") from None
 
 
 def opened(source: Path | io.BytesIO, what: str, *, max_pixels: float) -> Image.Image:
@@ -208,7 +208,7 @@ def _load_image_frame(ref: PageRef, max_pixels: float) -> Raster:
                 im.load()
             image, transformed = normalise_image(im)
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
-        raise InputError(f"Page {ref.source_index + 1} could not be read: {short_error(e)}") from None
+        raise InputError(f"Page {ref.source_index + 1} could not be read: {short_error(e)}.") from None
     return Raster(image=image, dpi=working_dpi(image, claimed), transformed=transformed)
 
 
@@ -278,13 +278,16 @@ def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float) -> Raster:
 
 
 def short_error(error: BaseException) -> str:
-    """The first line of a library's message, without the server's file paths."""
+    """The first line of a library's message, without the server's file paths: a leading "path: " (qpdf's
+    "/tmp/x.pdf: unable to find trailer dictionary ...") goes, a path elsewhere reads "the file"."""
     lines = str(error).strip().splitlines()
-    text = _PATH.sub("the file", _OBJECT.sub("", lines[0]))[:300] if lines else ""
+    first = _LEADING_PATH.sub("", _OBJECT.sub("", lines[0])) if lines else ""
+    text = _PATH.sub("the file", first)[:300].rstrip(". ")  # the caller's sentence ends it
     return text or type(error).__name__
 
 
 _PATH = re.compile(r"""['"]?/[^\s'"]+['"]?""")
+_LEADING_PATH = re.compile(r"""^['"]?/[^\s'"]+['"]?:\s*""")
 _OBJECT = re.compile(r"\s*<[\w.]+ object at 0x[0-9a-f]+>")  # "cannot identify image file <_io.BytesIO ...>"
 
 

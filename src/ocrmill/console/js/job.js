@@ -19,8 +19,7 @@ export async function render(main, ctx, [id]) {
   replace(main, h('h1', {}, `Job ${id}`), h('p', { 'aria-live': 'polite' }, h('strong', {}, 'Status: '), status), body);
 
   const draw = async () => {
-    const progress = await getJson(`${CONSOLE}/jobs/${id}/progress`);
-    showProgress(status, progress);
+    showProgress(status, await statusOnly(id));
     replace(body,
       facts(job),
       job.ErrorDescription ? errorBox(job.ErrorDescription) : null,
@@ -42,8 +41,13 @@ export async function render(main, ctx, [id]) {
     const changed = fresh.Status !== job.Status;
     job = fresh;
     if (changed) await draw();
-    else showProgress(status, await getJson(`${CONSOLE}/jobs/${id}/progress`));
+    else showProgress(status, await statusOnly(id));
   }, 2000);
+}
+
+/** The job's progress without its error text, which the page shows once, in its own box. */
+async function statusOnly(id) {
+  return { ...(await getJson(`${CONSOLE}/jobs/${id}/progress`)), error: '' };
 }
 
 function facts(job) {

@@ -9,7 +9,7 @@ export function progressText(job) {
     return job.pagesTotal ? `${status}: ${job.pagesDone} of ${job.pagesTotal} pages` : `${status}: starting`;
   }
   if (job.status === 3) return `${status}: ${job.pages} ${job.pages === 1 ? 'page' : 'pages'}`;
-  if (job.status === 4) return `${status}: ${job.error}`;
+  if (job.status === 4) return job.error ? `${status}: ${job.error}` : status;
   return status;
 }
 
