@@ -7,12 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, Route, expect
 
 from tests.e2e.conftest import CLERK, console_tab, shot, sign_in
 from tests.harness import DATA, Server, running
 
 ITF = DATA / "barcodes-zxing" / "itf-1" / "13.png"
+SCAN = DATA / "ocr-tesseract-test" / "phototest.tif"
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +93,31 @@ def test_a_failed_job_says_why_once_in_one_sentence(open_page: Page, tmp_path: P
     expect(open_page.locator("main")).not_to_contain_text("the file unable")
     assert open_page.locator("main").inner_text().count("trailer dictionary") == 1
     shot(open_page, "job-failed")
+
+
+def test_an_unsupported_file_is_refused_by_its_name(open_page: Page, tmp_path: Path) -> None:
+    notes = tmp_path / "notes.docx"
+    notes.write_bytes(b"PK\x03\x04 not a scan")
+    open_page.get_by_role("link", name="New job").click()
+    open_page.get_by_label("Files to convert").set_input_files([str(SCAN), str(notes)])
+    open_page.get_by_role("button", name="Start OCR").click()
+    expect(open_page.get_by_role("alert")).to_contain_text("Not a file type ocrmill converts: “notes.docx”.")
+    expect(open_page.locator("#submitted li")).to_have_count(0)
+    shot(open_page, "new-job-unsupported")
+
+
+def test_a_refused_upload_names_the_file(open_page: Page, open_server: Server) -> None:
+    def refuse(route: Route) -> None:
+        route.fulfill(status=415, json={"Message": "File type 'TIF' is not supported."})
+
+    open_page.route("**/uploadext/**", refuse)
+    open_page.get_by_role("link", name="New job").click()
+    open_page.get_by_label("Files to convert").set_input_files(str(SCAN))
+    open_page.get_by_role("button", name="Start OCR").click()
+    expect(open_page.get_by_role("alert")).to_have_text("“phototest.tif” was refused: File type 'TIF' is not supported.")
+    # the job made for it is not left behind
+    expect(open_page.locator("#submitted li")).to_have_count(0)
+    open_page.get_by_role("link", name="Jobs", exact=True).click()
+    expect(open_page.get_by_role("heading", name="Jobs")).to_be_visible()
+    open_page.wait_for_load_state("networkidle")
+    expect(open_page.locator("main")).not_to_contain_text("phototest.tif")

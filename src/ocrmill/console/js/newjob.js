@@ -1,11 +1,15 @@
 // New job: drop or choose files, pick a template or set the options, submit, and watch each job's progress.
 
-import { CONSOLE, OCRJOBS, getJson, request, sendJson } from './api.js';
+import { ApiError, CONSOLE, OCRJOBS, getJson, request, sendJson } from './api.js';
 import { checkbox, errorBox, field, h, replace } from './dom.js';
 import { optionsForm } from './options-form.js';
 import { showProgress } from './progress.js';
 
 const ACCEPT = '.tif,.tiff,.jpg,.jpeg,.bmp,.png,.gif,.heif,.heic,.pdf';
+const SUPPORTED = new Set(ACCEPT.split(','));
+
+/** A file name's extension without the dot ('' for none). */
+const extension = (name) => (name.includes('.') ? name.split('.').pop() : '');
 
 export async function render(main, ctx) {
   const [description, templates] = await Promise.all([getJson(`${CONSOLE}/options`), getJson(`${OCRJOBS}/templates`)]);
@@ -65,6 +69,14 @@ export async function render(main, ctx) {
       fileInput.focus();
       return;
     }
+    // dropped files are not filtered by the input's accept: name the ones the server would refuse, before any job
+    const unsupported = chosen.filter((f) => !SUPPORTED.has(`.${extension(f.name).toLowerCase()}`));
+    if (unsupported.length) {
+      const names = unsupported.map((f) => `“${f.name}”`).join(', ');
+      replace(problems, errorBox(`Not a file type ocrmill converts: ${names}. Choose TIFF, JPEG, PNG, BMP, GIF, HEIF or PDF files.`));
+      fileInput.focus();
+      return;
+    }
     submit.disabled = true;
     const batches = combine.querySelector('input').checked ? [chosen] : chosen.map((f) => [f]);
     try {
@@ -107,8 +119,14 @@ async function submitJob(files, values, templateId) {
     job = await sendJson('POST', `${OCRJOBS}/create`, body);
   }
   for (const file of files) {
-    const ext = file.name.includes('.') ? file.name.split('.').pop() : '';
-    await request(`${OCRJOBS}/uploadext/${job.Id}/${encodeURIComponent(ext)}`, { method: 'POST', body: file, type: 'application/octet-stream' });
+    const ext = extension(file.name);
+    try {
+      await request(`${OCRJOBS}/uploadext/${job.Id}/${encodeURIComponent(ext)}`, { method: 'POST', body: file, type: 'application/octet-stream' });
+    } catch (e) {
+      if (!(e instanceof ApiError)) throw e;
+      await request(`${OCRJOBS}/delete/${job.Id}`, { method: 'DELETE' }).catch(() => {}); // not left behind half made
+      throw new ApiError(e.status, `“${file.name}” was refused: ${e.message}`);
+    }
   }
   return sendJson('POST', `${OCRJOBS}/schedule/${job.Id}`);
 }
