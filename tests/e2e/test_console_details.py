@@ -114,7 +114,8 @@ def test_a_refused_upload_names_the_file(open_page: Page, open_server: Server) -
     open_page.get_by_role("link", name="New job").click()
     open_page.get_by_label("Files to convert").set_input_files(str(SCAN))
     open_page.get_by_role("button", name="Start OCR").click()
-    expect(open_page.get_by_role("alert")).to_have_text("“phototest.tif” was refused: File type 'TIF' is not supported.")
+    refused = "“phototest.tif” was refused: File type 'TIF' is not supported."
+    expect(open_page.get_by_role("alert")).to_have_text(refused)
     # the job made for it is not left behind
     expect(open_page.locator("#submitted li")).to_have_count(0)
     open_page.get_by_role("link", name="Jobs", exact=True).click()
