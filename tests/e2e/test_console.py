@@ -204,7 +204,7 @@ def test_admin_adds_a_user_and_a_template(page: Page, console_server: Server) ->
     expect(page.locator('tr[data-user="dora"]')).to_be_visible()
 
     template = page.locator("form.new-template")
-    template.get_by_label("Description").fill("Archive: PDF/A-2b and text")
+    template.get_by_label("Template name").fill("Archive: PDF/A-2b and text")
     template.get_by_label("Plain text (TXT)").check()
     template.locator("summary", has_text="PDF output").click()
     template.get_by_label("PDF conformance").select_option(label="PDF/A-2b")

@@ -122,3 +122,24 @@ def test_a_refused_upload_names_the_file(open_page: Page, open_server: Server) -
     expect(open_page.get_by_role("heading", name="Jobs")).to_be_visible()
     open_page.wait_for_load_state("networkidle")
     expect(open_page.locator("main")).not_to_contain_text("phototest.tif")
+
+
+def test_a_template_has_a_name(open_page: Page) -> None:
+    open_page.get_by_role("link", name="Administration").click()
+    form = open_page.locator("form.new-template")
+    expect(form.get_by_label("Description")).to_have_count(0)  # the name is asked for first, not among the options
+    form.get_by_role("button", name="Create template").click()
+    expect(form.get_by_label("Template name")).to_be_focused()  # required: the browser asks for it
+    form.get_by_label("Template name").fill("Text only")
+    form.get_by_label("Plain text (TXT)").check()
+    form.get_by_label("PDF", exact=True).uncheck()
+    form.get_by_role("button", name="Create template").click()
+    row = open_page.locator("table.templates tbody tr", has_text="Text only")
+    expect(row.get_by_role("rowheader")).to_have_text("Text only")
+    expect(row).to_contain_text("TXT")
+    expect(form.get_by_label("Template name")).to_have_value("")
+    shot(open_page, "admin-template-name")
+    template_id = row.locator("td").first.inner_text()
+    open_page.get_by_role("link", name="New job").click()
+    open_page.get_by_label("Template").select_option(label=f"{template_id}: Text only")
+    expect(open_page.get_by_label("Plain text (TXT)")).to_be_checked()

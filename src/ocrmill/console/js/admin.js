@@ -120,15 +120,15 @@ async function templateSection(container, ctx) {
     const all = await getJson(`${OCRJOBS}/templates`);
     if (!ctx.active) return;
     replace(list, all.length ? h('table', { class: 'templates' },
-      h('thead', {}, h('tr', {}, ['Template', 'Description', 'Outputs', 'Languages', 'Created', ''].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Name', 'Template', 'Outputs', 'Languages', 'Created', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, all.map((t) => h('tr', { 'data-template': t.Id },
-        h('th', { scope: 'row' }, String(t.Id)), h('td', { class: 'wrap' }, t.Descr || '—'),
+        h('th', { scope: 'row', class: 'wrap' }, t.Descr || `Template ${t.Id}`), h('td', { class: 'num' }, String(t.Id)),
         h('td', {}, ['Pdf', 'Txt', 'Docx', 'Xml', 'Rtf', 'Odt', 'Mht', 'Epub'].filter((k) => t[`${k}Output`]).join(', ').toUpperCase() || '—'),
         h('td', {}, t.RecognitionLanguages), h('td', {}, when(t.Created)),
         h('td', {}, h('button', {
           type: 'button', class: 'small danger',
           onclick: async () => {
-            if (!confirm(`Delete template ${t.Id}?`)) return;
+            if (!confirm(`Delete template ${t.Id}${t.Descr ? ` (${t.Descr})` : ''}?`)) return;
             try {
               await sendJson('DELETE', `${OCRJOBS}/delete/${t.Id}`);
               notify(`Template ${t.Id} deleted.`);
@@ -137,18 +137,23 @@ async function templateSection(container, ctx) {
           },
         }, `Delete template ${t.Id}`)))))) : h('p', {}, 'No templates yet.'));
   };
-  const options = optionsForm(description, { omit: ['Autostart'] });
+  // a template's name is its Descr (as in ownOCR), asked for first rather than among the job options
+  const options = optionsForm(description, { omit: ['Autostart', 'Descr'] });
+  const name = h('input', { type: 'text', id: 'new-template-name', name: 'Descr', required: true, maxlength: 4000, autocomplete: 'off' });
   const problems = h('div');
   const form = h('form', { class: 'card new-template', 'aria-labelledby': 'h-new-template' },
-    h('h3', { id: 'h-new-template' }, 'New template'), options.element, problems,
+    h('h3', { id: 'h-new-template' }, 'New template'),
+    field('Template name', name, 'Shown when a job is made from it; jobs made from it take it as their description.'),
+    options.element, problems,
     h('div', { class: 'actions' }, h('button', { type: 'submit' }, 'Create template')));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
     replace(problems);
     try {
-      const created = await sendJson('POST', `${OCRJOBS}/createtemplate`, options.read());
-      notify(`Template ${created.Id} created.`);
+      const created = await sendJson('POST', `${OCRJOBS}/createtemplate`, { ...options.read(), Descr: name.value.trim() });
+      notify(`Template ${created.Id} (${created.Descr}) created.`);
       options.set({});
+      name.value = '';
       await refresh();
     } catch (err) {
       replace(problems, errorBox(err.message));
