@@ -1,4 +1,4 @@
-"""ocrmill serve | worker | users | migrate | backup | restore | ocr"""
+"""ocrmill serve | worker | users | tokens | migrate | backup | restore | ocr"""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ ADMIN_PASSWORD_ENV = "OCRMILL_ADMIN_PASSWORD"  # the first start's admin passwor
 if TYPE_CHECKING:
     from ocrmill.folders.watch import FolderWatcher
     from ocrmill.service.folders import FolderService
+    from ocrmill.service.principal import Principal
+    from ocrmill.service.tokens import TokenService
     from ocrmill.store.db import Database
 
 
@@ -96,6 +98,24 @@ def _parser() -> argparse.ArgumentParser:
     passwd.add_argument("name")
     passwd.add_argument("--password-stdin", action="store_true")
     passwd.set_defaults(func=_users_passwd)
+
+    tokens = commands.add_parser("tokens", help="manage a user's API tokens (sent as Authorization: Bearer)")
+    tokens.add_argument("--config", type=Path)
+    tokens.add_argument("--data-dir", type=Path)
+    token_commands = tokens.add_subparsers(required=True, metavar="ACTION")
+    add_token = token_commands.add_parser("add", help="make a token and print it (the only time it is shown)")
+    add_token.add_argument("name")
+    add_token.add_argument("--user", required=True, help="the user whose rights the token has")
+    add_token.add_argument("--read-only", action="store_true", help="refuse POST, PUT and DELETE with this token")
+    add_token.add_argument("--expires", type=int, metavar="DAYS", help="valid for DAYS days (default: until revoked)")
+    add_token.set_defaults(func=_tokens_add)
+    list_tokens = token_commands.add_parser("list", help="list a user's tokens (never their secrets)")
+    list_tokens.add_argument("--user", required=True)
+    list_tokens.set_defaults(func=_tokens_list)
+    revoke = token_commands.add_parser("revoke", help="revoke a token")
+    revoke.add_argument("name")
+    revoke.add_argument("--user", required=True)
+    revoke.set_defaults(func=_tokens_revoke)
 
     ocr = commands.add_parser("ocr", help="OCR local files without a server")
     ocr.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
@@ -351,6 +371,43 @@ def _users_passwd(args: argparse.Namespace) -> int:
             raise OcrmillError(f"there is no user {args.name!r}")
         user.password_hash = password_hash
     print(f"password of {args.name} changed")
+    return 0
+
+
+def _token_service(args: argparse.Namespace) -> tuple[TokenService, Principal]:
+    from ocrmill.service.principal import Principal
+    from ocrmill.service.tokens import TokenService
+    from ocrmill.store import users
+
+    db = _database(_settings(args))
+    with db.read() as session:
+        if users.get_user(session=session, name=args.user) is None:
+            raise OcrmillError(f"there is no user {args.user!r}")
+    return TokenService(db=db), Principal(name=args.user, is_admin=False)
+
+
+def _tokens_add(args: argparse.Namespace) -> int:
+    service, owner = _token_service(args)
+    token = service.create(owner, args.name, read_only=args.read_only, expires_days=args.expires)
+    print(token["token"])
+    kind = "read-only token" if token["readOnly"] else "token"
+    until = f", expires {token['expires']}" if token["expires"] else ""
+    print(f"added {kind} {token['name']} of user {args.user}{until}; it is not shown again", file=sys.stderr)
+    return 0
+
+
+def _tokens_list(args: argparse.Namespace) -> int:
+    service, owner = _token_service(args)
+    for token in service.list(owner):
+        state = "expired" if token["expired"] else f"expires {token['expires']}" if token["expires"] else "no expiry"
+        print(f"{token['name']}\t{'read-only' if token['readOnly'] else 'read-write'}\t{state}")
+    return 0
+
+
+def _tokens_revoke(args: argparse.Namespace) -> int:
+    service, owner = _token_service(args)
+    service.revoke(owner, args.name)
+    print(f"revoked token {args.name} of user {args.user}")
     return 0
 
 

@@ -86,6 +86,10 @@ class Forbidden(OcrmillError):
     http_status = 403
 
 
+class ReadOnlyToken(Forbidden):
+    """This API token is read-only: it may not POST, PUT or DELETE."""
+
+
 class NotFound(OcrmillError):
     """Not found."""
 

@@ -135,3 +135,30 @@ def test_verification_runs_off_the_event_loop_thread() -> None:
 
     loop_thread = asyncio.run(one())
     assert threads and threads[0] != loop_thread
+
+
+def test_wrong_api_tokens_are_failed_sign_ins_and_throttled(tmp_path: Path) -> None:
+    from ocrmill.store.migrate import upgrade
+
+    db = Database(f"sqlite:///{tmp_path / 'tokens.db'}")
+    upgrade(db)
+    auth = Authenticator(
+        db=db,
+        enabled=True,
+        settings=Settings(auth=True, auth_failures_allowed=3),
+        lookup=Users("alice-password-1"),
+        verifier=Verifier(slots=1),
+        clock=Clock(),
+    )
+
+    async def guesses() -> None:
+        for guess in range(4 * 3):  # each guess is another token: the address's limit (4 times the allowed) decides
+            with pytest.raises(Unauthorized):
+                await auth.principal(f"Bearer ocm_guess-{guess}", client="10.0.0.1")
+        with pytest.raises(TooManySignIns):  # then the address is refused, whatever the token
+            await auth.principal("Bearer ocm_guess-next", client="10.0.0.1")
+        with pytest.raises(Unauthorized):  # another address is not
+            await auth.principal("Bearer ocm_guess-next", client="10.0.0.2")
+        assert auth.verifier.count == 0  # no argon2 for tokens
+
+    asyncio.run(guesses())

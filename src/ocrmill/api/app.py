@@ -24,6 +24,7 @@ from ocrmill.service.invoices import InvoiceService
 from ocrmill.service.jobs import JobService
 from ocrmill.service.monitoring import DatabaseCollector, Readiness
 from ocrmill.service.server import ServerInfo, version
+from ocrmill.service.tokens import TokenService
 from ocrmill.store.db import Database
 from ocrmill.store.files import FileStore
 
@@ -58,6 +59,7 @@ def create_app(
         jobs=app.state.jobs, folders=app.state.folders, server=app.state.server, auth_enabled=settings.auth
     )
     app.state.console_users = UserAdmin(db=db)
+    app.state.tokens = TokenService(db=db)
     app.state.readiness = Readiness(settings=settings, db=db)
     # The app's own registry (not prometheus_client's global one), so that several apps in one process stay apart.
     app.state.metrics_registry = CollectorRegistry(auto_describe=True)

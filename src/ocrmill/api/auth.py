@@ -1,9 +1,11 @@
-"""HTTP Basic authentication against the users table (passwords: service.passwords)."""
+"""HTTP Basic authentication against the users table (passwords: service.passwords), and API tokens sent as
+`Authorization: Bearer` (service.tokens)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hmac
 import logging
 import secrets
@@ -17,9 +19,10 @@ from ocrmill.errors import TooManySignIns, Unauthorized
 from ocrmill.service.passwords import UNKNOWN_USER_HASH, Verifier
 from ocrmill.service.principal import ANONYMOUS, Principal
 from ocrmill.service.throttle import SignInThrottle
+from ocrmill.service.tokens import grant, token_hash
 from ocrmill.store import users
 from ocrmill.store.cache import ReadCache
-from ocrmill.store.db import Database
+from ocrmill.store.db import Database, utcnow
 
 log = logging.getLogger("ocrmill.auth")
 
@@ -64,6 +67,8 @@ class Authenticator:
         name and address, never the password."""
         if not self.enabled:
             return ANONYMOUS
+        if authorization and authorization[:7].lower() == "bearer ":
+            return await self._bearer(authorization[7:].strip(), client=client)
         known = self.verified(authorization, client=client)
         if known is not None:
             return known
@@ -99,6 +104,43 @@ class Authenticator:
                 )
         self._remember(name, password, password_hash, principal)
         return principal
+
+    async def _bearer(self, secret: str, *, client: str) -> Principal:
+        """An API token's user, with the token's read-only flag. A token is a sha256 and an indexed lookup, no
+        argon2; a wrong, revoked or expired one is a failed sign-in like a wrong password, throttled by address
+        (and by the token, so that nobody's guesses lock out another's tokens)."""
+        key = "token:" + token_hash(secret)[:16]  # the throttle's "user name": no user's name has a colon
+        try:
+            self.throttle.begin(key, client)
+        except TooManySignIns:
+            log.warning("sign-in with an API token from %s refused: too many failed sign-ins", client or "?")
+            raise
+        success: bool | None = None
+        try:
+            found = await run_in_threadpool(self._token_principal, secret)
+            success = isinstance(found, Principal)
+            if not isinstance(found, Principal):
+                log.warning("failed sign-in with an API token from %s: %s", client or "?", found)
+                raise Unauthorized("Unknown, revoked or expired API token.")
+        finally:
+            locked = self.throttle.end(key, client, success=success)
+            if locked:
+                log.warning("sign-ins with API tokens from %s refused for %.0f s: too many failures", client, locked)
+        return found
+
+    def _token_principal(self, secret: str) -> Principal | str:
+        """The token's principal, or why there is none (for the log; never the secret)."""
+        if not secret:
+            return "no token after Bearer"
+        found = grant(self.db, secret)
+        if found is None:
+            return "unknown or revoked token"
+        if found.expires is not None and found.expires <= utcnow():
+            return f"token {found.name!r} of user {found.user_name!r} expired"
+        user = self.lookup(found.user_name)
+        if user is None:
+            return f"token {found.name!r} of removed user {found.user_name!r}"
+        return dataclasses.replace(user[0], read_only=found.read_only)
 
     def verified(self, authorization: str | None, *, client: str = "") -> Principal | None:
         """Who sent the request if this name and password were verified in the last `cache_seconds`, the user's

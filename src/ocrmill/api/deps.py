@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 
 from ocrmill.api.access import note_user
 from ocrmill.api.auth import Authenticator
-from ocrmill.errors import Forbidden
+from ocrmill.errors import Forbidden, ReadOnlyToken
 from ocrmill.service.console import ConsoleService
 from ocrmill.service.console_users import UserAdmin
 from ocrmill.service.folders import FolderService
@@ -15,6 +15,9 @@ from ocrmill.service.invoices import InvoiceService
 from ocrmill.service.jobs import JobService
 from ocrmill.service.principal import Principal
 from ocrmill.service.server import ServerInfo
+from ocrmill.service.tokens import TokenService
+
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
 def _state(name: str) -> Callable[[Request], Awaitable[Any]]:
@@ -35,6 +38,8 @@ async def principal(request: Request) -> Principal:
     client = request.client.host if request.client else ""
     who = await authenticator.principal(request.headers.get("authorization"), client=client)
     note_user(request.scope, who.name)  # for the access log
+    if who.read_only and request.method in WRITES:
+        raise ReadOnlyToken()
     return who
 
 
@@ -52,5 +57,6 @@ Folders = Annotated[FolderService, Depends(_state("folders"))]
 Invoices = Annotated[InvoiceService, Depends(_state("invoices"))]
 Console = Annotated[ConsoleService, Depends(_state("console"))]
 Users = Annotated[UserAdmin, Depends(_state("console_users"))]
+Tokens = Annotated[TokenService, Depends(_state("tokens"))]
 CurrentUser = Annotated[Principal, Depends(principal)]
 Administrator = Annotated[Principal, Depends(administrator)]

@@ -2,9 +2,10 @@
 
 What follows from a route's kind is added here, once, from the route itself: authentication (401, 429, and 503 for
 the database it reads), a path parameter that names something (404), parameters or a body to check (400), a POST,
-PUT or DELETE that stores something (507). What only some routes raise they declare with `raises(...)`, naming our
-exception classes, whose `http_status` is the status and whose docstring the description. The error bodies are the
-ownOCR API's (`ApiResponse`, also the console's) and, under the invoice API's prefix, `{"success": false, "error"}`.
+PUT or DELETE that stores something (507, and 403 for a read-only API token). What only some routes raise they
+declare with `raises(...)`, naming our exception classes, whose `http_status` is the status and whose docstring the
+description. The error bodies are the ownOCR API's (`ApiResponse`, also the console's) and, under the invoice API's
+prefix, `{"success": false, "error"}`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ocrmill.errors import (
     InsufficientStorage,
     NotFound,
     OcrmillError,
+    ReadOnlyToken,
     ServiceUnavailable,
     TooManySignIns,
     Unauthorized,
@@ -38,7 +40,8 @@ _MARK = "x-ocrmill-error"  # on responses that raises() made; replaced by the AP
 AUTHENTICATED: tuple[type[OcrmillError], ...] = (Unauthorized, TooManySignIns, ServiceUnavailable)
 NAMED: tuple[type[OcrmillError], ...] = (NotFound,)  # a path parameter names a job, page, folder or user
 CHECKED: tuple[type[OcrmillError], ...] = (BadRequest,)  # query parameters or a body
-STORES: tuple[type[OcrmillError], ...] = (InsufficientStorage,)  # POST, PUT and DELETE write the database or files
+# POST, PUT and DELETE write the database or files, and a read-only API token may not send them
+STORES: tuple[type[OcrmillError], ...] = (InsufficientStorage, ReadOnlyToken)
 
 API_ERROR = "ApiResponse"
 RESOURCE_ERROR = "ResourceError"

@@ -11,6 +11,7 @@ class Principal:
     is_admin: bool
     can_enum_folders: bool = False
     can_post_folders: bool = False
+    read_only: bool = False  # signed in with a read-only API token: no POST, PUT or DELETE
 
     @property
     def owner_filter(self) -> str | None:

@@ -99,6 +99,22 @@ class User(Base):
     created: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
+class ApiToken(Base):
+    """A user's named API token: only the sha256 of its secret is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    user_name: Mapped[str] = mapped_column(String(200), ForeignKey("users.name", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    read_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    created: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("ix_api_tokens_user_name_name", "user_name", "name", unique=True),)
+
+
 class Worker(Base):
     __tablename__ = "workers"
 

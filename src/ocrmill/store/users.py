@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ocrmill.store.tables import User
+from ocrmill.store.tokens import remove_user_tokens
 
 
 def get_user(*, session: Session, name: str) -> User | None:
@@ -47,5 +48,6 @@ def remove_user(*, session: Session, name: str) -> bool:
     user = session.get(User, name)
     if user is None:
         return False
+    remove_user_tokens(session=session, user_name=name)
     session.delete(user)
     return True

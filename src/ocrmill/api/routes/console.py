@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field, StrictBool, StrictStr
 
-from ocrmill.api.deps import Administrator, Console, CurrentUser, Users
+from ocrmill.api.deps import Administrator, Console, CurrentUser, Tokens, Users
 from ocrmill.api.openapi import raises
 from ocrmill.api.routes.ocrjobs import MAX_ID, is_id
 from ocrmill.domain.status import JobStatus
@@ -18,6 +18,9 @@ from ocrmill.errors import BadRequest, Conflict, Forbidden, NotFound
 from ocrmill.service.console import JobListQuery
 from ocrmill.service.console_users import MAX_NAME, Rights
 from ocrmill.service.passwords import MAX_LENGTH, MIN_LENGTH
+from ocrmill.service.tokens import MAX_DAYS
+from ocrmill.service.tokens import MAX_NAME as MAX_TOKEN_NAME
+from ocrmill.service.tokens import NAME_PATTERN as TOKEN_NAME_PATTERN
 
 router = APIRouter()
 
@@ -51,6 +54,12 @@ class NewUserIn(RightsIn):
 
 class PasswordIn(BaseModel):
     password: Password
+
+
+class NewTokenIn(BaseModel):
+    name: Annotated[StrictStr, Field(min_length=1, max_length=MAX_TOKEN_NAME, pattern=TOKEN_NAME_PATTERN)]
+    readOnly: StrictBool = False
+    expiresDays: Annotated[int | None, Field(ge=1, le=MAX_DAYS)] = None
 
 
 def _job_id(value: str) -> int:
@@ -170,3 +179,22 @@ def set_password(name: str, body: PasswordIn, users: Users, who: Administrator) 
 @router.delete("/users/{name}", responses=raises(Forbidden, BadRequest))
 def remove_user(name: str, users: Users, who: Administrator) -> dict[str, Any]:
     return users.remove(who, name)
+
+
+# -- the signed-in user's API tokens ---------------------------------------------------------------
+
+
+@router.get("/tokens")
+def list_tokens(tokens: Tokens, who: CurrentUser) -> list[dict[str, Any]]:
+    return tokens.list(who)
+
+
+@router.post("/tokens", status_code=201, responses=raises(Forbidden, Conflict))
+def add_token(body: NewTokenIn, tokens: Tokens, who: CurrentUser) -> dict[str, Any]:
+    """The token's secret is in this answer only: it is kept hashed."""
+    return tokens.create(who, body.name, read_only=body.readOnly, expires_days=body.expiresDays)
+
+
+@router.delete("/tokens/{name}")
+def revoke_token(name: str, tokens: Tokens, who: CurrentUser) -> dict[str, Any]:
+    return tokens.revoke(who, name)
