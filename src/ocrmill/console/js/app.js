@@ -11,6 +11,7 @@ import * as job from './job.js';
 import * as invoices from './invoices.js';
 import * as invoice from './invoice.js';
 import * as admin from './admin.js';
+import * as tokens from './tokens.js';
 
 const ROUTES = [
   [/^\/dashboard$/, dashboard],
@@ -20,6 +21,7 @@ const ROUTES = [
   [/^\/invoices$/, invoices],
   [/^\/invoices\/([0-9a-f]{24})$/, invoice],
   [/^\/admin$/, admin],
+  [/^\/tokens$/, tokens],
 ];
 
 const main = document.getElementById('main');
