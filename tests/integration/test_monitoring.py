@@ -99,6 +99,14 @@ def test_metrics_parse_and_move_when_a_job_converts(monitored: Server) -> None:
     assert value(after, finished, result="error") == value(before, finished, result="error")
     assert value(after, "ocrmill_jobs", status="converted") == value(before, "ocrmill_jobs", status="converted") + 1
     assert value(after, "ocrmill_queue_depth", queue="jobs") == 0
+    # one page converted: counted, and observed in the seconds-a-page histogram (cumulative buckets)
+    assert value(after, "ocrmill_pages_converted_total") == value(before, "ocrmill_pages_converted_total") + 1
+    assert value(after, "ocrmill_page_seconds_count") == value(before, "ocrmill_page_seconds_count") + 1
+    assert value(after, "ocrmill_page_seconds_sum") > value(before, "ocrmill_page_seconds_sum")
+    bounds = ("0.5", "1", "2", "4", "8", "16", "32", "64", "+Inf")
+    bucket = "ocrmill_page_seconds_bucket"
+    grown = [b for b in bounds if value(after, bucket, le=b) == value(before, bucket, le=b) + 1]
+    assert grown and grown == list(bounds[len(bounds) - len(grown) :])  # every bucket from the page's time up
     assert value(after, "ocrmill_queue_oldest_age_seconds", queue="jobs") == 0
 
     requests = "ocrmill_http_requests_total"

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
 from ocrmill.config import Settings
@@ -23,6 +23,7 @@ from ocrmill.store import monitoring as repo
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.folders import COUNTERS as FOLDER_COUNTERS
 from ocrmill.store.folders import counter_name
+from ocrmill.store.workers import PAGE_MILLISECONDS, PAGE_SECONDS_BUCKETS, PAGES_CONVERTED
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class DatabaseCollector(Collector):
         self.settings = settings
         self.db = db
 
-    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
+    def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
         up = GaugeMetricFamily("ocrmill_database_up", "1 when the database answered this scrape's queries")
         try:
             families = self._families()
@@ -88,7 +89,7 @@ class DatabaseCollector(Collector):
         yield up
         yield from families
 
-    def _families(self) -> list[GaugeMetricFamily | CounterMetricFamily]:
+    def _families(self) -> list[GaugeMetricFamily | CounterMetricFamily | HistogramMetricFamily]:
         now = utcnow()
         since = now - timedelta(seconds=self.settings.heartbeat_timeout_seconds)
         with self.db.read() as session:
@@ -130,4 +131,13 @@ class DatabaseCollector(Collector):
         for folder in self.settings.folders:
             for name in FOLDER_COUNTERS:
                 folders.add_metric([folder.key, RESULTS[name]], counters.get(counter_name(folder.key, name), 0))
-        return [by_status, invoices, pages, depth, age, alive, finished, folders]
+        converted = CounterMetricFamily("ocrmill_pages_converted", "Pages of OCR jobs converted")
+        converted.add_metric([], counters.get(PAGES_CONVERTED, 0))
+        page_seconds = HistogramMetricFamily(
+            "ocrmill_page_seconds", "Processing seconds a converted page (a job's time shared out over its pages)"
+        )
+        buckets = [(f"{b:g}", float(counters.get(f"PageSecondsLe{b:g}", 0))) for b in PAGE_SECONDS_BUCKETS]
+        page_seconds.add_metric(
+            [], [*buckets, ("+Inf", float(counters.get(PAGES_CONVERTED, 0)))], counters.get(PAGE_MILLISECONDS, 0) / 1000
+        )
+        return [by_status, invoices, pages, depth, age, alive, finished, folders, converted, page_seconds]

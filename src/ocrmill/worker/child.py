@@ -186,6 +186,7 @@ class WorkerLoop:
             done.set()
             beating.join()
             shutil.rmtree(work_dir, ignore_errors=True)
+        seconds = time.monotonic() - started
         finished = False
 
         def finish() -> None:
@@ -206,6 +207,8 @@ class WorkerLoop:
                     worker_repo.increment(
                         session=session, names=["ProcessedFiles", "ErrorFiles" if error else "SuccessFiles"]
                     )
+                    if result and not error:
+                        worker_repo.count_pages(session=session, pages=result.pages, seconds=seconds)
 
         self._persisting(finish)  # the result is kept until the database takes it
         if finished and folder is not None:
