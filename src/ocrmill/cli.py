@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -211,6 +212,9 @@ def _exit_on_signal(_signum: int, _frame: FrameType | None) -> None:
     raise SystemExit(0)  # asked to stop, and stopped cleanly
 
 
+FOLDER_RETRY_MAX_SECONDS = 60.0  # a claimed file whose job could not be made is tried again at most this far apart
+
+
 def _folder_watcher(folders: FolderService) -> FolderWatcher | None:
     """The OCR folders' watcher, after the files a previous run had taken but not handed over are."""
     from ocrmill.folders.watch import FolderWatcher
@@ -219,12 +223,23 @@ def _folder_watcher(folders: FolderService) -> FolderWatcher | None:
     if not usable:
         return None
     settings = folders.settings
+    log = logging.getLogger("ocrmill.folders")
 
-    def take(folder_id: str, claimed: Path, name: str) -> None:
+    def take(folder_id: str, claimed: Path, name: str, attempt: int = 0) -> None:
         try:
             folders.take(folder_id, claimed, name)
-        except Exception:  # the file stays claimed; the next start hands it over
-            logging.getLogger("ocrmill.folders").exception("could not make a job of %s", claimed)
+        except Exception as e:  # the database or the disk is away: the file stays claimed and is tried again later
+            if not claimed.exists():
+                log.exception("could not make a job of %s", claimed)
+                return
+            delay = min(FOLDER_RETRY_MAX_SECONDS, settings.folder_poll_seconds * 2**attempt)
+            if attempt == 0:
+                log.exception("could not make a job of %s; trying again in %.0f s", claimed, delay)
+            else:
+                log.warning("could not make a job of %s (%s); trying again in %.0f s", claimed, e, delay)
+            retry = threading.Timer(delay, take, (folder_id, claimed, name, attempt + 1))
+            retry.daemon = True  # a file still claimed when the server stops is handed over at the next start
+            retry.start()
 
     watcher = FolderWatcher(
         [(f.key, f.input, f.extensions) for f in usable],

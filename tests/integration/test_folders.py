@@ -16,7 +16,7 @@ import psutil
 import pytest
 from PIL import Image
 
-from tests.harness import Server, running
+from tests.harness import Postgres, Server, running
 
 FOLDER_ID = str(uuid.UUID("802231b4-bea3-485f-911e-00adb98f1e23"))
 
@@ -257,3 +257,21 @@ options = {{ {options} }}
     server = Server(tmp_path / "server", env={"OCRMILL_CONFIG": str(cfg)})
     with pytest.raises(RuntimeError, match=rf"(?s)exited with 2.*ocrmill: folder {FOLDER_ID}: .*{message}"):
         server.start()
+
+
+@pytest.mark.postgres
+def test_a_file_dropped_while_the_database_is_away_is_converted_once_it_is_back(
+    own_postgres: Postgres, tmp_path: Path, data: Path
+) -> None:
+    """bench.chaos found such files left claimed until the next start: the hand-over is tried again."""
+    env = {"OCRMILL_CONFIG": str(config(tmp_path)), **FAST}
+    with running(Server(tmp_path / "server", database_url=own_postgres.new_database(), env=env)):
+        own_postgres.halt()
+        try:
+            shutil.copy(data / "ocr-tesseract-test" / "phototest.tif", tmp_path / "in" / "while away.tif")
+            until(lambda: not (tmp_path / "in" / "while away.tif").exists(), timeout=30)  # claimed
+            time.sleep(2)  # the first hand-over fails meanwhile
+        finally:
+            own_postgres.resume()
+        until(lambda: (tmp_path / "out" / "while away.txt").exists(), timeout=120)
+    assert "quick brown dog" in (tmp_path / "out" / "while away.txt").read_text(encoding="utf-8")
