@@ -103,7 +103,14 @@ class Server:
     def worker_pids(self) -> list[int]:
         assert self.process is not None
         parent = psutil.Process(self.process.pid)
-        return [p.pid for p in parent.children() if "multiprocessing" in " ".join(p.cmdline()) and p.is_running()]
+        found = []
+        for child in parent.children():
+            try:  # a child that has just ended (a zombie until the server reaps it) is no worker
+                if "multiprocessing" in " ".join(child.cmdline()) and child.status() != psutil.STATUS_ZOMBIE:
+                    found.append(child.pid)
+            except psutil.Error:
+                continue
+        return found
 
     # -- job helpers --------------------------------------------------------------------------
 
