@@ -40,7 +40,6 @@ import os
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -55,7 +54,7 @@ from typing import Any
 import httpx
 import pikepdf
 from PIL import Image
-from tests.harness import DATA, Postgres, Server, pages, running
+from tests.harness import DATA, Postgres, Server, pages, running, tmpfs
 
 SCANS = DATA / "ocr-tesseract-test"
 IMAGES = ("phototest.tif", "eurotext.tif")  # upright scans: each has text, so an empty TXT is a finding
@@ -74,17 +73,10 @@ STATUS_CHANGE = re.compile(r" ocrmill\.jobs\[\d+\] job (\d+): \S+ -> (Converted|
 @contextlib.contextmanager
 def small_disk(where: Path, megabytes: int) -> Iterator[bool]:
     """A tmpfs of `megabytes` mounted on `where`; yields whether the mount worked."""
-    where.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(where)], capture_output=True, text=True
-    )
-    if mounted.returncode != 0:
-        print(f"no disk chaos: a tmpfs cannot be mounted here ({mounted.stderr.strip()})", file=sys.stderr)
-    try:
-        yield mounted.returncode == 0
-    finally:
-        if mounted.returncode == 0:
-            subprocess.run(["umount", "-l", str(where)], check=False)
+    with tmpfs(where, megabytes) as refused:
+        if refused:
+            print(f"no disk chaos: a tmpfs cannot be mounted here ({refused})", file=sys.stderr)
+        yield not refused
 
 
 def fill(path: Path) -> None:

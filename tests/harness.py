@@ -212,3 +212,17 @@ def running(server: Server, *extra: str) -> Iterator[Server]:
         yield server
     finally:
         server.stop()
+
+
+@contextlib.contextmanager
+def tmpfs(where: Path, megabytes: int) -> Iterator[str]:
+    """A tmpfs of `megabytes` mounted on `where` (needs root); yields "" once mounted, else why it could not be."""
+    where.mkdir(parents=True, exist_ok=True)
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(where)], capture_output=True, text=True
+    )
+    try:
+        yield "" if mounted.returncode == 0 else mounted.stderr.strip() or "mount failed"
+    finally:
+        if mounted.returncode == 0:
+            subprocess.run(["umount", "-l", str(where)], check=False)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.harness import DATA, Postgres, Server, running
+from tests.harness import DATA, Postgres, Server, running, tmpfs
 from tests.integration.test_bad_input import api_error, assert_nothing_stored, assert_readable_error
 from tests.invoice_api import error, v1
 
@@ -29,16 +28,10 @@ PHOTOTEST = DATA / "ocr-tesseract-test" / "phototest.tif"
 
 @contextlib.contextmanager
 def small_disk(where: Path, megabytes: int) -> Iterator[Path]:
-    where.mkdir(parents=True, exist_ok=True)
-    mounted = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={megabytes}m", "tmpfs", str(where)], capture_output=True, text=True
-    )
-    if mounted.returncode != 0:
-        pytest.skip(f"a tmpfs cannot be mounted here (needs root): {mounted.stderr.strip()}")
-    try:
+    with tmpfs(where, megabytes) as refused:
+        if refused:
+            pytest.skip(f"a tmpfs cannot be mounted here (needs root): {refused}")
         yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
 
 
 class Filler:
