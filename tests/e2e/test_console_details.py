@@ -141,5 +141,6 @@ def test_a_template_has_a_name(open_page: Page) -> None:
     shot(open_page, "admin-template-name")
     template_id = row.locator("td").first.inner_text()
     open_page.get_by_role("link", name="New job").click()
-    open_page.get_by_label("Template").select_option(label=f"{template_id}: Text only")
+    expect(open_page.get_by_role("heading", name="New job")).to_be_visible()  # the admin page has "Template name"
+    open_page.get_by_label("Template", exact=True).select_option(label=f"{template_id}: Text only")
     expect(open_page.get_by_label("Plain text (TXT)")).to_be_checked()
