@@ -40,6 +40,7 @@ import numpy as np
 from bench.invoices import LOADERS, SETS, Outcome, Reading, Sample, Tally, cache_file, normalise, ocr, score
 from bench.isotonic import isotonic_blocks
 from ocrmill.invoices.analyse import analyse_document, field_from_api
+from ocrmill.invoices.lexicon import Lexicon, learn, loaded
 from ocrmill.invoices.model import Field
 from ocrmill.invoices.ranker import (
     ANY_FIELD,
@@ -199,12 +200,12 @@ def train(documents: Sequence[Document]) -> Any:
     return lightgbm.train(PARAMS, data, num_boost_round=ROUNDS)
 
 
-def raw_fields(document: Document, booster: Any) -> dict[str, Field]:
+def raw_fields(document: Document, booster: Any, lexicon: Lexicon) -> dict[str, Field]:
     """The document's ranked fields as the server reports them (analyse_document: each page ranked, then the
     job's merge, which takes a heading field from the first page that has one), with the booster's raw share
     as the confidence: no calibration and no threshold yet. The calibration is fitted on these, so that it
     describes the values a user is shown."""
-    fields = server_fields(document, Model(booster, {}, 0.0))
+    fields = server_fields(document, Model(booster, {}, 0.0, lexicon))
     return {name: found for name, found in fields.items() if name in RANKED}
 
 
@@ -285,23 +286,34 @@ def fit_calibration(pairs: Sequence[tuple[Document, str, float, int]]) -> dict[s
     return out
 
 
-def cross_validate(documents: list[Document], k: int) -> tuple[list[Any], dict[str, Knots], float]:
-    """Out-of-fold probabilities for every document; returns the fold models, the calibration fitted on the
-    out-of-fold results and the threshold that gives the best F1 over all sets."""
+def text_lexicon(documents: Sequence[Document]) -> dict[str, list[str]]:
+    """The lexicon (ocrmill.invoices.lexicon) of the real documents' true text values, by vendor group."""
+    return learn(
+        (d.sample.group, name, value)
+        for d in scored_documents(documents)
+        for name, value in d.sample.truth.items()
+        if isinstance(value, str)
+    )
+
+
+def cross_validate(documents: list[Document], k: int) -> tuple[list[Model], dict[str, Knots], float]:
+    """Out-of-fold probabilities for every document; returns the fold models (booster and lexicon, each learned
+    from the other folds), the calibration fitted on the out-of-fold results and the threshold that gives the
+    best F1 over all sets."""
     folds = folds_of(documents, k)
-    boosters = []
+    models = []
     for fold in range(k):
         trained = [d for d, f in zip(documents, folds, strict=True) if f != fold]
-        booster = train(trained)
-        boosters.append(booster)
+        model = Model(train(trained), {}, 0.0, loaded(text_lexicon(trained)))
+        models.append(model)
         for d, f in zip(documents, folds, strict=True):
             if f == fold:  # (synthetic invoices, in no fold, are trained on by every fold and never scored)
                 d.fold = fold
-                d.raw = raw_fields(d, booster)
+                d.raw = raw_fields(d, model.booster, model.lexicon)
     calibration = fit_calibration(reported_pairs(documents))
     thresholds = [t / 100 for t in range(5, 80, 5)]
     f1s = [_f1_all(documents, Model(None, calibration, t)) for t in thresholds]
-    return boosters, calibration, thresholds[int(np.argmax(f1s))]
+    return models, calibration, thresholds[int(np.argmax(f1s))]
 
 
 def server_fields(d: Document, model: Model | None) -> dict[str, Field]:
@@ -378,11 +390,14 @@ def calibration_report(documents: list[Document], k: int) -> dict[str, Any]:
     return {"reliability": table, "confident_precision": round(precision, 4), "straight_through": through}
 
 
-def write_model(path: Path, booster: Any, calibration: dict[str, Knots], threshold: float) -> None:
+def write_model(
+    path: Path, booster: Any, calibration: dict[str, Knots], threshold: float, lexicon: dict[str, list[str]]
+) -> None:
     data = {
         "features": list(FEATURES),
         "threshold": threshold,
         "calibration": calibration,
+        "lexicon": lexicon,
         "params": PARAMS,
         "rounds": ROUNDS,
         "booster": booster.model_to_string(),
@@ -417,21 +432,23 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     read = time.perf_counter() - started
     candidates = sum(len(d.scored) for d in documents)
     print(f"{len(documents)} documents, {candidates} candidates, read in {read:.0f} s")
-    boosters, calibration, threshold = cross_validate(documents, args.folds)
+    folded, calibration, threshold = cross_validate(documents, args.folds)
     figures: dict[str, Any] = {"documents": len(documents), "threshold": threshold}
-    fold_models = [Model(b, calibration, threshold) for b in boosters]
+    fold_models = [Model(m.booster, calibration, threshold, m.lexicon) for m in folded]
     figures["grouped_cv"] = report(documents, fold_models, f"grouped {args.folds}-fold cross-validation (the figure)")
     figures["calibration"] = calibration_report(documents, args.folds)
     figures["rules"] = report(documents, [None], "the rules alone (no model), for comparison")
-    booster = train(documents)
+    booster, lexicon = train(documents), text_lexicon(documents)
     figures["all_data"] = report(
-        documents, [Model(booster, calibration, threshold)], "trained and scored on all documents (memorisation check)"
+        documents,
+        [Model(booster, calibration, threshold, loaded(lexicon))],
+        "trained and scored on all documents (memorisation check)",
     )
     for set_name, cv in figures["grouped_cv"].items():
         gap = figures["all_data"][set_name]["f1"] - cv["f1"]
         print(f"  {set_name}: all-data minus grouped-CV F1 {gap:+.3f} (at most 0.03)")
     if args.out:
-        write_model(Path(args.out), booster, calibration, threshold)
+        write_model(Path(args.out), booster, calibration, threshold, lexicon)
         print(f"wrote {args.out} ({Path(args.out).stat().st_size / 1024:.0f} KB)")
     figures["seconds"] = round(time.perf_counter() - started, 1)
     print(f"{figures['seconds']:.0f} s in all")

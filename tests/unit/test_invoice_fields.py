@@ -296,3 +296,35 @@ def test_the_address_ends_at_a_contact_line_in_any_language() -> None:
     for after in ["MOBILE/WHATSAPP : 6012-918 7937", "Telefon 089 123 456", "Téléphone 04 50 44 68 99", "Hotline 1300"]:
         page = hand_page([["KEDAI EXAMPLE SDN BHD", "LOT 2407, JALAN DUA", "52100 KEPONG BARU, KL", after]])
         assert normalized(page)["vendorAddress"] == "LOT 2407, JALAN DUA, 52100 KEPONG BARU, KL", after
+
+
+def test_a_tax_total_is_the_tax_and_remit_until_the_due_date() -> None:
+    page = hand_page(
+        [
+            ["Nordwind Handel GmbH"],
+            ["Invoice # A-17 issued at 2020-11-21", "Date of delivery 2020-11-10"],
+            ["Net total: 496.00", "VAT total: 75.04", "Total 571.04"],
+            ["Please remit until 2020-12-12."],
+        ]
+    )
+    found = normalized(page)
+    assert found["taxAmount"] == "75.04"
+    assert found.get("total") != "75.04"
+    assert found["dueDate"] == "2020-12-12"
+    assert found["invoiceDate"] == "2020-11-21"  # not the delivery date
+
+
+def test_the_buyers_vat_number_and_a_delivery_address_are_not_the_vendors() -> None:
+    page = hand_page(
+        [
+            ["Moulin Exemple SARL", "12 chemin des Oliviers 84340 Malaucène"],
+            ["Facture FA-2017-0009"],
+            ["Adresse de livraison"],
+            ["Hôtel Exemple", "42 rue du stade", "97400 Saint-Denis"],
+            ["N° TVA client FR90343434346"],
+        ]
+    )
+    found = normalized(page)
+    assert found["vendorName"] == "Moulin Exemple SARL"
+    assert found.get("vendorTaxId") != "FR90343434346"
+    assert found.get("customerName") == "Hôtel Exemple"

@@ -19,6 +19,7 @@ from ocrmill.invoices import formats
 from ocrmill.invoices.checks import check_fields
 from ocrmill.invoices.consensus import agreed, key, mended
 from ocrmill.invoices.fields import extract_fields
+from ocrmill.invoices.lexicon import mend_fields
 from ocrmill.invoices.model import AMOUNT_FIELDS, Check, Field, LineItem, Symbol, Table, box_to_api
 from ocrmill.invoices.paycodes import payment_fields
 from ocrmill.invoices.ranker import RANKED, Model, load_model, ranked_fields
@@ -77,6 +78,8 @@ def analyse_page(
     if model is not None:  # the ranker decides the fields it was trained on; the rules keep the others
         fields = {n: f for n, f in fields.items() if n not in RANKED} | ranked_fields([readings], model)
     fields = mended(fields, readings)
+    if model is not None:
+        fields = mend_fields(fields, model.lexicon)
     for symbol in symbols:
         for name, found in payment_fields(symbol.value, box=symbol.box, page=number).items():
             if name not in fields or found.confidence >= fields[name].confidence:

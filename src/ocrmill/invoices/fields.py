@@ -632,6 +632,28 @@ def unlabelled(
     out.extend(_largest_total(rows, labels))
     out.extend(_rounded_total(rows))
     out.extend(_vendor_by_shape(rows, height, sections))
+    out.extend(_recipient_names(rows, sections))
+    return out
+
+
+def _recipient_names(rows: list[Row], sections: list[Section]) -> list[Candidate]:
+    """The buyer's name: the first line under a buyer's block header ("Bill to", "Lieferanschrift", "Adresse
+    de livraison"), within the header's column, when it reads like a name (a recipient block starts with
+    who it is for, then the street)."""
+    out: list[Candidate] = []
+    for section in sections:
+        if section.role != "customer":
+            continue
+        for row in rows:
+            if row.box.top <= section.top or row.box.top >= section.bottom:
+                continue
+            inside = [t for t in row.tokens if section.left <= t.box.left < section.right]
+            if not inside:
+                continue
+            text = text_of(inside)
+            if _reads_like_name(text, inside) and confidence_of(inside) >= 0.55:
+                out.append(Candidate("customerName", text, text, inside, 0.5, rule="section-first-row"))
+            break
     return out
 
 
@@ -832,14 +854,17 @@ def _wordy(row: Row) -> bool:
 def _name_like(row: Row) -> bool:
     """Whether a row could be a name: a word of three letters; no label, phone, id, date, time, amount or
     street address."""
-    text = row.text
+    return _reads_like_name(row.text, row.tokens)
+
+
+def _reads_like_name(text: str, tokens: list[Token]) -> bool:
     return (
         bool(re.search(r"[A-Za-z]{3}", text))
         and not L.ADDRESS_STOP.search(text)
         and not L.NOT_ADDRESS.search(text)
         and not L.ADDRESS_WORDS.search(text)
         and find_date(text) is None
-        and not any(_amount_token(t) for t in row.tokens)
+        and not any(_amount_token(t) for t in tokens)
     )
 
 

@@ -32,12 +32,14 @@ LABELS: dict[str, dict[str, float]] = {
         "ausstellungsdatum": 0.95, "ausgestellt am": 0.9, "vom": 0.45, "date de facture": 1.0,
         "date facture": 1.0, "date de facturation": 1.0, "date d emission": 0.95, "du": 0.35, "le": 0.3,
         "factuurdatum": 1.0, "invoice date/tax point": 1.0, "receipt date": 0.9, "trans date": 0.8,
+        "issued at": 0.8, "issued on": 0.8, "date issued": 0.95,
     },
     "dueDate": {
         "due date": 1.0, "payment due": 0.9, "due": 0.6, "pay by": 0.8, "payment date": 0.6, "due on": 0.9,
         "falligkeit": 0.9, "falligkeitsdatum": 1.0, "fallig am": 1.0, "fallig bis": 1.0, "zahlbar bis": 0.9,
         "zahlungsziel": 0.7, "date d echeance": 1.0, "echeance": 0.9, "date limite de paiement": 1.0,
-        "a payer avant le": 0.9, "vervaldatum": 1.0,
+        "a payer avant le": 0.9, "vervaldatum": 1.0, "remit until": 0.9, "please remit until": 1.0,
+        "payable until": 0.9, "pay until": 0.9, "payable by": 0.9,
     },
     "purchaseOrder": {
         "purchase order": 1.0, "purchase order no": 1.0, "po number": 1.0, "po no": 1.0, "po #": 1.0, "po": 0.7,
@@ -62,6 +64,7 @@ LABELS: dict[str, dict[str, float]] = {
         "total vat": 0.9, "total gst": 0.9, "gst amount": 0.9, "gst payable": 0.8, "steuerbetrag": 1.0,
         "mwst": 0.7, "mwst betrag": 1.0, "mehrwertsteuer": 0.8, "umsatzsteuer": 0.7, "ust": 0.6, "summe mwst": 1.0,
         "steuer": 0.5, "tva": 0.7, "montant tva": 1.0, "total tva": 1.0, "btw": 0.7, "totaal btw": 1.0,
+        "vat total": 1.0, "tax total": 1.0, "gst total": 1.0, "steuer gesamt": 1.0, "tva totale": 1.0,
     },
     "taxRate": {"tax rate": 1.0, "vat rate": 1.0, "steuersatz": 1.0, "mwst satz": 1.0, "taux tva": 1.0, "taux": 0.6},
     "total": {
@@ -103,7 +106,10 @@ IGNORE = (
     "total pcs", "total no", "total number", "total tendered", "total paid", "item count", "date of supply",
     "due date of payment" , "print date", "printed date", "start date", "end date", "steuernummer", "tax no",
     "kundennummer", "customer no", "client no", "account no", "rechnungsdatum bis", "bestelldatum", "orderdatum",
-    "total weight", "total points", "total due date",
+    "total weight", "total points", "total due date", "date of delivery", "date of service", "service date",
+    # the buyer's VAT number, labelled as such: not the vendor's
+    "n tva client", "tva client", "customer vat", "customer vat no", "customer vat id", "client vat", "buyer vat",
+    "your vat no", "your vat id", "ihre ust id", "ihre ustidnr", "ust id kunde", "kunden ust id",
 )  # fmt: skip
 
 # Section headers: the block below (or right of) them belongs to the seller or to the buyer.
@@ -116,6 +122,8 @@ SECTIONS: dict[str, tuple[str, ...]] = {
         "buyer", "customer", "bill to", "billed to", "invoice to", "sold to", "ship to", "kaufer", "kunde",
         "kaufer/leistungsempfanger", "leistungsempfanger", "rechnungsempfanger", "rechnungsadresse", "empfanger",
         "client", "acheteur", "destinataire", "facture a", "adresse de facturation", "koper", "klant",
+        "delivery address", "shipping address", "deliver to", "lieferadresse", "lieferanschrift",
+        "adresse de livraison", "livrer a",
     ),
 }  # fmt: skip
 

@@ -25,7 +25,7 @@ import re
 import statistics
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -44,6 +44,7 @@ from ocrmill.invoices.fields import (
     stops_address,
 )
 from ocrmill.invoices.formats import parse_amount
+from ocrmill.invoices.lexicon import Lexicon, loaded
 from ocrmill.invoices.model import Field
 from ocrmill.invoices.rows import box_of, confidence_of
 
@@ -77,6 +78,7 @@ RULES = (
     "any-amount",
     "any-date",
     "top-row",
+    "section-first-row",
 )
 KIND_CODES = ("id", "date", "amount", "name", "address", "vat", "iban")
 # Every amount and every date stands for each field of its kind: the model learns which is which.
@@ -160,6 +162,7 @@ class Model:
     booster: Any  # lightgbm.Booster
     calibration: dict[str, Knots]  # per field (fields with enough cross-validated values), and ANY_FIELD
     threshold: float  # calibrated probability under which a field is not reported
+    lexicon: Lexicon = field(default_factory=dict)  # the text fields' recurring words (lexicon.py)
 
     def calibrated(self, share: float, name: str = ANY_FIELD) -> float:
         """The share's probability of being right: the field's own calibration (a field with many candidates,
@@ -191,7 +194,7 @@ def load_model(path: Path = MODEL_FILE) -> Model | None:
         raise ValueError(f"{path.name} was trained on other features; run python -m bench.train_invoices")
     booster = lightgbm.Booster(model_str=data["booster"])
     calibration = {name: [(float(x), float(y)) for x, y in knots] for name, knots in data["calibration"].items()}
-    return Model(booster, calibration, float(data["threshold"]))
+    return Model(booster, calibration, float(data["threshold"]), loaded(data.get("lexicon", {})))
 
 
 # --- candidates of a document and their features -------------------------------------------------------------
