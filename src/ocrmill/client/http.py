@@ -15,8 +15,6 @@ from ocrmill.client.calls import Call, Reply, media_type
 from ocrmill.client.errors import ConnectionFailed, api_error
 
 USER_AGENT = "ocrmill-client"
-SERVER_ENV = "OCRMILL_SERVER"
-TOKEN_ENV = "OCRMILL_TOKEN"
 
 
 def base_url(server: str, api_prefix: str) -> str:

@@ -1,0 +1,111 @@
+"""`ocrmill submit` and `ocrmill invoice` against a real `ocrmill serve` with authentication on: a multi-page PDF
+converted end to end with its outputs written, a real invoice's fields printed as JSON and as a table, and the
+server's message when the token, the job property or the server is wrong."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image
+
+from ocrmill.client import Client
+from tests.harness import DATA, OCRMILL, PHOTOTEST, Server, free_port, running
+
+ALICE = ("alice", "alice-secret-password")
+EINFACH = DATA / "invoices-zugferd" / "EN16931_Einfach.pdf"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = Server(tmp_path_factory.mktemp("remote-cli"), env={"OCRMILL_AUTH": "true"})
+    with running(server):
+        server.add_user(*ALICE)
+        yield server
+
+
+@pytest.fixture(scope="module")
+def url(server: Server) -> str:
+    return f"http://127.0.0.1:{server.port}"
+
+
+@pytest.fixture(scope="module")
+def token(url: str) -> str:
+    with Client(url, auth=ALICE) as basic:
+        return basic.create_token("cli-tests").secret
+
+
+def ocrmill(server: Server, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """The command as a user runs it: no server settings of its own beyond `env` (OCRMILL_SERVER, ...)."""
+    clean = {k: v for k, v in server.env.items() if not k.startswith("OCRMILL_")} | env
+    return subprocess.run([OCRMILL, *args], env=clean, capture_output=True, text=True, timeout=300)
+
+
+def test_submit_converts_a_multi_page_pdf_and_writes_its_outputs(
+    server: Server, url: str, token: str, tmp_path: Path
+) -> None:
+    page = Image.open(PHOTOTEST).convert("L")
+    pdf = tmp_path / "letter.pdf"
+    page.save(pdf, save_all=True, append_images=[page, page], resolution=300)
+    out = tmp_path / "out"
+    done = ocrmill(
+        server, "submit", str(pdf), "--set", "TxtOutput=true", "--set", "Descr=from the CLI", "--out", str(out),
+        OCRMILL_SERVER=url, OCRMILL_TOKEN=token,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["letter.pdf", "letter.txt"]
+    assert done.stdout.split() == [str(out / "letter.pdf"), str(out / "letter.txt")]
+    with pikepdf.open(out / "letter.pdf") as result:
+        assert len(result.pages) == 3
+    assert (out / "letter.txt").read_text().count("quick brown") >= 3
+    assert "letter.pdf: 100%" in done.stderr and "3/3" in done.stderr  # its progress bar, to the end
+    with Client(url, token=token) as ocr:
+        (job,) = [j for j in ocr.jobs() if j.descr == "from the CLI"]
+    assert job.number_of_pages == 3 and job.outputs == ["pdf", "txt"]
+
+
+def test_submit_reports_the_servers_message(server: Server, url: str, token: str, tmp_path: Path) -> None:
+    wrong = ocrmill(server, "submit", str(PHOTOTEST), "--out", str(tmp_path), "--server", url, "--token", "ocm_nope")
+    assert wrong.returncode == 1
+    assert f"{PHOTOTEST.name}: 401: Unknown, revoked or expired API token." in wrong.stderr
+    bad = ocrmill(
+        server, "submit", str(PHOTOTEST), "--out", str(tmp_path), "--set", "PdfConformance=9", "--no-progress-bar",
+        OCRMILL_SERVER=url, OCRMILL_TOKEN=token,
+    )  # fmt: skip
+    assert bad.returncode == 1
+    assert bad.stderr.startswith(f"{PHOTOTEST.name}: 400: PdfConformance: ") and "%" not in bad.stderr
+    assert list(tmp_path.iterdir()) == []
+    nowhere = ocrmill(server, "submit", str(PHOTOTEST), "--out", str(tmp_path))
+    assert nowhere.returncode == 2 and "--server URL, or OCRMILL_SERVER" in nowhere.stderr
+    unreachable = ocrmill(server, "invoice", str(EINFACH), "--server", f"http://127.0.0.1:{free_port()}")
+    assert unreachable.returncode == 2 and "failed" in unreachable.stderr
+
+
+def test_invoice_prints_the_fields_of_a_real_invoice(server: Server, url: str, token: str) -> None:
+    expected = json.loads(EINFACH.with_suffix(".expected.json").read_text(encoding="utf-8"))
+    printed = ocrmill(
+        server, "invoice", str(EINFACH), "--format", "json", "--server", url, "--token", token, "--no-progress-bar"
+    )
+    assert printed.returncode == 0, printed.stderr
+    document = json.loads(printed.stdout)
+    fields = document["fields"]
+    assert fields["invoiceNumber"]["normalized"] == expected["invoice_number"]
+    assert fields["vendorName"]["normalized"] == expected["seller_name"]
+    assert fields["total"]["normalized"] == expected["grand_total"]
+    assert fields["taxAmount"]["normalized"] == expected["tax_total"]
+    assert len(document["lineItems"]) == expected["line_count"] and document["status"] == "completed"
+    with Client(url, token=token) as ocr:
+        assert ocr.invoice_job(document["id"]).raw["extractedFields"] == fields
+
+    table = ocrmill(server, "invoice", str(EINFACH), OCRMILL_SERVER=url, OCRMILL_TOKEN=token)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["field", "value", "normalized", "confidence", "page", "source"]
+    rows = {line.split()[0]: line.split() for line in lines[2:]}
+    assert set(rows) == set(fields)
+    assert rows["total"][1:3] == [fields["total"]["value"], expected["grand_total"]]
+    assert "2/2" in table.stderr  # the progress bar of its two pages
