@@ -6,37 +6,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pikepdf
-import pytest
 from PIL import Image
 
 from ocrmill.client import Client
-from tests.harness import DATA, OCRMILL, PHOTOTEST, Server, free_port, running
+from tests.harness import DATA, OCRMILL, PHOTOTEST, Server, free_port
+from tests.remote import Remote
 
-ALICE = ("alice", "alice-secret-password")
 EINFACH = DATA / "invoices-zugferd" / "EN16931_Einfach.pdf"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = Server(tmp_path_factory.mktemp("remote-cli"), env={"OCRMILL_AUTH": "true"})
-    with running(server):
-        server.add_user(*ALICE)
-        yield server
-
-
-@pytest.fixture(scope="module")
-def url(server: Server) -> str:
-    return f"http://127.0.0.1:{server.port}"
-
-
-@pytest.fixture(scope="module")
-def token(url: str) -> str:
-    with Client(url, auth=ALICE) as basic:
-        return basic.create_token("cli-tests").secret
 
 
 def ocrmill(server: Server, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -45,16 +24,14 @@ def ocrmill(server: Server, *args: str, **env: str) -> subprocess.CompletedProce
     return subprocess.run([OCRMILL, *args], env=clean, capture_output=True, text=True, timeout=300)
 
 
-def test_submit_converts_a_multi_page_pdf_and_writes_its_outputs(
-    server: Server, url: str, token: str, tmp_path: Path
-) -> None:
+def test_submit_converts_a_multi_page_pdf_and_writes_its_outputs(remote: Remote, tmp_path: Path) -> None:
     page = Image.open(PHOTOTEST).convert("L")
     pdf = tmp_path / "letter.pdf"
     page.save(pdf, save_all=True, append_images=[page, page], resolution=300)
     out = tmp_path / "out"
     done = ocrmill(
-        server, "submit", str(pdf), "--set", "TxtOutput=true", "--set", "Descr=from the CLI", "--out", str(out),
-        OCRMILL_SERVER=url, OCRMILL_TOKEN=token,
+        remote.server, "submit", str(pdf), "--set", "TxtOutput=true", "--set", "Descr=from the CLI", "--out", str(out),
+        OCRMILL_SERVER=remote.url, OCRMILL_TOKEN=remote.token,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in out.iterdir()) == ["letter.pdf", "letter.txt"]
@@ -63,32 +40,49 @@ def test_submit_converts_a_multi_page_pdf_and_writes_its_outputs(
         assert len(result.pages) == 3
     assert (out / "letter.txt").read_text().count("quick brown") >= 3
     assert "letter.pdf: 100%" in done.stderr and "3/3" in done.stderr  # its progress bar, to the end
-    with Client(url, token=token) as ocr:
+    with Client(remote.url, token=remote.token) as ocr:
         (job,) = [j for j in ocr.jobs() if j.descr == "from the CLI"]
     assert job.number_of_pages == 3 and job.outputs == ["pdf", "txt"]
 
 
-def test_submit_reports_the_servers_message(server: Server, url: str, token: str, tmp_path: Path) -> None:
-    wrong = ocrmill(server, "submit", str(PHOTOTEST), "--out", str(tmp_path), "--server", url, "--token", "ocm_nope")
+def test_submit_reports_the_servers_message(remote: Remote, tmp_path: Path) -> None:
+    wrong = ocrmill(
+        remote.server, "submit", str(PHOTOTEST), "--out", str(tmp_path), "--server", remote.url, "--token", "ocm_nope"
+    )
     assert wrong.returncode == 1
     assert f"{PHOTOTEST.name}: 401: Unknown, revoked or expired API token." in wrong.stderr
+    basic = ocrmill(
+        remote.server, "submit", str(PHOTOTEST), "--out", str(tmp_path), "--user", "alice",
+        OCRMILL_SERVER=remote.url, OCRMILL_TOKEN=remote.token, OCRMILL_PASSWORD="not-her-password",
+    )  # fmt: skip
+    assert basic.returncode == 1  # --user: Basic with that password, not the token
+    assert f"{PHOTOTEST.name}: 401: Unknown user name or wrong password." in basic.stderr
     bad = ocrmill(
-        server, "submit", str(PHOTOTEST), "--out", str(tmp_path), "--set", "PdfConformance=9", "--no-progress-bar",
-        OCRMILL_SERVER=url, OCRMILL_TOKEN=token,
+        remote.server, "submit", str(PHOTOTEST), "--out", str(tmp_path), "--set", "PdfConformance=9",
+        "--no-progress-bar", OCRMILL_SERVER=remote.url, OCRMILL_TOKEN=remote.token,
     )  # fmt: skip
     assert bad.returncode == 1
     assert bad.stderr.startswith(f"{PHOTOTEST.name}: 400: PdfConformance: ") and "%" not in bad.stderr
     assert list(tmp_path.iterdir()) == []
-    nowhere = ocrmill(server, "submit", str(PHOTOTEST), "--out", str(tmp_path))
+    nowhere = ocrmill(remote.server, "submit", str(PHOTOTEST), "--out", str(tmp_path))
     assert nowhere.returncode == 2 and "--server URL, or OCRMILL_SERVER" in nowhere.stderr
-    unreachable = ocrmill(server, "invoice", str(EINFACH), "--server", f"http://127.0.0.1:{free_port()}")
+    unreachable = ocrmill(remote.server, "invoice", str(EINFACH), "--server", f"http://127.0.0.1:{free_port()}")
     assert unreachable.returncode == 2 and "failed" in unreachable.stderr
 
 
-def test_invoice_prints_the_fields_of_a_real_invoice(server: Server, url: str, token: str) -> None:
+def test_invoice_prints_the_fields_of_a_real_invoice(remote: Remote) -> None:
     expected = json.loads(EINFACH.with_suffix(".expected.json").read_text(encoding="utf-8"))
     printed = ocrmill(
-        server, "invoice", str(EINFACH), "--format", "json", "--server", url, "--token", token, "--no-progress-bar"
+        remote.server,
+        "invoice",
+        str(EINFACH),
+        "--format",
+        "json",
+        "--server",
+        remote.url,
+        "--token",
+        remote.token,
+        "--no-progress-bar",
     )
     assert printed.returncode == 0, printed.stderr
     document = json.loads(printed.stdout)
@@ -98,10 +92,10 @@ def test_invoice_prints_the_fields_of_a_real_invoice(server: Server, url: str, t
     assert fields["total"]["normalized"] == expected["grand_total"]
     assert fields["taxAmount"]["normalized"] == expected["tax_total"]
     assert len(document["lineItems"]) == expected["line_count"] and document["status"] == "completed"
-    with Client(url, token=token) as ocr:
+    with Client(remote.url, token=remote.token) as ocr:
         assert ocr.invoice_job(document["id"]).raw["extractedFields"] == fields
 
-    table = ocrmill(server, "invoice", str(EINFACH), OCRMILL_SERVER=url, OCRMILL_TOKEN=token)
+    table = ocrmill(remote.server, "invoice", str(EINFACH), OCRMILL_SERVER=remote.url, OCRMILL_TOKEN=remote.token)
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
     assert lines[0].split() == ["field", "value", "normalized", "confidence", "page", "source"]

@@ -22,40 +22,23 @@ from ocrmill.client import (
     BadRequestError,
     Client,
     ConnectionFailed,
+    JobFailed,
     JobStatus,
     NotFoundError,
+    NotScheduled,
     PermissionDeniedError,
     WaitTimeout,
     bar_progress,
 )
-from tests.harness import DATA, PHOTOTEST, Server, free_port, running
+from tests.harness import DATA, PHOTOTEST, free_port
+from tests.remote import Remote
 
-ALICE = ("alice", "alice-secret-password")
 EINFACH = DATA / "invoices-zugferd" / "EN16931_Einfach.pdf"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = Server(tmp_path_factory.mktemp("client"), env={"OCRMILL_AUTH": "true"})
-    with running(server):
-        server.add_user(*ALICE)
-        yield server
-
-
-@pytest.fixture(scope="module")
-def url(server: Server) -> str:
-    return f"http://127.0.0.1:{server.port}"
-
-
-@pytest.fixture(scope="module")
-def token(url: str) -> str:
-    with Client(url, auth=ALICE) as basic:
-        return basic.create_token("client-tests").secret
-
-
 @pytest.fixture
-def ocr(url: str, token: str) -> Iterator[Client]:
-    with Client(url, token=token) as client:
+def ocr(remote: Remote) -> Iterator[Client]:
+    with Client(remote.url, token=remote.token) as client:
         yield client
 
 
@@ -116,14 +99,16 @@ def test_a_multi_page_pdf_is_submitted_waited_for_and_downloaded(ocr: Client, tm
         ocr.info(job.id)
 
 
-def test_errors_carry_the_servers_status_and_message(ocr: Client, url: str, token: str, tmp_path: Path) -> None:
-    status, message = server_message(url, token, "GET", "/api/ocrjobs/info/987654")
+def test_errors_carry_the_servers_status_and_message(remote: Remote, ocr: Client, tmp_path: Path) -> None:
+    status, message = server_message(remote.url, remote.token, "GET", "/api/ocrjobs/info/987654")
     with pytest.raises(NotFoundError) as unknown:
         ocr.info(987654)
     assert (unknown.value.status, unknown.value.message) == (status, message) == (404, unknown.value.message)
     assert "987654" in message and str(unknown.value) == f"404: {message}"
 
-    status, message = server_message(url, token, "POST", "/api/ocrjobs/create", json={"PdfConformance": 9})
+    status, message = server_message(
+        remote.url, remote.token, "POST", "/api/ocrjobs/create", json={"PdfConformance": 9}
+    )
     with pytest.raises(BadRequestError) as bad:  # out of range
         ocr.create(PdfConformance=9)
     assert (bad.value.status, bad.value.message) == (status, message) and message.startswith("PdfConformance")
@@ -136,43 +121,59 @@ def test_errors_carry_the_servers_status_and_message(ocr: Client, url: str, toke
     with pytest.raises(BadRequestError):
         ocr.download(job.id, "pdf", to=tmp_path / "early.pdf")
     assert list(tmp_path.iterdir()) == []  # nothing half-written
-    with pytest.raises(WaitTimeout):
-        ocr.wait(job.id, timeout=0.5)
+    with pytest.raises(NotScheduled):  # rather than waiting for ever
+        ocr.wait(job.id)
 
     with pytest.raises(NotFoundError) as invoice:  # the invoice API's error body: its code too
         ocr.invoice_job("0123456789abcdef01234567")
     assert invoice.value.code == "not_found" and "0123456789abcdef01234567" in invoice.value.message
 
-    with Client(url, token="ocm_" + "x" * 43) as wrong, pytest.raises(AuthenticationError) as refused:
+    with Client(remote.url, token="ocm_" + "x" * 43) as wrong, pytest.raises(AuthenticationError) as refused:
         wrong.jobs()
-    status, message = server_message(url, "ocm_" + "x" * 43, "GET", "/api/ocrjobs/all")
+    status, message = server_message(remote.url, "ocm_" + "x" * 43, "GET", "/api/ocrjobs/all")
     assert (refused.value.status, refused.value.message) == (status, message) == (401, refused.value.message)
 
     with Client(f"http://127.0.0.1:{free_port()}") as nobody, pytest.raises(ConnectionFailed):
         nobody.server_value("version")
 
 
-def test_tokens(url: str, token: str) -> None:
-    with Client(url, token=token) as ocr:
+def test_a_job_that_ends_in_error_raises_job_failed(ocr: Client, tmp_path: Path) -> None:
+    locked = tmp_path / "locked.pdf"
+    with pikepdf.open(DATA / "pdfs-ocrmypdf" / "linn.pdf") as pdf:
+        pdf.save(locked, encryption=pikepdf.Encryption(user="secret", owner="owner-secret"))
+    job = ocr.submit(locked)
+    with pytest.raises(WaitTimeout) as slow:  # a scheduled job is not over after one look
+        ocr.wait(job.id, timeout=0.05)
+    assert f"job {job.id} is still" in slow.value.message
+    with pytest.raises(JobFailed) as failed:
+        ocr.wait(job.id, timeout=120)
+    ended = failed.value.job
+    assert ended.status == JobStatus.ERROR and ended.error_description
+    assert failed.value.message == f"job {job.id} failed: {ended.error_description}"
+    assert ocr.wait(job.id, raise_on_error=False).raw == ended.raw
+
+
+def test_tokens(remote: Remote) -> None:
+    with Client(remote.url, token=remote.token) as ocr:
         made = ocr.create_token("read-only", read_only=True, expires_days=2)
         assert made.secret.startswith("ocm_") and made.read_only and made.expires
         listed = {t.name: t for t in ocr.tokens()}
-        assert set(listed) >= {"client-tests", "read-only"} and listed["read-only"].secret == ""
-    with Client(url, token=made.secret) as reader:
+        assert set(listed) >= {"tests", "read-only"} and listed["read-only"].secret == ""
+    with Client(remote.url, token=made.secret) as reader:
         assert reader.server_value("test") is True
         with pytest.raises(PermissionDeniedError) as refused:
             reader.create()
         assert refused.value.status == 403 and "read-only" in refused.value.message
-    with Client(url, token=token) as ocr:
+    with Client(remote.url, token=remote.token) as ocr:
         ocr.revoke_token("read-only")
         with pytest.raises(NotFoundError) as again:
             ocr.revoke_token("read-only")
         assert "read-only" in again.value.message
-    with Client(url, token=made.secret) as revoked, pytest.raises(AuthenticationError):
+    with Client(remote.url, token=made.secret) as revoked, pytest.raises(AuthenticationError):
         revoked.server_value("test")
 
 
-def test_the_async_client_submits_a_folder_and_reads_an_invoice(url: str, token: str, tmp_path: Path) -> None:
+def test_the_async_client_submits_a_folder_and_reads_an_invoice(remote: Remote, tmp_path: Path) -> None:
     scans = tmp_path / "scans"
     scans.mkdir()
     shutil.copy(PHOTOTEST, scans / "b.tif")
@@ -184,7 +185,7 @@ def test_the_async_client_submits_a_folder_and_reads_an_invoice(url: str, token:
     expected = json.loads(EINFACH.with_suffix(".expected.json").read_text(encoding="utf-8"))
 
     async def scenario() -> None:
-        async with AsyncClient(url, token=token) as ocr:
+        async with AsyncClient(remote.url, token=remote.token) as ocr:
             job = await ocr.submit(scans, TxtOutput=True, PdfOutput=False)
             seen: list[tuple[int, int]] = []
             invoice = await ocr.create_invoice_job(invoices, name="Einfach", metadata={"ref": "A-1"})

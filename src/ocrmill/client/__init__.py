@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ocrmill.client.aio import AsyncClient
+from ocrmill.client.calls import ListQuery
 from ocrmill.client.errors import (
     ApiError,
     AuthenticationError,
@@ -21,6 +22,7 @@ from ocrmill.client.errors import (
     ConnectionFailed,
     JobFailed,
     NotFoundError,
+    NotScheduled,
     PayloadTooLargeError,
     PermissionDeniedError,
     ServerError,
@@ -80,8 +82,10 @@ __all__ = [
     "JobFailed",
     "JobProgress",
     "JobStatus",
+    "ListQuery",
     "Listing",
     "NotFoundError",
+    "NotScheduled",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "ProgressCallback",

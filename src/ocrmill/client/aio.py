@@ -8,12 +8,12 @@ import contextlib
 from collections.abc import AsyncIterator, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, Unpack, cast
 
 import httpx
 
 from ocrmill.client import calls
-from ocrmill.client.calls import Call, Op, Reply, Sleep
+from ocrmill.client.calls import Call, ListQuery, Op, Reply, Sleep
 from ocrmill.client.http import client_options, file_parts, part_file, reply, request_args, unreachable, upload_headers
 from ocrmill.client.models import InvoiceJob, InvoicePage, Job, JobProgress, Listing, ProgressCallback, Token
 from ocrmill.domain.status import JobStatus
@@ -188,9 +188,8 @@ class AsyncClient:
     async def invoice_job(self, job_id: str) -> InvoiceJob:
         return await self.run(calls.invoice_job(job_id))
 
-    async def invoice_jobs(self, **query: Any) -> Listing[InvoiceJob]:
-        """limit, offset, sort, order, filter (a dict of field conditions), search."""
-        return await self.run(calls.invoice_jobs(calls.list_params(**query)))
+    async def invoice_jobs(self, **query: Unpack[ListQuery]) -> Listing[InvoiceJob]:
+        return await self.run(calls.invoice_jobs(calls.list_params(query)))
 
     async def replace_invoice_job(self, job_id: str, body: Mapping[str, Any]) -> InvoiceJob:
         return await self.run(calls.replace_invoice_job(job_id, body))
@@ -220,9 +219,8 @@ class AsyncClient:
     async def invoice_page(self, page_id: str) -> InvoicePage:
         return await self.run(calls.invoice_page(page_id))
 
-    async def invoice_pages(self, **query: Any) -> Listing[InvoicePage]:
-        """limit, offset, sort, order, filter (e.g. {"job": job_id}), search."""
-        return await self.run(calls.invoice_pages(calls.list_params(**query)))
+    async def invoice_pages(self, **query: Unpack[ListQuery]) -> Listing[InvoicePage]:
+        return await self.run(calls.invoice_pages(calls.list_params(query)))
 
     async def replace_invoice_page(self, page_id: str, body: Mapping[str, Any]) -> InvoicePage:
         return await self.run(calls.replace_invoice_page(page_id, body))

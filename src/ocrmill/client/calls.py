@@ -6,22 +6,23 @@ Paths are relative to the server's API prefix (`/api` by default)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import mimetypes
 import time
-from collections.abc import Generator, Iterable, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Literal, TypedDict, TypeVar
 
-from ocrmill.client.errors import JobFailed, WaitTimeout
+from ocrmill.client.errors import JobFailed, NotScheduled, WaitTimeout
 from ocrmill.client.models import (
-    INVOICE_FINISHED,
     InvoiceJob,
     InvoicePage,
     Job,
     JobProgress,
     Listing,
+    Polled,
     ProgressCallback,
     Token,
 )
@@ -126,7 +127,10 @@ def upload(job_id: int, file: Path | str | bytes, *, ext: str | None = None) -> 
         call = Call("POST", f"{JOBS}/uploadext/{job_id}/{ext}", content=file)
     else:
         path = Path(file)
-        call = Call("POST", f"{JOBS}/uploadext/{job_id}/{ext or path.suffix.lstrip('.')}", upload=path)
+        ext = ext or path.suffix.lstrip(".")
+        if not ext:
+            raise ValueError(f"{path} has no extension to tell its type by: give ext= (pdf, tif, png, ...)")
+        call = Call("POST", f"{JOBS}/uploadext/{job_id}/{ext}", upload=path)
     return Job((yield from _json(call)))
 
 
@@ -179,22 +183,35 @@ def wait(
     raise_on_error: bool = True,
 ) -> Op[Job]:
     """The job once Converted (or Error: JobFailed, unless raise_on_error is off), polling its progress."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    pause = POLL_FIRST
-    while True:
-        now = yield from progress(job_id)
-        if on_progress:
-            on_progress(now.done, now.total)
-        if now.status in (JobStatus.CONVERTED, JobStatus.ERROR):
-            break
-        if deadline is not None and time.monotonic() + pause > deadline:
-            raise WaitTimeout(f"job {job_id} is still {now.status.name.lower()} after {timeout:g} s")
-        yield from _sleep(pause)
-        pause = min(POLL_MAX, pause * 1.5)
+    look = functools.partial(progress, job_id)
+    yield from _poll(look, f"job {job_id}", on_progress=on_progress, timeout=timeout)
     job = yield from info(job_id)
     if job.status == JobStatus.ERROR and raise_on_error:
         raise JobFailed(f"job {job_id} failed: {job.error_description or 'no description'}", job=job)
     return job
+
+
+P = TypeVar("P", bound=Polled)
+
+
+def _poll(
+    look: Callable[[], Op[P]], what: str, *, on_progress: ProgressCallback | None, timeout: float | None
+) -> Op[P]:
+    """`look()` again and again, less often as time goes on, until what it sees is finished."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    pause = POLL_FIRST
+    while True:
+        now = yield from look()
+        if on_progress:
+            on_progress(*now.pages)
+        if now.finished:
+            return now
+        if now.state == "created":
+            raise NotScheduled(f"{what} is Created, not scheduled: it will not finish until it is")
+        if deadline is not None and time.monotonic() + pause > deadline:
+            raise WaitTimeout(f"{what} is still {now.state} after {timeout:g} s")
+        yield from _sleep(pause)
+        pause = min(POLL_MAX, pause * 1.5)
 
 
 def download(job_id: int, ext: str, *, to: Path | str | None = None) -> Op[bytes]:
@@ -264,22 +281,21 @@ def delete_invoice_job(job_id: str) -> Op[InvoiceJob]:
     return InvoiceJob((yield from _data(Call("DELETE", f"{INVOICES}/{job_id}"))))
 
 
-def list_params(
-    *,
-    limit: int = 50,
-    offset: int = 0,
-    sort: str | None = None,
-    order: str = "desc",
-    filter: Mapping[str, Any] | None = None,
-    search: str | None = None,
-) -> dict[str, str | int]:
-    params: dict[str, str | int] = {"limit": limit, "offset": offset, "order": order}
-    if sort:
-        params["sort"] = sort
-    if filter:
-        params["filter"] = json.dumps(dict(filter))
-    if search:
-        params["search"] = search
+class ListQuery(TypedDict, total=False):
+    """A list's paging, order and conditions (the invoice API's query parameters)."""
+
+    limit: int  # 1-100, default 50
+    offset: int
+    sort: str  # a field's name, default createdAt
+    order: Literal["asc", "desc"]  # default desc
+    filter: Mapping[str, Any]  # field conditions: {"status": "completed", "pageCount": {"$gte": 2}}
+    search: str  # words in the text fields
+
+
+def list_params(query: ListQuery) -> dict[str, str | int]:
+    params: dict[str, str | int] = {k: v for k, v in query.items() if k != "filter" and isinstance(v, str | int)}
+    if "filter" in query:
+        params["filter"] = json.dumps(dict(query["filter"]))
     return params
 
 
@@ -301,18 +317,8 @@ def wait_invoice_job(
     raise_on_error: bool = True,
 ) -> Op[InvoiceJob]:
     """The invoice job once completed (or failed: JobFailed, unless raise_on_error is off)."""
-    deadline = None if timeout is None else time.monotonic() + timeout
-    pause = POLL_FIRST
-    while True:
-        job = yield from invoice_job(job_id)
-        if on_progress:
-            on_progress(job.pages_done, job.page_count)
-        if job.status in INVOICE_FINISHED:
-            break
-        if deadline is not None and time.monotonic() + pause > deadline:
-            raise WaitTimeout(f"invoice job {job_id} is still {job.status} after {timeout:g} s")
-        yield from _sleep(pause)
-        pause = min(POLL_MAX, pause * 1.5)
+    look = functools.partial(invoice_job, job_id)
+    job = yield from _poll(look, f"invoice job {job_id}", on_progress=on_progress, timeout=timeout)
     if job.status == "failed" and raise_on_error:
         raise JobFailed(f"invoice job {job_id} failed: {job.error_log or 'no description'}", job=job)
     return job

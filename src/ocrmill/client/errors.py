@@ -98,6 +98,10 @@ class JobFailed(ClientError):
         self.job = job  # the Job or InvoiceJob as it ended
 
 
+class NotScheduled(ClientError):
+    """The job is not scheduled, so waiting for it would never end."""
+
+
 class WaitTimeout(ClientError):
     """The job did not finish in the time given."""
 

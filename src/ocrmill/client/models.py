@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from ocrmill.domain.options import OUTPUT_FLAGS
 from ocrmill.domain.status import JobStatus
@@ -18,6 +18,19 @@ ProgressCallback = Callable[[int, int], None]
 
 FINISHED = (JobStatus.CONVERTED, JobStatus.ERROR)
 INVOICE_FINISHED = ("completed", "failed")
+
+
+class Polled(Protocol):
+    """What a wait looks at: a job's state, its pages (done, in all) and whether it is over."""
+
+    @property
+    def state(self) -> str: ...
+
+    @property
+    def pages(self) -> tuple[int, int]: ...
+
+    @property
+    def finished(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -73,6 +86,18 @@ class JobProgress:
     done: int
     total: int
 
+    @property
+    def state(self) -> str:
+        return self.status.name.lower()
+
+    @property
+    def pages(self) -> tuple[int, int]:
+        return self.done, self.total
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
 
 @dataclass(frozen=True)
 class InvoiceField:
@@ -118,8 +143,17 @@ class InvoiceJob:
         return str(self.raw.get("status", ""))
 
     @property
+    def state(self) -> str:
+        return self.status
+
+    @property
     def finished(self) -> bool:
         return self.status in INVOICE_FINISHED
+
+    @property
+    def pages(self) -> tuple[int, int]:
+        """Pages done (completed or failed) and pages in all."""
+        return self.pages_done, self.page_count
 
     @property
     def name(self) -> str:
