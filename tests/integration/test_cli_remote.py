@@ -45,6 +45,24 @@ def test_submit_converts_a_multi_page_pdf_and_writes_its_outputs(remote: Remote,
     assert job.number_of_pages == 3 and job.outputs == ["pdf", "txt"]
 
 
+def test_submit_takes_a_folders_files_as_jobs_or_joined(remote: Remote, tmp_path: Path) -> None:
+    scans = tmp_path / "scans"
+    scans.mkdir()
+    Image.open(PHOTOTEST).convert("L").save(scans / "b.png", dpi=(300, 300))
+    Image.open(PHOTOTEST).convert("L").save(scans / "a.png", dpi=(300, 300))
+    (scans / "readme.txt").write_text("not a scan")
+    env = {"OCRMILL_SERVER": remote.url, "OCRMILL_TOKEN": remote.token}
+    options = ("--set", "TxtOutput=true", "--set", "PdfOutput=false", "--no-progress-bar")
+    each = ocrmill(remote.server, "submit", str(scans), "--out", str(tmp_path / "each"), *options, **env)
+    assert each.returncode == 0, each.stderr
+    assert sorted(p.name for p in (tmp_path / "each").iterdir()) == ["a.txt", "b.txt"]
+    joined = ocrmill(remote.server, "submit", str(scans), "--join", "--out", str(tmp_path / "joined"), *options, **env)
+    assert joined.returncode == 0, joined.stderr
+    assert [p.name for p in (tmp_path / "joined").iterdir()] == ["a.txt"]  # named after its first file
+    pages = (tmp_path / "joined" / "a.txt").read_text().split("\f")
+    assert len([page for page in pages if "quick brown" in page]) == 2
+
+
 def test_submit_reports_the_servers_message(remote: Remote, tmp_path: Path) -> None:
     wrong = ocrmill(
         remote.server, "submit", str(PHOTOTEST), "--out", str(tmp_path), "--server", remote.url, "--token", "ocm_nope"
