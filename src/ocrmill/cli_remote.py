@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 SERVER_ENV = "OCRMILL_SERVER"
 TOKEN_ENV = "OCRMILL_TOKEN"
 PASSWORD_ENV = "OCRMILL_PASSWORD"  # the password of --user (asked for when it is not set)
-UPLOADS_AT_ONCE = 4
+JOBS_AT_ONCE = 4  # uploaded, followed and downloaded at once; the server queues what it cannot start yet
 
 
 def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +35,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     submit.add_argument("--out", type=Path, required=True, metavar="DIR")
     submit.add_argument("--set", action="append", default=[], metavar="Name=Value", help="a job property")
     submit.add_argument("--join", action="store_true", help="one job of all the files, their pages in order")
+    submit.add_argument(
+        "--jobs", type=int, default=JOBS_AT_ONCE, metavar="N", help=f"jobs in flight at once (default {JOBS_AT_ONCE})"
+    )
     _connection(submit)
     submit.set_defaults(func=_submit)
 
@@ -98,14 +101,14 @@ async def _submit_all(
 ) -> list[bool]:
     from ocrmill.client import AsyncClient
 
-    uploads = asyncio.Semaphore(UPLOADS_AT_ONCE)
+    in_flight = asyncio.Semaphore(max(1, args.jobs))
+
+    async def one(stem: str, files: list[Path]) -> bool:
+        async with in_flight:
+            return await _submit_one(ocr, args, options, stem, files)
+
     async with AsyncClient(**_client_args(args)) as ocr:
-        return await asyncio.gather(
-            *(
-                _submit_one(ocr, args, options, stem, batch, position, uploads)
-                for position, (stem, batch) in enumerate(named)
-            )
-        )
+        return await asyncio.gather(*(one(stem, batch) for stem, batch in named))
 
 
 async def _submit_one(
@@ -114,8 +117,6 @@ async def _submit_one(
     options: dict[str, Any],
     stem: str,
     files: list[Path],
-    position: int,
-    uploads: asyncio.Semaphore,
 ) -> bool:
     """One job: upload, a progress bar while it is converted, its outputs written; False (and why, on standard
     error) if any of that fails."""
@@ -124,16 +125,15 @@ async def _submit_one(
     from ocrmill.client import ClientError, bar_progress
 
     label = files[0].name if len(files) == 1 else f"{stem} ({len(files)} files)"
-    with tqdm(desc=label, unit="page", position=position, disable=args.no_progress_bar, leave=True) as bar:
+    with tqdm(desc=label, unit="page", disable=args.no_progress_bar, leave=True) as bar:
         try:
             bar.set_postfix_str("uploading")
-            async with uploads:
-                job = await ocr.submit(files, options)
+            job = await ocr.submit(files, options)
             bar.set_postfix_str(f"job {job.id}")
             job = await ocr.wait(job.id, on_progress=bar_progress(bar), timeout=args.timeout)
             written = await ocr.download_outputs(job, args.out, stem=stem)
             bar.set_postfix_str(f"job {job.id} done")
-        except ClientError as e:
+        except (ClientError, OSError, ValueError) as e:  # the server's refusal, a file or folder that fails us
             bar.set_postfix_str("failed")
             tqdm.write(f"{label}: {e}", file=sys.stderr)
             return False
