@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +27,11 @@ from ocrmill.client import (
     NotFoundError,
     NotScheduled,
     PermissionDeniedError,
+    UnsupportedMediaTypeError,
     WaitTimeout,
     bar_progress,
 )
-from tests.harness import DATA, PHOTOTEST, free_port
+from tests.harness import DATA, PHOTOTEST, Server, free_port
 from tests.remote import Remote
 
 EINFACH = DATA / "invoices-zugferd" / "EN16931_Einfach.pdf"
@@ -229,3 +230,26 @@ def test_the_async_client_submits_a_folder_and_reads_an_invoice(remote: Remote, 
             assert bad.value.status == 400 and bad.value.message.startswith("MinConfidence")
 
     asyncio.run(scenario())
+
+
+def test_ocr_folders(make_server: Callable[..., Server], tmp_path: Path) -> None:
+    folder_id = "802231b4-bea3-485f-911e-00adb98f1e23"
+    config = tmp_path / "ocrmill.toml"
+    config.write_text(
+        f'[[folders]]\nid = "{folder_id}"\ndescription = "Scans"\ninput = "{tmp_path / "in"}"\n'
+        f'output = "{tmp_path / "out"}"\nfilters = "TIF;PNG"\noptions = {{ TxtOutput = true }}\n',
+        encoding="utf-8",
+    )
+    server = make_server(env={"OCRMILL_CONFIG": str(config), "OCRMILL_FOLDERS_THREADS": "0"})
+    with Client(f"http://127.0.0.1:{server.port}") as ocr:
+        assert [(f["Id"], f["Description"]) for f in ocr.folders()] == [(folder_id, "Scans")]
+        assert ocr.folder(folder_id)["Id"] == folder_id
+        names = [ocr.post_to_folder(folder_id, PHOTOTEST, name="größe 1.tif") for _ in range(2)]
+        assert names[0] == "größe 1.tif" and names[1] != names[0] and names[1].endswith(".tif")
+        assert ocr.post_to_folder(folder_id, PHOTOTEST, unique=False) == PHOTOTEST.name
+        assert {p.name for p in (tmp_path / "in").iterdir()} >= {*names, PHOTOTEST.name}
+        with pytest.raises(UnsupportedMediaTypeError) as refused:
+            ocr.post_to_folder(folder_id, EINFACH)  # the folder takes TIF and PNG
+        assert refused.value.status == 415 and refused.value.message
+        with pytest.raises(NotFoundError):
+            ocr.folder("00000000-0000-0000-0000-000000000000")

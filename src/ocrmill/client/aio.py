@@ -76,7 +76,7 @@ class AsyncClient:
             args = request_args(call)
             if call.upload:
                 args["content"] = _chunks(call.upload)
-                args["headers"] = upload_headers(call.upload)
+                args["headers"] = upload_headers(call, call.upload)
             if call.parts:
                 args["files"] = file_parts(call, lambda path: files.enter_context(path.open("rb")))
             try:
@@ -171,6 +171,20 @@ class AsyncClient:
     async def server_value(self, action: str) -> Any:
         """version, name, nameversion, languages, supportedexts, count, runningcount, serverload, stats, guid."""
         return await self.run(calls.server_value(action))
+
+    # -- OCR folders ----------------------------------------------------------------------------------------
+
+    async def folders(self) -> list[dict[str, Any]]:
+        return await self.run(calls.folders())
+
+    async def folder(self, folder_id: str) -> dict[str, Any]:
+        return await self.run(calls.folder(folder_id))
+
+    async def post_to_folder(
+        self, folder_id: str, file: Path | str, *, name: str | None = None, unique: bool = True
+    ) -> str:
+        """A file into an OCR folder's input (its watcher makes the job); the name it was stored under."""
+        return await self.run(calls.post_to_folder(folder_id, file, name=name, unique=unique))
 
     # -- invoice jobs ---------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TypedDict, TypeVar
+from urllib.parse import quote
 
 from ocrmill.client.errors import JobFailed, NotScheduled, WaitTimeout
 from ocrmill.client.models import (
@@ -42,6 +43,7 @@ class Call:
     parts: tuple[Path, ...] = ()  # multipart/form-data: each file as a `file` part ...
     fields: Mapping[str, str] = field(default_factory=dict)  # ... beside these fields
     save_to: Path | None = None  # the answer's body streamed into this file (atomically)
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,29 @@ def jobs(*, status: JobStatus | int | None = None, templates: bool = False) -> O
 def server_value(action: str) -> Op[Any]:
     """A scalar or list action: version, name, languages, supportedexts, count, runningcount, serverload, ..."""
     return (yield from _json(Call("GET", f"{JOBS}/{action}")))
+
+
+# -- OCR folders ------------------------------------------------------------------------------------------------
+
+
+def folders() -> Op[list[dict[str, Any]]]:
+    """The OCR folder definitions with their counters (a right of the user: enum folders)."""
+    return list((yield from _json(Call("GET", f"{JOBS}/folders"))))
+
+
+def folder(folder_id: str) -> Op[dict[str, Any]]:
+    return dict((yield from _json(Call("GET", f"{JOBS}/folder/{folder_id}"))))
+
+
+def post_to_folder(folder_id: str, file: Path | str, *, name: str | None = None, unique: bool = True) -> Op[str]:
+    """A file into an OCR folder's input, where its watcher makes a job of it; the name it was stored under
+    (`unique`: a new name rather than overwriting a file of that name)."""
+    path = Path(file)
+    disposition = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name or path.name)}"}
+    call = Call(
+        "POST", f"{JOBS}/{'postfolderu' if unique else 'postfolder'}/{folder_id}", upload=path, headers=disposition
+    )
+    return str((yield from _json(call)))
 
 
 # -- invoice jobs -----------------------------------------------------------------------------------------------

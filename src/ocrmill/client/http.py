@@ -43,7 +43,7 @@ def client_options(
 
 def request_args(call: Call) -> dict[str, Any]:
     """The arguments of every body but a streamed file (which each driver opens its own way)."""
-    args: dict[str, Any] = {"params": call.params}
+    args: dict[str, Any] = {"params": call.params, "headers": dict(call.headers)}
     if call.json is not None:
         args["json"] = call.json
     if call.content is not None:
@@ -58,10 +58,10 @@ def file_parts(call: Call, open_file: Any) -> list[tuple[str, tuple[str, IO[byte
     return [("file", (path.name, open_file(path), media_type(path))) for path in call.parts]
 
 
-def upload_headers(path: Path) -> dict[str, str]:
+def upload_headers(call: Call, path: Path) -> dict[str, str]:
     """A streamed file's length (so that the server refuses one over its limit before reading it), and a plain
-    type: uploadext takes the type from the URL."""
-    return {"Content-Length": str(path.stat().st_size), "Content-Type": "application/octet-stream"}
+    type: uploadext takes the type from the URL, postfolder from the name."""
+    return {"Content-Length": str(path.stat().st_size), "Content-Type": "application/octet-stream", **call.headers}
 
 
 def reply(response: httpx.Response, content: bytes) -> Reply:

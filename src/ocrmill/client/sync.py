@@ -67,7 +67,7 @@ class Client:
             args = request_args(call)
             if call.upload:
                 args["content"] = files.enter_context(call.upload.open("rb"))
-                args["headers"] = upload_headers(call.upload)
+                args["headers"] = upload_headers(call, call.upload)
             if call.parts:
                 args["files"] = file_parts(call, lambda path: files.enter_context(path.open("rb")))
             try:
@@ -160,6 +160,18 @@ class Client:
     def server_value(self, action: str) -> Any:
         """version, name, nameversion, languages, supportedexts, count, runningcount, serverload, stats, guid."""
         return self.run(calls.server_value(action))
+
+    # -- OCR folders ----------------------------------------------------------------------------------------
+
+    def folders(self) -> list[dict[str, Any]]:
+        return self.run(calls.folders())
+
+    def folder(self, folder_id: str) -> dict[str, Any]:
+        return self.run(calls.folder(folder_id))
+
+    def post_to_folder(self, folder_id: str, file: Path | str, *, name: str | None = None, unique: bool = True) -> str:
+        """A file into an OCR folder's input (its watcher makes the job); the name it was stored under."""
+        return self.run(calls.post_to_folder(folder_id, file, name=name, unique=unique))
 
     # -- invoice jobs ---------------------------------------------------------------------------------------
 
