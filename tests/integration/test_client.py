@@ -166,6 +166,10 @@ def test_tokens(remote: Remote) -> None:
             reader.create()
         assert refused.value.status == 403 and "read-only" in refused.value.message
     with Client(remote.url, token=remote.token) as ocr:
+        odd = ocr.create_token("ci runner? #1")  # a name that is not a plain path segment
+        assert "ci runner? #1" in [t.name for t in ocr.tokens()]
+        ocr.revoke_token(odd.name)
+        assert "ci runner? #1" not in [t.name for t in ocr.tokens()]
         ocr.revoke_token("read-only")
         with pytest.raises(NotFoundError) as again:
             ocr.revoke_token("read-only")

@@ -84,6 +84,11 @@ def input_files(paths: Iterable[Path | str]) -> list[Path]:
     return found
 
 
+def _q(segment: str) -> str:
+    """A value as one path segment (a token's name may hold blanks, ? or #)."""
+    return quote(segment, safe="")
+
+
 def _call(call: Call) -> Generator[Step, Reply | None, Reply]:
     reply = yield call
     assert reply is not None, "the driver answers every Call"
@@ -126,13 +131,13 @@ def upload(job_id: int, file: Path | str | bytes, *, ext: str | None = None) -> 
     if isinstance(file, bytes):
         if not ext:
             raise ValueError("uploading bytes needs ext= (pdf, tif, png, ...)")
-        call = Call("POST", f"{JOBS}/uploadext/{job_id}/{ext}", content=file)
+        call = Call("POST", f"{JOBS}/uploadext/{job_id}/{_q(ext)}", content=file)
     else:
         path = Path(file)
         ext = ext or path.suffix.lstrip(".")
         if not ext:
             raise ValueError(f"{path} has no extension to tell its type by: give ext= (pdf, tif, png, ...)")
-        call = Call("POST", f"{JOBS}/uploadext/{job_id}/{ext}", upload=path)
+        call = Call("POST", f"{JOBS}/uploadext/{job_id}/{_q(ext)}", upload=path)
     return Job((yield from _json(call)))
 
 
@@ -218,7 +223,7 @@ def _poll(
 
 def download(job_id: int, ext: str, *, to: Path | str | None = None) -> Op[bytes]:
     """A converted job's output: its bytes, or, with `to`, written there (atomically) and b"" returned."""
-    reply = yield from _call(Call("GET", f"{JOBS}/download/{job_id}/{ext}", save_to=Path(to) if to else None))
+    reply = yield from _call(Call("GET", f"{JOBS}/download/{job_id}/{_q(ext)}", save_to=Path(to) if to else None))
     return reply.content
 
 
@@ -257,7 +262,7 @@ def folders() -> Op[list[dict[str, Any]]]:
 
 
 def folder(folder_id: str) -> Op[dict[str, Any]]:
-    return dict((yield from _json(Call("GET", f"{JOBS}/folder/{folder_id}"))))
+    return dict((yield from _json(Call("GET", f"{JOBS}/folder/{_q(folder_id)}"))))
 
 
 def post_to_folder(folder_id: str, file: Path | str, *, name: str | None = None, unique: bool = True) -> Op[str]:
@@ -266,7 +271,7 @@ def post_to_folder(folder_id: str, file: Path | str, *, name: str | None = None,
     path = Path(file)
     disposition = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(name or path.name)}"}
     call = Call(
-        "POST", f"{JOBS}/{'postfolderu' if unique else 'postfolder'}/{folder_id}", upload=path, headers=disposition
+        "POST", f"{JOBS}/{'postfolderu' if unique else 'postfolder'}/{_q(folder_id)}", upload=path, headers=disposition
     )
     return str((yield from _json(call)))
 
@@ -295,15 +300,15 @@ def create_invoice_job(
 
 
 def invoice_job(job_id: str) -> Op[InvoiceJob]:
-    return InvoiceJob((yield from _data(Call("GET", f"{INVOICES}/{job_id}"))))
+    return InvoiceJob((yield from _data(Call("GET", f"{INVOICES}/{_q(job_id)}"))))
 
 
 def replace_invoice_job(job_id: str, body: Mapping[str, Any]) -> Op[InvoiceJob]:
-    return InvoiceJob((yield from _data(Call("PUT", f"{INVOICES}/{job_id}", json=dict(body)))))
+    return InvoiceJob((yield from _data(Call("PUT", f"{INVOICES}/{_q(job_id)}", json=dict(body)))))
 
 
 def delete_invoice_job(job_id: str) -> Op[InvoiceJob]:
-    return InvoiceJob((yield from _data(Call("DELETE", f"{INVOICES}/{job_id}"))))
+    return InvoiceJob((yield from _data(Call("DELETE", f"{INVOICES}/{_q(job_id)}"))))
 
 
 class ListQuery(TypedDict, total=False):
@@ -351,7 +356,7 @@ def wait_invoice_job(
 
 def download_invoice(job_id: str, ext: str, *, to: Path | str | None = None) -> Op[bytes]:
     """An invoice job's output (pdf, txt or json): its bytes, or, with `to`, written there and b"" returned."""
-    call = Call("GET", f"{INVOICES}/{job_id}/download/{ext}", save_to=Path(to) if to else None)
+    call = Call("GET", f"{INVOICES}/{_q(job_id)}/download/{_q(ext)}", save_to=Path(to) if to else None)
     return (yield from _call(call)).content
 
 
@@ -362,15 +367,15 @@ def add_invoice_page(job_id: str, page_number: int, page_url: str, **more: Any) 
 
 
 def invoice_page(page_id: str) -> Op[InvoicePage]:
-    return InvoicePage((yield from _data(Call("GET", f"{PAGES}/{page_id}"))))
+    return InvoicePage((yield from _data(Call("GET", f"{PAGES}/{_q(page_id)}"))))
 
 
 def replace_invoice_page(page_id: str, body: Mapping[str, Any]) -> Op[InvoicePage]:
-    return InvoicePage((yield from _data(Call("PUT", f"{PAGES}/{page_id}", json=dict(body)))))
+    return InvoicePage((yield from _data(Call("PUT", f"{PAGES}/{_q(page_id)}", json=dict(body)))))
 
 
 def delete_invoice_page(page_id: str) -> Op[InvoicePage]:
-    return InvoicePage((yield from _data(Call("DELETE", f"{PAGES}/{page_id}"))))
+    return InvoicePage((yield from _data(Call("DELETE", f"{PAGES}/{_q(page_id)}"))))
 
 
 def invoice_pages(params: Mapping[str, str | int]) -> Op[Listing[InvoicePage]]:
@@ -393,7 +398,7 @@ def tokens() -> Op[list[Token]]:
 
 
 def revoke_token(name: str) -> Op[None]:
-    yield from _call(Call("DELETE", f"{TOKENS}/{name}"))
+    yield from _call(Call("DELETE", f"{TOKENS}/{_q(name)}"))
 
 
 # -- webhooks: their operations go here (issue 19 part 1) -------------------------------------------------------
