@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.harness import DATA, Postgres, Server, running
+from tests.remote import Remote, remote_server
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -58,3 +59,10 @@ def make_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[obje
     yield make
     for srv in started:
         srv.stop()
+
+
+@pytest.fixture(scope="module")
+def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
+    """A started server with authentication on and an API token of its user (the client's and remote CLI's tests)."""
+    with remote_server(tmp_path_factory.mktemp("remote")) as started:
+        yield started

@@ -1,4 +1,4 @@
-"""ocrmill serve | worker | users | tokens | migrate | backup | restore | ocr"""
+"""ocrmill serve | worker | users | tokens | migrate | backup | restore | ocr, and the remote submit | invoice"""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
         result: int = args.func(args)
         return result
     except OcrmillError as e:
-        print(f"ocrmill: {e.message}", file=sys.stderr)
+        print(f"ocrmill: {e}", file=sys.stderr)  # a message (and the server's status for ocrmill.client's errors)
         return 2
 
 
@@ -124,6 +124,10 @@ def _parser() -> argparse.ArgumentParser:
     ocr.add_argument("--set", action="append", default=[], metavar="Name=Value", help="a job property")
     ocr.add_argument("--config", type=Path)
     ocr.set_defaults(func=_ocr)
+
+    from ocrmill import cli_remote  # here: it uses job_properties and unique_stem of this module
+
+    cli_remote.add_commands(commands)
     return parser
 
 
@@ -437,12 +441,7 @@ def _ocr(args: argparse.Namespace) -> int:
     from ocrmill.pipeline.run import Limits, run_job
 
     settings = load_settings(args.config)
-    body: dict[str, object] = {}
-    for item in args.set:
-        name, sep, value = item.partition("=")
-        if not sep:
-            raise OcrmillError(f"--set takes Name=Value, not {item!r}")
-        body[name.strip()] = value.strip()
+    body = job_properties(args.set)
     options = JobOptions(RetentionDays=1).merged(body, max_retention_days=settings.max_retention_days)
     engines = EnginePool(tessdata_dir(settings.tessdata_dir))
     limits = Limits(settings.max_pages, settings.max_image_megapixels)
@@ -463,7 +462,7 @@ def _ocr(args: argparse.Namespace) -> int:
             print(f"{path}: {problem}", file=sys.stderr)
             failures += 1
             continue
-        stem = _unique_stem(path.stem, taken)
+        stem = unique_stem(path.stem, taken)
         with tempfile.TemporaryDirectory(prefix="ocrmill-") as tmp, tqdm(desc=path.name, unit="page") as bar:
 
             def progress(done: int, total: int, bar: Any = bar) -> None:
@@ -491,7 +490,18 @@ def _ocr(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-def _unique_stem(stem: str, taken: set[str]) -> str:
+def job_properties(items: list[str]) -> dict[str, object]:
+    """The job properties of --set Name=Value options (the server or JobOptions checks names and values)."""
+    body: dict[str, object] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise OcrmillError(f"--set takes Name=Value, not {item!r}")
+        body[name.strip()] = value.strip()
+    return body
+
+
+def unique_stem(stem: str, taken: set[str]) -> str:
     """Inputs with the same name from different folders get -2, -3, ... rather than overwriting."""
     candidate, n = stem, 1
     while candidate in taken:

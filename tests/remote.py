@@ -1,0 +1,31 @@
+"""A server for the client's and the remote CLI's tests: authentication on, a user, and an API token of hers."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ocrmill.client import Client
+from tests.harness import Server, running
+
+ALICE = ("alice", "alice-secret-password")
+
+
+@dataclass(frozen=True)
+class Remote:
+    server: Server
+    url: str  # what a client is given: http://127.0.0.1:<port>
+    token: str  # an API token of ALICE's, made through the client
+
+
+@contextlib.contextmanager
+def remote_server(root: Path) -> Iterator[Remote]:
+    server = Server(root, env={"OCRMILL_AUTH": "true"})
+    with running(server):
+        server.add_user(*ALICE)
+        url = f"http://127.0.0.1:{server.port}"
+        with Client(url, auth=ALICE) as basic:
+            token = basic.create_token("tests").secret
+        yield Remote(server, url, token)
