@@ -10,6 +10,7 @@ from typing import Any
 from ocrmill.api.uploads import CONTENT_TYPES
 from ocrmill.domain.options import OUTPUT_FLAGS, READ_ONLY, JobOptions
 from ocrmill.service.jobs import JobView
+from ocrmill.service.search import Results
 
 UNSET_DATE = "0001-01-01T00:00:00"
 
@@ -138,6 +139,48 @@ JOB_QUERY_BODY: dict[str, Any] = {
         }
     }
 }
+
+SEARCH_RESULTS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The jobs that hold every word of q, best first, and how many match in all",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "title": "SearchResults",
+                    "type": "object",
+                    "properties": {
+                        "Total": {"type": "integer", "minimum": 0},
+                        "Results": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "Rank": {"type": "number", "description": "higher is a better match"},
+                                    "Snippet": {"type": "string", "description": "the line that matched"},
+                                    "SnippetField": {"type": "string", "enum": ["Text", "Descr", "CorrelationId"]},
+                                    "Job": {"type": "object", "description": "the job, as info gives it"},
+                                },
+                                "required": ["Rank", "Snippet", "SnippetField", "Job"],
+                            },
+                        },
+                    },
+                    "required": ["Total", "Results"],
+                }
+            }
+        },
+    }
+}
+
+
+def search_results(results: Results) -> dict[str, Any]:
+    return {
+        "Total": results.total,
+        "Results": [
+            {"Rank": round(f.rank, 6), "Snippet": f.snippet, "SnippetField": f.field, "Job": job_public(f.job)}
+            for f in results.found
+        ],
+    }
+
 
 _BINARY = {"type": "string", "format": "binary"}
 

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from ocrmill.domain.options import JobOptions
 from ocrmill.domain.status import JobStatus
 from ocrmill.logs import fields, one_line
-from ocrmill.store import queries
+from ocrmill.store import queries, search
 from ocrmill.store.tables import Job, JobFile
 
 log = logging.getLogger("ocrmill.jobs")
@@ -135,6 +135,8 @@ def create_job(
     )
     session.add(job)
     session.flush()
+    if not is_template:
+        search.enter_job(session=session, job_id=job.id, descr=options.Descr, correlation_id=options.CorrelationId)
     _changed(session, StatusChange(job.id, NEW, _name(job.status), user=user_name))
     return job
 
@@ -150,6 +152,8 @@ def set_options(*, session: Session, job: Job, options: JobOptions, now: datetim
     job.options = options.to_dict()
     job.correlation_id = options.CorrelationId
     job.modified = now
+    if not job.is_template:
+        search.enter_job(session=session, job_id=job.id, descr=options.Descr, correlation_id=options.CorrelationId)
 
 
 def list_jobs(*, session: Session, where: JobFilter) -> list[Job]:
@@ -247,8 +251,10 @@ def finish_job(
     barcodes: list[dict[str, Any]] | None = None,
     outputs: list[str] | None = None,
     removed_pages: list[int] | None = None,
+    text: str = "",
 ) -> bool:
-    """Converted (no error) or Error; only while this worker still holds the job."""
+    """Converted (no error) or Error; only while this worker still holds the job. A converted job's recognised
+    `text` enters the search index in the same transaction."""
     values: dict[str, Any] = {
         "status": int(JobStatus.ERROR if error else JobStatus.CONVERTED),
         "error_description": error,
@@ -269,6 +275,8 @@ def finish_job(
         .values(**values)
     )
     finished = bool(result.rowcount)  # type: ignore[attr-defined]
+    if finished and not error:
+        search.enter_text(session=session, job_id=job_id, body=text)
     if finished:
         change = StatusChange(job_id, _name(JobStatus.CONVERTING), _name(values["status"]), error, worker=worker_id)
         _changed(session, change)

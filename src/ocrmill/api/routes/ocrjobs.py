@@ -7,13 +7,13 @@ from datetime import datetime
 from email.message import Message
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import FileResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ocrmill.api.deps import CurrentUser, Folders, Jobs, Server
+from ocrmill.api.deps import CurrentUser, Folders, Jobs, Search, Server
 from ocrmill.api.openapi import raises
-from ocrmill.api.schemas import JOB_OPTIONS_BODY, JOB_QUERY_BODY, file_body, job_public
+from ocrmill.api.schemas import JOB_OPTIONS_BODY, JOB_QUERY_BODY, SEARCH_RESULTS, file_body, job_public, search_results
 from ocrmill.api.uploads import check_length, ext_of_part, ext_of_type, file_part, json_body, read_part
 from ocrmill.domain import languages
 from ocrmill.domain.options import OUTPUT_FLAGS
@@ -31,6 +31,7 @@ from ocrmill.errors import (
 from ocrmill.service.folders import FolderService
 from ocrmill.service.jobs import JobQuery, JobService, JobView
 from ocrmill.service.principal import Principal
+from ocrmill.service.search import MAX_LIMIT, MAX_QUERY
 from ocrmill.service.server import version
 from ocrmill.store.tables import Job
 
@@ -200,6 +201,20 @@ def delete(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
 @router.post("/query", openapi_extra={"requestBody": JOB_QUERY_BODY})
 async def query(request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _jobs(jobs.query(who, _job_query(await _json_object(request))))
+
+
+@router.get("/search", responses=SEARCH_RESULTS)
+def search(
+    finder: Search,
+    who: CurrentUser,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="words, each to be found")],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> JSONResponse:
+    """An ocrmill addition: the jobs (not templates) whose recognised text, description or correlation id hold every
+    word of q (as a word or the start of one), best match first, each with the line that matched. Users see only
+    their own jobs."""
+    return JSONResponse(search_results(finder.search(who, q, limit=limit, offset=offset)))
 
 
 @router.get("/templates")
