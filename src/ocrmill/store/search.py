@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Boolean, Connection, Integer, String, Text, TextClause, bindparam, text
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 # A job's text beyond this is left out of the index (PostgreSQL's tsvector holds at most 1 MB).
 MAX_TEXT = 500_000
@@ -24,7 +26,7 @@ def words(query: str) -> list[str]:
     return list(dict.fromkeys(w.casefold() for w in _WORDS.findall(query)))
 
 
-_TYPES = {"job_id": Integer(), "descr": Text(), "correlation_id": Text(), "body": Text()}
+_TYPES: dict[str, TypeEngine[Any]] = {"job_id": Integer(), "descr": Text(), "correlation_id": Text(), "body": Text()}
 
 
 def _typed(sql: str) -> TextClause:
