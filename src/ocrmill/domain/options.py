@@ -79,6 +79,14 @@ class JobOptions:
         known = {k: v for k, v in data.items() if k in _FIELDS}
         return cls(**known)
 
+    @staticmethod
+    def stored(data: dict[str, Any]) -> dict[str, Any]:
+        """What from_dict(data).to_dict() gives, without building the dataclass when `data` (as stored since it
+        was written by to_dict) already names every option: the job listings render thousands of jobs."""
+        if tuple(data) == _NAMES:
+            return data
+        return JobOptions.from_dict(data).to_dict()
+
     def merged(self, body: dict[str, Any], *, max_retention_days: int) -> JobOptions:
         """These options updated from a client's JSON body: names matched case-insensitively, the read-only
         members of a job's JSON ignored (clients post back the job they read), values validated
@@ -122,6 +130,7 @@ READ_ONLY: tuple[str, ...] = (
 )  # fmt: skip
 
 _FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in dataclasses.fields(JobOptions)}
+_NAMES = tuple(_FIELDS)
 _BY_LOWER: dict[str, str] = {name.lower(): name for name in _FIELDS}
 _READ_ONLY_LOWER = frozenset(name.lower() for name in READ_ONLY)
 _TYPES: dict[str, type] = {name: type(f.default) for name, f in _FIELDS.items()}
