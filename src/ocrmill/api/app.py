@@ -58,7 +58,11 @@ def create_app(
     app.state.search = JobSearch(db=db)
     app.state.authenticator = Authenticator(db=db, enabled=settings.auth, settings=settings)
     app.state.console = ConsoleService(
-        jobs=app.state.jobs, folders=app.state.folders, server=app.state.server, auth_enabled=settings.auth
+        jobs=app.state.jobs,
+        folders=app.state.folders,
+        server=app.state.server,
+        search=app.state.search,
+        auth_enabled=settings.auth,
     )
     app.state.console_users = UserAdmin(db=db)
     app.state.tokens = TokenService(db=db)
