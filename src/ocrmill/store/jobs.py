@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Sequence
@@ -16,7 +17,7 @@ from ocrmill.domain.options import JobOptions
 from ocrmill.domain.status import JobStatus
 from ocrmill.logs import fields, one_line
 from ocrmill.store import queries, search
-from ocrmill.store.tables import Job, JobFile
+from ocrmill.store.tables import Job, JobCount, JobFile
 
 log = logging.getLogger("ocrmill.jobs")
 NEW, DELETED = "(new)", "(deleted)"  # the "statuses" before a job is created and after it is deleted
@@ -104,6 +105,11 @@ class JobFilter:
             query = query.where(Job.created <= self.created_to)
         return query
 
+    @property
+    def counted(self) -> bool:
+        """Whether job_counts can count what this selects: a user, templates or not, statuses, nothing else."""
+        return not (self.ids or self.guids or self.correlation_ids or self.created_from or self.created_to)
+
 
 def create_job(
     *,
@@ -168,14 +174,30 @@ def job_rows_after(*, connection: Connection, where: JobFilter, after: int, limi
 
 
 def count_jobs(*, session: Session, where: JobFilter) -> int:
+    if where.counted:
+        return sum(_counts(session, where).values())
     return int(session.scalar(where.apply(select(func.count(Job.id)))) or 0)
 
 
 def count_by_status(*, session: Session, where: JobFilter | None = None) -> dict[int, int]:
     """Jobs (not templates) per status, of those `where` selects (default: all)."""
-    query = cast("Select[Any]", select(Job.status, func.count(Job.id)).where(Job.is_template.is_(False)))
-    rows = session.execute((where.apply(query) if where else query).group_by(Job.status))
-    return {int(status): int(n) for status, n in rows}
+    where = dataclasses.replace(where or JobFilter(), is_template=False)
+    if where.counted:
+        return _counts(session, where)
+    query = cast("Select[Any]", select(Job.status, func.count(Job.id)))
+    return {int(row[0]): int(row[1]) for row in session.execute(where.apply(query).group_by(Job.status))}
+
+
+def _counts(session: Session, where: JobFilter) -> dict[int, int]:
+    """Per status, from the job_counts the triggers keep: a few rows, whatever the number of jobs."""
+    query = select(JobCount.status, func.sum(JobCount.n)).group_by(JobCount.status)
+    if where.user_name is not None:
+        query = query.where(JobCount.user_name == where.user_name)
+    if where.is_template is not None:
+        query = query.where(JobCount.is_template == where.is_template)
+    if where.statuses:
+        query = query.where(JobCount.status.in_(list(where.statuses)))
+    return {int(status): int(n) for status, n in session.execute(query) if n}
 
 
 def newest_jobs(*, session: Session, where: JobFilter, limit: int, offset: int) -> list[Job]:
