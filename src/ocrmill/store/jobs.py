@@ -355,6 +355,10 @@ def stale_jobs(*, session: Session, before: datetime) -> list[int]:
 
 def delete_expired(*, session: Session, now: datetime) -> list[int]:
     """Deletes expired jobs in one statement, so a job a worker claims meanwhile is not among them."""
+    if _is_postgres(session):
+        # The statement's rows go in no particular order, each taking its counter row (job_counts): taking them
+        # all first, in key order as every other change does, keeps it from waiting crosswise with one of those.
+        session.execute(queries.LOCK_JOB_COUNTS)
     statement = (
         delete(Job)
         .where(
