@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     # argon2 verifications at once; 0: half the cores, at least one.
     auth_verify_slots: int = Field(0, ge=0, le=64)
 
+    # Jobs read and written at a time by the listings (all, allbystatus, query, templates), which stream their answer.
+    list_batch: int = Field(500, ge=1, le=10_000)
+
     jobs_threads: int = Field(default_factory=default_workers, ge=1, le=64)
     max_threads_per_job: int = Field(default_factory=default_workers, ge=1, le=32)
     # Pages recognised at once on one machine, over all its workers: more only oversubscribes the CPU.

@@ -314,3 +314,24 @@ def test_parse_refuses_a_value_that_names_no_language(value: str) -> None:
 def test_english_names_are_sorted_and_skip_non_languages() -> None:
     assert languages.english_names(["fra", "osd", "eng", "equ", "deu"]) == ["English", "French", "German"]
     assert languages.english_names([]) == []
+
+
+def _older_and_newer(options: dict[str, Any]) -> list[dict[str, Any]]:
+    """Stored options as an older version wrote them (an option missing) and a newer one (an option we do not know)."""
+    older = {k: v for k, v in options.items() if k != "HocrOutput"}
+    return [older, options | {"FutureOption": 3}, dict(reversed(options.items()))]
+
+
+def test_to_dict_is_asdict() -> None:
+    options = JobOptions(Descr="a «b»", TxtOutput=True, BlankPagesMaxNoise=2.5, RenderQuality=80)
+    assert options.to_dict() == dataclasses.asdict(options)
+    assert list(options.to_dict()) == [f.name for f in dataclasses.fields(JobOptions)]
+
+
+def test_stored_options_read_as_from_dict_reads_them() -> None:
+    written = JobOptions(Descr="x", CorrelationId="y", DocxOutput=True, SecondReading=False).to_dict()
+    assert JobOptions.stored(written) == JobOptions.from_dict(written).to_dict()
+    for stored in _older_and_newer(written):
+        expected = JobOptions.from_dict(stored).to_dict()
+        assert JobOptions.stored(stored) == expected
+        assert list(JobOptions.stored(stored)) == list(expected)  # the document's order, whatever the stored order

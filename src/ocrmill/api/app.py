@@ -23,6 +23,7 @@ from ocrmill.service.folders import FolderService
 from ocrmill.service.invoices import InvoiceService
 from ocrmill.service.jobs import JobService
 from ocrmill.service.monitoring import DatabaseCollector, Readiness
+from ocrmill.service.search import JobSearch
 from ocrmill.service.server import ServerInfo, version
 from ocrmill.service.tokens import TokenService
 from ocrmill.store.db import Database
@@ -54,9 +55,14 @@ def create_app(
         settings=settings, db=db, files=app.state.jobs.files, wake_workers=app.state.jobs.wake_workers
     )
     app.state.server = ServerInfo(settings=settings, db=db)
+    app.state.search = JobSearch(db=db)
     app.state.authenticator = Authenticator(db=db, enabled=settings.auth, settings=settings)
     app.state.console = ConsoleService(
-        jobs=app.state.jobs, folders=app.state.folders, server=app.state.server, auth_enabled=settings.auth
+        jobs=app.state.jobs,
+        folders=app.state.folders,
+        server=app.state.server,
+        search=app.state.search,
+        auth_enabled=settings.auth,
     )
     app.state.console_users = UserAdmin(db=db)
     app.state.tokens = TokenService(db=db)

@@ -14,6 +14,7 @@ from ocrmill.service.folders import FolderService
 from ocrmill.service.invoices import InvoiceService
 from ocrmill.service.jobs import JobService
 from ocrmill.service.principal import Principal
+from ocrmill.service.search import JobSearch
 from ocrmill.service.server import ServerInfo
 from ocrmill.service.tokens import TokenService
 
@@ -53,6 +54,7 @@ async def administrator(who: Annotated[Principal, Depends(principal)]) -> Princi
 
 Jobs = Annotated[JobService, Depends(_state("jobs"))]
 Server = Annotated[ServerInfo, Depends(_state("server"))]
+Search = Annotated[JobSearch, Depends(_state("search"))]
 Folders = Annotated[FolderService, Depends(_state("folders"))]
 Invoices = Annotated[InvoiceService, Depends(_state("invoices"))]
 Console = Annotated[ConsoleService, Depends(_state("console"))]

@@ -9,7 +9,6 @@ unexpected error) goes on to the FastAPI app, which gives the documented answer.
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -21,17 +20,13 @@ from ocrmill.api.auth import Authenticator
 from ocrmill.api.metrics import ROUTE_KEY
 from ocrmill.api.routes.ocrjobs import is_id
 from ocrmill.api.schemas import job_public
+from ocrmill.api.streaming import render
 from ocrmill.errors import OcrmillError
 from ocrmill.service.jobs import JobService
 
 log = logging.getLogger(__name__)
 
 _HEADERS = [(b"content-type", b"application/json")]
-
-
-def render(content: Any) -> bytes:
-    """JSON exactly as Starlette's JSONResponse renders it."""
-    return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
 
 
 class FastPolling:

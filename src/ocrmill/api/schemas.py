@@ -10,6 +10,7 @@ from typing import Any
 from ocrmill.api.uploads import CONTENT_TYPES
 from ocrmill.domain.options import OUTPUT_FLAGS, READ_ONLY, JobOptions
 from ocrmill.service.jobs import JobView
+from ocrmill.service.search import Results
 
 UNSET_DATE = "0001-01-01T00:00:00"
 
@@ -20,8 +21,8 @@ def iso(value: datetime | None) -> str:
 
 
 def job_public(job: JobView) -> dict[str, Any]:
-    options = JobOptions.from_dict(job.options).to_dict()
-    head: dict[str, Any] = {
+    options = JobOptions.stored(job.options)
+    ordered: dict[str, Any] = {
         "Status": job.status,
         "Id": job.id,
         "TemplateId": job.template_id,
@@ -34,23 +35,24 @@ def job_public(job: JobView) -> dict[str, Any]:
         "NumberOfPages": job.number_of_pages,
         "IsTemplate": job.is_template,
         "UserName": job.user_name,
-        "Descr": options.pop("Descr"),
+        "Descr": options["Descr"],
         "ErrorDescription": job.error_description,
         "FileUploaded": job.file_uploaded,
-        "CorrelationId": options.pop("CorrelationId"),
+        "CorrelationId": options["CorrelationId"],
     }
-    second_reading, hocr = options.pop("SecondReading"), options.pop("HocrOutput")
-    body = {k: v for k, v in options.items() if k not in _BARCODE_TAIL}
-    tail = {k: options[k] for k in _BARCODE_TAIL}
-    tail["Barcodes"] = list(job.barcodes or [])
-    ordered = head | body | {k: tail[k] for k in ("DetectBarcodes", "Barcodes", *_BARCODE_TAIL[1:])}
+    for name in _BODY:
+        ordered[name] = options[name]
+    ordered["DetectBarcodes"] = options["DetectBarcodes"]
+    ordered["Barcodes"] = list(job.barcodes or [])
+    for name in _BARCODE_TAIL[1:]:
+        ordered[name] = options[name]
     if ordered["DeleteBlankPages"]:
         # an ocrmill addition to the document's shape, only in jobs that ask for DeleteBlankPages:
         # the source pages (1-based) left out as blank, so that no page disappears without trace
         ordered["RemovedPages"] = list(job.removed_pages or [])
-    if not second_reading:  # an ocrmill addition too: shown in the jobs that switch it off
+    if not options["SecondReading"]:  # an ocrmill addition too: shown in the jobs that switch it off
         ordered["SecondReading"] = False
-    if hocr:  # and the hOCR output, in the jobs that ask for it
+    if options["HocrOutput"]:  # and the hOCR output, in the jobs that ask for it
         ordered["HocrOutput"] = True
     return ordered
 
@@ -62,6 +64,12 @@ _BARCODE_TAIL = (
     "BarcodeDirection",
     "DeleteBlankPages",
     "BlankPagesMaxNoise",
+)
+# the options in the document's order between CorrelationId and the barcode tail
+_BODY = tuple(
+    name
+    for name in JobOptions().to_dict()
+    if name not in ("Descr", "CorrelationId", "SecondReading", "HocrOutput", *_BARCODE_TAIL)
 )
 
 
@@ -138,6 +146,48 @@ JOB_QUERY_BODY: dict[str, Any] = {
         }
     }
 }
+
+SEARCH_RESULTS: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The jobs that hold every word of q, best first, and how many match in all",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "title": "SearchResults",
+                    "type": "object",
+                    "properties": {
+                        "Total": {"type": "integer", "minimum": 0},
+                        "Results": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "Rank": {"type": "number", "description": "higher is a better match"},
+                                    "Snippet": {"type": "string", "description": "the line that matched"},
+                                    "SnippetField": {"type": "string", "enum": ["Text", "Descr", "CorrelationId"]},
+                                    "Job": {"type": "object", "description": "the job, as info gives it"},
+                                },
+                                "required": ["Rank", "Snippet", "SnippetField", "Job"],
+                            },
+                        },
+                    },
+                    "required": ["Total", "Results"],
+                }
+            }
+        },
+    }
+}
+
+
+def search_results(results: Results) -> dict[str, Any]:
+    return {
+        "Total": results.total,
+        "Results": [
+            {"Rank": round(f.rank, 6), "Snippet": f.snippet, "SnippetField": f.field, "Job": job_public(f.job)}
+            for f in results.found
+        ],
+    }
+
 
 _BINARY = {"type": "string", "format": "binary"}
 

@@ -70,13 +70,22 @@ class JobOptions:
     HocrOutput: bool = _opt(False)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # every option is a str, int, float or bool: a shallow copy is asdict's answer at a tenth of its cost
+        return {name: getattr(self, name) for name in _FIELDS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> JobOptions:
         """From stored data: names are exact, unknown names (from older versions) are dropped."""
         known = {k: v for k, v in data.items() if k in _FIELDS}
         return cls(**known)
+
+    @staticmethod
+    def stored(data: dict[str, Any]) -> dict[str, Any]:
+        """What from_dict(data).to_dict() gives, without building the dataclass when `data` (as stored since it
+        was written by to_dict) already names every option: the job listings render thousands of jobs."""
+        if tuple(data) == _NAMES:
+            return data
+        return JobOptions.from_dict(data).to_dict()
 
     def merged(self, body: dict[str, Any], *, max_retention_days: int) -> JobOptions:
         """These options updated from a client's JSON body: names matched case-insensitively, the read-only
@@ -121,6 +130,7 @@ READ_ONLY: tuple[str, ...] = (
 )  # fmt: skip
 
 _FIELDS: dict[str, dataclasses.Field[Any]] = {f.name: f for f in dataclasses.fields(JobOptions)}
+_NAMES = tuple(_FIELDS)
 _BY_LOWER: dict[str, str] = {name.lower(): name for name in _FIELDS}
 _READ_ONLY_LOWER = frozenset(name.lower() for name in READ_ONLY)
 _TYPES: dict[str, type] = {name: type(f.default) for name, f in _FIELDS.items()}

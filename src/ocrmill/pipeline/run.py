@@ -49,6 +49,7 @@ class JobResult:
     outputs: list[str]
     barcodes: list[dict[str, object]] = field(default_factory=list)
     removed_pages: list[int] = field(default_factory=list)  # 1-based source pages left out as blank
+    text: str = ""  # the recognised text of the kept pages, as the outputs have it (for the search index)
 
 
 def run_job(
@@ -157,7 +158,13 @@ def run_job(
     save_pages(staging / "pages", kept)
     shutil.rmtree(out_dir, ignore_errors=True)
     os.replace(staging, out_dir)
-    return JobResult(pages=len(doc.pages), outputs=options.outputs(), barcodes=ctx.barcodes, removed_pages=removed)
+    return JobResult(
+        pages=len(doc.pages),
+        outputs=options.outputs(),
+        barcodes=ctx.barcodes,
+        removed_pages=removed,
+        text="\n\n".join(page.text(options.MinConfidence) for page in doc.pages),
+    )
 
 
 @dataclass

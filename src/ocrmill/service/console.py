@@ -21,6 +21,7 @@ from ocrmill.service.console_options import option_descriptions
 from ocrmill.service.folders import FolderService
 from ocrmill.service.jobs import JobService, JobView
 from ocrmill.service.principal import Principal
+from ocrmill.service.search import JobSearch
 from ocrmill.service.server import ServerInfo
 from ocrmill.store import jobs as repo
 
@@ -37,11 +38,15 @@ class JobListQuery:
     user_name: str
     limit: int
     offset: int
+    words: str = ""  # a text search (service.search): the best matches first, the other filters left out
 
 
 class ConsoleService:
-    def __init__(self, *, jobs: JobService, folders: FolderService, server: ServerInfo, auth_enabled: bool) -> None:
+    def __init__(
+        self, *, jobs: JobService, folders: FolderService, server: ServerInfo, search: JobSearch, auth_enabled: bool
+    ) -> None:
         self.jobs = jobs
+        self.search = search
         self.folders = folders
         self.server = server
         self.auth_enabled = auth_enabled
@@ -93,6 +98,8 @@ class ConsoleService:
         if q.user_name and not who.is_admin and q.user_name != who.name:
             raise Forbidden("Only administrators can list the jobs of other users.")
         limit = max(1, min(q.limit, MAX_PAGE_SIZE))
+        if q.words:
+            return self._found(who, q.words, limit=limit, offset=max(0, q.offset))
         where = repo.JobFilter(
             user_name=who.owner_filter if who.owner_filter is not None else (q.user_name or None),
             is_template=False,
@@ -106,6 +113,11 @@ class ConsoleService:
             found = repo.newest_jobs(session=session, where=where, limit=limit, offset=max(0, q.offset))
             items = [self.summary(job) for job in found]
         return {"items": items, "total": total, "limit": limit, "offset": max(0, q.offset)}
+
+    def _found(self, who: Principal, words: str, *, limit: int, offset: int) -> dict[str, Any]:
+        results = self.search.search(who, words, limit=limit, offset=offset)
+        items = [self.summary(f.job) | {"snippet": f.snippet, "snippetField": f.field} for f in results.found]
+        return {"items": items, "total": results.total, "limit": limit, "offset": offset}
 
     def progress(self, who: Principal, job_id: int) -> dict[str, Any]:
         return self.summary(self.jobs.get(who, job_id))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -178,7 +178,10 @@ class JobService:
             raise NotFound(f"The {ext.upper()} result of job {job_id} is missing from the file store.")
         return path
 
-    def query(self, who: Principal, q: JobQuery) -> list[Job]:
+    def query(self, who: Principal, q: JobQuery) -> Iterator[list[Row[Any]]]:
+        """The jobs `q` selects, in id order, a batch at a time (see batches)."""
+        if who.owner_filter is not None and q.user_name not in (None, "", who.name):
+            return iter(())
         where = repo.JobFilter(
             user_name=who.owner_filter if who.owner_filter is not None else q.user_name,
             is_template=q.is_template,
@@ -189,17 +192,28 @@ class JobService:
             created_from=q.created_from,
             created_to=q.created_to,
         )
-        if who.owner_filter is not None and q.user_name not in (None, "", who.name):
-            return []
-        with self.db.read() as session:
-            return repo.list_jobs(session=session, where=where)
+        return self.batches(where)
 
-    def jobs(self, who: Principal, *, templates: bool = False, status: int | None = None) -> list[Job]:
+    def jobs(self, who: Principal, *, templates: bool = False, status: int | None = None) -> Iterator[list[Row[Any]]]:
+        """The caller's jobs (or templates), of one status or all, in id order, a batch at a time."""
         where = repo.JobFilter(
             user_name=who.owner_filter, is_template=templates, statuses=[] if status is None else [status]
         )
-        with self.db.read() as session:
-            return repo.list_jobs(session=session, where=where)
+        return self.batches(where)
+
+    def batches(self, where: repo.JobFilter) -> Iterator[list[Row[Any]]]:
+        """Every job `where` selects, settings.list_batch at a time, each batch read in a short transaction of its own,
+        so that a listing of any length holds one batch in memory and never holds up writers. A job changed
+        while the listing runs appears as one of the batches read it; one created meanwhile may or may not."""
+        after, size = 0, self.settings.list_batch
+        while True:
+            with self.db.connection() as connection:
+                rows = repo.job_rows_after(connection=connection, where=where, after=after, limit=size)
+            if rows:
+                yield rows
+            if len(rows) < size:
+                return
+            after = int(rows[-1].id)
 
     def count(self, who: Principal, *, status: int | None = None) -> int:
         where = repo.JobFilter(

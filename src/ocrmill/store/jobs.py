@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from collections.abc import Sequence
@@ -15,8 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 from ocrmill.domain.options import JobOptions
 from ocrmill.domain.status import JobStatus
 from ocrmill.logs import fields, one_line
-from ocrmill.store import queries
-from ocrmill.store.tables import Job, JobFile
+from ocrmill.store import queries, search
+from ocrmill.store.tables import Job, JobCount, JobFile
 
 log = logging.getLogger("ocrmill.jobs")
 NEW, DELETED = "(new)", "(deleted)"  # the "statuses" before a job is created and after it is deleted
@@ -104,6 +105,11 @@ class JobFilter:
             query = query.where(Job.created <= self.created_to)
         return query
 
+    @property
+    def counted(self) -> bool:
+        """Whether job_counts can count what this selects: a user, templates or not, statuses, nothing else."""
+        return not (self.ids or self.guids or self.correlation_ids or self.created_from or self.created_to)
+
 
 def create_job(
     *,
@@ -135,6 +141,8 @@ def create_job(
     )
     session.add(job)
     session.flush()
+    if not is_template:
+        search.enter_job(session=session, job_id=job.id, descr=options.Descr, correlation_id=options.CorrelationId)
     _changed(session, StatusChange(job.id, NEW, _name(job.status), user=user_name))
     return job
 
@@ -150,21 +158,46 @@ def set_options(*, session: Session, job: Job, options: JobOptions, now: datetim
     job.options = options.to_dict()
     job.correlation_id = options.CorrelationId
     job.modified = now
+    if not job.is_template:
+        search.enter_job(session=session, job_id=job.id, descr=options.Descr, correlation_id=options.CorrelationId)
 
 
 def list_jobs(*, session: Session, where: JobFilter) -> list[Job]:
     return list(session.scalars(where.apply(select(Job)).order_by(Job.id)))
 
 
+def job_rows_after(*, connection: Connection, where: JobFilter, after: int, limit: int) -> list[Row[Any]]:
+    """The next `limit` jobs `where` selects with ids above `after`, in id order, as rows (the same names as Job's
+    attributes): a listing read a page at a time along the primary key, each page as cheap as the first."""
+    query = where.apply(select(Job.__table__)).where(Job.__table__.c.id > after)
+    return list(connection.execute(query.order_by(Job.__table__.c.id).limit(limit)))
+
+
 def count_jobs(*, session: Session, where: JobFilter) -> int:
+    if where.counted:
+        return sum(_counts(session, where).values())
     return int(session.scalar(where.apply(select(func.count(Job.id)))) or 0)
 
 
 def count_by_status(*, session: Session, where: JobFilter | None = None) -> dict[int, int]:
     """Jobs (not templates) per status, of those `where` selects (default: all)."""
-    query = cast("Select[Any]", select(Job.status, func.count(Job.id)).where(Job.is_template.is_(False)))
-    rows = session.execute((where.apply(query) if where else query).group_by(Job.status))
-    return {int(status): int(n) for status, n in rows}
+    where = dataclasses.replace(where or JobFilter(), is_template=False)
+    if where.counted:
+        return _counts(session, where)
+    query = cast("Select[Any]", select(Job.status, func.count(Job.id)))
+    return {int(row[0]): int(row[1]) for row in session.execute(where.apply(query).group_by(Job.status))}
+
+
+def _counts(session: Session, where: JobFilter) -> dict[int, int]:
+    """Per status, from the job_counts the triggers keep: a few rows, whatever the number of jobs."""
+    query = select(JobCount.status, func.sum(JobCount.n)).group_by(JobCount.status)
+    if where.user_name is not None:
+        query = query.where(JobCount.user_name == where.user_name)
+    if where.is_template is not None:
+        query = query.where(JobCount.is_template == where.is_template)
+    if where.statuses:
+        query = query.where(JobCount.status.in_(list(where.statuses)))
+    return {int(status): int(n) for status, n in session.execute(query) if n}
 
 
 def newest_jobs(*, session: Session, where: JobFilter, limit: int, offset: int) -> list[Job]:
@@ -247,8 +280,10 @@ def finish_job(
     barcodes: list[dict[str, Any]] | None = None,
     outputs: list[str] | None = None,
     removed_pages: list[int] | None = None,
+    text: str = "",
 ) -> bool:
-    """Converted (no error) or Error; only while this worker still holds the job."""
+    """Converted (no error) or Error; only while this worker still holds the job. A converted job's recognised
+    `text` enters the search index in the same transaction."""
     values: dict[str, Any] = {
         "status": int(JobStatus.ERROR if error else JobStatus.CONVERTED),
         "error_description": error,
@@ -269,6 +304,8 @@ def finish_job(
         .values(**values)
     )
     finished = bool(result.rowcount)  # type: ignore[attr-defined]
+    if finished and not error:
+        search.enter_text(session=session, job_id=job_id, body=text)
     if finished:
         change = StatusChange(job_id, _name(JobStatus.CONVERTING), _name(values["status"]), error, worker=worker_id)
         _changed(session, change)
@@ -318,6 +355,10 @@ def stale_jobs(*, session: Session, before: datetime) -> list[int]:
 
 def delete_expired(*, session: Session, now: datetime) -> list[int]:
     """Deletes expired jobs in one statement, so a job a worker claims meanwhile is not among them."""
+    if _is_postgres(session):
+        # The statement's rows go in no particular order, each taking its counter row (job_counts): taking them
+        # all first, in key order as every other change does, keeps it from waiting crosswise with one of those.
+        session.execute(queries.LOCK_JOB_COUNTS)
     statement = (
         delete(Job)
         .where(

@@ -38,3 +38,6 @@ HEARTBEAT_JOB = _bind(
 # PostgreSQL: tell listening supervisors on every machine that work is waiting (sent on commit).
 JOBS_CHANNEL = "ocrmill_jobs"
 NOTIFY_SCHEDULED = text(f"SELECT pg_notify('{JOBS_CHANNEL}', '')")
+
+# PostgreSQL: every counter row of job_counts, in key order (see store.jobs.delete_expired).
+LOCK_JOB_COUNTS = text("SELECT 1 FROM job_counts ORDER BY user_name, is_template, status FOR UPDATE")

@@ -72,7 +72,25 @@ class Job(Base):
         back_populates="job", cascade="all, delete-orphan", order_by="JobFile.seq"
     )
 
-    __table_args__ = (Index("ix_jobs_queue", "status", "scheduled", "id"),)
+    __table_args__ = (
+        Index("ix_jobs_queue", "status", "scheduled", "id"),
+        # the listings' batches along the primary key (migration 0008)
+        Index("ix_jobs_listing", "is_template", "id"),
+        Index("ix_jobs_user_listing", "user_name", "is_template", "id"),
+        Index("ix_jobs_status_listing", "status", "is_template", "id"),
+    )
+
+
+class JobCount(Base):
+    """How many jobs each user has of each kind (job or template) in each status: kept by triggers on jobs
+    (migration 0008), so that counting costs the same however many jobs there are."""
+
+    __tablename__ = "job_counts"
+
+    user_name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    is_template: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    status: Mapped[int] = mapped_column(Integer, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
 
 
 class JobFile(Base):

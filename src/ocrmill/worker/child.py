@@ -202,6 +202,7 @@ class WorkerLoop:
                     barcodes=result.barcodes if result else None,
                     outputs=result.outputs if result else None,
                     removed_pages=result.removed_pages if result else None,
+                    text=result.text if result else "",
                 )
                 if finished:
                     worker_repo.increment(

@@ -18,6 +18,7 @@ from ocrmill.errors import BadRequest, Conflict, Forbidden, NotFound
 from ocrmill.service.console import JobListQuery
 from ocrmill.service.console_users import MAX_NAME, Rights
 from ocrmill.service.passwords import MAX_LENGTH, MIN_LENGTH
+from ocrmill.service.search import MAX_QUERY
 from ocrmill.service.tokens import MAX_DAYS
 from ocrmill.service.tokens import MAX_NAME as MAX_TOKEN_NAME
 from ocrmill.service.tokens import NAME_PATTERN as TOKEN_NAME_PATTERN
@@ -113,6 +114,9 @@ def jobs(
     createdTo: Moment = None,
     correlationId: str = "",
     user: str = "",
+    q: Annotated[
+        str, Query(max_length=MAX_QUERY, description="words to search for; then the other filters are left out")
+    ] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,  # not past the databases' 64-bit integers (a 500)
 ) -> dict[str, Any]:
@@ -124,6 +128,7 @@ def jobs(
         user_name=user,
         limit=limit,
         offset=offset,
+        words=q,
     )
     return console.job_list(who, query)
 

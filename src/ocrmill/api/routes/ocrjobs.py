@@ -7,13 +7,14 @@ from datetime import datetime
 from email.message import Message
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from ocrmill.api.deps import CurrentUser, Folders, Jobs, Server
+from ocrmill.api.deps import CurrentUser, Folders, Jobs, Search, Server
 from ocrmill.api.openapi import raises
-from ocrmill.api.schemas import JOB_OPTIONS_BODY, JOB_QUERY_BODY, file_body, job_public
+from ocrmill.api.schemas import JOB_OPTIONS_BODY, JOB_QUERY_BODY, SEARCH_RESULTS, file_body, job_public, search_results
+from ocrmill.api.streaming import job_array
 from ocrmill.api.uploads import check_length, ext_of_part, ext_of_type, file_part, json_body, read_part
 from ocrmill.domain import languages
 from ocrmill.domain.options import OUTPUT_FLAGS
@@ -31,8 +32,8 @@ from ocrmill.errors import (
 from ocrmill.service.folders import FolderService
 from ocrmill.service.jobs import JobQuery, JobService, JobView
 from ocrmill.service.principal import Principal
+from ocrmill.service.search import MAX_LIMIT, MAX_QUERY
 from ocrmill.service.server import version
-from ocrmill.store.tables import Job
 
 router = APIRouter()
 
@@ -81,10 +82,6 @@ POST_FOLDER: dict[str, Any] = {
 
 def _job(job: JobView) -> JSONResponse:
     return JSONResponse(job_public(job))
-
-
-def _jobs(jobs: list[Job]) -> JSONResponse:
-    return JSONResponse([job_public(j) for j in jobs])
 
 
 MAX_ID = 2**31 - 1  # ids are 32-bit integers in every database
@@ -198,13 +195,27 @@ def delete(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
 
 
 @router.post("/query", openapi_extra={"requestBody": JOB_QUERY_BODY})
-async def query(request: Request, jobs: Jobs, who: CurrentUser) -> JSONResponse:
-    return _jobs(jobs.query(who, _job_query(await _json_object(request))))
+async def query(request: Request, jobs: Jobs, who: CurrentUser) -> StreamingResponse:
+    return await run_in_threadpool(job_array, jobs.query(who, _job_query(await _json_object(request))))
+
+
+@router.get("/search", responses=SEARCH_RESULTS)
+def search(
+    finder: Search,
+    who: CurrentUser,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="words, each to be found")],
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
+    offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
+) -> JSONResponse:
+    """An ocrmill addition: the jobs (not templates) whose recognised text, description or correlation id hold every
+    word of q (as a word or the start of one), best match first, each with the line that matched. Users see only
+    their own jobs."""
+    return JSONResponse(search_results(finder.search(who, q, limit=limit, offset=offset)))
 
 
 @router.get("/templates")
-def templates(jobs: Jobs, who: CurrentUser) -> JSONResponse:
-    return _jobs(jobs.jobs(who, templates=True))
+def templates(jobs: Jobs, who: CurrentUser) -> StreamingResponse:
+    return job_array(jobs.jobs(who, templates=True))
 
 
 @router.get("/count")
@@ -218,17 +229,17 @@ def running_count(jobs: Jobs, who: CurrentUser) -> JSONResponse:
 
 
 @router.get("/all")
-def all_jobs(jobs: Jobs, who: CurrentUser) -> JSONResponse:
-    return _jobs(jobs.jobs(who))
+def all_jobs(jobs: Jobs, who: CurrentUser) -> StreamingResponse:
+    return job_array(jobs.jobs(who))
 
 
 @router.get("/allbystatus/{status_value}", responses=raises(BadRequest))
-def all_by_status(status_value: StatusValue, jobs: Jobs, who: CurrentUser) -> JSONResponse:
+def all_by_status(status_value: StatusValue, jobs: Jobs, who: CurrentUser) -> StreamingResponse:
     try:
         wanted = JobStatus(int(status_value))
     except ValueError:
         raise BadRequest(f"Unknown status {status_value!r}; possible: 0, 1, 2, 3, 4.") from None
-    return _jobs(jobs.jobs(who, status=int(wanted)))
+    return job_array(jobs.jobs(who, status=int(wanted)))
 
 
 # -- OCR folders --------------------------------------------------------------------------------

@@ -1,0 +1,133 @@
+"""The full-text index of jobs: their description, correlation id and recognised text, and the search over it.
+
+SQLite: an FTS5 table (job_search, rowid = job id), ranked by bm25; a trigger drops a job's row with the job.
+PostgreSQL: a table with a generated tsvector (description and correlation id weighted A, text B) under a GIN
+index, ranked by ts_rank; rows go with their job (ON DELETE CASCADE). Both made by migration 0008. Templates are
+not indexed. Queries are words: each must occur (as a word or the start of one) in one of the three fields.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Boolean, Connection, Integer, String, Text, TextClause, bindparam, text
+from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
+
+# A job's text beyond this is left out of the index (PostgreSQL's tsvector holds at most 1 MB).
+MAX_TEXT = 500_000
+_WORDS = re.compile(r"[^\W_]+")
+
+
+def words(query: str) -> list[str]:
+    """The words of a search query, lower-cased, without repeats: punctuation and operators are not syntax."""
+    return list(dict.fromkeys(w.casefold() for w in _WORDS.findall(query)))
+
+
+_TYPES: dict[str, TypeEngine[Any]] = {"job_id": Integer(), "descr": Text(), "correlation_id": Text(), "body": Text()}
+
+
+def _typed(sql: str) -> TextClause:
+    return text(sql).bindparams(*(bindparam(name, type_=kind) for name, kind in _TYPES.items() if f":{name}" in sql))
+
+
+_SQLITE_FORGET = _typed("DELETE FROM job_search WHERE rowid = :job_id")
+_SQLITE_ENTER = _typed(
+    "INSERT INTO job_search (rowid, descr, correlation_id, body) VALUES (:job_id, :descr, :correlation_id, '')"
+)
+_SQLITE_TEXT = _typed("UPDATE job_search SET body = :body WHERE rowid = :job_id")
+_POSTGRES_ENTER = _typed(
+    """INSERT INTO job_search (job_id, descr, correlation_id, body) VALUES (:job_id, :descr, :correlation_id, '')
+       ON CONFLICT (job_id) DO UPDATE SET descr = excluded.descr, correlation_id = excluded.correlation_id"""
+)
+_POSTGRES_TEXT = _typed("UPDATE job_search SET body = :body WHERE job_id = :job_id")
+
+_SEARCH_BINDS = (
+    bindparam("match", type_=String()),
+    bindparam("everyone", type_=Boolean()),
+    bindparam("user", type_=String()),
+    bindparam("limit", type_=Integer()),
+    bindparam("offset", type_=Integer()),
+)
+# bm25 is smaller for better matches; its column weights favour the description and correlation id
+SEARCH_SQLITE = text(
+    """SELECT job_search.rowid AS job_id, -bm25(job_search, 4.0, 4.0, 1.0) AS score,
+              job_search.descr, job_search.correlation_id, job_search.body
+         FROM job_search JOIN jobs ON jobs.id = job_search.rowid
+        WHERE job_search MATCH :match AND (:everyone OR jobs.user_name = :user)
+        ORDER BY bm25(job_search, 4.0, 4.0, 1.0), job_search.rowid DESC
+        LIMIT :limit OFFSET :offset"""
+).bindparams(*_SEARCH_BINDS)
+COUNT_SQLITE = text(
+    """SELECT count(*) FROM job_search JOIN jobs ON jobs.id = job_search.rowid
+        WHERE job_search MATCH :match AND (:everyone OR jobs.user_name = :user)"""
+).bindparams(*_SEARCH_BINDS[:3])
+# The query's words as PostgreSQL's parser splits them (the same parser that made the index), each a prefix
+_TSQUERY = """to_tsquery('simple', array_to_string(array(
+                 SELECT quote_literal(lexeme) || ':*' FROM unnest(to_tsvector('simple', :match))), ' & '))"""
+SEARCH_POSTGRES = text(
+    f"""SELECT s.job_id, ts_rank(s.document, q) AS score, s.descr, s.correlation_id, s.body
+          FROM job_search AS s JOIN jobs ON jobs.id = s.job_id, {_TSQUERY} AS q
+         WHERE s.document @@ q AND (:everyone OR jobs.user_name = :user)
+         ORDER BY score DESC, s.job_id DESC
+         LIMIT :limit OFFSET :offset"""
+).bindparams(*_SEARCH_BINDS)
+COUNT_POSTGRES = text(
+    f"""SELECT count(*) FROM job_search AS s JOIN jobs ON jobs.id = s.job_id, {_TSQUERY} AS q
+         WHERE s.document @@ q AND (:everyone OR jobs.user_name = :user)"""
+).bindparams(*_SEARCH_BINDS[:3])
+
+
+@dataclass(frozen=True)
+class Hit:
+    job_id: int
+    score: float
+    descr: str
+    correlation_id: str
+    body: str
+
+
+def _is_postgres(session: Session | Connection) -> bool:
+    bind = session.get_bind() if isinstance(session, Session) else session
+    return bind.dialect.name == "postgresql"
+
+
+def enter_job(*, session: Session | Connection, job_id: int, descr: str, correlation_id: str) -> None:
+    """A job's description and correlation id into the index (a new job, or new options of a Created one)."""
+    values = {"job_id": job_id, "descr": descr, "correlation_id": correlation_id}
+    if _is_postgres(session):
+        session.execute(_POSTGRES_ENTER, values)
+        return
+    session.execute(_SQLITE_FORGET, values)
+    session.execute(_SQLITE_ENTER, values)
+
+
+def enter_text(*, session: Session | Connection, job_id: int, body: str) -> None:
+    """A converted job's recognised text into the index."""
+    statement = _POSTGRES_TEXT if _is_postgres(session) else _SQLITE_TEXT
+    session.execute(statement, {"job_id": job_id, "body": body[:MAX_TEXT]})
+
+
+def _match(session: Session, query: list[str]) -> str:
+    if _is_postgres(session):
+        return " ".join(query)
+    return " ".join(f'"{word}"*' for word in query)  # words are letters and digits: nothing to escape
+
+
+def search(
+    *, session: Session, query: list[str], user_name: str | None, limit: int, offset: int
+) -> tuple[list[Hit], int]:
+    """The best `limit` jobs (after `offset`) whose fields hold every word of `query`, best first, and how many
+    jobs match in all; `user_name` None searches every user's jobs."""
+    postgres = _is_postgres(session)
+    values = {"match": _match(session, query), "everyone": user_name is None, "user": user_name or ""}
+    rows = session.execute(
+        SEARCH_POSTGRES if postgres else SEARCH_SQLITE, values | {"limit": limit, "offset": offset}
+    ).all()
+    hits = [Hit(int(r.job_id), float(r.score), r.descr or "", r.correlation_id or "", r.body or "") for r in rows]
+    if offset == 0 and len(hits) < limit:
+        return hits, len(hits)
+    total = int(session.execute(COUNT_POSTGRES if postgres else COUNT_SQLITE, values).scalar_one())
+    return hits, total
