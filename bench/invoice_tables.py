@@ -57,9 +57,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from lxml import etree
+
 from bench.invoices import Sample, cache_file, cleanup_version, invoice2data, ocr, zugferd
 from ocrmill.domain.document import Page
-from ocrmill.invoices.einvoice import parse_einvoice_xml
+from ocrmill.invoices.einvoice import EInvoice, parse_einvoice_xml
 from ocrmill.invoices.formats import amount_str
 from ocrmill.invoices.model import LineItem, Table
 
@@ -114,7 +116,43 @@ def zugferd_truth(sample: Sample) -> list[Truth]:
     if xml is None:
         return []
     einvoice = parse_einvoice_xml(xml.read_bytes(), name=xml.name)
-    return [Truth((item.description,), item.amount, item.unit_price) for item in einvoice.items]
+    notes = _item_notes(xml.read_bytes())
+    gross = _gross_lines(einvoice)
+    out = []
+    for i, item in enumerate(einvoice.items):
+        note = notes[i] if len(notes) == len(einvoice.items) else ""
+        amount = _without_vat(item.amount, item.tax_rate) if gross else item.amount
+        out.append(Truth((item.description, note) if note else (item.description,), amount, item.unit_price))
+    return out
+
+
+def _item_notes(xml: bytes) -> list[str]:
+    """Each CII line's product Description (BT-154) beside its Name: invoices print "Name: Description" or the
+    description under the name, and the item's first lines then match name and description together."""
+    root = etree.fromstring(xml)
+    out = []
+    for line in root.iter("{*}IncludedSupplyChainTradeLineItem"):
+        product = line.find("{*}SpecifiedTradeProduct")
+        name = product.findtext("{*}Name") if product is not None else None
+        note = product.findtext("{*}Description") if product is not None else None
+        out.append((note or "").strip() if name else "")
+    return out
+
+
+def _gross_lines(einvoice: EInvoice) -> bool:
+    """Whether the XML's line totals include VAT (they add up to the grand total, not to the net total), as
+    some ZUGFeRD 1.0 generators wrote them: the printed table then shows each line without its VAT."""
+    amounts = [Decimal(i.amount) for i in einvoice.items if i.amount is not None]
+    total, net = einvoice.fields.get("total"), einvoice.fields.get("subtotal")
+    if not amounts or total is None or net is None or len(amounts) != len(einvoice.items):
+        return False
+    return sum(amounts) == Decimal(total.normalized) != Decimal(net.normalized)
+
+
+def _without_vat(amount: str | None, rate: str | None) -> str | None:
+    if amount is None or rate is None:
+        return amount
+    return amount_str((Decimal(amount) / (1 + Decimal(rate) / 100)).quantize(Decimal("0.01")))
 
 
 def _amount(value: object) -> str | None:
