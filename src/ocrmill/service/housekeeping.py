@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from ocrmill.config import Settings
 from ocrmill.domain.status import JobStatus
+from ocrmill.service import webhooks
 from ocrmill.service.folders import FolderJob, finish_folder_job
 from ocrmill.service.invoices import release_invoice_work
 from ocrmill.store import invoices as invoice_repo
@@ -38,6 +39,7 @@ def release_jobs(db: Database, settings: Settings, *, job_ids: list[int], reason
                 counted=counted,
             )
             if outcome is JobStatus.ERROR:
+                webhooks.job_ended(session=session, job_id=job_id)
                 worker_repo.increment(session=session, names=["ProcessedFiles", "ErrorFiles"])
                 job = repo.get_job(session=session, job_id=job_id, with_files=True)
                 if job is not None and job.folder_id and job.files:

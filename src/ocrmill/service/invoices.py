@@ -31,6 +31,7 @@ from ocrmill.errors import (
     UnsupportedMediaType,
 )
 from ocrmill.invoices.analyse import apply_corrections, apply_item_corrections, item_target, merge_job, normalise_item
+from ocrmill.service import webhooks
 from ocrmill.service.invoice_query import JOB_FIELDS, PAGE_FIELDS, ListQuery, stamp
 from ocrmill.service.invoice_schema import ID_PATTERN, AnnotationIn, JobIn, PageIn, validated
 from ocrmill.service.principal import Principal
@@ -601,8 +602,13 @@ def refresh_job(session: Session, job_id: str) -> InvoiceJob | None:
     # json is rendered on request, from the database; pdf and txt once a worker has written them
     doc["outputs"] = sorted(set(doc.get("outputs", [])) | {"json"}) if status == "completed" else ["json"]
     job.doc = doc
+    ended = status != job.status and status in ("completed", "failed")
     job.status = status
     job.updated_at = utcnow()
+    if ended:  # the webhook outbox, in the caller's transaction
+        webhooks.invoice_job_ended(
+            session=session, job_id=job.id, user_name=job.user_name, status=status, document=public_job(doc)
+        )
     job.search_text = job_search_text(doc, [p.text for p in completed])
     return job
 

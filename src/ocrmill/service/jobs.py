@@ -17,6 +17,8 @@ from ocrmill.domain import languages
 from ocrmill.domain.options import OUTPUT_FLAGS, JobOptions
 from ocrmill.domain.status import SUPPORTED_EXTENSIONS, JobStatus
 from ocrmill.errors import BadRequest, JobStateError, NotFound, UnsupportedMediaType
+from ocrmill.service import webhooks
+from ocrmill.service.job_document import JobView as JobView  # re-exported: the routes and console use it
 from ocrmill.service.principal import Principal
 from ocrmill.store import jobs as repo
 from ocrmill.store.cache import ReadCache
@@ -24,8 +26,6 @@ from ocrmill.store.db import Database, utcnow
 from ocrmill.store.files import FileStore
 from ocrmill.store.tables import Job
 
-# A job read for display: the ORM object, or a row with the same attribute names.
-JobView = Job | Row[Any]
 _J = TypeVar("_J", Job, Row[Any])
 
 
@@ -213,6 +213,8 @@ class JobService:
     def _options(self, base: JobOptions, body: dict[str, object]) -> JobOptions:
         options = base.merged(body, max_retention_days=self.settings.max_retention_days)
         languages.parse(options.RecognitionLanguages, installed=self.installed_languages)
+        if options.CallbackUrl and options.CallbackUrl != base.CallbackUrl:
+            webhooks.guard(options.CallbackUrl, self.settings, name="CallbackUrl")
         return options
 
     def _set_expiry(self, job: Job, options: JobOptions) -> None:
