@@ -161,14 +161,30 @@ class JobService:
         with self.db.connection() as connection:
             return repo.job_row(connection=connection, job_id=job_id)
 
-    def result_path(self, who: Principal, job_id: int, ext: str) -> Path:
-        ext = ext.strip().lstrip(".").lower()
+    def _converted(self, who: Principal, job_id: int) -> Job:
         with self.db.read() as session:
             job = self._visible(session, who, job_id)
         if job.is_template:
             raise JobStateError("A template has no results.")
         if job.status != JobStatus.CONVERTED:
             raise JobStateError(f"Results can be downloaded once the job is Converted; it is {_name(job)}.")
+        return job
+
+    def result_paths(self, who: Principal, job_id: int) -> list[tuple[str, Path]]:
+        """(extension, path) of every output of a Converted job, in the document's order (the ZIP bundle)."""
+        job = self._converted(who, job_id)
+        found = []
+        for ext in OUTPUT_FLAGS:
+            if ext in job.outputs:
+                path = self.files.output_path(job_id, ext)
+                if not path.is_file():
+                    raise NotFound(f"The {ext.upper()} result of job {job_id} is missing from the file store.")
+                found.append((ext, path))
+        return found
+
+    def result_path(self, who: Principal, job_id: int, ext: str) -> Path:
+        ext = ext.strip().lstrip(".").lower()
+        job = self._converted(who, job_id)
         if ext not in OUTPUT_FLAGS:
             raise BadRequest(f"Unknown result type {ext!r}; possible: {', '.join(OUTPUT_FLAGS)}.")
         if ext not in job.outputs:
