@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import time
 from collections.abc import Callable
@@ -17,6 +18,7 @@ import psutil
 import pytest
 
 from tests.harness import PHOTOTEST, Server
+from tests.invoice_api import text_png, upload, v1
 from tests.webhook_receiver import receiver, verified
 
 MakeServer = Callable[..., Server]
@@ -234,3 +236,37 @@ def test_the_cli_manages_webhooks_and_shows_deliveries(make_server: MakeServer) 
         assert server.ocrmill("webhooks", "resend", "no-such-delivery").returncode == 2
         assert server.ocrmill("webhooks", "remove", "1").stdout.strip() == "removed webhook 1"
         assert server.ocrmill("webhooks", "list").stdout == ""
+
+
+def test_invoice_jobs_and_folder_files_are_delivered(make_server: MakeServer, tmp_path: Path) -> None:
+    folder_id = "6f1c1f6e-4c1e-4d55-9d1e-1b1c2f7e0a01"
+    config = tmp_path / "ocrmill.toml"
+    config.write_text(
+        f'[[folders]]\nid = "{folder_id}"\ndescription = "Scans"\ninput = "{tmp_path / "in"}"\n'
+        f'output = "{tmp_path / "out"}"\noptions = {{ TxtOutput = true }}\n',
+        encoding="utf-8",
+    )
+    fast = {"OCRMILL_FOLDER_STABLE_SECONDS": "0.5", "OCRMILL_FOLDER_POLL_SECONDS": "0.3"}
+    server = make_server(env=QUICK | fast | {"OCRMILL_CONFIG": str(config)})
+    events = ["invoice_job.completed", "invoice_job.failed", "folder.file_done"]
+    with receiver() as hook:
+        added = api(server).post("webhooks", json={"url": hook.url, "secret": SECRET, "events": events})
+        assert added.status_code == 201
+        good = upload(v1(server), ("a.png", text_png(["Invoice 1", "Total 12.50"]), "image/png"))
+        bad = upload(v1(server), ("b.pdf", b"%PDF-1.4\nthis is no PDF", "application/pdf"))
+        shutil.copyfile(PHOTOTEST, tmp_path / "in" / "scan 7.tif")
+        bodies = [verified(SECRET, r) for r in hook.wait_for(3)]
+        time.sleep(1)
+        assert len(hook.received) == 3  # once each, and nothing for the events not asked for
+    by_event = {b["event"]: b for b in bodies}
+    assert set(by_event) == set(events)
+    completed, failed = by_event["invoice_job.completed"], by_event["invoice_job.failed"]
+    assert completed["jobId"] == good["_id"] and completed["job"]["status"] == "completed"
+    assert completed["job"]["_id"] == good["_id"] and "_task" not in completed["job"]
+    assert failed["jobId"] == bad["_id"] and failed["job"]["status"] == "failed" and failed["job"]["errorLog"]
+    folder = by_event["folder.file_done"]
+    assert folder["folder"] == {
+        "id": folder_id, "description": "Scans", "fileName": "scan 7.tif", "success": True, "error": ""
+    }  # fmt: skip
+    assert folder["job"]["Status"] == 3 and folder["jobId"] == folder["job"]["Id"]
+    assert (tmp_path / "out" / "scan 7.txt").exists()
