@@ -43,7 +43,8 @@ class Receiver:
 
 
 @contextlib.contextmanager
-def receiver(script: list[int] | None = None) -> Iterator[Receiver]:
+def receiver(script: list[int] | None = None, *, delay: float = 0) -> Iterator[Receiver]:
+    """`delay`: seconds each answer takes."""
     state = Receiver(script=list(script or []))
     lock = threading.Lock()
 
@@ -53,6 +54,7 @@ def receiver(script: list[int] | None = None) -> Iterator[Receiver]:
             with lock:
                 state.received.append(Received(time.monotonic(), {k.lower(): v for k, v in self.headers.items()}, body))
                 status = state.script.pop(0) if state.script else 200
+            time.sleep(delay)
             self.send_response(status)
             self.send_header("Content-Length", "2")
             self.end_headers()

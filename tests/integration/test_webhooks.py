@@ -8,6 +8,7 @@ import contextlib
 import os
 import shutil
 import signal
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,9 @@ import httpx
 import psutil
 import pytest
 
-from tests.harness import PHOTOTEST, Server
+from ocrmill.service.webhooks import enqueue
+from ocrmill.store.db import Database
+from tests.harness import OCRMILL, PHOTOTEST, Postgres, Server
 from tests.invoice_api import text_png, upload, v1
 from tests.webhook_receiver import receiver, verified
 
@@ -270,3 +273,57 @@ def test_invoice_jobs_and_folder_files_are_delivered(make_server: MakeServer, tm
     }  # fmt: skip
     assert folder["job"]["Status"] == 3 and folder["jobId"] == folder["job"]["Id"]
     assert (tmp_path / "out" / "scan 7.txt").exists()
+
+
+def test_finished_deliveries_go_with_the_retention_and_pending_ones_stay(make_server: MakeServer) -> None:
+    # a "day" of 1 s, jobs kept 3 days, the sweep every ~1 s
+    retention = {"OCRMILL_RETENTION_DAY_SECONDS": "1", "OCRMILL_MAX_RETENTION_DAYS": "3"}
+    server = make_server(env=QUICK | retention | {"OCRMILL_RETENTION_CHECK_HOURS": "0.0003"})
+    with receiver() as ok, receiver(script=[500] * 1000) as failing:
+        for url in (ok.url, failing.url):
+            assert api(server).post("webhooks", json={"url": url}).status_code == 201
+        job = server.submit(PHOTOTEST, TxtOutput=True)
+        server.wait(job["Id"])
+        ok.wait_for(1)
+        failing.wait_for(2)
+        sent, retrying = sorted(deliveries(server), key=lambda d: d["url"] != ok.url)
+        wait_state(server, sent["id"], "delivered")
+        deadline = time.monotonic() + 30
+        while api(server).get(f"webhooks/deliveries/{sent['id']}").status_code != 404:
+            assert time.monotonic() < deadline, "the delivered delivery was not swept"
+            time.sleep(0.3)
+        still = api(server).get(f"webhooks/deliveries/{retrying['id']}").json()
+        assert still["state"] == "pending" and len(still["attempts"]) >= 2
+
+
+@pytest.mark.postgres
+def test_senders_on_several_machines_send_each_delivery_once(postgres: Postgres, tmp_path: Path) -> None:
+    """Two `ocrmill worker` processes of three sender threads each take from one outbox (SKIP LOCKED)."""
+    env = QUICK | {"OCRMILL_JOBS_THREADS": "1", "OCRMILL_WEBHOOK_SENDERS": "3"}
+    server = Server(tmp_path / "api", database_url=postgres.new_database(), env=env)
+    server.start("--no-workers")  # the API sends nothing itself
+    logs = [tmp_path / f"worker{n}.log" for n in range(2)]
+    workers: list[subprocess.Popen[bytes]] = []
+    try:
+        with receiver(delay=0.01) as hook:
+            assert api(server).post("webhooks", json={"url": hook.url, "secret": SECRET}).status_code == 201
+            db = Database(server.env["OCRMILL_DATABASE_URL"])
+            with db.write() as session:  # 120 deliveries at once, as 120 jobs ending together would make
+                for n in range(120):
+                    enqueue(session=session, event="job.converted", user_name="", job_id=n, document={"Id": n})
+            db.dispose()
+            for log in logs:
+                with log.open("wb") as out:
+                    workers.append(subprocess.Popen([OCRMILL, "worker"], env=server.env, stdout=out, stderr=out))
+            hook.wait_for(120)
+            time.sleep(1.5)
+            ids = [verified(SECRET, r)["deliveryId"] for r in hook.received]
+        assert len(ids) == len(set(ids)) == 120
+        sent = [log.read_text().count("HTTP 200") for log in logs]
+        assert sum(sent) == 120 and min(sent) > 0, sent  # both machines took part
+        assert {d["state"] for d in deliveries(server, limit=100)} == {"delivered"}
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(60)
+        server.stop()

@@ -15,6 +15,7 @@ from ocrmill.service.folders import FolderJob, finish_folder_job
 from ocrmill.service.invoices import release_invoice_work
 from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
+from ocrmill.store import webhooks as webhook_repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.files import FileStore
@@ -77,6 +78,16 @@ def sweep_expired(db: Database, files: FileStore) -> int:
     return len(ids)
 
 
+def prune_deliveries(db: Database, settings: Settings) -> int:
+    """Webhook deliveries are kept as long as the longest-kept job: delivered or given up longer ago, they go."""
+    before = utcnow() - timedelta(seconds=settings.max_retention_days * settings.retention_day_seconds)
+    with db.write() as session:
+        count = webhook_repo.delete_finished(session=session, before=before)
+    if count:
+        log.info("retention: deleted %d finished webhook deliveries", count)
+    return count
+
+
 class Housekeeper:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
@@ -101,6 +112,7 @@ class Housekeeper:
                 requeue_stale(self.db, self.settings)
                 if time.monotonic() >= next_retention:
                     sweep_expired(self.db, self.files)
+                    prune_deliveries(self.db, self.settings)
                     next_retention = time.monotonic() + retention_every
             except Exception:
                 log.exception("housekeeping failed; trying again later")

@@ -196,3 +196,13 @@ def send_again(*, session: Session, delivery: WebhookDelivery, now: datetime) ->
         .values(state=PENDING, next_attempt=now, since=now, sender="", finished=None)
     )
     session.refresh(delivery)
+
+
+def delete_finished(*, session: Session, before: datetime) -> int:
+    """Deliveries delivered or given up before `before`, with their attempts; how many."""
+    old = select(WebhookDelivery.id).where(
+        WebhookDelivery.state.in_([DELIVERED, FAILED]), WebhookDelivery.finished < before
+    )
+    session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(old)))
+    result = session.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(old.scalar_subquery())))
+    return int(result.rowcount)  # type: ignore[attr-defined]

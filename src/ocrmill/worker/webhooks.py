@@ -78,8 +78,13 @@ class DeliverySender:
             delivery = repo.get_delivery(session=session, delivery_id=claimed[0])
             if delivery is None:  # its webhook was removed meanwhile
                 return True
-            hook = repo.get_webhook(session=session, webhook_id=delivery.webhook_id) if delivery.webhook_id else None
-            secret = hook.secret if hook else callback_secret(session=session, owner=delivery.owner)
+            if delivery.webhook_id is None:  # a job's own CallbackUrl
+                secret = callback_secret(session=session, owner=delivery.owner)
+            else:
+                hook = repo.get_webhook(session=session, webhook_id=delivery.webhook_id)
+                if hook is None:  # removed meanwhile (its deliveries with it)
+                    return True
+                secret = hook.secret
             url, body, delivery_id, since = delivery.url, delivery.body.encode(), delivery.id, delivery.since
         started = time.monotonic()
         outcome = self.post(url, body, delivery_id=delivery_id, secret=secret)
