@@ -53,7 +53,10 @@ def wait_state(server: Server, delivery_id: str, state: str, timeout: float = 60
         time.sleep(0.1)
 
 
-@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+# on PostgreSQL in the slow run only: the back-off test below verifies signatures there too
+@pytest.mark.parametrize(
+    "database", ["sqlite", pytest.param("postgres", marks=[pytest.mark.postgres, pytest.mark.slow])]
+)
 def test_a_converted_job_is_delivered_signed(make_server: MakeServer, database: str) -> None:
     server = make_server(env=QUICK, database=database)
     with receiver() as hook:
@@ -275,6 +278,7 @@ def test_invoice_jobs_and_folder_files_are_delivered(make_server: MakeServer, tm
     assert (tmp_path / "out" / "scan 7.txt").exists()
 
 
+@pytest.mark.slow
 def test_finished_deliveries_go_with_the_retention_and_pending_ones_stay(make_server: MakeServer) -> None:
     # a "day" of 1 s, jobs kept 3 days, the sweep every ~1 s
     retention = {"OCRMILL_RETENTION_DAY_SECONDS": "1", "OCRMILL_MAX_RETENTION_DAYS": "3"}
