@@ -331,3 +331,20 @@ def test_senders_on_several_machines_send_each_delivery_once(postgres: Postgres,
             worker.send_signal(signal.SIGTERM)
             worker.wait(60)
         server.stop()
+
+
+def test_an_invoice_jobs_callback_url_gets_its_end(make_server: MakeServer) -> None:
+    server = make_server(env=QUICK)
+    invoices = v1(server)
+    refused = invoices.post("/ocr-invoice-jobs", json={"callbackUrl": "http://10.9.8.7/hook"})
+    assert refused.status_code == 422 and "callbackUrl: refused" in refused.json()["error"]["message"], refused.text
+    with receiver() as hook:
+        png = text_png(["Invoice 2", "Total 3.00"])
+        job = upload(invoices, ("a.png", png, "image/png"), callbackUrl=hook.url, name="with a callback")
+        assert job["callbackUrl"] == hook.url
+        secret = api(server).get("webhooks/callback-secret").json()["secret"]
+        body = verified(secret, hook.wait_for(1)[0])
+    assert body["event"] == "invoice_job.completed" and body["jobId"] == job["_id"]
+    assert body["job"]["callbackUrl"] == hook.url and body["job"]["name"] == "with a callback"
+    kept = invoices.put(f"/ocr-invoice-jobs/{job['_id']}", json={"name": "renamed"}).json()["data"]
+    assert "callbackUrl" not in kept  # a PUT replaces: without it, the job has none

@@ -8,7 +8,8 @@ of Stripe and GitHub), with `Ocrmill-Delivery: <deliveryId>`.
 
 Who gets what: an endpoint gets the events it names of its owner's jobs, or of everyone's (all_users, which only an
 administrator may register). A job's own CallbackUrl gets that job's job.converted or job.error, signed with its
-owner's callback secret (derived from a server key, so nothing per user is stored: GET .../webhooks/callback-secret).
+owner's callback secret (derived from a server key, so nothing per user is stored: GET .../webhooks/callback-secret);
+so does an invoice job's callbackUrl with its invoice_job.completed or invoice_job.failed.
 """
 
 from __future__ import annotations
@@ -141,9 +142,14 @@ def job_ended(*, session: Session, job_id: int) -> list[str]:
     )
 
 
-def invoice_job_ended(*, session: Session, job_id: str, user_name: str, status: str, document: dict[str, Any]) -> None:
+def invoice_job_ended(
+    *, session: Session, job_id: str, user_name: str, status: str, document: dict[str, Any], callback_url: str = ""
+) -> None:
+    """invoice_job.completed or invoice_job.failed, to the endpoints and the job's own callbackUrl."""
     event = INVOICE_COMPLETED if status == "completed" else INVOICE_FAILED
-    enqueue(session=session, event=event, user_name=user_name, job_id=job_id, document=document)
+    enqueue(
+        session=session, event=event, user_name=user_name, job_id=job_id, document=document, callback_url=callback_url
+    )
 
 
 def folder_file_done(
