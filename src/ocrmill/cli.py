@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ocrmill.service.folders import FolderService
     from ocrmill.service.principal import Principal
     from ocrmill.service.tokens import TokenService
+    from ocrmill.service.webhooks import WebhookService
     from ocrmill.store.db import Database
 
 
@@ -117,6 +118,40 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("name")
     revoke.add_argument("--user", required=True)
     revoke.set_defaults(func=_tokens_revoke)
+
+    hooks = commands.add_parser("webhooks", help="manage webhook endpoints and see their deliveries")
+    hooks.add_argument("--config", type=Path)
+    hooks.add_argument("--data-dir", type=Path)
+    hook_commands = hooks.add_subparsers(required=True, metavar="ACTION")
+    add_hook = hook_commands.add_parser("add", help="register an endpoint and print its secret (shown only here)")
+    add_hook.add_argument("url")
+    add_hook.add_argument("--event", action="append", dest="events", metavar="EVENT", help="(repeat) default: all")
+    add_hook.add_argument("--secret", help="the signing secret (default: one is made)")
+    add_hook.add_argument("--description", default="")
+    whose = add_hook.add_mutually_exclusive_group()
+    whose.add_argument("--user", help="the user whose jobs it is for (default: the owner of jobs without auth)")
+    whose.add_argument("--all-users", action="store_true", help="every user's jobs")
+    add_hook.set_defaults(func=_webhooks_add)
+    list_hooks = hook_commands.add_parser("list", help="list endpoints (never their secrets)")
+    list_hooks.add_argument("--user", help="only this user's")
+    list_hooks.set_defaults(func=_webhooks_list)
+    remove_hook = hook_commands.add_parser("remove", help="remove an endpoint and its deliveries")
+    remove_hook.add_argument("id", type=int)
+    remove_hook.set_defaults(func=_webhooks_remove)
+    deliveries = hook_commands.add_parser("deliveries", help="list deliveries, newest first, with their attempts")
+    deliveries.add_argument("--webhook", type=int, metavar="ID")
+    deliveries.add_argument("--job", metavar="ID")
+    deliveries.add_argument("--state", choices=["pending", "delivered", "failed"])
+    deliveries.add_argument("--limit", type=int, default=20)
+    deliveries.set_defaults(func=_webhooks_deliveries)
+    resend = hook_commands.add_parser("resend", help="send a delivery again (a new day of retries)")
+    resend.add_argument("delivery")
+    resend.set_defaults(func=_webhooks_resend)
+    callback = hook_commands.add_parser(
+        "callback-secret", help="print the secret a user's CallbackUrl calls are signed with"
+    )
+    callback.add_argument("--user", default="")
+    callback.set_defaults(func=_webhooks_callback_secret)
 
     ocr = commands.add_parser("ocr", help="OCR local files without a server")
     ocr.add_argument("inputs", nargs="+", type=Path, metavar="INPUT")
@@ -427,6 +462,80 @@ def _tokens_revoke(args: argparse.Namespace) -> int:
     service, owner = _token_service(args)
     service.revoke(owner, args.name)
     print(f"revoked token {args.name} of user {args.user}")
+    return 0
+
+
+def _webhook_service(args: argparse.Namespace, user: str | None = None) -> tuple[WebhookService, Principal]:
+    """The service, and the CLI as an administrator (as `user` when one is named: it must exist)."""
+    from ocrmill.service.principal import Principal
+    from ocrmill.service.webhooks import WebhookService
+    from ocrmill.store import users
+
+    settings = _settings(args)
+    db = _database(settings)
+    if user:
+        with db.read() as session:
+            if users.get_user(session=session, name=user) is None:
+                raise OcrmillError(f"there is no user {user!r}")
+    return WebhookService(settings=settings, db=db), Principal(name=user or "", is_admin=True)
+
+
+def _webhooks_add(args: argparse.Namespace) -> int:
+    service, admin = _webhook_service(args, args.user)
+    hook = service.create(
+        admin,
+        url=args.url,
+        events=args.events,
+        secret=args.secret,
+        all_users=args.all_users,
+        description=args.description,
+    )
+    print(hook["secret"])
+    whose = "every user's jobs" if hook["allUsers"] else f"jobs of user {hook['owner'] or '(none: auth off)'}"
+    print(f"added webhook {hook['id']} for {whose}: {', '.join(hook['events'])}", file=sys.stderr)
+    return 0
+
+
+def _webhooks_list(args: argparse.Namespace) -> int:
+    from ocrmill.service.principal import Principal
+
+    service, admin = _webhook_service(args, args.user)
+    who = Principal(name=args.user, is_admin=False) if args.user else admin
+    for hook in service.list(who):
+        whose = "all users" if hook["allUsers"] else hook["owner"] or "-"
+        print(f"{hook['id']}\t{hook['url']}\t{whose}\t{','.join(hook['events'])}\t{hook['description']}")
+    return 0
+
+
+def _webhooks_remove(args: argparse.Namespace) -> int:
+    service, admin = _webhook_service(args)
+    service.remove(admin, args.id)
+    print(f"removed webhook {args.id}")
+    return 0
+
+
+def _webhooks_deliveries(args: argparse.Namespace) -> int:
+    service, admin = _webhook_service(args)
+    if not 1 <= args.limit <= 100:
+        raise OcrmillError("--limit is 1 to 100")
+    found = service.deliveries(admin, webhook_id=args.webhook, job_id=args.job, state=args.state, limit=args.limit)
+    for d in found["deliveries"]:
+        attempts = " ".join(str(a["statusCode"] or "error") for a in d["attempts"]) or "-"
+        print(f"{d['id']}\t{d['event']}\tjob {d['jobId']}\t{d['state']}\tattempts: {attempts}\t{d['url']}")
+    print(f"{len(found['deliveries'])} of {found['total']} deliveries", file=sys.stderr)
+    return 0
+
+
+def _webhooks_resend(args: argparse.Namespace) -> int:
+    service, admin = _webhook_service(args)
+    service.send_again(admin, args.delivery)
+    print(f"delivery {args.delivery} is pending again")
+    return 0
+
+
+def _webhooks_callback_secret(args: argparse.Namespace) -> int:
+    service, admin = _webhook_service(args, args.user)
+    print(service.callback_secret(admin)["secret"])
     return 0
 
 

@@ -137,6 +137,17 @@ class Settings(BaseSettings):
     fetch_max_mb: float = Field(50.0, gt=0)
     fetch_timeout_seconds: float = Field(30.0, gt=0)
     fetch_max_redirects: int = Field(3, ge=0, le=20)
+    # Webhooks (service.webhooks, worker.webhooks): threads of each worker process's supervisor that send the
+    # outbox (0: this machine sends none), how often they look for due deliveries, the time limit of one attempt;
+    # a failed attempt is tried again after webhook_retry_seconds, doubled each time up to
+    # webhook_retry_max_seconds, until webhook_retry_hours have passed since the delivery was made (or sent again).
+    # Targets are guarded as pageUrl fetching is (fetch_allow names the private ones that may be used).
+    webhook_senders: int = Field(1, ge=0, le=16)
+    webhook_poll_seconds: float = Field(1.0, gt=0)
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    webhook_retry_seconds: float = Field(10.0, gt=0)
+    webhook_retry_max_seconds: float = Field(3600.0, gt=0)
+    webhook_retry_hours: float = Field(24.0, gt=0)
 
     @field_validator("api_prefix")
     @classmethod

@@ -58,6 +58,7 @@ def test_every_field_has_a_label(page: Page, console_server: Server) -> None:
         ("#/jobs", "Jobs"),
         ("#/invoices", "Invoices"),
         ("#/admin", "Administration"),
+        ("#/webhooks", "Webhooks"),
     ):
         page.goto(site(console_server) + "/" + screen)
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()

@@ -160,8 +160,22 @@ def test_a_boolean_refuses_other_values(value: Any) -> None:
 
 @pytest.mark.parametrize("name", STR_FIELDS)
 def test_strings(name: str) -> None:
-    value = "English" if name == "RecognitionLanguages" else "Grüße, 世界"
+    value = {"RecognitionLanguages": "English", "CallbackUrl": "https://example.com/hook?a=Grüße"}.get(
+        name, "Grüße, 世界"
+    )
     assert getattr(merged({name: value}), name) == value
+
+
+@pytest.mark.parametrize(
+    "value", ["example.com/hook", "ftp://example.com/", "http://", "http:///path", "https://user@example.com/", " x"]
+)
+def test_a_callback_url_is_an_http_url_with_a_host(value: str) -> None:
+    refused({"CallbackUrl": value}, "CallbackUrl")
+
+
+def test_a_callback_url_is_at_most_2000_characters() -> None:
+    refused({"CallbackUrl": "https://example.com/" + "a" * 1981}, "CallbackUrl")
+    assert merged({"CallbackUrl": ""}).CallbackUrl == ""
 
 
 def test_a_null_string_is_empty() -> None:

@@ -13,7 +13,7 @@ from prometheus_client import CollectorRegistry
 from ocrmill.api import docs, errors, health, openapi, schemas
 from ocrmill.api.auth import Authenticator
 from ocrmill.api.metrics import HttpMetrics
-from ocrmill.api.routes import console, invoices, ocrjobs
+from ocrmill.api.routes import console, invoices, ocrjobs, webhooks
 from ocrmill.config import Settings
 from ocrmill.domain import languages
 from ocrmill.pipeline.languages import installed_languages
@@ -26,6 +26,7 @@ from ocrmill.service.monitoring import DatabaseCollector, Readiness
 from ocrmill.service.search import JobSearch
 from ocrmill.service.server import ServerInfo, version
 from ocrmill.service.tokens import TokenService
+from ocrmill.service.webhooks import WebhookService
 from ocrmill.store.db import Database
 from ocrmill.store.files import FileStore
 
@@ -66,6 +67,7 @@ def create_app(
     )
     app.state.console_users = UserAdmin(db=db)
     app.state.tokens = TokenService(db=db)
+    app.state.webhooks = WebhookService(settings=settings, db=db)
     app.state.readiness = Readiness(settings=settings, db=db)
     # The app's own registry (not prometheus_client's global one), so that several apps in one process stay apart.
     app.state.metrics_registry = CollectorRegistry(auto_describe=True)
@@ -80,6 +82,7 @@ def create_app(
     _include(app, templates, ocrjobs.router, prefix=f"{settings.api_prefix}/ocrjobs", tags=["ownOCR jobs"])
     _include(app, templates, invoices.router, prefix=f"{settings.api_prefix}/v1", tags=["OCR invoices"])
     _include(app, templates, console.router, prefix=f"{settings.api_prefix}/console", tags=["Web console"])
+    _include(app, templates, webhooks.router, prefix=f"{settings.api_prefix}/webhooks", tags=["Webhooks"])
     _include(app, templates, health.router, prefix="", tags=["Monitoring"])
     app.state.http_metrics = HttpMetrics(app.state.metrics_registry, templates=templates)
     docs.install(app)

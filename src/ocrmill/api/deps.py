@@ -17,6 +17,7 @@ from ocrmill.service.principal import Principal
 from ocrmill.service.search import JobSearch
 from ocrmill.service.server import ServerInfo
 from ocrmill.service.tokens import TokenService
+from ocrmill.service.webhooks import WebhookService
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -60,5 +61,6 @@ Invoices = Annotated[InvoiceService, Depends(_state("invoices"))]
 Console = Annotated[ConsoleService, Depends(_state("console"))]
 Users = Annotated[UserAdmin, Depends(_state("console_users"))]
 Tokens = Annotated[TokenService, Depends(_state("tokens"))]
+Webhooks = Annotated[WebhookService, Depends(_state("webhooks"))]
 CurrentUser = Annotated[Principal, Depends(principal)]
 Administrator = Annotated[Principal, Depends(administrator)]

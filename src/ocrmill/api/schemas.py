@@ -4,81 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from datetime import datetime
 from typing import Any
 
 from ocrmill.api.uploads import CONTENT_TYPES
-from ocrmill.domain.options import OUTPUT_FLAGS, READ_ONLY, JobOptions
-from ocrmill.service.jobs import JobView
+from ocrmill.domain.options import CALLBACK_URL_PATTERN, MAX_TEXT, OUTPUT_FLAGS, READ_ONLY, JobOptions
+from ocrmill.service.job_document import UNSET_DATE, iso, job_public
 from ocrmill.service.search import Results
 
-UNSET_DATE = "0001-01-01T00:00:00"
-
-
-def iso(value: datetime | None) -> str:
-    """ISO 8601 in the server's local time with its offset, or the .NET default for unset dates."""
-    return UNSET_DATE if value is None else value.astimezone().isoformat()
-
-
-def job_public(job: JobView) -> dict[str, Any]:
-    options = JobOptions.stored(job.options)
-    ordered: dict[str, Any] = {
-        "Status": job.status,
-        "Id": job.id,
-        "TemplateId": job.template_id,
-        "Guid": job.guid,
-        "Created": iso(job.created),
-        "Modified": iso(job.modified),
-        "Finished": iso(job.finished),
-        "Scheduled": iso(job.scheduled),
-        "Started": iso(job.started),
-        "NumberOfPages": job.number_of_pages,
-        "IsTemplate": job.is_template,
-        "UserName": job.user_name,
-        "Descr": options["Descr"],
-        "ErrorDescription": job.error_description,
-        "FileUploaded": job.file_uploaded,
-        "CorrelationId": options["CorrelationId"],
-    }
-    for name in _BODY:
-        ordered[name] = options[name]
-    ordered["DetectBarcodes"] = options["DetectBarcodes"]
-    ordered["Barcodes"] = list(job.barcodes or [])
-    for name in _BARCODE_TAIL[1:]:
-        ordered[name] = options[name]
-    if ordered["DeleteBlankPages"]:
-        # an ocrmill addition to the document's shape, only in jobs that ask for DeleteBlankPages:
-        # the source pages (1-based) left out as blank, so that no page disappears without trace
-        ordered["RemovedPages"] = list(job.removed_pages or [])
-    if not options["SecondReading"]:  # an ocrmill addition too: shown in the jobs that switch it off
-        ordered["SecondReading"] = False
-    if options["HocrOutput"]:  # and the hOCR output, in the jobs that ask for it
-        ordered["HocrOutput"] = True
-    return ordered
-
-
-# The example job ends with these, with the read-only Barcodes after DetectBarcodes.
-_BARCODE_TAIL = (
-    "DetectBarcodes",
-    "BarcodeFilter",
-    "BarcodeDirection",
-    "DeleteBlankPages",
-    "BlankPagesMaxNoise",
-)
-# the options in the document's order between CorrelationId and the barcode tail
-_BODY = tuple(
-    name
-    for name in JobOptions().to_dict()
-    if name not in ("Descr", "CorrelationId", "SecondReading", "HocrOutput", *_BARCODE_TAIL)
-)
-
+__all__ = ["UNSET_DATE", "iso", "job_public"]  # the status document lives with the service: webhooks send it too
 
 # -- request bodies, as /openapi.json describes them ----------------------------------------------------------
 # The job options depend on the server (its installed languages and max_retention_days): the routes refer to
 # "#/components/schemas/JobOptionsIn" and create_app adds it (api.openapi.install).
 
 JOB_OPTIONS_REF = {"$ref": "#/components/schemas/JobOptionsIn"}
-MAX_TEXT = 4000  # domain.options: a string property's longest value
 
 
 def job_options_schema(*, max_retention_days: int, language_names: list[str]) -> dict[str, Any]:
@@ -95,7 +34,7 @@ def job_options_schema(*, max_retention_days: int, language_names: list[str]) ->
         default = max_retention_days if option.name == "RetentionDays" else option.default
         schema: dict[str, Any] = {"type": _JSON_TYPES[kind], "default": default}
         if kind is str:
-            schema["maxLength"] = MAX_TEXT
+            schema["maxLength"] = MAX_TEXT[option.name]
         if lo is not None:
             schema["minimum"] = lo
         if hi is not None:
@@ -105,6 +44,8 @@ def job_options_schema(*, max_retention_days: int, language_names: list[str]) ->
         name = "(?:" + "|".join(re.escape(n) for n in sorted(language_names, key=len, reverse=True)) + ")"
         properties["RecognitionLanguages"]["pattern"] = f"^{name}(?:[,;] ?{name})*$"
         properties["RecognitionLanguages"]["description"] = "English names of installed languages, comma-separated"
+    properties["CallbackUrl"]["description"] = "ocrmill addition: a URL that gets this job's webhook (or empty)"
+    properties["CallbackUrl"]["pattern"] = f"(^$)|({CALLBACK_URL_PATTERN})"
     for read_only in READ_ONLY:
         properties[read_only] = {"readOnly": True, "description": "read-only: accepted and ignored"}
     # with PdfOutput (default true) left on, or any other output asked for

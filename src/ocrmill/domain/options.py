@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,9 @@ class JobOptions:
     SecondReading: bool = _opt(True)
     # ocrmill's addition: the hOCR output (writers.hocr), download/<id>/hocr. In a job's JSON only when asked for
     HocrOutput: bool = _opt(False)
+    # ocrmill's addition: an http(s) URL that gets the job.converted or job.error webhook of this job (signed with
+    # the owner's callback secret, service.webhooks). In a job's JSON only when set
+    CallbackUrl: str = _opt("")
 
     def to_dict(self) -> dict[str, Any]:
         # every option is a str, int, float or bool: a shallow copy is asdict's answer at a tenth of its cost
@@ -134,6 +138,13 @@ _NAMES = tuple(_FIELDS)
 _BY_LOWER: dict[str, str] = {name.lower(): name for name in _FIELDS}
 _READ_ONLY_LOWER = frozenset(name.lower() for name in READ_ONLY)
 _TYPES: dict[str, type] = {name: type(f.default) for name, f in _FIELDS.items()}
+# a string property's longest value
+MAX_TEXT: dict[str, int] = {
+    name: 2000 if name == "CallbackUrl" else 4000 for name, kind in _TYPES.items() if kind is str
+}
+# what the address guard can check (service.webhooks resolves and checks the host when the job is made)
+CALLBACK_URL_PATTERN = r"^[hH][tT][tT][pP][sS]?://[^/\s?#@]+([/?#]\S*)?$"
+CALLBACK_URL = re.compile(CALLBACK_URL_PATTERN)
 
 
 def _suggestion(key: str) -> str | None:
@@ -158,8 +169,10 @@ def _coerce(name: str, value: Any, *, max_retention_days: int) -> Any:
     if kind is str:
         if not isinstance(value, str):
             raise InvalidProperty(name, f"must be a string, not {value!r}")
-        if len(value) > 4000:
-            raise InvalidProperty(name, "must be at most 4000 characters long")
+        if len(value) > MAX_TEXT[name]:
+            raise InvalidProperty(name, f"must be at most {MAX_TEXT[name]} characters long")
+        if name == "CallbackUrl" and value and not CALLBACK_URL.match(value):
+            raise InvalidProperty(name, "must be an http:// or https:// URL with a host name")
         return value
     number = _number(name, value, integer=kind is int)
     lo, hi = meta["lo"], meta["hi"]

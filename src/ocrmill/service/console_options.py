@@ -29,6 +29,7 @@ DESCRIPTIONS: dict[str, tuple[str, str, str]] = {
     "CorrelationId": ("general", "Correlation id", "Any identifier of yours, to find the job again."),
     "Autostart": ("general", "Start after upload", "The console always schedules the job once its files are in."),
     "RetentionDays": ("general", "Keep for (days)", "How many days the job and its results are kept."),
+    "CallbackUrl": ("general", "Callback URL", "Gets the job's webhook, signed, when it is converted or fails."),
     "PdfOutput": ("outputs", "PDF", "Searchable PDF: the pages with an invisible text layer."),
     "TxtOutput": ("outputs", "Plain text (TXT)", "The text in reading order."),
     "DocxOutput": ("outputs", "Word (DOCX)", "An editable Word document."),

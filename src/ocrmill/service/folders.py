@@ -26,6 +26,7 @@ from ocrmill.domain.status import SUPPORTED_EXTENSIONS
 from ocrmill.errors import ConfigError, Forbidden, InvalidProperty, NoOutput, NotFound, UnsupportedMediaType
 from ocrmill.folders import deliver
 from ocrmill.folders.watch import claim_id
+from ocrmill.service import webhooks
 from ocrmill.service.principal import Principal
 from ocrmill.store import folders as repo
 from ocrmill.store import jobs as job_repo
@@ -138,8 +139,9 @@ class FolderService:
             return None
         ext = Path(name).suffix.lstrip(".").upper()
         if ext not in SUPPORTED_EXTENSIONS:
-            deliver.fail(claimed, folder.output, name, f"Files of type {ext or '(none)'!r} cannot be processed.")
-            self._count(folder.key, error=True)
+            refused = f"Files of type {ext or '(none)'!r} cannot be processed."
+            deliver.fail(claimed, folder.output, name, refused)
+            self._count(folder, error=refused, file_name=name)
             return None
         claim = claim_id(claimed)
         with self.db.write() as session:
@@ -177,10 +179,18 @@ class FolderService:
         claimed.unlink(missing_ok=True)
         return job_id
 
-    def _count(self, folder_id: str, *, error: bool) -> None:
+    def _count(self, folder: FolderDefinition, *, error: str, file_name: str) -> None:
         names = ["ProcessedFiles", "ErrorFiles" if error else "SuccessFiles"]
         with self.db.write() as session:
-            counter_repo.increment(session=session, names=[repo.counter_name(folder_id, n) for n in names])
+            counter_repo.increment(session=session, names=[repo.counter_name(folder.key, n) for n in names])
+            webhooks.folder_file_done(
+                session=session,
+                folder_id=folder.key,
+                description=folder.description,
+                file_name=file_name,
+                job_id=None,
+                error=error,
+            )
 
 
 @dataclass(frozen=True)
@@ -223,3 +233,11 @@ def finish_folder_job(
     names = ["ProcessedFiles", "ErrorFiles" if error else "SuccessFiles"]
     with db.write() as session:
         counter_repo.increment(session=session, names=[repo.counter_name(folder.key, n) for n in names])
+        webhooks.folder_file_done(
+            session=session,
+            folder_id=folder.key,
+            description=folder.description,
+            file_name=job.source_name,
+            job_id=job.job_id,
+            error=error,
+        )

@@ -10,10 +10,12 @@ from datetime import timedelta
 
 from ocrmill.config import Settings
 from ocrmill.domain.status import JobStatus
+from ocrmill.service import webhooks
 from ocrmill.service.folders import FolderJob, finish_folder_job
 from ocrmill.service.invoices import release_invoice_work
 from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
+from ocrmill.store import webhooks as webhook_repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.files import FileStore
@@ -38,6 +40,7 @@ def release_jobs(db: Database, settings: Settings, *, job_ids: list[int], reason
                 counted=counted,
             )
             if outcome is JobStatus.ERROR:
+                webhooks.job_ended(session=session, job_id=job_id)
                 worker_repo.increment(session=session, names=["ProcessedFiles", "ErrorFiles"])
                 job = repo.get_job(session=session, job_id=job_id, with_files=True)
                 if job is not None and job.folder_id and job.files:
@@ -75,6 +78,16 @@ def sweep_expired(db: Database, files: FileStore) -> int:
     return len(ids)
 
 
+def prune_deliveries(db: Database, settings: Settings) -> int:
+    """Webhook deliveries are kept as long as the longest-kept job: delivered or given up longer ago, they go."""
+    before = utcnow() - timedelta(seconds=settings.max_retention_days * settings.retention_day_seconds)
+    with db.write() as session:
+        count = webhook_repo.delete_finished(session=session, before=before)
+    if count:
+        log.info("retention: deleted %d finished webhook deliveries", count)
+    return count
+
+
 class Housekeeper:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
@@ -99,6 +112,7 @@ class Housekeeper:
                 requeue_stale(self.db, self.settings)
                 if time.monotonic() >= next_retention:
                     sweep_expired(self.db, self.files)
+                    prune_deliveries(self.db, self.settings)
                     next_retention = time.monotonic() + retention_every
             except Exception:
                 log.exception("housekeeping failed; trying again later")

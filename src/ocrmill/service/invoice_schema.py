@@ -24,6 +24,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ocrmill.domain.options import CALLBACK_URL_PATTERN
 from ocrmill.errors import Unprocessable
 from ocrmill.invoices.analyse import ITEM_COLUMNS, item_target
 from ocrmill.invoices.model import FIELD_NAMES
@@ -111,6 +112,9 @@ class JobIn(_Model):
     name: Annotated[StrictStr, Field(max_length=500)] = ""
     metadata: dict[str, Any] = {}
     autoRetry: StrictBool = True
+    # ocrmill addition: a URL that gets this job's invoice_job.completed or invoice_job.failed webhook, signed with
+    # the owner's callback secret (service.webhooks); its host is checked like pageUrl's when the job is made
+    callbackUrl: Annotated[StrictStr, Field(max_length=2000, pattern=f"(^$)|({CALLBACK_URL_PATTERN})")] = ""
 
 
 _M = TypeVar("_M", bound=BaseModel)

@@ -26,11 +26,13 @@ from ocrmill.errors import (
     Conflict,
     FetchError,
     FetchTooLarge,
+    InvalidProperty,
     NotFound,
     Unprocessable,
     UnsupportedMediaType,
 )
 from ocrmill.invoices.analyse import apply_corrections, apply_item_corrections, item_target, merge_job, normalise_item
+from ocrmill.service import webhooks
 from ocrmill.service.invoice_query import JOB_FIELDS, PAGE_FIELDS, ListQuery, stamp
 from ocrmill.service.invoice_schema import ID_PATTERN, AnnotationIn, JobIn, PageIn, validated
 from ocrmill.service.principal import Principal
@@ -84,14 +86,14 @@ class InvoiceService:
     # -- jobs ------------------------------------------------------------------------------------------------
 
     def create_job(self, who: Principal, body: object) -> dict[str, Any]:
-        spec = validated(JobIn, body)
+        spec = self._job_spec(body)
         with self.db.write() as session:
             job = _new_job(who, spec, files=[])
             repo.add_job(session=session, job=job)
             return job.doc
 
     async def create_job_from_upload(self, who: Principal, uploads: list[Upload], body: object) -> dict[str, Any]:
-        spec = validated(JobIn, body)
+        spec = self._job_spec(body)
         if not uploads:
             raise BadRequest("file: the multipart body has no file part")
         job_id = new_id()
@@ -129,19 +131,29 @@ class InvoiceService:
             return self._job(session, who, job_id).doc
 
     def replace_job(self, who: Principal, job_id: str, body: object) -> dict[str, Any]:
-        spec = validated(JobIn, body)
+        spec = self._job_spec(body)
         with self.db.write() as session:
             # locked: the new document is made from the current one, which a worker may be refreshing
             job = self._job(session, who, job_id, for_update=True)
-            job.doc = job.doc | {
+            job.doc = {k: v for k, v in job.doc.items() if k != "callbackUrl"} | {
                 "name": spec.name,
                 "metadata": spec.metadata,
                 "autoRetry": spec.autoRetry,
+                **({"callbackUrl": spec.callbackUrl} if spec.callbackUrl else {}),
                 "updatedAt": stamp(utcnow()),
             }
             job.updated_at = utcnow()
             job.search_text = job_search_text(job.doc)
             return job.doc
+
+    def _job_spec(self, body: object) -> JobIn:
+        spec = validated(JobIn, body)
+        if spec.callbackUrl:
+            try:
+                webhooks.guard(spec.callbackUrl, self.settings, name="callbackUrl")
+            except InvalidProperty as e:
+                raise Unprocessable("callbackUrl", e.message.removeprefix("callbackUrl: ")) from None
+        return spec
 
     def delete_job(self, who: Principal, job_id: str) -> dict[str, Any]:
         with self.db.write() as session:
@@ -374,6 +386,7 @@ def _new_job(who: Principal, spec: JobIn, *, files: list[dict[str, Any]], job_id
         "completedAt": None,
         "createdBy": who.name,
         "autoRetry": spec.autoRetry,
+        **({"callbackUrl": spec.callbackUrl} if spec.callbackUrl else {}),  # an ocrmill addition, when given
         "metadata": spec.metadata,
         "createdAt": stamp(now),
         "updatedAt": stamp(now),
@@ -601,8 +614,18 @@ def refresh_job(session: Session, job_id: str) -> InvoiceJob | None:
     # json is rendered on request, from the database; pdf and txt once a worker has written them
     doc["outputs"] = sorted(set(doc.get("outputs", [])) | {"json"}) if status == "completed" else ["json"]
     job.doc = doc
+    ended = status != job.status and status in ("completed", "failed")
     job.status = status
     job.updated_at = utcnow()
+    if ended:  # the webhook outbox, in the caller's transaction
+        webhooks.invoice_job_ended(
+            session=session,
+            job_id=job.id,
+            user_name=job.user_name,
+            status=status,
+            document=public_job(doc),
+            callback_url=str(doc.get("callbackUrl") or ""),
+        )
     job.search_text = job_search_text(doc, [p.text for p in completed])
     return job
 

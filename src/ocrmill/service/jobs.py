@@ -17,6 +17,8 @@ from ocrmill.domain import languages
 from ocrmill.domain.options import OUTPUT_FLAGS, JobOptions
 from ocrmill.domain.status import SUPPORTED_EXTENSIONS, JobStatus
 from ocrmill.errors import BadRequest, JobStateError, NotFound, UnsupportedMediaType
+from ocrmill.service import webhooks
+from ocrmill.service.job_document import JobView as JobView  # re-exported: the routes and console use it
 from ocrmill.service.principal import Principal
 from ocrmill.store import jobs as repo
 from ocrmill.store.cache import ReadCache
@@ -24,8 +26,6 @@ from ocrmill.store.db import Database, utcnow
 from ocrmill.store.files import FileStore
 from ocrmill.store.tables import Job
 
-# A job read for display: the ORM object, or a row with the same attribute names.
-JobView = Job | Row[Any]
 _J = TypeVar("_J", Job, Row[Any])
 
 
@@ -161,14 +161,30 @@ class JobService:
         with self.db.connection() as connection:
             return repo.job_row(connection=connection, job_id=job_id)
 
-    def result_path(self, who: Principal, job_id: int, ext: str) -> Path:
-        ext = ext.strip().lstrip(".").lower()
+    def _converted(self, who: Principal, job_id: int) -> Job:
         with self.db.read() as session:
             job = self._visible(session, who, job_id)
         if job.is_template:
             raise JobStateError("A template has no results.")
         if job.status != JobStatus.CONVERTED:
             raise JobStateError(f"Results can be downloaded once the job is Converted; it is {_name(job)}.")
+        return job
+
+    def result_paths(self, who: Principal, job_id: int) -> list[tuple[str, Path]]:
+        """(extension, path) of every output of a Converted job, in the document's order (the ZIP bundle)."""
+        job = self._converted(who, job_id)
+        found = []
+        for ext in OUTPUT_FLAGS:
+            if ext in job.outputs:
+                path = self.files.output_path(job_id, ext)
+                if not path.is_file():
+                    raise NotFound(f"The {ext.upper()} result of job {job_id} is missing from the file store.")
+                found.append((ext, path))
+        return found
+
+    def result_path(self, who: Principal, job_id: int, ext: str) -> Path:
+        ext = ext.strip().lstrip(".").lower()
+        job = self._converted(who, job_id)
         if ext not in OUTPUT_FLAGS:
             raise BadRequest(f"Unknown result type {ext!r}; possible: {', '.join(OUTPUT_FLAGS)}.")
         if ext not in job.outputs:
@@ -227,6 +243,8 @@ class JobService:
     def _options(self, base: JobOptions, body: dict[str, object]) -> JobOptions:
         options = base.merged(body, max_retention_days=self.settings.max_retention_days)
         languages.parse(options.RecognitionLanguages, installed=self.installed_languages)
+        if options.CallbackUrl and options.CallbackUrl != base.CallbackUrl:
+            webhooks.guard(options.CallbackUrl, self.settings, name="CallbackUrl")
         return options
 
     def _set_expiry(self, job: Job, options: JobOptions) -> None:

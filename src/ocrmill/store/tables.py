@@ -194,3 +194,67 @@ class InvoicePage(Base):
         Index("ux_invoice_pages_job_number", "job_id", "page_number", unique=True),
         Index("ix_invoice_pages_queue", "status", "not_before", "created_at"),
     )
+
+
+class Webhook(Base):
+    """An endpoint a user registered: the events it wants, of that user's jobs (or everyone's: all_users, an
+    admin's choice). The secret signs each delivery (kept as it is: it is needed to sign)."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    owner: Mapped[str] = mapped_column(String(200), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    secret: Mapped[str] = mapped_column(String(200))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    all_users: Mapped[bool] = mapped_column(Boolean, default=False)
+    description: Mapped[str] = mapped_column(String(1000), default="")
+    created: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class WebhookDelivery(Base):
+    """The outbox: one event for one endpoint (or a job's own callback URL: webhook_id None), its exact body,
+    and where its sending stands. `next_attempt` is also the lease of a sender that claimed it."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    webhook_id: Mapped[int | None] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
+    owner: Mapped[str] = mapped_column(String(200))  # who may see it: the endpoint's owner, or the job's
+    url: Mapped[str] = mapped_column(String(2000))
+    event: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(64))  # the job's id
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(12))  # pending, delivered, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt: Mapped[datetime] = mapped_column(UtcDateTime())
+    since: Mapped[datetime] = mapped_column(UtcDateTime())  # its sending began (created, or sent again)
+    sender: Mapped[str] = mapped_column(String(100), default="")
+    created: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    finished: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+    __table_args__ = (
+        Index("ix_webhook_deliveries_queue", "state", "next_attempt"),
+        Index("ix_webhook_deliveries_owner", "owner", "created"),
+    )
+
+
+class WebhookAttempt(Base):
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("webhook_deliveries.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str] = mapped_column(Text, default="")
+    milliseconds: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ServerKey(Base):
+    """Secrets of the server itself, made by the migrations (the key per-job callback secrets derive from)."""
+
+    __tablename__ = "server_keys"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -23,6 +23,7 @@ from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.pages import InputFile, limit_pixels
 from ocrmill.pipeline.run import JobResult, Limits, run_job
+from ocrmill.service import webhooks
 from ocrmill.service.folders import FolderJob, finish_folder_job
 from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
@@ -205,6 +206,7 @@ class WorkerLoop:
                     text=result.text if result else "",
                 )
                 if finished:
+                    webhooks.job_ended(session=session, job_id=job_id)  # the outbox, in the same transaction
                     worker_repo.increment(
                         session=session, names=["ProcessedFiles", "ErrorFiles" if error else "SuccessFiles"]
                     )

@@ -31,6 +31,7 @@ from ocrmill.store.db import Database
 from ocrmill.store.listen import JobListener
 from ocrmill.worker.child import child_main
 from ocrmill.worker.slots import OcrSlots
+from ocrmill.worker.webhooks import DeliverySender
 
 log = logging.getLogger("ocrmill.supervisor")
 _spawn = multiprocessing.get_context("spawn")
@@ -73,6 +74,11 @@ class Supervisor:
         self._prefix = f"{os.uname().nodename}:{os.getpid()}"
         # Jobs scheduled through another machine's API: PostgreSQL tells us; SQLite has one machine.
         self._listener = None if db.is_sqlite else JobListener(db.url, self.wake_all)
+        # the webhook outbox is sent from the workers' side, by threads of this process
+        self._senders = [
+            DeliverySender(settings, db, sender_id=f"{self._prefix}:webhooks-{n}")
+            for n in range(settings.webhook_senders)
+        ]
 
     def start(self) -> None:
         with self._lock:
@@ -80,6 +86,8 @@ class Supervisor:
         self._monitor.start()
         if self._listener:
             self._listener.start()
+        for sender in self._senders:
+            sender.start()
         log.info("started %d worker process(es)", self.count)
 
     def wake_all(self) -> None:
@@ -96,6 +104,8 @@ class Supervisor:
         try:
             if self._listener:
                 self._listener.stop()
+            for sender in self._senders:
+                sender.stop_event.set()
             for slot in self.slots:
                 if slot.process.is_alive():
                     slot.process.terminate()  # SIGTERM: the worker takes no more work and finishes its job
@@ -110,6 +120,8 @@ class Supervisor:
                     slot.process.kill()
                     slot.process.join(5)
             self._monitor.join(timeout=5)
+            for sender in self._senders:  # an attempt under way ends within its time limit
+                sender.stop(self.settings.webhook_timeout_seconds + 5)
             self._release([s.worker_id for s in self.slots], "the server was stopped", counted=False)
             shutil.rmtree(self.ocr_gate.directory, ignore_errors=True)
         finally:

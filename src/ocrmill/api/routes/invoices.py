@@ -63,6 +63,7 @@ def _body(model: type[BaseModel], *, upload: bool = False) -> dict[str, Any]:
                 "properties": {
                     "file": {"type": "array", "items": {"type": "string", "format": "binary"}, "maxItems": MAX_FILES},
                     "name": schema["properties"]["name"],
+                    "callbackUrl": schema["properties"]["callbackUrl"],
                     "metadata": {"type": "object", "description": "a JSON object"},
                 },
                 "required": ["file"],
@@ -224,9 +225,9 @@ def list_jobs(request: Request, invoices: Invoices, who: CurrentUser) -> JSONRes
 
 @router.post("/ocr-invoice-jobs", status_code=201, openapi_extra=JOB_BODY, responses=JOB_UPLOAD)
 async def create_job(request: Request, invoices: Invoices, who: CurrentUser) -> JSONResponse:
-    """multipart/form-data with one or more `file` parts (PDF or images) and optional `name` and
-    `metadata` (a JSON object) fields; or a JSON body {name, metadata} for a job whose pages are then
-    created through the pages resource."""
+    """multipart/form-data with one or more `file` parts (PDF or images) and optional `name`, `callbackUrl` (an
+    ocrmill addition: gets the job's webhook) and `metadata` (a JSON object) fields; or a JSON body {name,
+    callbackUrl, metadata} for a job whose pages are then created through the pages resource."""
     content_type = request.headers.get("content-type", "").lower()
     if content_type.startswith("multipart/form-data"):
         check_length(request, invoices.settings.max_upload_bytes)
@@ -237,8 +238,9 @@ async def create_job(request: Request, invoices: Invoices, who: CurrentUser) -> 
             if isinstance(value, UploadFile) and key == "file"
         ]
         body: dict[str, Any] = {}
-        if isinstance(form.get("name"), str):
-            body["name"] = form["name"]
+        for field in ("name", "callbackUrl"):
+            if isinstance(form.get(field), str):
+                body[field] = form[field]
         if isinstance(form.get("metadata"), str):
             try:
                 body["metadata"] = json.loads(str(form["metadata"]))

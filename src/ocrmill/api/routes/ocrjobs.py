@@ -8,7 +8,7 @@ from email.message import Message
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ocrmill.api.deps import CurrentUser, Folders, Jobs, Search, Server
@@ -29,6 +29,7 @@ from ocrmill.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from ocrmill.service.bundles import Bundle
 from ocrmill.service.folders import FolderService
 from ocrmill.service.jobs import JobQuery, JobService, JobView
 from ocrmill.service.principal import Principal
@@ -62,6 +63,9 @@ UPLOAD = raises(JobStateError, InputError, PayloadTooLarge, UnsupportedMediaType
 FOLDER_UPLOAD = raises(BadRequest, Forbidden, PayloadTooLarge, UnsupportedMediaType)
 DOWNLOAD = raises(JobStateError, BadRequest) | {
     200: {"description": "The result file", "content": {media: {"schema": {}} for media in MEDIA_TYPES.values()}}
+}
+BUNDLE = raises(JobStateError) | {
+    200: {"description": "Every output of the job in one ZIP", "content": {"application/zip": {"schema": {}}}}
 }
 SET_OPTIONS: dict[str, Any] = {"requestBody": {"required": True} | JOB_OPTIONS_BODY}
 FILENAME_HEADER = r'^attachment; filename="[A-Za-z0-9_-][A-Za-z0-9_. -]{0,100}"$'
@@ -174,10 +178,21 @@ async def info(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
     return _job(jobs.get(who, _id(job_id)))
 
 
+@router.get("/download/{job_id}/zip", responses=BUNDLE)
+def download_zip(job_id: str, jobs: Jobs, who: CurrentUser) -> StreamingResponse:
+    """ocrmill addition: every output of a Converted job in one ZIP (`<id>.pdf`, `<id>.txt`, ...), streamed."""
+    number = _id(job_id)
+    bundle = Bundle([(f"{number}.{ext}", path) for ext, path in jobs.result_paths(who, number)])
+    headers = {"Content-Disposition": f'attachment; filename="{number}.zip"'}
+    return StreamingResponse(iter(bundle), media_type="application/zip", headers=headers)
+
+
 @router.get("/download/{job_id}/{ext}", responses=DOWNLOAD)
 @router.get("/status/{job_id}/{ext}", responses=DOWNLOAD)
-def download(job_id: str, ext: ResultExt, jobs: Jobs, who: CurrentUser) -> FileResponse:
+def download(job_id: str, ext: ResultExt, jobs: Jobs, who: CurrentUser) -> Response:
     number = _id(job_id)
+    if ext.strip().lower() == "zip":  # ZIP in capitals, which the route above does not match
+        return download_zip(job_id, jobs, who)
     path = jobs.result_path(who, number, ext)
     ext = path.suffix.lstrip(".")
     return FileResponse(path, media_type=MEDIA_TYPES[ext], filename=f"{number}.{ext}")

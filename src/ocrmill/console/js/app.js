@@ -12,6 +12,7 @@ import * as invoices from './invoices.js';
 import * as invoice from './invoice.js';
 import * as admin from './admin.js';
 import * as tokens from './tokens.js';
+import * as webhooks from './webhooks.js';
 
 const ROUTES = [
   [/^\/dashboard$/, dashboard],
@@ -22,6 +23,7 @@ const ROUTES = [
   [/^\/invoices\/([0-9a-f]{24})$/, invoice],
   [/^\/admin$/, admin],
   [/^\/tokens$/, tokens],
+  [/^\/webhooks$/, webhooks],
 ];
 
 const main = document.getElementById('main');

@@ -5,6 +5,7 @@ import { CONSOLE, OCRJOBS, download, getJson, sendJson } from './api.js';
 import { duration, errorBox, h, notify, replace, when } from './dom.js';
 import { showProgress } from './progress.js';
 import { pageViewer } from './viewer.js';
+import { WEBHOOKS, deliveryTable } from './webhooks.js';
 
 const OUTPUTS = [
   ['pdf', 'PdfOutput', 'PDF'], ['txt', 'TxtOutput', 'TXT'], ['docx', 'DocxOutput', 'DOCX'], ['xml', 'XmlOutput', 'XML'],
@@ -27,6 +28,7 @@ export async function render(main, ctx, [id]) {
       barcodes(job, description),
       optionsTable(job, description),
     );
+    if (job.Status >= 3) await hookDeliveries(body, ctx, id);
     if (job.Status === 3) {
       const viewer = h('section', { 'aria-labelledby': 'h-viewer', class: 'viewer-section' }, h('h2', { id: 'h-viewer' }, 'Pages'));
       body.append(viewer);
@@ -43,6 +45,20 @@ export async function render(main, ctx, [id]) {
     if (changed) await draw();
     else showProgress(status, await statusOnly(id));
   }, 2000);
+}
+
+/** The webhook deliveries this job's end made (its endpoints' and its CallbackUrl's), with "Send again". */
+async function hookDeliveries(body, ctx, id) {
+  const section = h('section', { 'aria-labelledby': 'h-job-hooks' }, h('h2', { id: 'h-job-hooks' }, 'Webhook deliveries'));
+  const table = h('div', { class: 'table-wrap' });
+  const refresh = async () => {
+    const sent = await getJson(`${WEBHOOKS}/deliveries?job=${encodeURIComponent(id)}&limit=100`);
+    if (ctx.active) replace(table, deliveryTable(sent, refresh));
+  };
+  await refresh();
+  if (!table.querySelector('table')) return; // none: the section is left out
+  section.append(table);
+  body.append(section);
 }
 
 /** The job's progress without its error text, which the page shows once, in its own box. */
@@ -78,6 +94,10 @@ function actions(job, ctx) {
         onclick: () => download(`${OCRJOBS}/download/${job.Id}/${ext}`, `job-${job.Id}.${ext}`).catch((e) => notify(e.message)),
       }, `Download ${label}`));
     }
+    buttons.push(h('button', {
+      type: 'button', 'data-download': 'zip',
+      onclick: () => download(`${OCRJOBS}/download/${job.Id}/zip`, `job-${job.Id}.zip`).catch((e) => notify(e.message)),
+    }, 'Download all (ZIP)'));
   }
   if (job.Status === 0 || job.Status === 1) {
     buttons.push(h('button', { type: 'button', class: 'secondary', onclick: () => act('POST', 'cancel', job, 'canceled') }, 'Cancel job'));

@@ -1,0 +1,74 @@
+"""Pieces of webhooks and bundles without a server: the signature, the checked target a sender connects to, and the
+streamed ZIP."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ocrmill.errors import FetchError, InvalidProperty
+from ocrmill.pipeline.fetch import checked_target
+from ocrmill.service.bundles import Bundle
+from ocrmill.service.webhooks import signature, valid_events
+
+
+def test_the_signature_is_hmac_sha256_of_the_timestamp_and_body() -> None:
+    body = b'{"event":"job.converted","jobId":7}'
+    header = signature("whsec_abc", 1765000000, body)
+    expected = hmac.new(b"whsec_abc", b"1765000000." + body, hashlib.sha256).hexdigest()
+    assert header == f"t=1765000000,v1={expected}"
+    assert signature("whsec_abd", 1765000000, body) != header and signature("whsec_abc", 1765000001, body) != header
+
+
+def test_the_target_is_pinned_to_the_checked_address_with_its_host_kept() -> None:
+    target = checked_target("http://[::1]:8080/hook?a=b c", allow=("::1",), timeout_seconds=5)
+    assert target.addresses == ("::1",)
+    assert target.pinned_url("::1") == "http://[::1]:8080/hook?a=b%20c"
+    assert target.host_header == "[::1]:8080"
+    local = checked_target("https://localhost/x", allow=("localhost",), timeout_seconds=5)
+    assert local.host_header == "localhost" and local.port == 443  # the default port is not written
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://10.0.0.1/", "private"),
+        ("http://127.0.0.1:9/", "loopback"),
+        ("http://169.254.169.254/", "link-local"),
+        ("http://[fe80::1]/", "link-local"),
+        ("http://0.0.0.0/", "unspecified"),
+    ],
+)
+def test_private_targets_are_refused_for_good(url: str, reason: str) -> None:
+    with pytest.raises(FetchError) as caught:
+        checked_target(url, allow=(), timeout_seconds=5)
+    assert reason in caught.value.message and not caught.value.transient
+
+
+def test_events_default_to_all_and_unknown_ones_are_refused() -> None:
+    assert valid_events(None)[0] == "job.converted" and len(valid_events([])) == 5
+    assert valid_events(["folder.file_done", "job.error"]) == ["job.error", "folder.file_done"]
+    with pytest.raises(InvalidProperty, match=r"job\.done"):
+        valid_events(["job.done"])
+
+
+def test_a_bundle_streams_a_valid_zip_in_chunks(tmp_path: Path) -> None:
+    pdf, txt = tmp_path / "a.pdf", tmp_path / "a.txt"
+    pdf.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 3000)
+    txt.write_text("the quick brown fox\n" * 50000)
+    chunks = list(Bundle([("7.pdf", pdf), ("7.txt", txt)]))
+    assert len(chunks) > 4  # written as it goes, not at the end
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
+    assert archive.testzip() is None and archive.namelist() == ["7.pdf", "7.txt"]
+    assert archive.read("7.pdf") == pdf.read_bytes() and archive.read("7.txt") == txt.read_bytes()
+    assert archive.getinfo("7.txt").compress_size < txt.stat().st_size // 10
+
+
+def test_a_missing_file_fails_before_streaming(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        Bundle([("7.pdf", tmp_path / "gone.pdf")])
