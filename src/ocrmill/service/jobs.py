@@ -6,7 +6,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Row
@@ -21,7 +20,7 @@ from ocrmill.service.principal import Principal
 from ocrmill.store import jobs as repo
 from ocrmill.store.cache import ReadCache
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import FileStore
+from ocrmill.store.files import Download, FileStore, output_name
 from ocrmill.store.tables import Job
 
 # A job read for display: the ORM object, or a row with the same attribute names.
@@ -161,7 +160,7 @@ class JobService:
         with self.db.connection() as connection:
             return repo.job_row(connection=connection, job_id=job_id)
 
-    def result_path(self, who: Principal, job_id: int, ext: str) -> Path:
+    def result(self, who: Principal, job_id: int, ext: str, *, media_type: str | None = None) -> Download:
         ext = ext.strip().lstrip(".").lower()
         with self.db.read() as session:
             job = self._visible(session, who, job_id)
@@ -173,10 +172,10 @@ class JobService:
             raise BadRequest(f"Unknown result type {ext!r}; possible: {', '.join(OUTPUT_FLAGS)}.")
         if ext not in job.outputs:
             raise BadRequest(f"The job did not ask for {ext.upper()} output ({OUTPUT_FLAGS[ext]} is false).")
-        path = self.files.output_path(job_id, ext)
-        if not path.is_file():
+        found = self.files.download(output_name(job_id, ext), filename=f"{job_id}.{ext}", media_type=media_type)
+        if found is None:
             raise NotFound(f"The {ext.upper()} result of job {job_id} is missing from the file store.")
-        return path
+        return found
 
     def query(self, who: Principal, q: JobQuery) -> list[Job]:
         where = repo.JobFilter(

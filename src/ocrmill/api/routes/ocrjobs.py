@@ -8,10 +8,11 @@ from email.message import Message
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ocrmill.api.deps import CurrentUser, Folders, Jobs, Server
+from ocrmill.api.downloads import stored_response
 from ocrmill.api.openapi import raises
 from ocrmill.api.schemas import JOB_OPTIONS_BODY, JOB_QUERY_BODY, file_body, job_public
 from ocrmill.api.uploads import check_length, ext_of_part, ext_of_type, file_part, json_body, read_part
@@ -179,11 +180,12 @@ async def info(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
 
 @router.get("/download/{job_id}/{ext}", responses=DOWNLOAD)
 @router.get("/status/{job_id}/{ext}", responses=DOWNLOAD)
-def download(job_id: str, ext: ResultExt, jobs: Jobs, who: CurrentUser) -> FileResponse:
+def download(job_id: str, ext: ResultExt, jobs: Jobs, who: CurrentUser) -> Response:
     number = _id(job_id)
-    path = jobs.result_path(who, number, ext)
-    ext = path.suffix.lstrip(".")
-    return FileResponse(path, media_type=MEDIA_TYPES[ext], filename=f"{number}.{ext}")
+    ext = ext.strip().lstrip(".").lower()
+    media_type = MEDIA_TYPES.get(ext, "application/octet-stream")
+    found = jobs.result(who, number, ext, media_type=media_type)
+    return stored_response(found, media_type=media_type, filename=f"{number}.{ext}")
 
 
 @router.post("/cancel/{job_id}", responses=raises(JobStateError))
