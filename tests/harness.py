@@ -317,6 +317,6 @@ class SeaweedFS:
 
     def stop(self) -> None:
         if self.process:
-            stop_process(self.process, grace=10, sig=signal.SIGTERM)
+            stop_process(self.process, grace=3, sig=signal.SIGTERM)  # a throwaway: killed if slow
         self.process = None
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -66,7 +66,13 @@ class S3Files:
         if settings.s3_access_key_id:
             options["aws_access_key_id"] = settings.s3_access_key_id
             options["aws_secret_access_key"] = settings.s3_secret_access_key
-        config = Config(retries={"max_attempts": 3, "mode": "standard"}, connect_timeout=5, read_timeout=60)
+        # SigV4 everywhere: S3-compatible servers (SeaweedFS) refuse SigV2 presigned URLs that carry response-* options
+        config = Config(
+            signature_version="s3v4",
+            retries={"max_attempts": 3, "mode": "standard"},
+            connect_timeout=5,
+            read_timeout=60,
+        )
         client = boto3.session.Session().client("s3", config=config, **options)
         return cls(client, bucket, prefix, presign_seconds=settings.s3_presign_seconds)
 
@@ -161,7 +167,9 @@ class S3Files:
                 Bucket=self.bucket, Prefix=self.key(folder), Delimiter="/"
             )
             for page in pages:
+                # a key ending in "/" is a folder marker (SeaweedFS lists emptied folders so), not a file
                 found.extend(folder + item["Key"].rsplit("/", 1)[-1] for item in page.get("Contents", []))
+            found = [name for name in found if not name.endswith("/")]
         except (BotoCoreError, ClientError) as e:
             raise _failure(e, f"listing {prefix}") from e
         return sorted(found)
