@@ -320,3 +320,22 @@ class SeaweedFS:
             stop_process(self.process, grace=3, sig=signal.SIGTERM)  # a throwaway: killed if slow
         self.process = None
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def has_files(server: Server, job_id: int) -> bool:
+    """Whether the job has files in the server's store: its folder in the data folder, or objects in its bucket."""
+    url = server.env.get("OCRMILL_STORAGE_URL", "")
+    if not url:
+        return (server.data_dir / "jobs" / str(job_id)).exists()
+    import boto3
+
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    client = boto3.client(
+        "s3",
+        endpoint_url=server.env["AWS_ENDPOINT_URL"],
+        region_name=server.env["AWS_DEFAULT_REGION"],
+        aws_access_key_id=server.env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=server.env["AWS_SECRET_ACCESS_KEY"],
+    )
+    listed = client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/jobs/{job_id}/".lstrip("/"), MaxKeys=10)
+    return any(not item["Key"].endswith("/") for item in listed.get("Contents", []))
