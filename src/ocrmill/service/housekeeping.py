@@ -8,7 +8,7 @@ import shutil
 import threading
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from ocrmill.config import Settings
@@ -25,7 +25,15 @@ from ocrmill.store.files import FileStore, open_files, scratch_dir
 log = logging.getLogger("ocrmill.housekeeping")
 
 
-def release_jobs(db: Database, settings: Settings, *, job_ids: list[int], reason: str, counted: bool = True) -> None:
+def release_jobs(
+    db: Database,
+    settings: Settings,
+    *,
+    job_ids: list[int],
+    reason: str,
+    counted: bool = True,
+    stale_before: datetime | None = None,
+) -> None:
     """Jobs whose worker died: back to the queue, or Error once they used all their attempts (a folder
     job's file then goes to its folder's error/ with the reason, as if the job had failed itself). Jobs
     handed back by a stopping server are not `counted` as attempts."""
@@ -40,6 +48,7 @@ def release_jobs(db: Database, settings: Settings, *, job_ids: list[int], reason
                 reason=reason,
                 max_attempts=settings.max_attempts,
                 counted=counted,
+                stale_before=stale_before,
             )
             if outcome is JobStatus.ERROR:
                 worker_repo.increment(session=session, names=["ProcessedFiles", "ErrorFiles"])
@@ -69,7 +78,7 @@ def requeue_stale(db: Database, settings: Settings) -> None:
         worker_repo.remove_workers(
             session=session, worker_ids=worker_repo.stale_workers(session=session, before=before)
         )
-    release_jobs(db, settings, job_ids=stale, reason="its worker stopped sending heartbeats")
+    release_jobs(db, settings, job_ids=stale, reason="its worker stopped sending heartbeats", stale_before=before)
     with db.write() as session:
         pages, splits = invoice_repo.stale(session=session, before=before)
     if pages or splits:

@@ -81,11 +81,29 @@ def open_files(settings: Settings) -> FileStore:
 
 
 def scratch_dir(settings: Settings, what: str) -> Path:
-    """A local working folder of this process's (under the data folder), made empty."""
-    path = settings.data_dir.resolve() / "scratch" / what
+    """A local working folder of this process's (data folder/scratch/<pid>-<what>), made empty. What a process
+    killed mid-job left there (its pid no longer runs) goes first."""
+    root = settings.data_dir.resolve() / "scratch"
+    with contextlib.suppress(OSError):
+        for left in root.iterdir():
+            pid = left.name.partition("-")[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+                shutil.rmtree(left, ignore_errors=True)
+    path = root / f"{os.getpid()}-{what}"
     shutil.rmtree(path, ignore_errors=True)
-    path.mkdir(parents=True)
+    with storing("a scratch folder"):
+        path.mkdir(parents=True)
     return path
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class LocalFiles:

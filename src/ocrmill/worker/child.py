@@ -164,7 +164,7 @@ class WorkerLoop:
         beating = threading.Thread(target=self._beat_until, args=(job_id, done), daemon=True)
         beating.start()
         # this worker's own folder: inputs fetched from the store, the pipeline's work files, the run's outputs
-        scratch = scratch_dir(self.settings, f"job-{job_id}-{self.worker_id.replace(':', '-')}")
+        scratch = scratch_dir(self.settings, f"job-{job_id}")
         out_dir = self.files.run_outputs(job_id, scratch)
         folder: FolderJob | None = None
         started = time.monotonic()
@@ -185,7 +185,8 @@ class WorkerLoop:
                 ocr_gate=self.ocr_gate,
                 on_page=lambda done, total: self.files.write_progress(job_id, done, total),
             )
-            self.files.keep_outputs(job_id, out_dir)
+            if self._holds(job_id):  # a run whose job went to another worker meanwhile uploads nothing
+                self.files.keep_outputs(job_id, out_dir)
         except OcrmillError as e:
             error = e.message
         except Exception as e:  # a bug of ours or a full disk must still end the job with a description
@@ -215,6 +216,10 @@ class WorkerLoop:
             time.monotonic() - started,
             f": {error}" if error else "",
         )
+
+    def _holds(self, job_id: int) -> bool:
+        with self.db.write() as session:
+            return repo.heartbeat_job(session=session, job_id=job_id, worker_id=self.worker_id, now=utcnow())
 
     def _finish(self, job_id: int, result: JobResult | None, error: str, seconds: float) -> bool:
         """The run's outcome (Converted or Error) committed, if this worker still holds the job."""
