@@ -91,7 +91,10 @@ def sweep_expired(db: Database, files: FileStore) -> int:
     with db.write() as session:
         ids = repo.delete_expired(session=session, now=utcnow())
     for job_id in ids:
-        files.delete_job(job_id)
+        try:
+            files.delete_job(job_id)
+        except OcrmillError as e:  # the object store away: the others are still deleted
+            log.error("retention: the files of deleted job %s were left in the store: %s", job_id, e.message)
     if ids:
         log.info("retention: deleted %d expired job(s)", len(ids))
     return len(ids)
