@@ -18,7 +18,6 @@ from odf import teletype
 from odf import text as odf_text
 from odf.opendocument import load as load_odt
 
-from tests.conftest import STORES, store_env
 from tests.consumers import epubcheck, pdftotext, soffice_to_pdf, words
 from tests.harness import Server, running
 
@@ -36,12 +35,9 @@ MEDIA_TYPES = {
 ALTO_XSD = Path(__file__).resolve().parents[1] / "schemas" / "alto-4-4.xsd"
 
 
-@pytest.fixture(scope="module", params=STORES)
-def job(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, data: Path
-) -> Iterator[tuple[Server, int]]:
-    env = store_env(request, request.param)
-    with running(Server(tmp_path_factory.mktemp("documents"), env=env)) as server:
+@pytest.fixture(scope="module")
+def job(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Iterator[tuple[Server, int]]:
+    with running(Server(tmp_path_factory.mktemp("documents"))) as server:
         flags = {f"{ext.capitalize()}Output": True for ext in FORMATS}
         submitted = server.submit(
             data / "ocr-tesseract-test" / "eurotext.tif", PdfTitle="Eurotext", PdfAuthor="ocrmill tests", **flags

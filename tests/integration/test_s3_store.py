@@ -14,6 +14,7 @@ from ocrmill.config import Settings
 from ocrmill.errors import NotFound, ServiceUnavailable
 from ocrmill.store.s3 import S3Files
 from tests.harness import SeaweedFS, Server, free_port
+from tests.integration.test_document_outputs import FORMATS, MEDIA_TYPES
 
 pytestmark = pytest.mark.s3
 
@@ -31,7 +32,7 @@ def test_job_files_live_in_the_bucket_and_nowhere_else(
     server = make_server(store="s3")
     bucket = server.env["OCRMILL_STORAGE_URL"].removeprefix("s3://").split("/")[0]
     source = data / "ocr-tesseract-test/phototest.tif"
-    job = server.submit(source, TxtOutput=True, PdfOutput=True)
+    job = server.submit(source, **{f"{ext.capitalize()}Output": True for ext in FORMATS})
     info = server.wait(job["Id"], timeout=120)
     assert info["Status"] == 3, info["ErrorDescription"]
     keys = seaweedfs.keys(bucket, f"ocrmill/jobs/{job['Id']}/")
@@ -44,14 +45,15 @@ def test_job_files_live_in_the_bucket_and_nowhere_else(
         time.sleep(0.1)
     assert job_files(server.data_dir) == [], "the data folder holds job files (or a finished job's scratch)"
 
-    txt = server.client.get(f"/download/{job['Id']}/txt")
-    assert txt.status_code == 200 and "quick brown dog" in txt.text
-    assert txt.headers["content-type"].startswith("text/plain")
-    assert f'filename="{job["Id"]}.txt"' in txt.headers["content-disposition"]
-    pdf = server.client.get(f"/download/{job['Id']}/pdf")
-    assert pdf.content.startswith(b"%PDF") and int(pdf.headers["content-length"]) == len(pdf.content)
-    stored = seaweedfs.client().get_object(Bucket=bucket, Key=f"ocrmill/jobs/{job['Id']}/output/result.pdf")
-    assert stored["Body"].read() == pdf.content
+    assert "quick brown dog" in server.client.get(f"/download/{job['Id']}/txt").text
+    for ext in FORMATS:  # every kind streamed from the bucket, whole, with its type and name
+        answer = server.client.get(f"/download/{job['Id']}/{ext}")
+        assert answer.status_code == 200, answer.text
+        assert answer.headers["content-type"] == MEDIA_TYPES[ext]
+        assert f'filename="{job["Id"]}.{ext}"' in answer.headers["content-disposition"]
+        assert int(answer.headers["content-length"]) == len(answer.content) > 0
+        stored = seaweedfs.client().get_object(Bucket=bucket, Key=f"ocrmill/jobs/{job['Id']}/output/result.{ext}")
+        assert stored["Body"].read() == answer.content
 
     deleted = server.client.post(f"/delete/{job['Id']}")
     assert deleted.status_code == 200, deleted.text
