@@ -22,9 +22,6 @@ from typing import Any
 
 from tests.harness import PHOTOTEST, SeaweedFS, Server, pages, running
 
-from ocrmill.config import Settings
-from ocrmill.store.s3 import S3Files
-
 OUTPUTS = {"TxtOutput": True, "PdfOutput": True, "HocrOutput": True}
 
 
@@ -43,16 +40,7 @@ def convert(server: Server, source: Path, jobs: int, pages_each: int) -> tuple[f
 
 def store_cost(weed: SeaweedFS, job_dir: Path, rounds: int) -> dict[str, float]:
     """Seconds of a job's object traffic on S3: the input fetched, the outputs put, the PDF read back in chunks."""
-    env = weed.env(weed.new_bucket(), "bench")
-    store = S3Files.from_settings(
-        Settings(
-            storage_url=env["OCRMILL_STORAGE_URL"],
-            s3_endpoint_url=env["AWS_ENDPOINT_URL"],
-            s3_region=env["AWS_DEFAULT_REGION"],
-            s3_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            s3_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        )
-    )
+    store = weed.store("bench")
     source = next((job_dir / "input").iterdir())
     store.put_file("jobs/1/input/source.tif", source)
     fetch, keep, download = [], [], []

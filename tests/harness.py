@@ -15,11 +15,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import psutil
 from PIL import Image
+
+if TYPE_CHECKING:
+    from ocrmill.store.s3 import S3Files
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -308,6 +311,21 @@ class SeaweedFS:
             "AWS_ACCESS_KEY_ID": S3_KEY,
             "AWS_SECRET_ACCESS_KEY": S3_SECRET,
         }
+
+    def store(self, prefix: str) -> S3Files:
+        """ocrmill's S3 file store on a new bucket of this server's."""
+        from ocrmill.config import Settings
+        from ocrmill.store.s3 import S3Files
+
+        env = self.env(self.new_bucket(), prefix)
+        settings = Settings(
+            storage_url=env["OCRMILL_STORAGE_URL"],
+            s3_endpoint_url=env["AWS_ENDPOINT_URL"],
+            s3_region=env["AWS_DEFAULT_REGION"],
+            s3_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            s3_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+        return S3Files.from_settings(settings)
 
     def keys(self, bucket: str, prefix: str = "") -> list[str]:
         found: list[str] = []

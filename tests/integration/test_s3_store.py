@@ -88,16 +88,7 @@ def test_an_unreachable_store_is_a_503_not_a_500(make_server: MakeServer, seawee
 
 @pytest.fixture()
 def store(seaweedfs: SeaweedFS) -> S3Files:
-    env = seaweedfs.env(seaweedfs.new_bucket(), "unit")
-    return S3Files.from_settings(
-        Settings(
-            storage_url=env["OCRMILL_STORAGE_URL"],
-            s3_endpoint_url=env["AWS_ENDPOINT_URL"],
-            s3_region=env["AWS_DEFAULT_REGION"],
-            s3_access_key_id=env["AWS_ACCESS_KEY_ID"],
-            s3_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
-        )
-    )
+    return seaweedfs.store("unit")
 
 
 def test_big_objects_go_up_in_parts_and_come_back_whole(store: S3Files, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import json
 import os
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +47,19 @@ def _failure(e: Exception, what: str) -> Exception:
 
 def _missing(e: ClientError) -> bool:
     return str(e.response.get("Error", {}).get("Code", "")) in _MISSING
+
+
+@contextlib.contextmanager
+def _reading(name: str) -> Iterator[None]:
+    """The object store's failures while `name` is read as ours; no such object: NotFound."""
+    try:
+        yield
+    except ClientError as e:
+        if _missing(e):
+            raise NotFound(f"The file {name.rsplit('/', 1)[-1]} is missing from the file store.") from e
+        raise _failure(e, f"reading {name}") from e
+    except BotoCoreError as e:
+        raise _failure(e, f"reading {name}") from e
 
 
 class S3Files:
@@ -101,8 +115,13 @@ class S3Files:
         return source.stat().st_size
 
     def _upload(self, f: Any, name: str) -> None:
+        """One PUT for a small file (the transfer manager's threads cost more than the request), parts for a big one."""
+        size = os.fstat(f.fileno()).st_size
         try:
-            self.client.upload_fileobj(f, self.bucket, self.key(name), Config=_TRANSFER)
+            if size < _TRANSFER.multipart_threshold:
+                self.client.put_object(Bucket=self.bucket, Key=self.key(name), Body=f)
+            else:
+                self.client.upload_fileobj(f, self.bucket, self.key(name), Config=_TRANSFER)
         except (BotoCoreError, ClientError) as e:
             raise _failure(e, f"storing {name}") from e
 
@@ -134,13 +153,11 @@ class S3Files:
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")
         try:
-            with storing(f"the file {target.name}"):
+            with _reading(name), storing(f"the file {target.name}"):
                 self.client.download_file(self.bucket, self.key(name), str(partial), Config=_TRANSFER)
-        except (BotoCoreError, ClientError) as e:
+        except BaseException:
             partial.unlink(missing_ok=True)
-            if isinstance(e, ClientError) and _missing(e):
-                raise NotFound(f"The file {name.rsplit('/', 1)[-1]} is missing from the file store.") from e
-            raise _failure(e, f"reading {name}") from e
+            raise
         os.replace(partial, target)
         return target
 
@@ -148,15 +165,12 @@ class S3Files:
         """The object's bytes (its first `limit` bytes), or None when there is no such object."""
         extra: dict[str, Any] = {} if limit is None else {"Range": f"bytes=0-{max(limit, 1) - 1}"}
         try:
-            body = self.client.get_object(Bucket=self.bucket, Key=self.key(name), **extra)["Body"]
-            with contextlib.closing(body):
-                return body.read()
-        except ClientError as e:
-            if _missing(e):
-                return None
-            raise _failure(e, f"reading {name}") from e
-        except BotoCoreError as e:
-            raise _failure(e, f"reading {name}") from e
+            with _reading(name):
+                body = self.client.get_object(Bucket=self.bucket, Key=self.key(name), **extra)["Body"]
+                with contextlib.closing(body):
+                    return body.read()
+        except NotFound:
+            return None
 
     def names(self, prefix: str) -> list[str]:
         """Names of the objects directly in the folder `prefix` (not below it), sorted."""
@@ -177,22 +191,22 @@ class S3Files:
     def download(self, name: str, *, filename: str | None = None, media_type: str | None = None) -> Download | None:
         key = self.key(name)
         try:
-            if self.presign_seconds:
-                size = int(self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
-                params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
-                if filename:
-                    params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
-                if media_type:
-                    params["ResponseContentType"] = media_type
-                url = self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.presign_seconds)
-                return Download(size=size, url=url)
-            answer = self.client.get_object(Bucket=self.bucket, Key=key)
-        except ClientError as e:
-            if _missing(e):
-                return None
-            raise _failure(e, f"reading {name}") from e
-        except BotoCoreError as e:
-            raise _failure(e, f"reading {name}") from e
+            with _reading(name):
+                return self._download(key, filename, media_type)
+        except NotFound:
+            return None
+
+    def _download(self, key: str, filename: str | None, media_type: str | None) -> Download:
+        if self.presign_seconds:
+            size = int(self.client.head_object(Bucket=self.bucket, Key=key)["ContentLength"])
+            params: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+            if filename:
+                params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
+            if media_type:
+                params["ResponseContentType"] = media_type
+            url = self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=self.presign_seconds)
+            return Download(size=size, url=url)
+        answer = self.client.get_object(Bucket=self.bucket, Key=key)
         return Download(size=int(answer["ContentLength"]), chunks=_chunks(answer["Body"]))
 
     # -- a worker's run -----------------------------------------------------------------------------
@@ -203,9 +217,14 @@ class S3Files:
     def keep_outputs(self, job_id: int, made: Path) -> None:
         """The run's results (a local folder) as the job's: what an earlier run left goes first."""
         self.delete_prefix(f"jobs/{job_id}/output/")
-        for path in sorted(made.rglob("*")):
-            if path.is_file():
-                self.put_file(f"jobs/{job_id}/output/{path.relative_to(made).as_posix()}", path)
+        made_files = [path for path in sorted(made.rglob("*")) if path.is_file()]
+        with ThreadPoolExecutor(max_workers=4) as pool:  # small objects: the round trips are the cost
+            done = [
+                pool.submit(self.put_file, f"jobs/{job_id}/output/{p.relative_to(made).as_posix()}", p)
+                for p in made_files
+            ]
+            for future in done:
+                future.result()
 
     def write_progress(self, job_id: int, done: int, total: int) -> None:
         with contextlib.suppress(ServiceUnavailable, InsufficientStorage):  # a nicety: never fail a job over it
