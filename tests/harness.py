@@ -270,6 +270,7 @@ class SeaweedFS:
         command = [
             self.weed, "server", f"-dir={self.dir / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", *ports,
             "-master.volumeSizeLimitMB=64", "-volume.max=50", "-master.telemetry=false",
+            "-s3.port.iceberg=0", "-s3.port.lance=0",  # catalogs on fixed ports: two servers at once would clash
             "-s3", f"-s3.port={self.port}", f"-s3.config={config}",
         ]  # fmt: skip
         with (self.dir / "log").open("ab") as log:
