@@ -269,8 +269,9 @@ class SeaweedFS:
         )]  # fmt: skip
         command = [
             self.weed, "server", f"-dir={self.dir / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", *ports,
-            "-master.volumeSizeLimitMB=64", "-volume.max=50", "-master.telemetry=false",
+            "-master.volumeSizeLimitMB=64", "-volume.max=2000", "-master.telemetry=false",
             "-s3.port.iceberg=0", "-s3.port.lance=0",  # catalogs on fixed ports: two servers at once would clash
+            # a bucket takes 7 volumes of its own when first written to (empty files that grow): room for many
             "-s3", f"-s3.port={self.port}", f"-s3.config={config}",
         ]  # fmt: skip
         with (self.dir / "log").open("ab") as log:

@@ -3,12 +3,14 @@ of its own, sharing only PostgreSQL and an S3 store (SeaweedFS). A worker killed
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,16 @@ from tests.harness import OCRMILL, PHOTOTEST, Postgres, SeaweedFS, Server, pages
 pytestmark = [pytest.mark.postgres, pytest.mark.s3]
 
 JOBS = 30
+PAGES = 12
+
+
+def progress(s3: Any, bucket: str, job_id: int) -> tuple[int, int]:
+    """(pages done, pages in all) as the job's worker last reported them to the store."""
+    try:
+        data = json.loads(s3.get_object(Bucket=bucket, Key=f"ocrmill/jobs/{job_id}/progress.json")["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        return 0, 0
+    return int(data["done"]), int(data["total"])
 
 
 class Worker:
@@ -74,15 +86,16 @@ def test_two_workers_without_a_shared_disk_convert_every_job_once_through_a_kill
     api, workers, bucket = cluster
     first = Worker(tmp_path / "worker-1", api.env)
     workers.append(first)
-    # A six-page job, on the first worker alone, killed while it recognises a page.
-    long = int(api.submit(pages(tmp_path, 6), TxtOutput=True, PdfOutput=True, NrOfOCRThreads=1)["Id"])
+    # A long job, on the first worker alone, killed once it has recognised a page and is on the next.
+    long = int(api.submit(pages(tmp_path, PAGES), TxtOutput=True, PdfOutput=True, NrOfOCRThreads=1)["Id"])
+    s3 = seaweedfs.client()
     deadline = time.monotonic() + 120
-    while api.client.get(f"/status/{long}").json() != 2:
-        assert time.monotonic() < deadline, f"the job was not taken:\n{first.log.read_text()[-2000:]}"
-        time.sleep(0.1)
-    time.sleep(2.0)  # a page or two in, the next one under way
+    while progress(s3, bucket, long)[0] < 1:
+        assert time.monotonic() < deadline, f"no page was recognised:\n{first.log.read_text()[-2000:]}"
+        time.sleep(0.05)
     first.kill()
-    assert api.client.get(f"/status/{long}").json() == 2, "the job ended before the kill: make it longer"
+    done, total = progress(s3, bucket, long)
+    assert api.client.get(f"/status/{long}").json() == 2 and done < total, "the job ended before the kill"
 
     second = Worker(tmp_path / "worker-2", api.env)
     restarted = Worker(tmp_path / "worker-1-again", api.env)
@@ -97,7 +110,7 @@ def test_two_workers_without_a_shared_disk_convert_every_job_once_through_a_kill
         assert info["Status"] == 3, info["ErrorDescription"]
     one_page = api.client.get(f"/download/{ids[1]}/txt").text
     assert one_page.count("quick brown dog") >= 2
-    assert api.client.get(f"/download/{long}/txt").text.count("quick brown dog") == 6 * one_page.count(
+    assert api.client.get(f"/download/{long}/txt").text.count("quick brown dog") == PAGES * one_page.count(
         "quick brown dog"
     )
     for job_id in ids[1:]:
