@@ -280,13 +280,17 @@ class SeaweedFS:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"weed exited with {self.process.returncode}:\n{(self.dir / 'log').read_text()}")
+                code, log = self.process.returncode, (self.dir / "log").read_text()
+                self.stop()
+                raise RuntimeError(f"weed exited with {code}:\n{log}")
             try:
                 client.list_buckets()
                 return self
             except Exception:  # not answering yet
                 time.sleep(0.2)
-        raise RuntimeError(f"SeaweedFS did not start:\n{(self.dir / 'log').read_text()[-3000:]}")
+        log = (self.dir / "log").read_text()
+        self.stop()
+        raise RuntimeError(f"SeaweedFS did not start:\n{log[-3000:]}")
 
     def client(self) -> Any:
         import boto3
