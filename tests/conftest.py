@@ -3,10 +3,11 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.harness import DATA, Postgres, Server, running
+from tests.harness import DATA, Postgres, SeaweedFS, Server, running
 from tests.remote import Remote, remote_server
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -37,11 +38,42 @@ def own_postgres() -> Iterator[Postgres]:
         pg.stop()
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="session")
+def seaweedfs() -> Iterator[SeaweedFS]:
+    """A SeaweedFS server answering S3: the object store of the tests marked s3 (a new bucket each)."""
+    weed = SeaweedFS().start()
+    try:
+        yield weed
+    finally:
+        weed.stop()
+
+
+STORES = ["local", pytest.param("s3", marks=pytest.mark.s3)]
+
+
+def store_env(request: pytest.FixtureRequest, store: str) -> dict[str, str]:
+    """The settings of a server whose file store is `store`: the data folder ("local"), or a new bucket ("s3")."""
+    if store != "s3":
+        return {}
+    weed: SeaweedFS = request.getfixturevalue("seaweedfs")
+    return weed.env(weed.new_bucket())
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`server` on SQLite and PostgreSQL; in modules marked s3, once more on SQLite with the S3 file store."""
+    if "server" in metafunc.fixturenames and "server" not in metafunc.module.__dict__:
+        kinds: list[Any] = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+        if metafunc.definition.get_closest_marker("s3"):
+            kinds.append(pytest.param("s3", marks=pytest.mark.s3))
+        metafunc.parametrize("server", kinds, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A started server with default settings, on SQLite and on PostgreSQL."""
+    """A started server with default settings, on SQLite and on PostgreSQL (and on S3 where the module is marked)."""
     url = request.getfixturevalue("postgres").new_database() if request.param == "postgres" else ""
-    with running(Server(tmp_path_factory.mktemp(f"server-{request.param}"), database_url=url)) as srv:
+    env = store_env(request, request.param)
+    with running(Server(tmp_path_factory.mktemp(f"server-{request.param}"), database_url=url, env=env)) as srv:
         yield srv
 
 
@@ -50,8 +82,11 @@ def make_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[obje
     """Builds servers with their own settings: make_server(env={...}, database="postgres")."""
     started: list[Server] = []
 
-    def make(*, env: dict[str, str] | None = None, database: str = "sqlite", start: bool = True) -> Server:
+    def make(
+        *, env: dict[str, str] | None = None, database: str = "sqlite", start: bool = True, store: str = "local"
+    ) -> Server:
         url = request.getfixturevalue("postgres").new_database() if database == "postgres" else ""
+        env = {**store_env(request, store), **(env or {})}
         srv = Server(tmp_path / f"server{len(started)}", database_url=url, env=env)
         started.append(srv)
         return srv.start() if start else srv

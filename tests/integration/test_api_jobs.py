@@ -20,6 +20,9 @@ import pytest
 
 from tests.harness import Server
 
+# The `server` of these tests runs once more with the S3 file store (SeaweedFS; tests/conftest.py).
+pytestmark = pytest.mark.s3
+
 # The keys of the example job in the API document, in the document's order.
 EXAMPLE_KEYS = [
     "Status",

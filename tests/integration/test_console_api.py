@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.conftest import STORES, store_env
 from tests.harness import Server, running
 
 ADMIN = ("ada", "ada-secret-pw")
@@ -16,9 +17,10 @@ CLERK = ("carl", "carl-secret-pw")
 OTHER = ("olga", "olga-secret-pw")
 
 
-@pytest.fixture(scope="module")
-def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    server = Server(tmp_path_factory.mktemp("console-api"), env={"OCRMILL_AUTH": "true"})
+@pytest.fixture(scope="module", params=STORES)
+def srv(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    env = {"OCRMILL_AUTH": "true", **store_env(request, request.param)}
+    server = Server(tmp_path_factory.mktemp("console-api"), env=env)
     # the users before the first start, which would otherwise add an `admin` of its own
     server.add_user(*ADMIN, admin=True)
     server.add_user(*CLERK)

@@ -16,6 +16,7 @@ import psutil
 import pytest
 from PIL import Image
 
+from tests.conftest import STORES, store_env
 from tests.harness import Postgres, Server, running
 
 FOLDER_ID = str(uuid.UUID("802231b4-bea3-485f-911e-00adb98f1e23"))
@@ -42,10 +43,11 @@ options = {{ PdfOutput = true, TxtOutput = true }}
 FAST = {"OCRMILL_FOLDER_STABLE_SECONDS": "0.6", "OCRMILL_FOLDER_POLL_SECONDS": "0.3"}
 
 
-@pytest.fixture(scope="module")
-def folder_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=STORES)
+def folder_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("folders")
-    with running(Server(root / "server", env={"OCRMILL_CONFIG": str(config(root)), **FAST})) as server:
+    env = {"OCRMILL_CONFIG": str(config(root)), **FAST, **store_env(request, request.param)}
+    with running(Server(root / "server", env=env)) as server:
         server.folder_root = root  # type: ignore[attr-defined]
         yield server
 

@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.harness import Server, running
+from tests.conftest import store_env
+from tests.harness import Server, has_files, running
 
 MakeServer = Callable[..., Server]
 
@@ -21,10 +22,14 @@ MAX_DAYS = 50
 EARLY = 0.25  # tolerance when checking that nothing was deleted before its time
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    scope="module",
+    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), pytest.param("s3", marks=pytest.mark.s3)],
+)
 def retention_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = request.getfixturevalue("postgres").new_database() if request.param == "postgres" else ""
     env = {
+        **store_env(request, request.param),
         "OCRMILL_RETENTION_DAY_SECONDS": str(DAY),
         "OCRMILL_RETENTION_CHECK_HOURS": str(CHECK_HOURS),
         "OCRMILL_MAX_RETENTION_DAYS": str(MAX_DAYS),
@@ -53,10 +58,6 @@ def exists(server: Server, job_id: int) -> bool:
     response = server.client.get(f"/info/{job_id}")
     assert response.status_code in (200, 404), response.text
     return response.status_code == 200
-
-
-def job_dir(server: Server, job_id: int) -> Path:
-    return server.data_dir / "jobs" / str(job_id)
 
 
 def wait_finished(server: Server, job_id: int, *, timeout: float = 60) -> dict[str, Any]:
@@ -153,14 +154,14 @@ def test_expired_jobs_are_deleted_with_their_files(retention_server: Server, dat
     assert time.monotonic() - started < DAY - 1, "the jobs took too long to convert for this test's shortened day"
     assert "quick brown dog" in server.client.get(f"/download/{converted['Id']}/txt").text
     for job in (converted, failed):
-        assert job_dir(server, job["Id"]).is_dir()
+        assert has_files(server, job["Id"])
 
     # One day after creation: the converted, the failed and the shortened job are gone, with their files.
     wait_deleted(server, converted["Id"], created_before=started, days=1)
     for job in (failed, shortened):
         wait_deleted(server, job["Id"], created_before=started, days=1)
     for job in (converted, failed, shortened):
-        assert not job_dir(server, job["Id"]).exists(), f"the files of job {job['Id']} were left behind"
+        assert not has_files(server, job["Id"]), f"the files of job {job['Id']} were left behind"
         assert server.client.get(f"/status/{job['Id']}").status_code == 404
     assert converted["Id"] not in {job["Id"] for job in ok(server.client.get("/all"))}
     assert server.client.get(f"/download/{converted['Id']}/pdf").status_code == 404
@@ -172,7 +173,7 @@ def test_expired_jobs_are_deleted_with_their_files(retention_server: Server, dat
     # Still here: the long-lived jobs (their files too) and the template, whose RetentionDays does not apply.
     for job in (kept, lengthened, template):
         assert exists(server, job["Id"]), f"job {job['Id']} was deleted before its time"
-    assert job_dir(server, kept["Id"]).is_dir()
+    assert has_files(server, kept["Id"])
     assert "quick brown dog" in server.client.get(f"/download/{kept['Id']}/txt").text
     assert template["Id"] in {job["Id"] for job in ok(server.client.get("/templates"))}
     from_template = ok(server.client.post(f"/createfromtemplate/{template['Id']}"))

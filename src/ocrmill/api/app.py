@@ -28,7 +28,7 @@ from ocrmill.service.server import ServerInfo, version
 from ocrmill.service.tokens import TokenService
 from ocrmill.service.webhooks import WebhookService
 from ocrmill.store.db import Database
-from ocrmill.store.files import FileStore
+from ocrmill.store.files import LocalFiles, open_files
 
 
 def create_app(
@@ -41,7 +41,7 @@ def create_app(
     app.state.jobs = JobService(
         settings=settings,
         db=db,
-        files=FileStore(settings.data_dir),
+        files=open_files(settings),
         installed_languages=installed_languages(settings.tessdata_dir),
         wake_workers=wake_workers or (lambda: None),
     )
@@ -53,7 +53,11 @@ def create_app(
         wake_workers=app.state.jobs.wake_workers,
     )
     app.state.invoices = InvoiceService(
-        settings=settings, db=db, files=app.state.jobs.files, wake_workers=app.state.jobs.wake_workers
+        # invoice jobs keep their files in the data folder, whatever storage_url says (not on S3 yet)
+        settings=settings,
+        db=db,
+        files=LocalFiles(settings.data_dir),
+        wake_workers=app.state.jobs.wake_workers,
     )
     app.state.server = ServerInfo(settings=settings, db=db)
     app.state.search = JobSearch(db=db)

@@ -50,6 +50,7 @@ class Summary:
 
 
 def backup(settings: Settings, target: Path) -> Summary:
+    _require_local_files(settings)
     _require_empty_folder(target, what="the backup folder")
     (target / DATABASE).mkdir(parents=True, exist_ok=True)
     copy = snapshot.take(url=settings.effective_database_url, into=target / DATABASE, pg_bin_dir=settings.pg_bin_dir)
@@ -99,6 +100,7 @@ def verify(source: Path) -> dict[str, Any]:
 def restore(settings: Settings, source: Path) -> dict[str, Any]:
     """The backup in `source` into the configured (empty) data folder and (empty) database, brought up to this
     version's tables. Returns its manifest."""
+    _require_local_files(settings)
     manifest = verify(source)
     database = manifest["database"]
     if not known_revision(database["schema_revision"]):
@@ -124,6 +126,14 @@ def restore(settings: Settings, source: Path) -> dict[str, Any]:
     finally:
         db.dispose()
     return manifest
+
+
+def _require_local_files(settings: Settings) -> None:
+    if settings.storage_url:
+        raise BackupError(
+            f"the job files are on object storage ({settings.storage_url}), which ocrmill backup does not copy: "
+            "back up the bucket with the object store's own tools and the database with pg_dump"
+        )
 
 
 def _require_empty_folder(folder: Path, *, what: str) -> None:

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import IO
+
+from ocrmill.store.files import Download
 
 _STORED = frozenset({"pdf", "docx", "odt", "epub"})
 _CHUNK = 256 * 1024
@@ -39,35 +40,49 @@ class _Sink:
 
 
 class Bundle:
-    """The open files of a ZIP to stream: `members` are (name in the ZIP, path)."""
+    """The open files of a ZIP to stream: `members` are (name in the ZIP, the stored file: a local path, opened
+    here, or an object store's answer, already under way)."""
 
-    def __init__(self, members: list[tuple[str, Path]]) -> None:
-        self.files: list[tuple[str, IO[bytes]]] = []
+    def __init__(self, members: list[tuple[str, Download]]) -> None:
+        self.files: list[tuple[str, Iterator[bytes]]] = []
+        self.handles: list[IO[bytes]] = []
         try:
-            for name, path in members:
-                self.files.append((name, path.open("rb")))
+            for name, download in members:
+                if download.path is not None:
+                    handle = download.path.open("rb")
+                    self.handles.append(handle)
+                    self.files.append((name, _read(handle)))
+                elif download.chunks is not None:
+                    self.files.append((name, download.chunks))
+                else:
+                    raise ValueError(f"{name}: a bundle reads stored files, not URLs")
         except BaseException:
             self.close()
             raise
 
     def close(self) -> None:
-        for _name, handle in self.files:
+        for handle in self.handles:
             handle.close()
 
     def __iter__(self) -> Iterator[bytes]:
         sink = _Sink()
         try:
             with zipfile.ZipFile(sink, "w", allowZip64=True) as archive:
-                for name, handle in self.files:
+                for name, chunks in self.files:
                     ext = name.rsplit(".", 1)[-1].lower()
                     info = zipfile.ZipInfo(name)
                     info.compress_type = zipfile.ZIP_STORED if ext in _STORED else zipfile.ZIP_DEFLATED
                     info.external_attr = 0o644 << 16
                     with archive.open(info, "w", force_zip64=True) as member:
-                        while chunk := handle.read(_CHUNK):
+                        for chunk in chunks:
                             member.write(chunk)
                             yield sink.take()
                     yield sink.take()
             yield sink.take()
         finally:
             self.close()
+
+
+def _read(handle: IO[bytes]) -> Iterator[bytes]:
+    while chunk := handle.read(_CHUNK):
+        yield chunk

@@ -9,7 +9,6 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from ocrmill.domain.document import page_from_dict
@@ -24,6 +23,7 @@ from ocrmill.service.principal import Principal
 from ocrmill.service.search import JobSearch
 from ocrmill.service.server import ServerInfo
 from ocrmill.store import jobs as repo
+from ocrmill.store.files import Download, FileStore, page_name
 
 STATUS_NAMES = {int(s): s.name.lower() for s in JobStatus}
 MAX_PAGE_SIZE = 100
@@ -153,29 +153,32 @@ class ConsoleService:
 
     def pages(self, who: Principal, job_id: int) -> list[dict[str, Any]]:
         """The pages a converted job kept for the viewer: number and size of the recognised raster."""
-        folder = self._pages_dir(who, job_id)
+        self.jobs.get(who, job_id)  # NotFound unless the caller may see the job
+        files = self.jobs.files
         result = []
-        for path in sorted(folder.glob("[0-9][0-9][0-9][0-9].json")):
-            width, height = _page_size(path)
-            result.append({"number": int(path.stem), "width": width, "height": height})
+        for name in files.names(f"jobs/{job_id}/output/pages"):
+            stem, _, suffix = name.rsplit("/", 1)[-1].partition(".")
+            if suffix == "json" and len(stem) == 4 and stem.isdigit():
+                width, height = _page_size(files, name)
+                result.append({"number": int(stem), "width": width, "height": height})
         return result
 
-    def page_image(self, who: Principal, job_id: int, number: int) -> Path:
-        path = self._pages_dir(who, job_id) / f"{number:04d}.jpg"
-        if not path.is_file():
+    def page_image(self, who: Principal, job_id: int, number: int) -> Download:
+        self.jobs.get(who, job_id)  # NotFound unless the caller may see the job
+        found = self.jobs.files.download(page_name(job_id, number, "jpg"), media_type="image/jpeg")
+        if found is None:
             raise NotFound(f"Job {job_id} has no picture of page {number}.")
-        return path
+        return found
 
     def page_words(self, who: Principal, job_id: int, number: int) -> dict[str, Any]:
         """The page's words with boxes ([left, top, right, bottom] in raster pixels), confidences 0..1, their line
         and paragraph and whether the job's outputs have them (MinConfidence, Word.kept: the writers' own rule),
         and the page's text as the outputs have it (lines, paragraphs separated by a blank line)."""
         min_confidence = JobOptions.from_dict(self.jobs.get(who, job_id).options).MinConfidence
-        path = self.jobs.files.pages_dir(job_id) / f"{number:04d}.json"
-        try:
-            page = page_from_dict(json.loads(path.read_text()))
-        except FileNotFoundError:
-            raise NotFound(f"Job {job_id} has no page {number}.") from None
+        stored = self.jobs.files.read_bytes(page_name(job_id, number, "json"))
+        if stored is None:
+            raise NotFound(f"Job {job_id} has no page {number}.")
+        page = page_from_dict(json.loads(stored))
         words: list[dict[str, Any]] = []
         line_no = paragraph_no = 0
         for block in page.blocks:
@@ -204,22 +207,16 @@ class ConsoleService:
             "text": page.text(min_confidence),
         }
 
-    def _pages_dir(self, who: Principal, job_id: int) -> Path:
-        self.jobs.get(who, job_id)  # NotFound unless the caller may see the job
-        return self.jobs.files.pages_dir(job_id)
-
 
 _SIZE = re.compile(rb'"width":\s*(\d+),\s*"height":\s*(\d+)')
 
 
-def _page_size(path: Path) -> tuple[int, int]:
+def _page_size(files: FileStore, name: str) -> tuple[int, int]:
     """width and height from the head of a page's JSON (they come first), without parsing all its words."""
-    with path.open("rb") as f:
-        head = f.read(512)
-    found = _SIZE.search(head)
+    found = _SIZE.search(files.read_bytes(name, limit=512) or b"")
     if found:
         return int(found[1]), int(found[2])
-    data = json.loads(path.read_text())
+    data = json.loads(files.read_bytes(name) or b"{}")
     return int(data.get("width", 0)), int(data.get("height", 0))
 
 

@@ -12,7 +12,6 @@ the output folder under the file's name and archives, deletes or keeps the origi
 from __future__ import annotations
 
 import logging
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -163,16 +162,12 @@ class FolderService:
             job_id, handed_over = job.id, job.file_uploaded
         if not handed_over:
             stored = f"jobs/{job_id}/input/source.{ext.lower()}"
-            target = self.files.path(stored)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(target.suffix + ".partial")
-            shutil.copyfile(claimed, partial)
-            partial.replace(target)
+            size = self.files.put_file(stored, claimed)
             with self.db.write() as session:
                 job = job_repo.get_job(session=session, job_id=job_id, with_files=True)
                 if job is not None and not job.file_uploaded:
                     now = utcnow()
-                    job_repo.add_file(session=session, job=job, ext=ext, name=stored, size=target.stat().st_size,
+                    job_repo.add_file(session=session, job=job, ext=ext, name=stored, size=size,
                                       now=now)  # fmt: skip
                     job_repo.schedule(session=session, job=job, now=now)
             self.wake_workers()
@@ -204,9 +199,10 @@ class FolderJob:
 
 
 def finish_folder_job(
-    *, settings: Settings, db: Database, files: FileStore, job: FolderJob, outputs: list[str], error: str
+    *, settings: Settings, db: Database, results: Path, job: FolderJob, outputs: list[str], error: str
 ) -> None:
-    """After a folder job ended (in the worker): results to the output folder under the file's name, the
+    """After a folder job ended (in the worker): results (results/result.<ext>) to the output folder under the
+    file's name, the
     original archived, deleted or kept, or moved to error/ with the reason; the folder's counters."""
     folder = settings.folder(job.folder_id)
     if folder is None:
@@ -218,7 +214,7 @@ def finish_folder_job(
             if original.exists():
                 deliver.fail(original, folder.output, job.source_name, error)
         else:
-            deliver.deliver({ext: files.output_path(job.job_id, ext) for ext in outputs}, folder.output,
+            deliver.deliver({ext: results / f"result.{ext}" for ext in outputs}, folder.output,
                             job.source_name)  # fmt: skip
             if original.exists():
                 if folder.originals == "archive":

@@ -4,12 +4,16 @@ workers, forget dead workers, and delete jobs whose retention has expired."""
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
-from datetime import timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from ocrmill.config import Settings
 from ocrmill.domain.status import JobStatus
+from ocrmill.errors import OcrmillError
 from ocrmill.service import webhooks
 from ocrmill.service.folders import FolderJob, finish_folder_job
 from ocrmill.service.invoices import release_invoice_work
@@ -18,16 +22,24 @@ from ocrmill.store import jobs as repo
 from ocrmill.store import webhooks as webhook_repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import FileStore
+from ocrmill.store.files import FileStore, open_files, scratch_dir
 
 log = logging.getLogger("ocrmill.housekeeping")
 
 
-def release_jobs(db: Database, settings: Settings, *, job_ids: list[int], reason: str, counted: bool = True) -> None:
+def release_jobs(
+    db: Database,
+    settings: Settings,
+    *,
+    job_ids: list[int],
+    reason: str,
+    counted: bool = True,
+    stale_before: datetime | None = None,
+) -> None:
     """Jobs whose worker died: back to the queue, or Error once they used all their attempts (a folder
     job's file then goes to its folder's error/ with the reason, as if the job had failed itself). Jobs
     handed back by a stopping server are not `counted` as attempts."""
-    files = FileStore(settings.data_dir)
+    files = open_files(settings)
     for job_id in job_ids:
         failed: tuple[FolderJob, str] | None = None
         with db.write() as session:
@@ -38,18 +50,28 @@ def release_jobs(db: Database, settings: Settings, *, job_ids: list[int], reason
                 reason=reason,
                 max_attempts=settings.max_attempts,
                 counted=counted,
+                stale_before=stale_before,
             )
             if outcome is JobStatus.ERROR:
                 webhooks.job_ended(session=session, job_id=job_id)
                 worker_repo.increment(session=session, names=["ProcessedFiles", "ErrorFiles"])
                 job = repo.get_job(session=session, job_id=job_id, with_files=True)
                 if job is not None and job.folder_id and job.files:
-                    original = files.path(job.files[0].name)
-                    failed = FolderJob(job.id, job.folder_id, job.source_name, original), job.error_description
+                    stored = job.files[0].name
+                    failed = FolderJob(job.id, job.folder_id, job.source_name, Path(stored)), job.error_description
         if outcome is not None:
             log.warning("job %s: %s; now %s", job_id, reason, outcome.name.capitalize())
         if failed is not None:
-            finish_folder_job(settings=settings, db=db, files=files, job=failed[0], outputs=[], error=failed[1])
+            scratch = scratch_dir(settings, f"release-{job_id}")
+            try:
+                folder_job = replace(failed[0], original=files.fetch(str(failed[0].original), scratch))
+                finish_folder_job(
+                    settings=settings, db=db, results=scratch, job=folder_job, outputs=[], error=failed[1]
+                )
+            except OcrmillError as e:
+                log.error("job %s: its original could not be moved to its folder's error/: %s", job_id, e.message)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
 
 
 def requeue_stale(db: Database, settings: Settings) -> None:
@@ -59,7 +81,7 @@ def requeue_stale(db: Database, settings: Settings) -> None:
         worker_repo.remove_workers(
             session=session, worker_ids=worker_repo.stale_workers(session=session, before=before)
         )
-    release_jobs(db, settings, job_ids=stale, reason="its worker stopped sending heartbeats")
+    release_jobs(db, settings, job_ids=stale, reason="its worker stopped sending heartbeats", stale_before=before)
     with db.write() as session:
         pages, splits = invoice_repo.stale(session=session, before=before)
     if pages or splits:
@@ -72,7 +94,10 @@ def sweep_expired(db: Database, files: FileStore) -> int:
     with db.write() as session:
         ids = repo.delete_expired(session=session, now=utcnow())
     for job_id in ids:
-        files.delete_job(job_id)
+        try:
+            files.delete_job(job_id)
+        except OcrmillError as e:  # the object store away: the others are still deleted
+            log.error("retention: the files of deleted job %s were left in the store: %s", job_id, e.message)
     if ids:
         log.info("retention: deleted %d expired job(s)", len(ids))
     return len(ids)
@@ -92,7 +117,7 @@ class Housekeeper:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.db = db
-        self.files = FileStore(settings.data_dir)
+        self.files = open_files(settings)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="housekeeping", daemon=True)
 

@@ -38,7 +38,7 @@ from ocrmill.service.invoice_schema import ID_PATTERN, AnnotationIn, JobIn, Page
 from ocrmill.service.principal import Principal
 from ocrmill.store import invoices as repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import FileStore, write_atomic
+from ocrmill.store.files import LocalFiles, write_atomic
 from ocrmill.store.tables import InvoiceJob, InvoicePage
 
 UPLOAD_TYPES = {"PDF", "PNG", "JPG", "JPEG", "TIF", "TIFF", "BMP", "GIF", "HEIC", "HEIF", "WEBP"}
@@ -75,7 +75,7 @@ class Upload:
 
 class InvoiceService:
     def __init__(
-        self, *, settings: Settings, db: Database, files: FileStore, wake_workers: Callable[[], None] = lambda: None
+        self, *, settings: Settings, db: Database, files: LocalFiles, wake_workers: Callable[[], None] = lambda: None
     ) -> None:
         self.settings = settings
         self.db = db

@@ -6,7 +6,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Row
@@ -23,7 +22,7 @@ from ocrmill.service.principal import Principal
 from ocrmill.store import jobs as repo
 from ocrmill.store.cache import ReadCache
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import FileStore
+from ocrmill.store.files import Download, FileStore, output_name
 from ocrmill.store.tables import Job
 
 _J = TypeVar("_J", Job, Row[Any])
@@ -170,29 +169,30 @@ class JobService:
             raise JobStateError(f"Results can be downloaded once the job is Converted; it is {_name(job)}.")
         return job
 
-    def result_paths(self, who: Principal, job_id: int) -> list[tuple[str, Path]]:
-        """(extension, path) of every output of a Converted job, in the document's order (the ZIP bundle)."""
-        job = self._converted(who, job_id)
-        found = []
-        for ext in OUTPUT_FLAGS:
-            if ext in job.outputs:
-                path = self.files.output_path(job_id, ext)
-                if not path.is_file():
-                    raise NotFound(f"The {ext.upper()} result of job {job_id} is missing from the file store.")
-                found.append((ext, path))
-        return found
-
-    def result_path(self, who: Principal, job_id: int, ext: str) -> Path:
+    def result(self, who: Principal, job_id: int, ext: str, *, media_type: str | None = None) -> Download:
         ext = ext.strip().lstrip(".").lower()
         job = self._converted(who, job_id)
         if ext not in OUTPUT_FLAGS:
             raise BadRequest(f"Unknown result type {ext!r}; possible: {', '.join(OUTPUT_FLAGS)}.")
         if ext not in job.outputs:
             raise BadRequest(f"The job did not ask for {ext.upper()} output ({OUTPUT_FLAGS[ext]} is false).")
-        path = self.files.output_path(job_id, ext)
-        if not path.is_file():
+        found = self.files.download(output_name(job_id, ext), filename=f"{job_id}.{ext}", media_type=media_type)
+        if found is None:
             raise NotFound(f"The {ext.upper()} result of job {job_id} is missing from the file store.")
-        return path
+        return found
+
+    def results(self, who: Principal, job_id: int) -> list[tuple[str, Download]]:
+        """(extension, its bytes to read) of every output of a Converted job, in the document's order (the ZIP
+        bundle): never a presigned URL, since the API sends them itself."""
+        job = self._converted(who, job_id)
+        found = []
+        for ext in OUTPUT_FLAGS:
+            if ext in job.outputs:
+                download = self.files.download(output_name(job_id, ext), streamed=True)
+                if download is None:
+                    raise NotFound(f"The {ext.upper()} result of job {job_id} is missing from the file store.")
+                found.append((ext, download))
+        return found
 
     def query(self, who: Principal, q: JobQuery) -> Iterator[list[Row[Any]]]:
         """The jobs `q` selects, in id order, a batch at a time (see batches)."""

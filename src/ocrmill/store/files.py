@@ -1,4 +1,10 @@
-"""The file store: uploads and results of every job under one root (a local folder or a shared mount)."""
+"""The file store: uploads and results of every job, by name ("jobs/7/input/....tif"), in a local folder (or a
+shared mount) or, with storage_url = "s3://bucket/prefix", on S3-compatible object storage (store/s3.py).
+
+Workers work on local files: `fetch` gives an input as a local file, `run_outputs` the folder a run writes its
+results to, and `keep_outputs` makes them the job's results (nothing to do when that folder is the store's own).
+Results are served only once the database says the job is Converted, so a run that dies half-way shows nothing.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,14 @@ import os
 import shutil
 import tempfile
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 from ocrmill.errors import InsufficientStorage, PayloadTooLarge, disk_full
+
+if TYPE_CHECKING:
+    from ocrmill.config import Settings
 
 
 @contextlib.contextmanager
@@ -26,7 +37,80 @@ def storing(what: str) -> Iterator[None]:
         raise
 
 
-class FileStore:
+@dataclass(frozen=True)
+class Download:
+    """A stored file as the API hands it out: a local `path`, a presigned `url` to redirect to, or `chunks`."""
+
+    size: int
+    path: Path | None = None
+    url: str | None = None
+    chunks: Iterator[bytes] | None = None
+
+
+class FileStore(Protocol):
+    async def save_stream(self, name: str, chunks: AsyncIterator[bytes], *, limit: int) -> int: ...
+    def put_file(self, name: str, source: Path) -> int: ...
+    def fetch(self, name: str, scratch: Path) -> Path: ...
+    def read_bytes(self, name: str, *, limit: int | None = None) -> bytes | None: ...
+    def names(self, prefix: str) -> list[str]: ...
+    def download(
+        self, name: str, *, filename: str | None = None, media_type: str | None = None, streamed: bool = False
+    ) -> Download | None: ...
+    def discard(self, name: str) -> None: ...
+    def delete_job(self, job_id: int) -> None: ...
+    def run_outputs(self, job_id: int, scratch: Path) -> Path: ...
+    def keep_outputs(self, job_id: int, made: Path) -> None: ...
+    def write_progress(self, job_id: int, done: int, total: int) -> None: ...
+    def read_progress(self, job_id: int) -> tuple[int, int] | None: ...
+
+
+def output_name(job_id: int, ext: str) -> str:
+    return f"jobs/{job_id}/output/result.{ext}"
+
+
+def page_name(job_id: int, number: int, suffix: str) -> str:
+    """A converted job's page preview or OCR (NNNN.jpg, NNNN.json), for the console."""
+    return f"jobs/{job_id}/output/pages/{number:04d}.{suffix}"
+
+
+def open_files(settings: Settings) -> FileStore:
+    """The file store the settings choose: the data folder, or S3 when storage_url says so."""
+    if settings.storage_url:
+        from ocrmill.store.s3 import S3Files
+
+        return S3Files.from_settings(settings)
+    return LocalFiles(settings.data_dir)
+
+
+def scratch_dir(settings: Settings, what: str) -> Path:
+    """A local working folder of this process's (data folder/scratch/<pid>-<what>), made empty. What a process
+    killed mid-job left there (its pid no longer runs) goes first."""
+    root = settings.data_dir.resolve() / "scratch"
+    with contextlib.suppress(OSError):
+        for left in root.iterdir():
+            pid = left.name.partition("-")[0]
+            if pid.isdigit() and int(pid) != os.getpid() and not _running(int(pid)):
+                shutil.rmtree(left, ignore_errors=True)
+    path = root / f"{os.getpid()}-{what}"
+    shutil.rmtree(path, ignore_errors=True)
+    with storing("a scratch folder"):
+        path.mkdir(parents=True)
+    return path
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class LocalFiles:
+    """The store in a folder: jobs/<id>/input/..., jobs/<id>/output/... under `root`."""
+
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         (self.root / "jobs").mkdir(parents=True, exist_ok=True)
@@ -84,6 +168,48 @@ class FileStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return size
+
+    def put_file(self, name: str, source: Path) -> int:
+        target = self.path(name)
+        with storing(f"the file {target.name}"):
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(target.suffix + ".partial")
+            shutil.copyfile(source, partial)
+            partial.replace(target)
+        return target.stat().st_size
+
+    def fetch(self, name: str, scratch: Path) -> Path:
+        return self.path(name)  # already local: no copy
+
+    def read_bytes(self, name: str, *, limit: int | None = None) -> bytes | None:
+        """The file's bytes (its first `limit` bytes), or None when there is no such file."""
+        try:
+            with self.path(name).open("rb") as f:
+                return f.read(-1 if limit is None else limit)
+        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+            return None
+
+    def names(self, prefix: str) -> list[str]:
+        """Names of the stored files in the folder `prefix` (not below it), sorted."""
+        folder = self.path(prefix)
+        if not folder.is_dir():
+            return []
+        return sorted(f"{prefix.rstrip('/')}/{p.name}" for p in folder.iterdir() if p.is_file())
+
+    def download(
+        self, name: str, *, filename: str | None = None, media_type: str | None = None, streamed: bool = False
+    ) -> Download | None:
+        path = self.path(name)
+        try:
+            return Download(size=path.stat().st_size, path=path) if path.is_file() else None
+        except OSError:
+            return None
+
+    def run_outputs(self, job_id: int, scratch: Path) -> Path:
+        return self.output_dir(job_id)  # run_job replaces it whole once the run is done
+
+    def keep_outputs(self, job_id: int, made: Path) -> None:
+        pass
 
     def discard(self, name: str) -> None:
         self.path(name).unlink(missing_ok=True)

@@ -313,12 +313,22 @@ def finish_job(
 
 
 def release_job(
-    *, session: Session, job_id: int, now: datetime, reason: str, max_attempts: int, counted: bool = True
+    *,
+    session: Session,
+    job_id: int,
+    now: datetime,
+    reason: str,
+    max_attempts: int,
+    counted: bool = True,
+    stale_before: datetime | None = None,
 ) -> JobStatus | None:
     """A job whose worker died: back to Scheduled, or Error once it has used all its attempts. A job handed
-    back uncounted (the server stopping) gets its attempt back."""
-    job = session.get(Job, job_id)
+    back uncounted (the server stopping) gets its attempt back. With `stale_before`, only while its heartbeat is
+    still older than that: a job found stale and claimed afresh meanwhile (by another node) stays with its worker."""
+    job = session.get(Job, job_id, with_for_update=True)
     if job is None or job.status != JobStatus.CONVERTING:
+        return None
+    if stale_before is not None and job.heartbeat is not None and job.heartbeat >= stale_before:
         return None
     job.worker_id = ""
     job.heartbeat = None

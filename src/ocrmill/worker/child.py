@@ -29,7 +29,7 @@ from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import FileStore
+from ocrmill.store.files import LocalFiles, open_files, scratch_dir
 from ocrmill.worker.invoices import InvoiceWork
 from ocrmill.worker.slots import OcrSlots
 
@@ -44,11 +44,13 @@ class WorkerLoop:
         self.wake = wake
         self.stop = threading.Event()
         self.db = Database(settings.effective_database_url)
-        self.files = FileStore(settings.data_dir)
+        self.files = open_files(settings)
         self.engines = EnginePool(tessdata_dir(settings.tessdata_dir))
         self.limits = Limits(settings.max_pages, settings.max_image_megapixels)
         limit_pixels(settings.max_image_pixels)
-        self.invoices = InvoiceWork(settings, self.db, self.files, self.engines, worker_id, ocr_gate)
+        # invoice jobs keep their files in the data folder, whatever storage_url says (not on S3 yet)
+        invoice_files = LocalFiles(settings.data_dir)
+        self.invoices = InvoiceWork(settings, self.db, invoice_files, self.engines, worker_id, ocr_gate)
 
     def run(self) -> None:
         if not self._persisting(self._register):
@@ -156,28 +158,36 @@ class WorkerLoop:
             if job is None:
                 return
             options = JobOptions.from_dict(job.options)
-            inputs = [InputFile(self.files.path(f.name), f.ext) for f in job.files]
-            folder = FolderJob(job.id, job.folder_id, job.source_name, inputs[0].path) if job.folder_id else None
+            stored = [(f.name, f.ext) for f in job.files]
+            folder_id, source_name = job.folder_id, job.source_name
         self._beat(job_id)
         done = threading.Event()
         beating = threading.Thread(target=self._beat_until, args=(job_id, done), daemon=True)
         beating.start()
-        work_dir = self.files.job_dir(job_id) / f"work-{self.worker_id.replace(':', '-')}"
+        # this worker's own folder: inputs fetched from the store, the pipeline's work files, the run's outputs
+        scratch = scratch_dir(self.settings, f"job-{job_id}")
+        out_dir = self.files.run_outputs(job_id, scratch)
+        folder: FolderJob | None = None
         started = time.monotonic()
         result: JobResult | None = None
         error = ""
         try:
+            inputs = [InputFile(self.files.fetch(name, scratch / "input"), ext) for name, ext in stored]
+            if folder_id:
+                folder = FolderJob(job_id, folder_id, source_name, inputs[0].path)
             result = run_job(
                 inputs=inputs,
                 options=options,
-                out_dir=self.files.output_dir(job_id),
-                work_dir=work_dir,
+                out_dir=out_dir,
+                work_dir=scratch / "work",
                 engines=self.engines,
                 limits=self.limits,
                 threads=min(options.NrOfOCRThreads, self.settings.max_threads_per_job),
                 ocr_gate=self.ocr_gate,
                 on_page=lambda done, total: self.files.write_progress(job_id, done, total),
             )
+            if self._holds(job_id):  # a run whose job went to another worker meanwhile uploads nothing
+                self.files.keep_outputs(job_id, out_dir)
         except OcrmillError as e:
             error = e.message
         except Exception as e:  # a bug of ours or a full disk must still end the job with a description
@@ -186,8 +196,34 @@ class WorkerLoop:
         finally:
             done.set()
             beating.join()
-            shutil.rmtree(work_dir, ignore_errors=True)
-        seconds = time.monotonic() - started
+            shutil.rmtree(scratch / "work", ignore_errors=True)
+        try:
+            finished = self._finish(job_id, result, error, time.monotonic() - started)
+            if folder is not None and finished:
+                finish_folder_job(
+                    settings=self.settings,
+                    db=self.db,
+                    results=out_dir,
+                    job=folder,
+                    outputs=result.outputs if result else [],
+                    error=error,
+                )
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        log.info(
+            "job %s %s in %.1f s%s",
+            job_id,
+            "failed" if error else "converted",
+            time.monotonic() - started,
+            f": {error}" if error else "",
+        )
+
+    def _holds(self, job_id: int) -> bool:
+        with self.db.write() as session:
+            return repo.heartbeat_job(session=session, job_id=job_id, worker_id=self.worker_id, now=utcnow())
+
+    def _finish(self, job_id: int, result: JobResult | None, error: str, seconds: float) -> bool:
+        """The run's outcome (Converted or Error) committed, if this worker still holds the job."""
         finished = False
 
         def finish() -> None:
@@ -214,22 +250,7 @@ class WorkerLoop:
                         worker_repo.count_pages(session=session, pages=result.pages, seconds=seconds)
 
         self._persisting(finish)  # the result is kept until the database takes it
-        if finished and folder is not None:
-            finish_folder_job(
-                settings=self.settings,
-                db=self.db,
-                files=self.files,
-                job=folder,
-                outputs=result.outputs if result else [],
-                error=error,
-            )
-        log.info(
-            "job %s %s in %.1f s%s",
-            job_id,
-            "failed" if error else "converted",
-            time.monotonic() - started,
-            f": {error}" if error else "",
-        )
+        return finished
 
     def _beat_until(self, job_id: int, done: threading.Event, invoice: bool = False) -> None:
         while not done.wait(self.settings.heartbeat_seconds):

@@ -52,7 +52,7 @@ from ocrmill.service.invoices import (
 from ocrmill.service.principal import Principal
 from ocrmill.store import invoices as repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import FileStore, write_atomic
+from ocrmill.store.files import LocalFiles, write_atomic
 from ocrmill.writers.base import PageBase, WriteContext
 
 log = logging.getLogger("ocrmill.worker")
@@ -67,7 +67,7 @@ _IMAGE = re.compile(r"([0-9a-f]{24})/images/(\d{4}\.png)")
 class InvoiceWork:
     settings: Settings
     db: Database
-    files: FileStore
+    files: LocalFiles
     engines: EnginePool
     worker_id: str
     ocr_gate: AbstractContextManager[object] | None = None

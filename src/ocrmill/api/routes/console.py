@@ -7,10 +7,11 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field, StrictBool, StrictStr
 
 from ocrmill.api.deps import Administrator, Console, CurrentUser, Tokens, Users
+from ocrmill.api.downloads import stored_response
 from ocrmill.api.openapi import raises
 from ocrmill.api.routes.ocrjobs import MAX_ID, is_id
 from ocrmill.domain.status import JobStatus
@@ -149,8 +150,8 @@ def pages(job_id: str, request: Request, console: Console, who: CurrentUser) -> 
 
 
 @router.get("/jobs/{job_id}/pages/{number}/image", responses=JPEG)
-def page_image(job_id: str, number: int, console: Console, who: CurrentUser) -> FileResponse:
-    return FileResponse(console.page_image(who, _job_id(job_id), number), media_type="image/jpeg")
+def page_image(job_id: str, number: int, console: Console, who: CurrentUser) -> Response:
+    return stored_response(console.page_image(who, _job_id(job_id), number), media_type="image/jpeg")
 
 
 @router.get("/jobs/{job_id}/pages/{number}/words")

@@ -8,10 +8,11 @@ from email.message import Message
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from ocrmill.api.deps import CurrentUser, Folders, Jobs, Search, Server
+from ocrmill.api.downloads import stored_response
 from ocrmill.api.openapi import raises
 from ocrmill.api.schemas import JOB_OPTIONS_BODY, JOB_QUERY_BODY, SEARCH_RESULTS, file_body, job_public, search_results
 from ocrmill.api.streaming import job_array
@@ -182,7 +183,7 @@ async def info(job_id: str, jobs: Jobs, who: CurrentUser) -> JSONResponse:
 def download_zip(job_id: str, jobs: Jobs, who: CurrentUser) -> StreamingResponse:
     """ocrmill addition: every output of a Converted job in one ZIP (`<id>.pdf`, `<id>.txt`, ...), streamed."""
     number = _id(job_id)
-    bundle = Bundle([(f"{number}.{ext}", path) for ext, path in jobs.result_paths(who, number)])
+    bundle = Bundle([(f"{number}.{ext}", found) for ext, found in jobs.results(who, number)])
     headers = {"Content-Disposition": f'attachment; filename="{number}.zip"'}
     return StreamingResponse(iter(bundle), media_type="application/zip", headers=headers)
 
@@ -193,9 +194,10 @@ def download(job_id: str, ext: ResultExt, jobs: Jobs, who: CurrentUser) -> Respo
     number = _id(job_id)
     if ext.strip().lower() == "zip":  # ZIP in capitals, which the route above does not match
         return download_zip(job_id, jobs, who)
-    path = jobs.result_path(who, number, ext)
-    ext = path.suffix.lstrip(".")
-    return FileResponse(path, media_type=MEDIA_TYPES[ext], filename=f"{number}.{ext}")
+    ext = ext.strip().lstrip(".").lower()
+    media_type = MEDIA_TYPES.get(ext, "application/octet-stream")
+    found = jobs.result(who, number, ext, media_type=media_type)
+    return stored_response(found, media_type=media_type, filename=f"{number}.{ext}")
 
 
 @router.post("/cancel/{job_id}", responses=raises(JobStateError))

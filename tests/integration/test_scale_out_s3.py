@@ -1,0 +1,134 @@
+"""Scale-out without a shared disk: an API-only server and two `ocrmill worker` processes, each with a data folder
+of its own, sharing only PostgreSQL and an S3 store (SeaweedFS). A worker killed with SIGKILL mid-page loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.harness import OCRMILL, PHOTOTEST, Postgres, SeaweedFS, Server, pages
+
+pytestmark = [pytest.mark.postgres, pytest.mark.s3]
+
+JOBS = 30
+PAGES = 12
+
+
+def progress(s3: Any, bucket: str, job_id: int) -> tuple[int, int]:
+    """(pages done, pages in all) as the job's worker last reported them to the store."""
+    try:
+        data = json.loads(s3.get_object(Bucket=bucket, Key=f"ocrmill/jobs/{job_id}/progress.json")["Body"].read())
+    except s3.exceptions.NoSuchKey:
+        return 0, 0
+    return int(data["done"]), int(data["total"])
+
+
+class Worker:
+    """`ocrmill worker` in a session of its own (so that SIGKILL reaches its worker processes too)."""
+
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self.data_dir = root / "data"
+        self.log = root / "worker.log"
+        root.mkdir(parents=True)
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [OCRMILL, "worker"],
+                env={**env, "OCRMILL_DATA_DIR": str(self.data_dir)},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(60)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture()
+def cluster(postgres: Postgres, seaweedfs: SeaweedFS, tmp_path: Path) -> Iterator[tuple[Server, list[Worker], str]]:
+    bucket = seaweedfs.new_bucket()
+    env = {**seaweedfs.env(bucket), "OCRMILL_JOBS_THREADS": "1", "OCRMILL_POLL_SECONDS": "0.5"}
+    api = Server(tmp_path / "api", database_url=postgres.new_database(), env=env)
+    api.start("--no-workers")
+    workers: list[Worker] = []
+    try:
+        yield api, workers, bucket
+    finally:
+        for worker in workers:
+            worker.stop()
+        api.stop()
+
+
+def stored_job_files(data_dir: Path) -> list[Path]:
+    """What a node keeps in its data folder besides the SQLite database and its id: job files or scratch."""
+    return [p for p in data_dir.rglob("*") if p.is_file() and not p.name.startswith(("ocrmill.db", "server"))]
+
+
+def test_two_workers_without_a_shared_disk_convert_every_job_once_through_a_kill(
+    cluster: tuple[Server, list[Worker], str], seaweedfs: SeaweedFS, tmp_path: Path
+) -> None:
+    api, workers, bucket = cluster
+    first = Worker(tmp_path / "worker-1", api.env)
+    workers.append(first)
+    # A long job, on the first worker alone, killed once it has recognised a page and is on the next.
+    long = int(api.submit(pages(tmp_path, PAGES), TxtOutput=True, PdfOutput=True, NrOfOCRThreads=1)["Id"])
+    s3 = seaweedfs.client()
+    deadline = time.monotonic() + 120
+    while progress(s3, bucket, long)[0] < 1:
+        assert time.monotonic() < deadline, f"no page was recognised:\n{first.log.read_text()[-2000:]}"
+        time.sleep(0.05)
+    first.kill()
+    done, total = progress(s3, bucket, long)
+    assert api.client.get(f"/status/{long}").json() == 2 and done < total, "the job ended before the kill"
+
+    second = Worker(tmp_path / "worker-2", api.env)
+    restarted = Worker(tmp_path / "worker-1-again", api.env)
+    workers += [second, restarted]
+    ids = [long]
+    for n in range(JOBS - 1):
+        outputs = {"TxtOutput": True, "PdfOutput": True, "HocrOutput": n % 3 == 0}
+        ids.append(int(api.submit(PHOTOTEST, **outputs)["Id"]))
+
+    for job_id in ids:
+        info = api.wait(job_id, timeout=300)
+        assert info["Status"] == 3, info["ErrorDescription"]
+    one_page = api.client.get(f"/download/{ids[1]}/txt").text
+    assert one_page.count("quick brown dog") >= 2
+    assert api.client.get(f"/download/{long}/txt").text.count("quick brown dog") == PAGES * one_page.count(
+        "quick brown dog"
+    )
+    for job_id in ids[1:]:
+        assert api.client.get(f"/download/{job_id}/txt").text == one_page
+        assert api.client.get(f"/download/{job_id}/pdf").content.startswith(b"%PDF")
+    assert api.client.get(f"/download/{ids[1]}/hocr").status_code == 200
+
+    stats = api.client.get("/stats").json()
+    assert (stats["SuccessFiles"], stats["ErrorFiles"]) == (JOBS, 0), "a job was converted twice or failed"
+    logs = second.log.read_text() + restarted.log.read_text()
+    assert logs.count(f"job {long} converted") == 1
+    assert all(logs.count(f"job {job_id} converted") == 1 for job_id in ids), "a job was converted twice"
+    assert second.process.poll() is None and restarted.process.poll() is None
+
+    # The files are in the bucket; no node keeps any (the live workers' scratch is empty once their jobs end).
+    assert any(k.endswith(f"jobs/{long}/output/result.pdf") for k in seaweedfs.keys(bucket))
+    assert stored_job_files(api.data_dir) == []
+    deadline = time.monotonic() + 10
+    while (stored_job_files(second.data_dir) or stored_job_files(restarted.data_dir)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert stored_job_files(second.data_dir) == [] and stored_job_files(restarted.data_dir) == []
