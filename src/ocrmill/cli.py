@@ -21,9 +21,9 @@ ADMIN_PASSWORD_ENV = "OCRMILL_ADMIN_PASSWORD"  # the first start's admin passwor
 
 if TYPE_CHECKING:
     from ocrmill.folders.watch import FolderWatcher
-    from ocrmill.service.folders import FolderService
-    from ocrmill.service.principal import Principal
-    from ocrmill.service.tokens import TokenService
+    from ocrmill.service.auth.principal import Principal
+    from ocrmill.service.auth.tokens import TokenService
+    from ocrmill.service.ocrjobs.folders import FolderService
     from ocrmill.service.webhooks import WebhookService
     from ocrmill.store.db import Database
 
@@ -192,9 +192,9 @@ def _serve(args: argparse.Namespace) -> int:
     from ocrmill.api.metrics import RequestMetrics
     from ocrmill.api.polling import FastPolling
     from ocrmill.errors import InsecureBind
-    from ocrmill.service.first_admin import ensure_first_admin
-    from ocrmill.service.housekeeping import Housekeeper
-    from ocrmill.service.passwords import acceptable
+    from ocrmill.service.auth.first_admin import ensure_first_admin
+    from ocrmill.service.auth.passwords import acceptable
+    from ocrmill.service.operations.housekeeping import Housekeeper
     from ocrmill.worker.supervisor import Supervisor
 
     settings = _settings(args, host=args.host, port=args.port, insecure_no_auth=args.insecure_no_auth)
@@ -294,7 +294,7 @@ def _folder_watcher(folders: FolderService) -> FolderWatcher | None:
 def _worker(args: argparse.Namespace) -> int:
     import threading
 
-    from ocrmill.service.housekeeping import Housekeeper
+    from ocrmill.service.operations.housekeeping import Housekeeper
     from ocrmill.worker.supervisor import Supervisor
 
     settings = _settings(args)
@@ -321,7 +321,7 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _backup(args: argparse.Namespace) -> int:
-    from ocrmill.service.backup import backup
+    from ocrmill.service.operations.backup import backup
 
     summary = backup(_settings(args), args.dir)
     for name in summary.missing:
@@ -334,7 +334,7 @@ def _backup(args: argparse.Namespace) -> int:
 
 
 def _restore(args: argparse.Namespace) -> int:
-    from ocrmill.service.backup import restore
+    from ocrmill.service.operations.backup import restore
 
     settings = _settings(args)
     manifest = restore(settings, args.dir)
@@ -352,7 +352,7 @@ def _redacted(url: str) -> str:
 
 
 def _password(args: argparse.Namespace) -> str:
-    from ocrmill.service.passwords import acceptable
+    from ocrmill.service.auth.passwords import acceptable
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -364,7 +364,7 @@ def _password(args: argparse.Namespace) -> str:
 
 
 def _users_add(args: argparse.Namespace) -> int:
-    from ocrmill.service.passwords import hash_password
+    from ocrmill.service.auth.passwords import hash_password
     from ocrmill.store import users
     from ocrmill.store.db import utcnow
 
@@ -414,7 +414,7 @@ def _users_remove(args: argparse.Namespace) -> int:
 
 
 def _users_passwd(args: argparse.Namespace) -> int:
-    from ocrmill.service.passwords import hash_password
+    from ocrmill.service.auth.passwords import hash_password
     from ocrmill.store import users
 
     db = _database(_settings(args))
@@ -429,8 +429,8 @@ def _users_passwd(args: argparse.Namespace) -> int:
 
 
 def _token_service(args: argparse.Namespace) -> tuple[TokenService, Principal]:
-    from ocrmill.service.principal import Principal
-    from ocrmill.service.tokens import TokenService
+    from ocrmill.service.auth.principal import Principal
+    from ocrmill.service.auth.tokens import TokenService
     from ocrmill.store import users
 
     db = _database(_settings(args))
@@ -467,7 +467,7 @@ def _tokens_revoke(args: argparse.Namespace) -> int:
 
 def _webhook_service(args: argparse.Namespace, user: str | None = None) -> tuple[WebhookService, Principal]:
     """The service, and the CLI as an administrator (as `user` when one is named: it must exist)."""
-    from ocrmill.service.principal import Principal
+    from ocrmill.service.auth.principal import Principal
     from ocrmill.service.webhooks import WebhookService
     from ocrmill.store import users
 
@@ -497,7 +497,7 @@ def _webhooks_add(args: argparse.Namespace) -> int:
 
 
 def _webhooks_list(args: argparse.Namespace) -> int:
-    from ocrmill.service.principal import Principal
+    from ocrmill.service.auth.principal import Principal
 
     service, admin = _webhook_service(args, args.user)
     who = Principal(name=args.user, is_admin=False) if args.user else admin

@@ -89,7 +89,7 @@ class Settings(BaseSettings):
     metrics_token: str = ""
     # The log on stderr (a line per request and per job status change): "text" lines, or "json" lines.
     log_format: Literal["text", "json"] = "text"
-    # Failed sign-ins (see service.throttle): after auth_failures_allowed failures of one user name from one address
+    # Failed sign-ins (service.auth.throttle): after auth_failures_allowed failures of one user name from one address
     # within auth_failure_window_seconds, that pair is refused (429, Retry-After) for auth_lockout_seconds, doubled
     # for each further lock-out up to auth_lockout_max_seconds; one address over all names gets 4 times as many, one
     # name over all addresses 10 times as many (not refused where that name signed in successfully before).

@@ -12,7 +12,7 @@ import httpx
 import pypdfium2
 import pytest
 
-from ocrmill.service.passwords import verify_password
+from ocrmill.service.auth.passwords import verify_password
 from tests.harness import OCRMILL, Postgres, Server, free_port
 
 MakeServer = Callable[..., Server]

@@ -1,6 +1,6 @@
-"""all, allbystatus, query and templates stream their JSON array a batch of jobs at a time (service.jobs.batches):
-the answer is the one the whole list gave, across batch boundaries (batches of BATCH jobs here, 500 by default), on
-SQLite and PostgreSQL."""
+"""all, allbystatus, query and templates stream their JSON array a batch of jobs at a time
+(service.ocrjobs.jobs.batches): the answer is the one the whole list gave, across batch boundaries (batches of
+BATCH jobs here, 500 by default), on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

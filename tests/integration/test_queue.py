@@ -13,7 +13,7 @@ import pytest
 from ocrmill.config import Settings
 from ocrmill.domain.options import JobOptions
 from ocrmill.domain.status import JobStatus
-from ocrmill.service.housekeeping import release_jobs, requeue_stale
+from ocrmill.service.operations.housekeeping import release_jobs, requeue_stale
 from ocrmill.store import jobs as repo
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.migrate import upgrade

@@ -12,8 +12,8 @@ import pytest
 from ocrmill.api.auth import Authenticator
 from ocrmill.config import Settings
 from ocrmill.errors import TooManySignIns, Unauthorized
-from ocrmill.service.passwords import Verifier, hash_password, verify_password
-from ocrmill.service.principal import Principal
+from ocrmill.service.auth.passwords import Verifier, hash_password, verify_password
+from ocrmill.service.auth.principal import Principal
 from ocrmill.store.db import Database
 
 ALICE = Principal(name="alice", is_admin=False, can_enum_folders=False, can_post_folders=False)

@@ -8,7 +8,7 @@ from ocrmill.client.http import base_url
 
 
 @pytest.mark.parametrize(
-    ("server", "prefix", "expected"),
+    ("address", "prefix", "expected"),
     [
         ("http://h:8080", "/api", "http://h:8080/api"),
         ("http://h:8080/", "/api", "http://h:8080/api"),
@@ -19,5 +19,5 @@ from ocrmill.client.http import base_url
         ("http://h:8080/ocrjobs", "", "http://h:8080"),
     ],
 )
-def test_base_url(server: str, prefix: str, expected: str) -> None:
-    assert base_url(server, prefix) == expected
+def test_base_url(address: str, prefix: str, expected: str) -> None:
+    assert base_url(address, prefix) == expected

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from ocrmill.domain.options import JobOptions
-from ocrmill.service.console_options import DESCRIPTIONS, GROUPS, option_descriptions
+from ocrmill.service.console.options import DESCRIPTIONS, GROUPS, option_descriptions
 
 
 def _all(description: dict[str, object]) -> dict[str, dict[str, object]]:

@@ -10,8 +10,8 @@ import pytest
 
 from ocrmill.errors import Unprocessable
 from ocrmill.invoices.analyse import apply_corrections, apply_item_corrections, item_target, merge_job, normalise_item
-from ocrmill.service.invoice_schema import PageIn, validated
-from ocrmill.service.invoices import check_item_corrections
+from ocrmill.service.invoices.jobs import check_item_corrections
+from ocrmill.service.invoices.schema import PageIn, validated
 
 JOB = "0123456789abcdef01234567"
 ENGINE: list[dict[str, Any]] = [

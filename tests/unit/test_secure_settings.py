@@ -4,7 +4,7 @@ import pytest
 
 from ocrmill.config import Settings, is_loopback
 from ocrmill.errors import WeakPassword
-from ocrmill.service.passwords import acceptable, random_password
+from ocrmill.service.auth.passwords import acceptable, random_password
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "localhost", "LOCALHOST"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ocrmill.errors import TooManySignIns
-from ocrmill.service.throttle import SignInThrottle
+from ocrmill.service.auth.throttle import SignInThrottle
 
 
 class Clock:

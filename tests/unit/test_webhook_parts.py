@@ -13,8 +13,9 @@ import pytest
 
 from ocrmill.errors import FetchError, InvalidProperty
 from ocrmill.pipeline.fetch import checked_target
-from ocrmill.service.bundles import Bundle
+from ocrmill.service.ocrjobs.bundles import Bundle
 from ocrmill.service.webhooks import signature, valid_events
+from ocrmill.store.files import Download
 
 
 def test_the_signature_is_hmac_sha256_of_the_timestamp_and_body() -> None:
@@ -61,7 +62,8 @@ def test_a_bundle_streams_a_valid_zip_in_chunks(tmp_path: Path) -> None:
     pdf, txt = tmp_path / "a.pdf", tmp_path / "a.txt"
     pdf.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 3000)
     txt.write_text("the quick brown fox\n" * 50000)
-    chunks = list(Bundle([("7.pdf", pdf), ("7.txt", txt)]))
+    streamed = Download(size=txt.stat().st_size, chunks=iter([txt.read_bytes()[:100], txt.read_bytes()[100:]]))
+    chunks = list(Bundle([("7.pdf", Download(size=pdf.stat().st_size, path=pdf)), ("7.txt", streamed)]))
     assert len(chunks) > 4  # written as it goes, not at the end
     archive = zipfile.ZipFile(io.BytesIO(b"".join(chunks)))
     assert archive.testzip() is None and archive.namelist() == ["7.pdf", "7.txt"]
@@ -71,4 +73,4 @@ def test_a_bundle_streams_a_valid_zip_in_chunks(tmp_path: Path) -> None:
 
 def test_a_missing_file_fails_before_streaming(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
-        Bundle([("7.pdf", tmp_path / "gone.pdf")])
+        Bundle([("7.pdf", Download(size=0, path=tmp_path / "gone.pdf"))])

@@ -17,15 +17,15 @@ from ocrmill.api.routes import console, invoices, ocrjobs, webhooks
 from ocrmill.config import Settings
 from ocrmill.domain import languages
 from ocrmill.pipeline.languages import installed_languages
-from ocrmill.service.console import ConsoleService
-from ocrmill.service.console_users import UserAdmin
-from ocrmill.service.folders import FolderService
-from ocrmill.service.invoices import InvoiceService
-from ocrmill.service.jobs import JobService
-from ocrmill.service.monitoring import DatabaseCollector, Readiness
-from ocrmill.service.search import JobSearch
+from ocrmill.service.auth.tokens import TokenService
+from ocrmill.service.console.users import UserAdmin
+from ocrmill.service.console.views import ConsoleService
+from ocrmill.service.invoices.jobs import InvoiceService
+from ocrmill.service.ocrjobs.folders import FolderService
+from ocrmill.service.ocrjobs.jobs import JobService
+from ocrmill.service.ocrjobs.search import JobSearch
+from ocrmill.service.operations.monitoring import DatabaseCollector, Readiness
 from ocrmill.service.server import ServerInfo, version
-from ocrmill.service.tokens import TokenService
 from ocrmill.service.webhooks import WebhookService
 from ocrmill.store.db import Database
 from ocrmill.store.files import LocalFiles, open_files

@@ -1,5 +1,5 @@
-"""HTTP Basic authentication against the users table (passwords: service.passwords), and API tokens sent as
-`Authorization: Bearer` (service.tokens)."""
+"""HTTP Basic authentication against the users table (passwords: service.auth.passwords), and API tokens sent as
+`Authorization: Bearer` (service.auth.tokens)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from starlette.concurrency import run_in_threadpool
 
 from ocrmill.config import Settings
 from ocrmill.errors import TooManySignIns, Unauthorized
-from ocrmill.service.passwords import UNKNOWN_USER_HASH, Verifier
-from ocrmill.service.principal import ANONYMOUS, Principal
-from ocrmill.service.throttle import SignInThrottle
-from ocrmill.service.tokens import grant, token_hash
+from ocrmill.service.auth.passwords import UNKNOWN_USER_HASH, Verifier
+from ocrmill.service.auth.principal import ANONYMOUS, Principal
+from ocrmill.service.auth.throttle import SignInThrottle
+from ocrmill.service.auth.tokens import grant, token_hash
 from ocrmill.store import users
 from ocrmill.store.cache import ReadCache
 from ocrmill.store.db import Database, utcnow
@@ -28,9 +28,9 @@ log = logging.getLogger("ocrmill.auth")
 
 
 class Authenticator:
-    """Who sent a request. Failed sign-ins are throttled (service.throttle), argon2 runs a bounded number at once off
-    the event loop (service.passwords.Verifier), and a verified name and password is trusted for `cache_seconds`
-    without argon2, as long as the user's password is unchanged."""
+    """Who sent a request. Failed sign-ins are throttled (service.auth.throttle), argon2 runs a bounded number at
+    once off the event loop (service.auth.passwords.Verifier), and a verified name and password is trusted for
+    `cache_seconds` without argon2, as long as the user's password is unchanged."""
 
     def __init__(
         self,

@@ -8,15 +8,15 @@ from fastapi import Depends, Request
 from ocrmill.api.access import note_user
 from ocrmill.api.auth import Authenticator
 from ocrmill.errors import Forbidden, ReadOnlyToken
-from ocrmill.service.console import ConsoleService
-from ocrmill.service.console_users import UserAdmin
-from ocrmill.service.folders import FolderService
-from ocrmill.service.invoices import InvoiceService
-from ocrmill.service.jobs import JobService
-from ocrmill.service.principal import Principal
-from ocrmill.service.search import JobSearch
+from ocrmill.service.auth.principal import Principal
+from ocrmill.service.auth.tokens import TokenService
+from ocrmill.service.console.users import UserAdmin
+from ocrmill.service.console.views import ConsoleService
+from ocrmill.service.invoices.jobs import InvoiceService
+from ocrmill.service.ocrjobs.folders import FolderService
+from ocrmill.service.ocrjobs.jobs import JobService
+from ocrmill.service.ocrjobs.search import JobSearch
 from ocrmill.service.server import ServerInfo
-from ocrmill.service.tokens import TokenService
 from ocrmill.service.webhooks import WebhookService
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -46,7 +46,7 @@ async def principal(request: Request) -> Principal:
 
 
 async def administrator(who: Annotated[Principal, Depends(principal)]) -> Principal:
-    """The user routes' principal: an administrator, checked before the body is (service.console_users checks it
+    """The user routes' principal: an administrator, checked before the body is (service.console.users checks it
     too), so that others learn nothing from a 400 about the body they sent."""
     if not who.is_admin:
         raise Forbidden("Only administrators can manage users.")

@@ -12,7 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from ocrmill.api.openapi import raises
 from ocrmill.errors import Unauthorized
-from ocrmill.service.monitoring import Readiness
+from ocrmill.service.operations.monitoring import Readiness
 
 router = APIRouter()
 

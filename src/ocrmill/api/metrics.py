@@ -1,7 +1,7 @@
 """HTTP metrics of the API process: requests by route template and status, and their latency.
 
 `ocrmill serve` runs the API in one process (uvicorn without workers), so these live in that process's memory; the
-work the worker processes do is measured from the database instead (service.monitoring.DatabaseCollector).
+work the worker processes do is measured from the database instead (service.operations.monitoring.DatabaseCollector).
 """
 
 from __future__ import annotations

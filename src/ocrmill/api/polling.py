@@ -22,7 +22,7 @@ from ocrmill.api.routes.ocrjobs import is_id
 from ocrmill.api.schemas import job_public
 from ocrmill.api.streaming import render
 from ocrmill.errors import OcrmillError
-from ocrmill.service.jobs import JobService
+from ocrmill.service.ocrjobs.jobs import JobService
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from typing import Any
 
 from ocrmill.api.uploads import CONTENT_TYPES
 from ocrmill.domain.options import CALLBACK_URL_PATTERN, MAX_TEXT, OUTPUT_FLAGS, READ_ONLY, JobOptions
-from ocrmill.service.job_document import UNSET_DATE, iso, job_public
-from ocrmill.service.search import Results
+from ocrmill.service.ocrjobs.document import UNSET_DATE, iso, job_public
+from ocrmill.service.ocrjobs.search import Results
 
 __all__ = ["UNSET_DATE", "iso", "job_public"]  # the status document lives with the service: webhooks send it too
 

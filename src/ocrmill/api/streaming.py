@@ -10,7 +10,7 @@ from typing import Any
 from fastapi.responses import StreamingResponse
 
 from ocrmill.api.schemas import job_public
-from ocrmill.service.jobs import JobView
+from ocrmill.service.ocrjobs.jobs import JobView
 
 
 def render(content: Any) -> bytes:

@@ -29,8 +29,8 @@ from ocrmill.domain.options import JobOptions
 from ocrmill.domain.status import JobStatus
 from ocrmill.errors import BadRequest, FetchError, Forbidden, InvalidProperty, NotFound
 from ocrmill.pipeline.fetch import checked_target
-from ocrmill.service.job_document import job_public
-from ocrmill.service.principal import Principal
+from ocrmill.service.auth.principal import Principal
+from ocrmill.service.ocrjobs.document import job_public
 from ocrmill.store import jobs as job_repo
 from ocrmill.store import webhooks as repo
 from ocrmill.store.db import Database, utcnow

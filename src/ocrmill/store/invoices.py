@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, delete, false, func, not_, or_, select, true, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from ocrmill.service.invoice_query import Condition, ListQuery
+from ocrmill.service.invoices.query import Condition, ListQuery
 from ocrmill.store.tables import InvoiceJob, InvoicePage
 
 _PAGE_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {

@@ -1,4 +1,4 @@
-"""PostgreSQL's programs, pg_dump and pg_restore: the one module that runs them (backups, service.backup).
+"""PostgreSQL's programs, pg_dump and pg_restore: the one module that runs them (backups, service.operations.backup).
 
 They are looked for in `pg_bin_dir` when set, else in Debian's /usr/lib/postgresql/<version>/bin (the newest
 version: pg_dump must be at least as new as the server it dumps), else on PATH.

@@ -24,7 +24,7 @@ from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.pages import InputFile, limit_pixels
 from ocrmill.pipeline.run import JobResult, Limits, run_job
 from ocrmill.service import webhooks
-from ocrmill.service.folders import FolderJob, finish_folder_job
+from ocrmill.service.ocrjobs.folders import FolderJob, finish_folder_job
 from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo

@@ -40,16 +40,16 @@ from ocrmill.pipeline.invoice_page import RecognisedPage, open_page_image, recog
 from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, load_raster
 from ocrmill.pipeline.pdftext import own_text_page
 from ocrmill.pipeline.run import page_base
-from ocrmill.service.invoice_query import stamp
-from ocrmill.service.invoice_schema import PageIn
-from ocrmill.service.invoices import (
+from ocrmill.service.auth.principal import Principal
+from ocrmill.service.invoices.jobs import (
     new_id,
     new_page,
     outputs_signature,
     page_search_text,
     refresh_job,
 )
-from ocrmill.service.principal import Principal
+from ocrmill.service.invoices.query import stamp
+from ocrmill.service.invoices.schema import PageIn
 from ocrmill.store import invoices as repo
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.files import LocalFiles, write_atomic

@@ -22,8 +22,8 @@ from types import FrameType
 from typing import Any
 
 from ocrmill.config import Settings
-from ocrmill.service.housekeeping import release_jobs
-from ocrmill.service.invoices import release_invoice_work
+from ocrmill.service.invoices.jobs import release_invoice_work
+from ocrmill.service.operations.housekeeping import release_jobs
 from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo

@@ -1,5 +1,5 @@
 """The web console's own small JSON API (under <api_prefix>/console), behind the same authentication as
-the other two. Thin: parse, call service.console or service.console_users, answer."""
+the other two. Thin: parse, call service.console.views or service.console.users, answer."""
 
 from __future__ import annotations
 
@@ -16,13 +16,13 @@ from ocrmill.api.openapi import raises
 from ocrmill.api.routes.ocrjobs import MAX_ID, is_id
 from ocrmill.domain.status import JobStatus
 from ocrmill.errors import BadRequest, Conflict, Forbidden, NotFound
-from ocrmill.service.console import JobListQuery
-from ocrmill.service.console_users import MAX_NAME, Rights
-from ocrmill.service.passwords import MAX_LENGTH, MIN_LENGTH
-from ocrmill.service.search import MAX_QUERY
-from ocrmill.service.tokens import MAX_DAYS
-from ocrmill.service.tokens import MAX_NAME as MAX_TOKEN_NAME
-from ocrmill.service.tokens import NAME_PATTERN as TOKEN_NAME_PATTERN
+from ocrmill.service.auth.passwords import MAX_LENGTH, MIN_LENGTH
+from ocrmill.service.auth.tokens import MAX_DAYS
+from ocrmill.service.auth.tokens import MAX_NAME as MAX_TOKEN_NAME
+from ocrmill.service.auth.tokens import NAME_PATTERN as TOKEN_NAME_PATTERN
+from ocrmill.service.console.users import MAX_NAME, Rights
+from ocrmill.service.console.views import JobListQuery
+from ocrmill.service.ocrjobs.search import MAX_QUERY
 
 router = APIRouter()
 
@@ -41,7 +41,7 @@ class RightsIn(BaseModel):
         return Rights(admin=self.admin, enum_folders=self.enumFolders, post_folders=self.postFolders)
 
 
-# What service.console_users accepts, stated (and checked) here so that /openapi.json says it: a password of
+# What service.console.users accepts, stated (and checked) here so that /openapi.json says it: a password of
 # MIN_LENGTH to MAX_LENGTH characters; a name of at most MAX_NAME characters that HTTP Basic can carry: letters,
 # digits, marks and punctuation other than a colon, with single spaces inside (a name the service would strip or
 # refuse as unprintable does not match). Names of existing users (made with `ocrmill users add`) are not checked.

@@ -24,7 +24,8 @@ from ocrmill.errors import (
     Unprocessable,
     UnsupportedMediaType,
 )
-from ocrmill.service.invoice_query import (
+from ocrmill.service.invoices.jobs import InvoiceService, Upload, public_job, public_page
+from ocrmill.service.invoices.query import (
     JOB_FIELDS,
     MAX_INTEGER,
     MAX_OFFSET,
@@ -33,8 +34,7 @@ from ocrmill.service.invoice_query import (
     ListQuery,
     parse_list,
 )
-from ocrmill.service.invoice_schema import JobIn, PageIn
-from ocrmill.service.invoices import InvoiceService, Upload, public_job, public_page
+from ocrmill.service.invoices.schema import JobIn, PageIn
 
 router = APIRouter()
 
@@ -109,7 +109,7 @@ _SCALARS: dict[str, dict[str, Any]] = {
 
 
 def filter_schema(fields: dict[str, FieldType]) -> dict[str, Any]:
-    """What service.invoice_query.parse_filter accepts."""
+    """What service.invoices.query.parse_filter accepts."""
     properties: dict[str, Any] = {}
     for name, field in fields.items():
         scalar = _SCALARS[field.kind] | ({"enum": list(field.enum)} if field.enum else {})
@@ -124,7 +124,7 @@ def filter_schema(fields: dict[str, FieldType]) -> dict[str, Any]:
 
 
 def list_parameters(fields: dict[str, FieldType]) -> list[dict[str, Any]]:
-    """The query parameters of a list (read by service.invoice_query.parse_list, which answers 400 naming the one
+    """The query parameters of a list (read by service.invoices.query.parse_list, which answers 400 naming the one
     at fault)."""
 
     def query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:

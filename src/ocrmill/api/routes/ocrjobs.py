@@ -30,11 +30,11 @@ from ocrmill.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
-from ocrmill.service.bundles import Bundle
-from ocrmill.service.folders import FolderService
-from ocrmill.service.jobs import JobQuery, JobService, JobView
-from ocrmill.service.principal import Principal
-from ocrmill.service.search import MAX_LIMIT, MAX_QUERY
+from ocrmill.service.auth.principal import Principal
+from ocrmill.service.ocrjobs.bundles import Bundle
+from ocrmill.service.ocrjobs.folders import FolderService
+from ocrmill.service.ocrjobs.jobs import JobQuery, JobService, JobView
+from ocrmill.service.ocrjobs.search import MAX_LIMIT, MAX_QUERY
 from ocrmill.service.server import version
 
 router = APIRouter()

@@ -88,8 +88,8 @@ POSTGRES_COUNTS = (
 )
 
 
-# The listings read along the primary key a batch at a time (service.jobs.batches): these let each batch start where
-# the last ended, where an index on is_template alone would have every batch sort all the jobs again.
+# The listings read along the primary key a batch at a time (service.ocrjobs.jobs.batches): these let each batch
+# start where the last ended, where an index on is_template alone would have every batch sort all the jobs again.
 LISTING_INDEXES = {
     "ix_jobs_listing": ["is_template", "id"],
     "ix_jobs_user_listing": ["user_name", "is_template", "id"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ocrmill.errors import BadRequest
-from ocrmill.service.principal import Principal
+from ocrmill.service.auth.principal import Principal
 from ocrmill.store import jobs as job_repo
 from ocrmill.store import search as repo
 from ocrmill.store.db import Database

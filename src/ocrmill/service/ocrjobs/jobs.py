@@ -17,8 +17,8 @@ from ocrmill.domain.options import OUTPUT_FLAGS, JobOptions
 from ocrmill.domain.status import SUPPORTED_EXTENSIONS, JobStatus
 from ocrmill.errors import BadRequest, JobStateError, NotFound, UnsupportedMediaType
 from ocrmill.service import webhooks
-from ocrmill.service.job_document import JobView as JobView  # re-exported: the routes and console use it
-from ocrmill.service.principal import Principal
+from ocrmill.service.auth.principal import Principal
+from ocrmill.service.ocrjobs.document import JobView as JobView  # re-exported: the routes and console use it
 from ocrmill.store import jobs as repo
 from ocrmill.store.cache import ReadCache
 from ocrmill.store.db import Database, utcnow

@@ -15,8 +15,8 @@ from ocrmill.config import Settings
 from ocrmill.domain.status import JobStatus
 from ocrmill.errors import OcrmillError
 from ocrmill.service import webhooks
-from ocrmill.service.folders import FolderJob, finish_folder_job
-from ocrmill.service.invoices import release_invoice_work
+from ocrmill.service.invoices.jobs import release_invoice_work
+from ocrmill.service.ocrjobs.folders import FolderJob, finish_folder_job
 from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
 from ocrmill.store import webhooks as webhook_repo

@@ -26,7 +26,7 @@ from ocrmill.errors import ConfigError, Forbidden, InvalidProperty, NoOutput, No
 from ocrmill.folders import deliver
 from ocrmill.folders.watch import claim_id
 from ocrmill.service import webhooks
-from ocrmill.service.principal import Principal
+from ocrmill.service.auth.principal import Principal
 from ocrmill.store import folders as repo
 from ocrmill.store import jobs as job_repo
 from ocrmill.store import workers as counter_repo

@@ -6,7 +6,7 @@ import logging
 
 from sqlalchemy.exc import IntegrityError
 
-from ocrmill.service.passwords import acceptable, hash_password, random_password
+from ocrmill.service.auth.passwords import acceptable, hash_password, random_password
 from ocrmill.store import users
 from ocrmill.store.db import Database, utcnow
 

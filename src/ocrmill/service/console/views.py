@@ -16,11 +16,11 @@ from ocrmill.domain.options import JobOptions
 from ocrmill.domain.status import JobStatus
 from ocrmill.errors import Forbidden, NotFound
 from ocrmill.invoices.model import FIELD_NAMES
-from ocrmill.service.console_options import option_descriptions
-from ocrmill.service.folders import FolderService
-from ocrmill.service.jobs import JobService, JobView
-from ocrmill.service.principal import Principal
-from ocrmill.service.search import JobSearch
+from ocrmill.service.auth.principal import Principal
+from ocrmill.service.console.options import option_descriptions
+from ocrmill.service.ocrjobs.folders import FolderService
+from ocrmill.service.ocrjobs.jobs import JobService, JobView
+from ocrmill.service.ocrjobs.search import JobSearch
 from ocrmill.service.server import ServerInfo
 from ocrmill.store import jobs as repo
 from ocrmill.store.files import Download, FileStore, page_name
@@ -38,7 +38,7 @@ class JobListQuery:
     user_name: str
     limit: int
     offset: int
-    words: str = ""  # a text search (service.search): the best matches first, the other filters left out
+    words: str = ""  # a text search (service.ocrjobs.search): the best matches first, the other filters left out
 
 
 class ConsoleService:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ocrmill.errors import BadRequest, Conflict, Forbidden, NotFound
-from ocrmill.service.principal import Principal
+from ocrmill.service.auth.principal import Principal
 from ocrmill.store import tokens, users
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.tables import ApiToken

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ocrmill.errors import BadRequest, Conflict, Forbidden, NotFound
-from ocrmill.service.passwords import acceptable, hash_password
-from ocrmill.service.principal import Principal
+from ocrmill.service.auth.passwords import acceptable, hash_password
+from ocrmill.service.auth.principal import Principal
 from ocrmill.store import users
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.tables import User

@@ -33,9 +33,9 @@ from ocrmill.errors import (
 )
 from ocrmill.invoices.analyse import apply_corrections, apply_item_corrections, item_target, merge_job, normalise_item
 from ocrmill.service import webhooks
-from ocrmill.service.invoice_query import JOB_FIELDS, PAGE_FIELDS, ListQuery, stamp
-from ocrmill.service.invoice_schema import ID_PATTERN, AnnotationIn, JobIn, PageIn, validated
-from ocrmill.service.principal import Principal
+from ocrmill.service.auth.principal import Principal
+from ocrmill.service.invoices.query import JOB_FIELDS, PAGE_FIELDS, ListQuery, stamp
+from ocrmill.service.invoices.schema import ID_PATTERN, AnnotationIn, JobIn, PageIn, validated
 from ocrmill.store import invoices as repo
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.files import LocalFiles, write_atomic

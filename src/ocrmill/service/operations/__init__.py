@@ -1,0 +1,1 @@
+"""Running the server: backups, housekeeping (requeue, retention) and monitoring."""
