@@ -7,6 +7,7 @@ search and copy in a viewer do."""
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 import zipfile
@@ -18,6 +19,7 @@ import docx
 import pytest
 from lxml import etree
 from PIL import Image, ImageDraw, ImageFont
+from xmlschema import XMLSchema
 
 from tests.consumers import pdftotext
 from tests.harness import Server, running
@@ -27,6 +29,7 @@ CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 CJK_INDEX = {"ja": 0, "ko": 1, "zh": 2}  # the faces of Noto Sans CJK's collection
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 MAX_CER = 0.1
+ALTO_XSD = Path(__file__).resolve().parents[1] / "schemas" / "alto-4-4.xsd"
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 CJK = "\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef"  # CJK punctuation, kana, ideographs, full-width forms
@@ -65,6 +68,11 @@ SCRIPTS = (
     Script("hebrew", "Hebrew", ("שלום לכם בעיר הגדולה", "אנחנו אוהבים לקרוא כל יום"), DEJAVU, rtl=True),
 )  # fmt: skip
 OUTPUTS = ("txt", "pdf", "docx", "odt", "xml")
+
+
+@functools.cache
+def alto_schema() -> XMLSchema:
+    return XMLSchema(str(ALTO_XSD))
 
 
 def render(script: Script, target: Path) -> Path:
@@ -170,8 +178,9 @@ def test_odt_paragraphs_carry_the_text_and_its_direction(outputs: dict[str, dict
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.name)
 def test_alto_strings_in_reading_order(outputs: dict[str, dict[str, bytes]], script: Script) -> None:
-    """The lines' Strings in reading order (an SP between two only where the script spaces words), each String
-    further along the line than the one before: leftwards in a right-to-left line, down a vertical one."""
+    """Valid ALTO; the lines' Strings in reading order (an SP between two only where the script spaces words),
+    each String further along the line than the one before: leftwards in a right-to-left line, down a vertical one."""
+    alto_schema().validate(io.BytesIO(outputs[script.name]["xml"]))
     alto = etree.fromstring(outputs[script.name]["xml"])
     lines: list[str] = []
     for line in alto.iter(f"{ALTO}TextLine"):
