@@ -67,7 +67,7 @@ SCRIPTS = (
     Script("arabic", "Arabic", ("مرحبا بكم في المدينة الكبيرة", "نحن نحب القراءة كل يوم"), DEJAVU, rtl=True),
     Script("hebrew", "Hebrew", ("שלום לכם בעיר הגדולה", "אנחנו אוהבים לקרוא כל יום"), DEJAVU, rtl=True),
 )  # fmt: skip
-OUTPUTS = ("txt", "pdf", "docx", "odt", "xml")
+OUTPUTS = ("txt", "pdf", "docx", "odt", "xml", "epub")
 
 
 @functools.cache
@@ -99,7 +99,8 @@ def render(script: Script, target: Path) -> Path:
 def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, bytes]]]:
     """Each script's page, one job each with default settings (MinConfidence too), every output downloaded."""
     root = tmp_path_factory.mktemp("languages")
-    options = {"TxtOutput": True, "PdfOutput": True, "DocxOutput": True, "OdtOutput": True, "XmlOutput": True}
+    options = {"TxtOutput": True, "PdfOutput": True, "DocxOutput": True, "OdtOutput": True, "XmlOutput": True,
+               "EpubOutput": True}  # fmt: skip
     with running(Server(root)) as server:
         ids = {
             s.name: server.submit(render(s, root / f"{s.name}.png"), RecognitionLanguages=s.language, **options)["Id"]
@@ -191,3 +192,18 @@ def test_alto_strings_in_reading_order(outputs: dict[str, dict[str, bytes]], scr
         expected = sorted(places, reverse=script.rtl)
         assert places == expected, f"{script.name}: {axis} of {[s.get('CONTENT') for s in strings]}: {places}"
     assert_read(script, "\n".join(lines), "ALTO")
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda s: s.name)
+def test_epub_paragraphs_carry_the_text_and_its_direction(outputs: dict[str, dict[str, bytes]], script: Script) -> None:
+    xhtml = "{http://www.w3.org/1999/xhtml}"
+    paragraphs: list[etree._Element] = []
+    with zipfile.ZipFile(io.BytesIO(outputs[script.name]["epub"])) as epub:
+        for name in sorted(n for n in epub.namelist() if n.endswith(".xhtml") and "nav" not in n):
+            body = etree.fromstring(epub.read(name)).find(f"{xhtml}body")
+            assert body is not None
+            blocks = body.iter(f"{xhtml}p", f"{xhtml}h1", f"{xhtml}h2")
+            paragraphs += [p for p in blocks if "".join(p.itertext()).strip()]
+    assert_read(script, "\n".join("".join(p.itertext()) for p in paragraphs), "EPUB")
+    for p in paragraphs:
+        assert (p.get("dir") == "rtl") == script.rtl, f"{script.name}: {''.join(p.itertext())!r} dir={p.get('dir')}"
