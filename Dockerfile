@@ -12,8 +12,10 @@ ENV DEBIAN_FRONTEND=noninteractive \
 # qpdf, poppler, libgomp1, PostgreSQL's client programs for `ocrmill backup`, Python's venv), and tini as PID 1: it
 # hands SIGTERM to the server, which finishes or hands back its jobs (shutdown_grace_seconds), and reaps orphans.
 # The postgresql package's own cluster is dropped: the database is another container or machine.
+# More recognition languages: `podman build --build-arg LANGS="chi_sim jpn ara" -t ocrmill .`, or LANGS=all.
+ARG LANGS=""
 COPY scripts/install-system.sh /tmp/install-system.sh
-RUN bash /tmp/install-system.sh \
+RUN OCRMILL_LANGS="$LANGS" bash /tmp/install-system.sh \
     && apt-get install -y -qq --no-install-recommends tini >/dev/null \
     && (pg_dropcluster 15 main 2>/dev/null || true) \
     && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /tmp/install-system.sh

@@ -21,11 +21,15 @@ lint: install
 
 install: system $(STAMP)
 
+# More recognition languages: `make run LANGS="chi_sim jpn ara"` (Tesseract codes) or `make run LANGS=all`; or
+# OCRMILL_LANGS in the environment. They stay installed: later runs need not name them again.
+LANGS ?= $(OCRMILL_LANGS)
+
 system:
-	@bash scripts/install-system.sh
+	@OCRMILL_LANGS="$(LANGS)" bash scripts/install-system.sh
 
 test-tools:
-	@bash scripts/install-system.sh --tests
+	@OCRMILL_LANGS="$(LANGS)" bash scripts/install-system.sh --tests
 
 # The exact versions (and hashes) of requirements-test.lock, which the container image's requirements.lock is a part
 # of, so that what was tested is what runs; then the package itself, without resolving anything again.

@@ -2,6 +2,9 @@
 # Installs the system packages ocrmill needs (Debian 12). Idempotent: does nothing when all are present.
 # With --tests also what only the test suite uses (LibreOffice, EPUBCheck, Chromium): `make test` asks for them,
 # `make run` does not.
+# More recognition languages: OCRMILL_LANGS (or `make run LANGS=...`) lists Tesseract codes, e.g. "chi_sim jpn ara"
+# (each is Debian's tesseract-ocr-<code> with - for _: chi_sim -> tesseract-ocr-chi-sim), or is "all" for every
+# language Debian has (tesseract-ocr-all, about 650 MB). The `languages` action offers whatever is installed.
 set -euo pipefail
 
 packages=(
@@ -18,8 +21,25 @@ packages=(
   libgomp1
   postgresql
 )
+wanted="${OCRMILL_LANGS:-}"
+read -r -a langs <<< "${wanted//,/ }"
+for lang in "${langs[@]}"; do
+  if [ "$lang" = "all" ]; then
+    packages+=(tesseract-ocr-all)
+  elif [[ "$lang" =~ ^[A-Za-z][A-Za-z_-]*$ ]]; then
+    lang="${lang,,}"
+    packages+=("tesseract-ocr-${lang//_/-}")
+  else
+    echo "OCRMILL_LANGS: '$lang' is no Tesseract language code (such as chi_sim, jpn_vert or ara) nor 'all'" >&2
+    exit 2
+  fi
+done
 if [ "${1:-}" = "--tests" ]; then
   packages+=(
+    # the tests read Chinese, Japanese (also in vertical lines), Korean, Arabic and Hebrew pages they render with
+    # Noto CJK and DejaVu (fonts-dejavu-core, below, has the Arabic and Hebrew letters)
+    tesseract-ocr-chi-sim tesseract-ocr-jpn tesseract-ocr-jpn-vert tesseract-ocr-kor tesseract-ocr-ara
+    tesseract-ocr-heb fonts-noto-cjk
     # the tests open DOCX, ODT and RTF outputs with LibreOffice, as a reader would
     libreoffice-writer-nogui fonts-dejavu-core
     # and EPUB outputs with the W3C's EPUBCheck (a Java program)

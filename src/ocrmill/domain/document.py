@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocrmill.domain.scripts import join_words
+
 
 @dataclass(frozen=True)
 class Box:
@@ -53,7 +55,7 @@ class Line:
     baseline: tuple[float, float] = (0.0, 0.0)  # slope, offset from the box's bottom (hOCR convention)
 
     def text(self, min_confidence: float = 0) -> str:
-        return " ".join(w.text for w in self.words if w.kept(min_confidence))
+        return join_words(w.text for w in self.words if w.kept(min_confidence))
 
 
 @dataclass

@@ -30,6 +30,9 @@ NAMES: dict[str, str] = {
     "tat": "Tatar", "tel": "Telugu", "tgk": "Tajik", "tha": "Thai", "tir": "Tigrinya", "ton": "Tonga",
     "tur": "Turkish", "uig": "Uyghur", "ukr": "Ukrainian", "urd": "Urdu", "uzb": "Uzbek",
     "vie": "Vietnamese", "yid": "Yiddish", "yor": "Yoruba",
+    # the models for text set in vertical lines (tesseract-ocr-jpn-vert, ...)
+    "chi_sim_vert": "ChineseSimplifiedVertical", "chi_tra_vert": "ChineseTraditionalVertical",
+    "jpn_vert": "JapaneseVertical", "kor_vert": "KoreanVertical",
 }  # fmt: skip
 
 _BY_NAME: dict[str, str] = {name.lower(): code for code, name in NAMES.items()}
@@ -77,6 +80,7 @@ _ISO_639_1: dict[str, str] = {
     "tel": "te", "tgk": "tg", "tha": "th", "tir": "ti", "ton": "to", "tur": "tr", "uig": "ug", "ukr": "uk",
     "urd": "ur", "uzb": "uz", "vie": "vi", "yid": "yi", "yor": "yo",
     "chi_sim": "zh-Hans", "chi_tra": "zh-Hant", "srp_latn": "sr-Latn", "frk": "de", "fil": "fil",
+    "chi_sim_vert": "zh-Hans", "chi_tra_vert": "zh-Hant", "jpn_vert": "ja", "kor_vert": "ko",
 }  # fmt: skip
 
 

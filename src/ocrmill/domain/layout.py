@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ocrmill.domain.document import Box, Page, Word, union
+from ocrmill.domain.scripts import join_words
 
 DEFAULT_FONT_SIZE = 11.0
 
@@ -57,7 +58,7 @@ class TextBlock:
             if out.endswith("-") and len(out) > 1 and out[-2].isalpha() and line.text[:1].islower():
                 out = out[:-1] + line.text
             else:
-                out = f"{out} {line.text}" if out else line.text
+                out = join_words([out, line.text])
         return out
 
 
@@ -157,7 +158,7 @@ def _read(item: Item) -> Item | None:
 
 def _joined(words: Iterable[Word]) -> str:
     """The words' texts, those left out (no text) skipped."""
-    return " ".join(w.text for w in words if w.text)
+    return join_words(w.text for w in words)
 
 
 # --- lines -----------------------------------------------------------------------------------------

@@ -12,8 +12,10 @@ from pathlib import Path
 import tesserocr
 from PIL import Image
 
-from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
+from ocrmill.domain.scripts import joins, reordered
 from ocrmill.errors import EngineError
+from ocrmill.pipeline.unspaced import even_out
 
 _TEXT_BLOCKS = {
     tesserocr.PT.FLOWING_TEXT,
@@ -30,8 +32,12 @@ class Engine:
     """One Tesseract instance for one set of languages. Not thread-safe: one per thread."""
 
     def __init__(self, tessdata: Path, langs: list[str]) -> None:
+        # Tesseract's page layout analysis (PSM 3) tears Hangul apart (a syllable's jamo are separate blobs): on a
+        # page of two short Korean lines it keeps one or neither, and reads the rest as noise, while the same
+        # analysis for a single column (PSM 4) reads them all. Korean pages are read as one column.
+        self._layout = tesserocr.PSM.SINGLE_COLUMN if "kor" in langs else tesserocr.PSM.AUTO
         try:
-            self._api = tesserocr.PyTessBaseAPI(path=str(tessdata) + "/", lang="+".join(langs), psm=tesserocr.PSM.AUTO)
+            self._api = tesserocr.PyTessBaseAPI(path=str(tessdata) + "/", lang="+".join(langs), psm=self._layout)
         except RuntimeError as e:
             raise EngineError(f"Tesseract could not load the models for {'+'.join(langs)}: {e}") from e
 
@@ -51,11 +57,11 @@ class Engine:
         finding its layout (page segmentation mode 6; receipts read better so)."""
         api = self._api
         api.SetVariable("tessedit_do_invert", "0" if fast else "1")
-        api.SetPageSegMode(tesserocr.PSM.SINGLE_BLOCK if single_block else tesserocr.PSM.AUTO)
+        api.SetPageSegMode(tesserocr.PSM.SINGLE_BLOCK if single_block else self._layout)
         api.SetImage(image)
         api.SetSourceResolution(max(70, round(dpi)))
         recognised = api.Recognize()
-        api.SetPageSegMode(tesserocr.PSM.AUTO)
+        api.SetPageSegMode(self._layout)
         if recognised is False:
             raise EngineError("Tesseract could not recognise the page.")
         page = Page(number=number, width=image.width, height=image.height, dpi=dpi, source_index=source_index)
@@ -83,14 +89,16 @@ class Engine:
             text = _word_text(iterator)
             if text and line is not None:
                 attributes = iterator.WordFontAttributes() or {}
-                line.words.append(
-                    Word(
-                        text=text,
-                        box=_box(iterator, level.WORD),
-                        confidence=float(iterator.Confidence(level.WORD)),
-                        font_size=float(attributes.get("pointsize") or 0),
-                    )
+                word = Word(
+                    text=text,
+                    box=_box(iterator, level.WORD),
+                    confidence=float(iterator.Confidence(level.WORD)),
+                    font_size=float(attributes.get("pointsize") or 0),
                 )
+                if line.words and iterator.BlanksBeforeWord() == 0 and joins(line.words[-1].text, word.text):
+                    line.words[-1] = _merged(line.words[-1], word)
+                else:
+                    line.words.append(word)
             if not iterator.Next(level.WORD):
                 break
         _drop_empty(page)
@@ -100,10 +108,24 @@ class Engine:
         self._api.End()
 
 
+def _merged(first: Word, second: Word) -> Word:
+    """Two pieces of one word: Tesseract parts a Korean word into its syllables, with no space between them."""
+    return Word(
+        text=first.text + second.text,
+        box=union((first.box, second.box)),
+        confidence=min(first.confidence, second.confidence),
+        font_size=first.font_size or second.font_size,
+    )
+
+
 def _word_text(iterator: tesserocr.PyResultIterator) -> str:
-    """The current word's text; tesserocr raises instead of returning "" for a word without any."""
+    """The current word's text in logical order; tesserocr raises instead of returning "" for a word without any.
+
+    tesserocr's word text is Tesseract's left-to-right one (its LTRResultIterator's): a right-to-left word
+    (Arabic, Hebrew) comes with its letters in visual order, so they are turned round. The words themselves
+    come in reading order (the iterator is a ResultIterator)."""
     try:
-        return str(iterator.GetUTF8Text(tesserocr.RIL.WORD) or "").strip()
+        return reordered(str(iterator.GetUTF8Text(tesserocr.RIL.WORD) or "").strip())
     except RuntimeError:
         return ""
 
@@ -132,6 +154,8 @@ def _drop_empty(page: Page) -> None:
     for block in page.blocks:
         for para in block.paragraphs:
             para.lines = [ln for ln in para.lines if ln.words]
+            for line in para.lines:
+                even_out(line)
         block.paragraphs = [p for p in block.paragraphs if p.lines]
     page.blocks = [b for b in page.blocks if b.paragraphs]
 

@@ -19,6 +19,7 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml import etree
 
 from ocrmill.domain.document import Document
+from ocrmill.domain.scripts import right_to_left
 from ocrmill.writers.base import WriteContext
 from ocrmill.writers.flow import (
     COLUMN_GAP,
@@ -32,6 +33,11 @@ from ocrmill.writers.flow import (
 from ocrmill.writers.shared import Properties
 
 _HEADING_STYLES = {1: "Heading 1", 2: "Heading 2"}
+# what follows w:bidi in w:pPr, w:szCs and w:rtl in w:rPr (the schema's order)
+_AFTER_BIDI = ("w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:jc", "w:rPr",
+               "w:sectPr", "w:pPrChange")  # fmt: skip
+_AFTER_RTL = ("w:cs", "w:em", "w:lang", "w:eastAsianLayout", "w:specVanish", "w:oMath")
+_AFTER_SZ_CS = ("w:highlight", "w:u", "w:effect", "w:bdr", "w:shd", "w:fitText", "w:vertAlign", "w:rtl", *_AFTER_RTL)
 _APP_NS = "http://schemas.openxmlformats.org/officeDocument/2006/extended-properties"
 
 
@@ -122,9 +128,23 @@ def _content(out: DocxDocument, section: Section, table_style: Any) -> None:
 def _paragraph(paragraph: DocxParagraph, text: str, size: float) -> None:
     paragraph.paragraph_format.space_after = Pt(paragraph_space(size))
     if text:
-        paragraph.add_run(text).font.size = Pt(size)
+        _run(paragraph, text, size)
     else:
         paragraph.paragraph_format.line_spacing = Pt(size)
+
+
+def _run(paragraph: DocxParagraph, text: str, size: float) -> None:
+    """The paragraph's text; right-to-left text (Arabic, Hebrew) in a right-to-left paragraph (w:bidi) and run
+    (w:rtl), its size as complex-script size too (w:szCs), which Word uses for those scripts."""
+    run = paragraph.add_run(text)
+    run.font.size = Pt(size)
+    if right_to_left(text):
+        paragraph._p.get_or_add_pPr().insert_element_before(OxmlElement("w:bidi"), *_AFTER_BIDI)
+        properties = run._r.get_or_add_rPr()
+        cs_size = OxmlElement("w:szCs")
+        cs_size.set(qn("w:val"), str(round(size * 2)))
+        properties.insert_element_before(cs_size, *_AFTER_SZ_CS)
+        properties.insert_element_before(OxmlElement("w:rtl"), *_AFTER_RTL)
 
 
 def _table(out: DocxDocument, table: FlowTable, style: Any) -> None:
@@ -155,7 +175,7 @@ def _cell_text(target: DocxCell, text: str, size: float) -> None:
     paragraph = target.paragraphs[0]
     paragraph.paragraph_format.space_after = Pt(0)
     if text:
-        paragraph.add_run(text).font.size = Pt(size)
+        _run(paragraph, text, size)
 
 
 def _properties(out: DocxDocument, props: Properties) -> None:

@@ -15,6 +15,7 @@ from lxml.html import builder as E
 from ocrmill.domain import languages
 from ocrmill.domain.layout import Item, PageLayout, Table, TextBlock
 from ocrmill.domain.options import JobOptions
+from ocrmill.domain.scripts import right_to_left
 from ocrmill.writers.shared import clean, heading_level, heading_levels
 
 UNDETERMINED_LANGUAGE = "und"  # BCP 47 for "language not known"
@@ -41,10 +42,15 @@ class HtmlLayout:
     def element(self, item: Item) -> etree._Element:
         if isinstance(item, Table):
             return table_element(item)
+        text = clean(item.text)
         if item.role == "heading":
             heading = E.H1 if heading_level(self.levels, item) == 1 else E.H2
-            return heading(clean(item.text))
-        return E.P(clean(item.text))
+            element = heading(text)
+        else:
+            element = E.P(text)
+        if right_to_left(text):  # Arabic, Hebrew: the paragraph runs and is aligned right to left
+            element.set("dir", "rtl")
+        return element
 
 
 def is_heading(item: Item) -> TypeGuard[TextBlock]:

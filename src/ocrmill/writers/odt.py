@@ -14,6 +14,7 @@ from odf.namespaces import METANS
 from odf.opendocument import OpenDocument
 
 from ocrmill.domain.document import Document
+from ocrmill.domain.scripts import right_to_left
 from ocrmill.writers.base import WriteContext
 from ocrmill.writers.flow import (
     COLUMN_GAP,
@@ -134,15 +135,20 @@ class _Styles:
         parent = _HEADINGS.get(paragraph.level, _BODY)
         space = 0.0 if in_table else paragraph_space(paragraph.size)
 
+        rtl = right_to_left(paragraph.text)
+
         def make(name: str) -> Any:
             element = style.Style(name=name, family="paragraph", parentstylename=parent)
             if master:
                 element.setAttribute("masterpagename", master)
-            element.addElement(style.ParagraphProperties(marginbottom=_pt(space)))
-            element.addElement(style.TextProperties(fontsize=_pt(paragraph.size), fontsizeasian=_pt(paragraph.size)))
+            # right-to-left text (Arabic, Hebrew) in a right-to-left paragraph, aligned at its start (the right)
+            writing = {"writingmode": "rl-tb", "textalign": "start"} if rtl else {}
+            element.addElement(style.ParagraphProperties(marginbottom=_pt(space), **writing))
+            size = _pt(paragraph.size)
+            element.addElement(style.TextProperties(fontsize=size, fontsizeasian=size, fontsizecomplex=size))
             return element
 
-        return self._auto(("P", parent, paragraph.size, space, master), make)
+        return self._auto(("P", parent, paragraph.size, space, master, rtl), make)
 
     def table(self, grid: FlowTable, master: str | None = None) -> str:
         def make(name: str) -> Any:
@@ -191,7 +197,6 @@ def _table(grid: FlowTable, styles: _Styles, master: str | None) -> Any:
     for width in grid.widths:
         out.addElement(table.TableColumn(stylename=styles.column(width)))
     cell_style = styles.cell()
-    paragraph_style = styles.paragraph(Paragraph("", grid.size), in_table=True)
     for r, row in enumerate(grid.owners):
         out_row = table.TableRow()
         for c, owner in enumerate(row):
@@ -204,6 +209,7 @@ def _table(grid: FlowTable, styles: _Styles, master: str | None) -> Any:
                 numbercolumnsspanned=str(owner.col_span),
                 numberrowsspanned=str(owner.row_span),
             )
+            paragraph_style = styles.paragraph(Paragraph(owner.text, grid.size), in_table=True)
             cell.addElement(text.P(stylename=paragraph_style, text=owner.text))
             out_row.addElement(cell)
         out.addElement(out_row)

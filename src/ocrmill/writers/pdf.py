@@ -16,7 +16,7 @@ from ocrmill.domain.languages import bcp47
 from ocrmill.writers import pdfa
 from ocrmill.writers.base import WriteContext
 from ocrmill.writers.tagging import StructureTree
-from ocrmill.writers.textlayer import add_font, text_form
+from ocrmill.writers.textlayer import TextFont, text_form
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ class PdfWriter:
 
         try:
             with pikepdf.new() as out:
-                font = add_font(out)
+                font = TextFont(out)
                 tree = StructureTree(out, lang=bcp47(ctx.options.RecognitionLanguages)) if tagged else None
                 for base, page, layout in zip(ctx.bases, doc.pages, ctx.layouts, strict=True):
                     out.pages.append(opened(base.path).pages[base.index])
@@ -57,6 +57,7 @@ class PdfWriter:
                     if tree is not None:
                         tree.add_page(visible, form, marked, layout)
                     visible.add_overlay(form, pikepdf.Rectangle(visible.cropbox))
+                font.finish()
                 if tree is not None:
                     tree.finish()
                 for path in ctx.embedded_files_of:

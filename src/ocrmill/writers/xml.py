@@ -34,6 +34,7 @@ from lxml import etree
 
 from ocrmill.domain.barcodes import type_name
 from ocrmill.domain.document import Box, Document, Line, Page, Word, union
+from ocrmill.domain.scripts import spaced
 from ocrmill.writers.base import WriteContext
 
 NS = "http://www.loc.gov/standards/alto/ns-v4#"
@@ -131,9 +132,11 @@ class _Alto:
             text_line.set("BASELINE", baseline)
         previous: Word | None = None
         for n, word in enumerate(words, start=1):
-            if previous is not None:
-                gap = max(0, word.box.left - previous.box.right)
-                _sub(text_line, "SP", HPOS=str(previous.box.right), VPOS=str(line.box.top), WIDTH=str(gap))
+            if previous is not None and spaced(previous.text, word.text):  # none between Chinese or Japanese words
+                # the space between the two words: left of the previous one in a right-to-left line
+                first, second = (previous, word) if previous.box.left <= word.box.left else (word, previous)
+                gap = max(0, second.box.left - first.box.right)
+                _sub(text_line, "SP", HPOS=str(first.box.right), VPOS=str(line.box.top), WIDTH=str(gap))
             previous = word
             string = _sub(text_line, "String", ID=f"{lid}_S{n}", CONTENT=xml_text(word.text), **_box(word.box))
             string.set("WC", _num(min(1.0, max(0.0, word.confidence / 100))))
