@@ -28,7 +28,7 @@ from ocrmill.service.operations.monitoring import DatabaseCollector, Readiness
 from ocrmill.service.server import ServerInfo, version
 from ocrmill.service.webhooks import WebhookService
 from ocrmill.store.db import Database
-from ocrmill.store.files import LocalFiles, open_files
+from ocrmill.store.files import open_files
 
 
 def create_app(
@@ -53,10 +53,9 @@ def create_app(
         wake_workers=app.state.jobs.wake_workers,
     )
     app.state.invoices = InvoiceService(
-        # invoice jobs keep their files in the data folder, whatever storage_url says (not on S3 yet)
         settings=settings,
         db=db,
-        files=LocalFiles(settings.data_dir),
+        files=app.state.jobs.files,
         wake_workers=app.state.jobs.wake_workers,
     )
     app.state.server = ServerInfo(settings=settings, db=db)

@@ -114,6 +114,13 @@ class S3Files:
             self._upload(f, name)
         return source.stat().st_size
 
+    def put_bytes(self, name: str, data: bytes) -> int:
+        try:
+            self.client.put_object(Bucket=self.bucket, Key=self.key(name), Body=data)
+        except (BotoCoreError, ClientError) as e:
+            raise _failure(e, f"storing {name}") from e
+        return len(data)
+
     def _upload(self, f: Any, name: str) -> None:
         """One PUT for a small file (the transfer manager's threads cost more than the request), parts for a big one."""
         size = os.fstat(f.fileno()).st_size
@@ -160,6 +167,14 @@ class S3Files:
             raise
         os.replace(partial, target)
         return target
+
+    def exists(self, name: str) -> bool:
+        try:
+            with _reading(name):
+                self.client.head_object(Bucket=self.bucket, Key=self.key(name))
+        except NotFound:
+            return False
+        return True
 
     def read_bytes(self, name: str, *, limit: int | None = None) -> bytes | None:
         """The object's bytes (its first `limit` bytes), or None when there is no such object."""

@@ -29,7 +29,7 @@ from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import LocalFiles, open_files, scratch_dir
+from ocrmill.store.files import open_files, scratch_dir
 from ocrmill.worker.invoices import InvoiceWork
 from ocrmill.worker.slots import OcrSlots
 
@@ -48,9 +48,7 @@ class WorkerLoop:
         self.engines = EnginePool(tessdata_dir(settings.tessdata_dir))
         self.limits = Limits(settings.max_pages, settings.max_image_megapixels)
         limit_pixels(settings.max_image_pixels)
-        # invoice jobs keep their files in the data folder, whatever storage_url says (not on S3 yet)
-        invoice_files = LocalFiles(settings.data_dir)
-        self.invoices = InvoiceWork(settings, self.db, invoice_files, self.engines, worker_id, ocr_gate)
+        self.invoices = InvoiceWork(settings, self.db, self.files, self.engines, worker_id, ocr_gate)
 
     def run(self) -> None:
         if not self._persisting(self._register):

@@ -24,7 +24,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from PIL import ExifTags, Image
 from sqlalchemy.orm import Session
@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 from ocrmill.config import Settings
 from ocrmill.domain.document import Box, Document, page_from_dict, page_to_dict
 from ocrmill.domain.options import JobOptions
-from ocrmill.errors import InputError, OcrmillError, described
+from ocrmill.errors import InputError, NotFound, OcrmillError, described
 from ocrmill.invoices.analyse import PageAnalysis, analyse_page, apply_corrections, blocks_api
 from ocrmill.invoices.model import Symbol, box_to_api
 from ocrmill.pipeline.engine import EnginePool
@@ -42,8 +42,11 @@ from ocrmill.pipeline.pdftext import own_text_page
 from ocrmill.pipeline.run import page_base
 from ocrmill.service.auth.principal import Principal
 from ocrmill.service.invoices.jobs import (
-    new_id,
+    image_name,
+    job_folder,
     new_page,
+    ocr_name,
+    output_name,
     outputs_signature,
     page_search_text,
     refresh_job,
@@ -52,7 +55,7 @@ from ocrmill.service.invoices.query import stamp
 from ocrmill.service.invoices.schema import PageIn
 from ocrmill.store import invoices as repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import LocalFiles, write_atomic
+from ocrmill.store.files import FileStore, scratch_dir
 from ocrmill.writers.base import PageBase, WriteContext
 
 log = logging.getLogger("ocrmill.worker")
@@ -67,7 +70,7 @@ _IMAGE = re.compile(r"([0-9a-f]{24})/images/(\d{4}\.png)")
 class InvoiceWork:
     settings: Settings
     db: Database
-    files: LocalFiles
+    files: FileStore
     engines: EnginePool
     worker_id: str
     ocr_gate: AbstractContextManager[object] | None = None
@@ -123,7 +126,7 @@ class InvoiceWork:
         with self.db.write() as session:
             job = repo.get_job(session=session, job_id=job_id, for_update=True)
             if job is None:  # deleted meanwhile: the page images written since are removed too
-                shutil.rmtree(self.files.path(f"invoices/{job_id}"), ignore_errors=True)
+                self.files.delete_prefix(job_folder(job_id))
                 return
             if error:
                 job.doc = job.doc | {"errorLog": error, "_splitError": True}
@@ -142,7 +145,17 @@ class InvoiceWork:
     def _split_files(self, job_id: str, sources: list[str]) -> tuple[list[str], dict[str, Any] | None, str]:
         """The pages' image files written (their names in images/, with source/pages.json: which PDF page each
         was made from, for the job's outputs), the e-invoice and the upload it was read from."""
-        inputs = [InputFile(self.files.path(name), Path(name).suffix.lstrip(".").upper()) for name in sources]
+        scratch = scratch_dir(self.settings, f"invoice-split-{job_id}")
+        try:
+            return self._split_in(scratch, job_id, sources)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _split_in(self, scratch: Path, job_id: str, sources: list[str]) -> tuple[list[str], dict[str, Any] | None, str]:
+        """The uploads fetched into `scratch`, split there, each page image put into the store."""
+        inputs = [
+            InputFile(self._fetch(name, scratch / "input"), Path(name).suffix.lstrip(".").upper()) for name in sources
+        ]
         refs = enumerate_pages(
             inputs,
             max_pages=self.settings.max_pages,
@@ -153,8 +166,8 @@ class InvoiceWork:
         for name, item in zip(sources, inputs, strict=True):
             if item.ext == "PDF" and einvoice is None:
                 einvoice, einvoice_file = _einvoice(item.path), name
-        images = self.files.path(f"invoices/{job_id}/images")
-        images.mkdir(parents=True, exist_ok=True)
+        images = scratch / "images"
+        images.mkdir()
         stored = dict(zip((item.path for item in inputs), sources, strict=True))
         made_from: dict[str, tuple[str, int]] = {}
         frames = Counter(ref.file for ref in refs)
@@ -168,13 +181,15 @@ class InvoiceWork:
                 # the upload is the page image as it is: no PNG encoded here and decoded again for the page (a
                 # 10 Mpx photo: 0.3 s and 0.1 s of CPU), and the page is read from the very pixels uploaded
                 names.append(f"{number:04d}.{kind}")
-                shutil.copyfile(ref.file, images / names[-1])
+                self.files.put_file(image_name(job_id, names[-1]), ref.file)
             else:
                 names.append(f"{number:04d}.png")
                 raster.image.save(images / names[-1], format="PNG", dpi=(round(raster.dpi), round(raster.dpi)))
+                self.files.put_file(image_name(job_id, names[-1]), images / names[-1])
+                (images / names[-1]).unlink()
             if ref.kind == "pdf":
                 made_from[names[-1]] = (stored[ref.file], ref.index)
-        write_atomic(self.files.path(f"invoices/{job_id}/{PAGES_MADE_FROM}"), json.dumps(made_from).encode())
+        self.files.put_bytes(f"invoices/{job_id}/{PAGES_MADE_FROM}", json.dumps(made_from).encode())
         return names, einvoice, einvoice_file if einvoice is not None else ""
 
     # -- pages -----------------------------------------------------------------------------------------------
@@ -245,11 +260,14 @@ class InvoiceWork:
 
     def _remove_leftovers(self, session: Session, job_id: str, page_id: str) -> None:
         """The files written for a page that was deleted (or whose job was) while it was recognised."""
-        if repo.get_job(session=session, job_id=job_id) is None:
-            shutil.rmtree(self.files.path(f"invoices/{job_id}"), ignore_errors=True)
-            return
-        for suffix in (".png", ".json"):
-            self.files.path(f"invoices/{job_id}/ocr/{page_id}{suffix}").unlink(missing_ok=True)
+        try:
+            if repo.get_job(session=session, job_id=job_id) is None:
+                self.files.delete_prefix(job_folder(job_id))
+                return
+            for suffix in ("png", "json"):
+                self.files.discard(ocr_name(job_id, page_id, suffix))
+        except OcrmillError as e:  # the store away: the rows are gone all the same
+            log.error("invoice page %s: its files were left in the store: %s", page_id, e.message)
 
     def _recognise(
         self, job_id: str, page_id: str, doc: dict[str, Any], number: int
@@ -269,10 +287,10 @@ class InvoiceWork:
             )
         symbols = _symbols(seen)
         analysis = analyse_page(seen.page, number=number, symbols=symbols, alternates=seen.alternates)
-        ocr_dir = self.files.path(f"invoices/{job_id}/ocr")
-        ocr_dir.mkdir(parents=True, exist_ok=True)
-        seen.image.save(ocr_dir / f"{page_id}.png", format="PNG", dpi=(round(seen.dpi), round(seen.dpi)))
-        write_atomic(ocr_dir / f"{page_id}.json", json.dumps(page_to_dict(seen.page)).encode())
+        raster = io.BytesIO()
+        seen.image.save(raster, format="PNG", dpi=(round(seen.dpi), round(seen.dpi)))
+        self.files.put_bytes(ocr_name(job_id, page_id, "png"), raster.getvalue())
+        self.files.put_bytes(ocr_name(job_id, page_id, "json"), json.dumps(page_to_dict(seen.page)).encode())
         in_source = functools.partial(_in_source, seen)
         given = bool(doc.get("pageTypeGiven"))
         update = {
@@ -292,7 +310,8 @@ class InvoiceWork:
 
     def _pdf_page_image(self, job_id: str, page_id: str, data: bytes) -> bytes:
         """A one-page PDF given as a page's URL, rendered as the page image (a longer PDF is a job's upload)."""
-        work = self.files.path(f"invoices/{job_id}/work-{page_id}.pdf")
+        scratch = scratch_dir(self.settings, f"invoice-page-{page_id}")
+        work = scratch / "page.pdf"
         try:
             work.write_bytes(data)
             refs = enumerate_pages(
@@ -312,15 +331,15 @@ class InvoiceWork:
             raster.image.save(out, format="PNG", dpi=(round(raster.dpi), round(raster.dpi)))
             return out.getvalue()
         finally:
-            work.unlink(missing_ok=True)
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def _image_bytes(self, url: str) -> bytes:
         prefix = f"{self.settings.api_prefix}/v1/ocr-invoice-jobs/"
         if url.startswith(prefix):
-            path = self.files.path("invoices/" + url[len(prefix) :])
-            if not path.is_file() or ".." in url:
+            data = None if ".." in url else self.files.read_bytes("invoices/" + url[len(prefix) :])
+            if data is None:
                 raise InputError(f"The page image {url} is gone.")
-            return path.read_bytes()
+            return data
         from ocrmill.pipeline.fetch import FetchLimits, fetch  # the URL guard
 
         fetched = fetch(
@@ -370,58 +389,89 @@ class InvoiceWork:
         has the e-invoice, whichever of its pages are left)."""
         from ocrmill.writers import WRITERS
 
-        work = self.files.path(f"invoices/{job_id}/work-{new_id()}")
-        out = self.files.path(f"invoices/{job_id}/output")
+        scratch = scratch_dir(self.settings, f"invoice-outputs-{job_id}")
+        work = scratch / "work"
         made_from: dict[str, dict[str, tuple[str, int]]] = {}
+        fetched: dict[str, Path | None] = {}
         try:
-            work.mkdir(parents=True, exist_ok=True)
+            work.mkdir()
             doc, bases = Document(), []
             options = JobOptions(PdfOutput=True, TxtOutput=True)
             for index, (page_id, url) in enumerate(pages):
-                source = self._made_from(url, made_from)
+                source = self._made_from(url, made_from, scratch, fetched)
                 own = own_text_page(source, dpi=self.settings.invoice_render_dpi) if source is not None else None
                 if source is not None and own is not None:
                     page, base = own, PageBase(source.file, source.index)
                 else:
-                    ocr = self.files.path(f"invoices/{job_id}/ocr/{page_id}")
-                    page = page_from_dict(json.loads(ocr.with_suffix(".json").read_bytes()))
-                    with Image.open(ocr.with_suffix(".png")) as im:
+                    stored = self.files.read_bytes(ocr_name(job_id, page_id, "json"))
+                    if stored is None:
+                        raise NotFound(f"The OCR of page {index + 1} is missing from the file store.")
+                    page = page_from_dict(json.loads(stored))
+                    raster = self.files.fetch(ocr_name(job_id, page_id, "png"), scratch)
+                    with Image.open(raster) as im:
                         image = im.copy()
-                    ref = PageRef(ocr.with_suffix(".png"), "image", 0, index)
+                    ref = PageRef(raster, "image", 0, index)
                     base = page_base(ref, Raster(image, page.dpi, True, True), options, work)
                 page.number, page.source_index = index + 1, index
                 bases.append(base)
                 doc.pages.append(page)
-            carried = self.files.path(einvoice_file) if einvoice_file else None
+            carried = self._fetch(einvoice_file, scratch, missing_ok=True) if einvoice_file else None
             ctx = WriteContext(
                 options=options,
                 work_dir=work,
                 bases=bases,
                 doc=doc,
-                embedded_files_of=[carried] if carried is not None and carried.is_file() else [],
+                embedded_files_of=[carried] if carried is not None else [],
             )
-            out.mkdir(parents=True, exist_ok=True)
             for ext in ("pdf", "txt"):
                 WRITERS[ext].write(doc, ctx, work / f"result.{ext}")
-                (work / f"result.{ext}").replace(out / f"result.{ext}")
+            for ext in ("pdf", "txt"):  # each is whole in the store or absent (LocalFiles: copied, then renamed)
+                self.files.put_file(output_name(job_id, ext), work / f"result.{ext}")
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            shutil.rmtree(scratch, ignore_errors=True)
 
-    def _made_from(self, url: str, known: dict[str, dict[str, tuple[str, int]]]) -> PageRef | None:
+    @overload
+    def _fetch(self, name: str, scratch: Path) -> Path: ...
+    @overload
+    def _fetch(self, name: str, scratch: Path, *, missing_ok: bool) -> Path | None: ...
+    def _fetch(self, name: str, scratch: Path, *, missing_ok: bool = False) -> Path | None:
+        """The stored file `name` as a local file (the store's own with LocalFiles, a copy in `scratch` else);
+        None when there is no such file and `missing_ok`."""
+        try:
+            path = self.files.fetch(name, scratch)
+        except NotFound:
+            path = None
+        if path is None or not path.is_file():
+            if missing_ok:
+                return None
+            raise InputError(f"The file {name.rsplit('/', 1)[-1]} is missing from the file store.")
+        return path
+
+    def _made_from(
+        self,
+        url: str,
+        known: dict[str, dict[str, tuple[str, int]]],
+        scratch: Path,
+        fetched: dict[str, Path | None],
+    ) -> PageRef | None:
         """The uploaded PDF's page that the page image at `url` was made from, when it is such an image of this
-        server (of this job or another) and the upload is still there. `known`: the jobs' source/pages.json."""
+        server (of this job or another) and the upload is still there. `known`: the jobs' source/pages.json;
+        `fetched`: the uploads fetched into `scratch` so far."""
         prefix = f"{self.settings.api_prefix}/v1/ocr-invoice-jobs/"
         found = _IMAGE.fullmatch(url[len(prefix) :]) if url.startswith(prefix) else None
         if found is None:
             return None
         job_id, image = found[1], found[2]
         if job_id not in known:
-            listing = self.files.path(f"invoices/{job_id}/{PAGES_MADE_FROM}")
-            known[job_id] = json.loads(listing.read_bytes()) if listing.is_file() else {}
+            listing = self.files.read_bytes(f"invoices/{job_id}/{PAGES_MADE_FROM}")
+            known[job_id] = json.loads(listing) if listing is not None else {}
         made = known[job_id].get(image)
-        if made is None or not self.files.path(made[0]).is_file():
+        if made is None:
             return None
-        return PageRef(self.files.path(made[0]), "pdf", int(made[1]), 0)
+        if made[0] not in fetched:  # each upload fetched once, however many of its pages there are
+            fetched[made[0]] = self._fetch(made[0], scratch, missing_ok=True)
+        source = fetched[made[0]]
+        return PageRef(source, "pdf", int(made[1]), 0) if source is not None else None
 
 
 def _kept_as_is(path: Path) -> str | None:

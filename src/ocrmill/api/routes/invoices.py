@@ -8,11 +8,12 @@ import mimetypes
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
 
 from ocrmill.api.deps import CurrentUser, Invoices
+from ocrmill.api.downloads import stored_response
 from ocrmill.api.openapi import raises
 from ocrmill.api.uploads import check_length, ext_of_part, json_body, read_part
 from ocrmill.errors import (
@@ -271,24 +272,23 @@ def delete_job(job_id: str, invoices: Invoices, who: CurrentUser) -> JSONRespons
 
 
 @router.get("/ocr-invoice-jobs/{job_id}/download/{ext}", response_model=None, responses=DOWNLOAD)
-def download(
-    job_id: str, ext: OutputExt, request: Request, invoices: Invoices, who: CurrentUser
-) -> FileResponse | JSONResponse:
+def download(job_id: str, ext: OutputExt, request: Request, invoices: Invoices, who: CurrentUser) -> Response:
     """The job's outputs: pdf (searchable, the page images with their OCR text), txt, and json (the job
     with its pages, corrections included)."""
     if ext.lower() == "json":
         doc = invoices.job_document(who, job_id)
         document = public_job(doc) | {"pages": [_page_out(request, p) for p in doc["pages"]]}
         return JSONResponse(document, headers={"Content-Disposition": f'attachment; filename="{job_id}.json"'})
-    path = invoices.output_path(who, job_id, ext)
     media = "application/pdf" if ext.lower() == "pdf" else "text/plain; charset=utf-8"
-    return FileResponse(path, media_type=media, filename=f"{job_id}.{ext.lower()}")
+    filename = f"{job_id}.{ext.lower()}"
+    found = invoices.output(who, job_id, ext, media_type=media, filename=filename)
+    return stored_response(found, media_type=media, filename=filename)
 
 
-@router.get("/ocr-invoice-jobs/{job_id}/images/{name}", responses=IMAGE)
-def page_image(job_id: str, name: str, invoices: Invoices, who: CurrentUser) -> FileResponse:
-    path = invoices.image_path(who, job_id, name)
-    return FileResponse(path, media_type=mimetypes.guess_type(name)[0] or "application/octet-stream")
+@router.get("/ocr-invoice-jobs/{job_id}/images/{name}", response_model=None, responses=IMAGE)
+def page_image(job_id: str, name: str, invoices: Invoices, who: CurrentUser) -> Response:
+    media = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return stored_response(invoices.image(who, job_id, name, media_type=media), media_type=media)
 
 
 # -- pages -----------------------------------------------------------------------------------------------------

@@ -9,13 +9,12 @@ one-page JPEG or PNG upload kept as it is), served by the API at the page's `pag
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
-import shutil
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -28,6 +27,7 @@ from ocrmill.errors import (
     FetchTooLarge,
     InvalidProperty,
     NotFound,
+    OcrmillError,
     Unprocessable,
     UnsupportedMediaType,
 )
@@ -38,8 +38,10 @@ from ocrmill.service.invoices.query import JOB_FIELDS, PAGE_FIELDS, ListQuery, s
 from ocrmill.service.invoices.schema import ID_PATTERN, AnnotationIn, JobIn, PageIn, validated
 from ocrmill.store import invoices as repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import LocalFiles, write_atomic
+from ocrmill.store.files import Download, FileStore
 from ocrmill.store.tables import InvoiceJob, InvoicePage
+
+log = logging.getLogger("ocrmill.invoices")
 
 UPLOAD_TYPES = {"PDF", "PNG", "JPG", "JPEG", "TIF", "TIFF", "BMP", "GIF", "HEIC", "HEIF", "WEBP"}
 OUTPUTS = ("pdf", "txt", "json")
@@ -75,7 +77,7 @@ class Upload:
 
 class InvoiceService:
     def __init__(
-        self, *, settings: Settings, db: Database, files: LocalFiles, wake_workers: Callable[[], None] = lambda: None
+        self, *, settings: Settings, db: Database, files: FileStore, wake_workers: Callable[[], None] = lambda: None
     ) -> None:
         self.settings = settings
         self.db = db
@@ -103,7 +105,7 @@ class InvoiceService:
             for number, upload in enumerate(uploads, start=1):
                 if upload.ext not in UPLOAD_TYPES:
                     raise UnsupportedMediaType(f"file {number} ({upload.filename or 'no name'}): not a PDF or image")
-                name = f"invoices/{job_id}/source/{number:03d}.{upload.ext.lower()}"
+                name = source_name(job_id, number, upload.ext)
                 size = await self.files.save_stream(name, upload.chunks, limit=budget)
                 budget -= size
                 if size == 0:
@@ -112,7 +114,7 @@ class InvoiceService:
                     {"name": upload.filename or f"{number:03d}.{upload.ext.lower()}", "path": name, "size": size}
                 )
         except BaseException:
-            shutil.rmtree(self.files.path(f"invoices/{job_id}"), ignore_errors=True)
+            self._remove(job_folder(job_id))
             raise
         with self.db.write() as session:
             job = _new_job(who, spec, files=saved, job_id=job_id)
@@ -158,9 +160,9 @@ class InvoiceService:
     def delete_job(self, who: Principal, job_id: str) -> dict[str, Any]:
         with self.db.write() as session:
             job = self._job(session, who, job_id)
-            doc = job.doc
+            doc, removed = job.doc, job.id
             repo.delete_job(session=session, job_id=job.id)
-        shutil.rmtree(self.files.path(f"invoices/{job_id}"), ignore_errors=True)
+        self._remove(job_folder(removed))
         return doc
 
     def job_document(self, who: Principal, job_id: str) -> dict[str, Any]:
@@ -170,24 +172,27 @@ class InvoiceService:
             pages = [page.doc for page in repo.pages_of(session=session, job_id=job.id)]
             return job.doc | {"pages": pages}
 
-    def output_path(self, who: Principal, job_id: str, ext: str) -> Path:
+    def output(self, who: Principal, job_id: str, ext: str, *, media_type: str, filename: str) -> Download:
+        """The job's PDF or text output from the file store (a local file, chunks, or a presigned URL)."""
         ext = ext.lower()
         if ext not in ("pdf", "txt"):
             raise NotFound(f"There is no {ext!r} output; outputs: {', '.join(OUTPUTS)}.")
         doc = self.get_job(who, job_id)
-        path = self.files.path(f"invoices/{job_id}/output/result.{ext}")
-        if ext not in doc.get("outputs", []) or not path.is_file():
+        found = None
+        if ext in doc.get("outputs", []):
+            found = self.files.download(output_name(doc["_id"], ext), filename=filename, media_type=media_type)
+        if found is None:
             raise BadRequest(f"The job's {ext.upper()} output is not ready: the job is {doc['status']}.")
-        return path
+        return found
 
-    def image_path(self, who: Principal, job_id: str, name: str) -> Path:
+    def image(self, who: Principal, job_id: str, name: str, *, media_type: str) -> Download:
         if not IMAGE_NAME.fullmatch(name):
             raise NotFound("No such page image.")
-        self.get_job(who, job_id)
-        path = self.files.path(f"invoices/{job_id}/images/{name}")
-        if not path.is_file():
+        doc = self.get_job(who, job_id)
+        found = self.files.download(image_name(doc["_id"], name), media_type=media_type)
+        if found is None:
             raise NotFound("No such page image.")
-        return path
+        return found
 
     # -- pages -----------------------------------------------------------------------------------------------
 
@@ -263,9 +268,19 @@ class InvoiceService:
             session.delete(page)
             session.flush()
             refresh_job(session, job_id)
-        for suffix in (".png", ".json"):  # its OCR result, kept for the job's outputs
-            self.files.path(f"invoices/{job_id}/ocr/{page_id.lower()}{suffix}").unlink(missing_ok=True)
+        for suffix in ("png", "json"):  # its OCR result, kept for the job's outputs
+            self._remove(ocr_name(job_id, page_id.lower(), suffix))
         return doc
+
+    def _remove(self, name: str) -> None:
+        """A deleted job's folder or page's file gone from the store; the store away: logged, the row is gone."""
+        try:
+            if name.endswith("/"):
+                self.files.delete_prefix(name)
+            else:
+                self.files.discard(name)
+        except OcrmillError as e:
+            log.error("the files %s of a deleted invoice job or page were left in the store: %s", name, e.message)
 
     # -- helpers ---------------------------------------------------------------------------------------------
 
@@ -320,9 +335,8 @@ class InvoiceService:
         except FetchError as e:
             raise Unprocessable("pageUrl", e.message) from None
         name = f"{hashlib.sha256(image.data).hexdigest()[:24]}.{DATA_EXTENSIONS.get(image.content_type, 'bin')}"
-        path = self.files.path(f"invoices/{job_id}/images/{name}")
-        if not path.is_file():
-            write_atomic(path, image.data)
+        if not self.files.exists(image_name(job_id, name)):
+            self.files.put_bytes(image_name(job_id, name), image.data)
         return spec.model_copy(update={"pageUrl": f"{self.images_prefix}{job_id}/images/{name}"})
 
     def _check_url(self, session: Session, who: Principal, url: str) -> None:
@@ -331,7 +345,7 @@ class InvoiceService:
         local = self.local_image(url)
         if local is not None:
             self._job(session, who, local[0], what="pageUrl")
-            if not self.files.path(f"invoices/{local[0]}/images/{local[1]}").is_file():
+            if not self.files.exists(image_name(local[0], local[1])):
                 raise Unprocessable("pageUrl", "no such page image on this server")
             return
         scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -347,6 +361,32 @@ class InvoiceService:
             return None
         match = re.fullmatch(rf"([0-9a-f]{{24}})/images/({IMAGE_NAME.pattern})", url[len(self.images_prefix) :])
         return (match[1], match[2]) if match else None
+
+
+# -- the names of a job's files in the store ---------------------------------------------------------------------
+
+
+def job_folder(job_id: str) -> str:
+    return f"invoices/{job_id}/"
+
+
+def source_name(job_id: str, number: int, ext: str) -> str:
+    """An uploaded document."""
+    return f"invoices/{job_id}/source/{number:03d}.{ext.lower()}"
+
+
+def image_name(job_id: str, name: str) -> str:
+    """A page image (split from an upload, or stored from a data: URL), served at the page's pageUrl."""
+    return f"invoices/{job_id}/images/{name}"
+
+
+def ocr_name(job_id: str, page_id: str, suffix: str) -> str:
+    """A recognised page's raster ("png") and OCR ("json"), for the job's outputs."""
+    return f"invoices/{job_id}/ocr/{page_id}.{suffix}"
+
+
+def output_name(job_id: str, ext: str) -> str:
+    return f"invoices/{job_id}/output/result.{ext}"
 
 
 # -- documents -------------------------------------------------------------------------------------------------
