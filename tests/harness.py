@@ -348,9 +348,20 @@ class SeaweedFS:
 
 def has_files(server: Server, job_id: int) -> bool:
     """Whether the job has files in the server's store: its folder in the data folder, or objects in its bucket."""
+    if not server.env.get("OCRMILL_STORAGE_URL"):
+        return (server.data_dir / "jobs" / str(job_id)).exists()
+    return bool(stored_names(server, f"jobs/{job_id}/"))
+
+
+def stored_names(server: Server, name_prefix: str) -> list[str]:
+    """The names of the files in the server's store under `name_prefix` ("invoices/<id>/"), sorted: files in the data
+    folder, or objects in its bucket."""
     url = server.env.get("OCRMILL_STORAGE_URL", "")
     if not url:
-        return (server.data_dir / "jobs" / str(job_id)).exists()
+        folder = server.data_dir / name_prefix
+        if not folder.is_dir():
+            return [name_prefix.rstrip("/")] if folder.is_file() else []
+        return sorted(p.relative_to(server.data_dir).as_posix() for p in folder.rglob("*") if p.is_file())
     import boto3
 
     bucket, _, prefix = url.removeprefix("s3://").partition("/")
@@ -361,5 +372,8 @@ def has_files(server: Server, job_id: int) -> bool:
         aws_access_key_id=server.env["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=server.env["AWS_SECRET_ACCESS_KEY"],
     )
-    listed = client.list_objects_v2(Bucket=bucket, Prefix=f"{prefix}/jobs/{job_id}/".lstrip("/"), MaxKeys=10)
-    return any(not item["Key"].endswith("/") for item in listed.get("Contents", []))
+    root = f"{prefix}/" if prefix else ""
+    keys: list[str] = []
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=root + name_prefix):
+        keys += [item["Key"].removeprefix(root) for item in page.get("Contents", []) if not item["Key"].endswith("/")]
+    return sorted(keys)

@@ -1,6 +1,7 @@
 """The OCR invoice API through real HTTP (/api/v1/ocr-invoice-jobs and /api/v1/ocr-invoice-job-pages): the
 envelope, every endpoint, each validation error, listing with filter/sort/search/paging on pages that were
-really recognised, deleting, and what one user sees of another's jobs. On SQLite and on PostgreSQL."""
+really recognised, deleting, and what one user sees of another's jobs. On SQLite and on PostgreSQL; the tests marked
+s3 once more with the S3 file store (SeaweedFS)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.harness import Server, running
+from tests.harness import Server, running, stored_names
 from tests.invoice_api import (
     BOX,
     BROKEN_URL,
@@ -144,6 +145,7 @@ def test_upload_errors(api: httpx.Client) -> None:
 # -- pages -----------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.s3
 def test_a_page_is_created_recognised_read_replaced_and_deleted(api: httpx.Client) -> None:
     job = new_job(api, name="one page")
     url = data_url(text_png(["Invoice KESTREL 4471", "Total 99.00 EUR"]))
@@ -523,6 +525,7 @@ def test_a_bad_page_filter_is_400(api: httpx.Client, params: dict[str, str], nam
 # -- deleting --------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.s3  # once more on the S3 file store (with the two below: uploads, page images, OCR, outputs, deletes)
 def test_deleting_a_job_removes_its_pages_and_files(api: httpx.Client, server: Server) -> None:
     job = upload(api, ("scan.png", text_png(["Invoice HERON 5151"]), "image/png"), name="to delete")
     done = wait_job(api, job["_id"])
@@ -530,8 +533,14 @@ def test_deleting_a_job_removes_its_pages_and_files(api: httpx.Client, server: S
     (page,) = pages_of(api, job["_id"])
     assert page["pageUrl"].endswith(f"/api/v1/ocr-invoice-jobs/{job['_id']}/images/0001.png")
     assert api.get(page["pageUrl"]).status_code == 200
-    folder = server.data_dir / "invoices" / job["_id"]
-    assert (folder / "images" / "0001.png").is_file()
+    folder = f"invoices/{job['_id']}/"
+    stored = stored_names(server, folder)
+    assert {f"{folder}images/0001.png", f"{folder}source/001.png", f"{folder}output/result.pdf"} <= set(stored)
+    assert f"{folder}ocr/{page['_id']}.json" in stored
+    pdf = api.get(f"/ocr-invoice-jobs/{job['_id']}/download/pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    txt = api.get(f"/ocr-invoice-jobs/{job['_id']}/download/txt")
+    assert txt.status_code == 200 and "HERON" in txt.text
 
     ok(api.delete(f"/ocr-invoice-jobs/{job['_id']}"))
     error(api.get(f"/ocr-invoice-jobs/{job['_id']}"), 404, "not_found")
@@ -539,11 +548,12 @@ def test_deleting_a_job_removes_its_pages_and_files(api: httpx.Client, server: S
     error(api.get(page["pageUrl"]), 404, "not_found")
     error(api.get(f"/ocr-invoice-jobs/{job['_id']}/download/pdf"), 404, "not_found")
     assert page_list(api, job["_id"]) == ([], 0)
-    assert not folder.exists()
+    assert stored_names(server, folder) == []
     # a page cannot be added to the deleted job
     error(api.post("/ocr-invoice-job-pages", json=page_body(job["_id"])), 404, "not_found", "job")
 
 
+@pytest.mark.s3
 def test_deleting_a_page_updates_the_jobs_aggregate(api: httpx.Client, server: Server) -> None:
     job = new_job(api, name="aggregate")
     good = new_page(api, job["_id"], 1, data_url(text_png(["Invoice number 777123", "Total 10.00 EUR"])))
@@ -558,10 +568,10 @@ def test_deleting_a_page_updates_the_jobs_aggregate(api: httpx.Client, server: S
     assert after["status"] == "completed" and after["errorLog"] == ""
     assert after["progress"] == 100
 
-    ocr = server.data_dir / "invoices" / job["_id"] / "ocr" / f"{good['_id']}.png"
-    assert ocr.is_file()
+    ocr = f"invoices/{job['_id']}/ocr/{good['_id']}."
+    assert stored_names(server, ocr + "png") == [ocr + "png"]
     ok(api.delete(f"/ocr-invoice-job-pages/{good['_id']}"))
-    assert not ocr.exists() and not ocr.with_suffix(".json").exists(), "the page's OCR result is removed with it"
+    assert stored_names(server, f"invoices/{job['_id']}/ocr/") == [], "the page's OCR result is removed with it"
     empty = ok(api.get(f"/ocr-invoice-jobs/{job['_id']}"))
     assert (empty["pageCount"], empty["pagesCompleted"], empty["status"], empty["progress"]) == (0, 0, "pending", 0)
     assert empty["extractedFields"] == {} and empty["qualityScore"] == 0
