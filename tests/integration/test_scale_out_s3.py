@@ -1,5 +1,7 @@
 """Scale-out without a shared disk: an API-only server and two `ocrmill worker` processes, each with a data folder
-of its own, sharing only PostgreSQL and an S3 store (SeaweedFS). A worker killed with SIGKILL mid-page loses nothing."""
+of its own, sharing only PostgreSQL and an S3 store (SeaweedFS). A worker killed with SIGKILL mid-page loses nothing.
+ownOCR jobs and invoice jobs (split by one worker, their pages recognised and their outputs written by any) in one
+mix."""
 
 from __future__ import annotations
 
@@ -14,12 +16,15 @@ from typing import Any
 
 import pytest
 
-from tests.harness import OCRMILL, PHOTOTEST, Postgres, SeaweedFS, Server, pages
+from tests.consumers import pdftotext
+from tests.harness import DATA, OCRMILL, PHOTOTEST, Postgres, SeaweedFS, Server, pages, stored_names
+from tests.invoice_api import data_url, new_job, new_page, pages_of, text_png, upload, v1, wait_job
 
 pytestmark = [pytest.mark.postgres, pytest.mark.s3]
 
 JOBS = 30
 PAGES = 12
+EINFACH = DATA / "invoices-zugferd" / "EN16931_Einfach.pdf"  # two born-digital pages and a Factur-X XML
 
 
 def progress(s3: Any, bucket: str, job_id: int) -> tuple[int, int]:
@@ -101,6 +106,14 @@ def test_two_workers_without_a_shared_disk_convert_every_job_once_through_a_kill
     restarted = Worker(tmp_path / "worker-1-again", api.env)
     workers += [second, restarted]
     ids = [long]
+    invoices = v1(api)
+    scans = [text_png([f"Invoice OSPREY {n}{n}{n}{n}", "Total 12.50 EUR"]) for n in range(1, 4)]
+    invoice_jobs = {
+        "einfach": upload(invoices, (EINFACH.name, EINFACH.read_bytes(), "application/pdf")),
+        "scans": upload(invoices, ("one.png", scans[0], "image/png"), ("two.png", scans[1], "image/png")),
+        "paged": new_job(invoices, name="pages by data: URL"),
+    }
+    new_page(invoices, invoice_jobs["paged"]["_id"], 1, data_url(scans[2]))
     for n in range(JOBS - 1):
         outputs = {"TxtOutput": True, "PdfOutput": True, "HocrOutput": n % 3 == 0}
         ids.append(int(api.submit(PHOTOTEST, **outputs)["Id"]))
@@ -117,6 +130,25 @@ def test_two_workers_without_a_shared_disk_convert_every_job_once_through_a_kill
         assert api.client.get(f"/download/{job_id}/txt").text == one_page
         assert api.client.get(f"/download/{job_id}/pdf").content.startswith(b"%PDF")
     assert api.client.get(f"/download/{ids[1]}/hocr").status_code == 200
+
+    # The invoice jobs: split from uploads fetched from the bucket, pages recognised and outputs written by any worker.
+    done = {key: wait_job(invoices, job["_id"], timeout=300) for key, job in invoice_jobs.items()}
+    for key, job in done.items():
+        assert job["status"] == "completed" and job["outputs"] == ["json", "pdf", "txt"], (key, job["errorLog"])
+    assert done["einfach"]["source"] != "ocr" and done["einfach"]["pageCount"] == 2, "the Factur-X XML was read"
+    assert done["scans"]["pageCount"] == 2 and done["paged"]["pageCount"] == 1
+    einfach_pdf = tmp_path / "einfach.pdf"
+    einfach_pdf.write_bytes(invoices.get(f"/ocr-invoice-jobs/{done['einfach']['_id']}/download/pdf").content)
+    text = pdftotext(einfach_pdf)  # the born-digital pages as they were (their text the PDF's own)
+    assert text.count("\f") == 2 and "471102" in text
+    scans_txt = invoices.get(f"/ocr-invoice-jobs/{done['scans']['_id']}/download/txt").text
+    assert "OSPREY 1111" in scans_txt and "OSPREY 2222" in scans_txt
+    assert "OSPREY 3333" in invoices.get(f"/ocr-invoice-jobs/{done['paged']['_id']}/download/txt").text
+    for page in pages_of(invoices, done["scans"]["_id"]):
+        image = invoices.get(page["pageUrl"])
+        assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    stored = stored_names(api, f"invoices/{done['scans']['_id']}/")
+    assert {"source/001.png", "images/0001.png", "output/result.pdf"} <= {n.split("/", 2)[2] for n in stored}
 
     stats = api.client.get("/stats").json()
     assert (stats["SuccessFiles"], stats["ErrorFiles"]) == (JOBS, 0), "a job was converted twice or failed"

@@ -7,7 +7,8 @@ page of a job is done, the job is queued once more (service.invoices.refresh_job
 searchable PDF and text from the pages' stored OCR; only then is the job completed. A page made from an
 uploaded PDF's page that has its own text is that PDF page in the outputs (its content and text as they
 are), and the PDF an e-invoice was read from gives the job's PDF its embedded files (the XML, and the documents
-it refers to) with their relationships.
+it refers to) with their relationships. The files come from the file store (the data folder, or S3: fetched
+into this process's scratch folder, which each piece of work empties when done) and results go back into it.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Routes call this; nothing here knows about HTTP. A job made from an upload keeps its files under
 invoices/<job id>/source/ and is split into pages by a worker (rendering runs native code, which stays
 out of the API process); its pages' images are then invoices/<job id>/images/NNNN.png (NNNN.jpg or .png: a
-one-page JPEG or PNG upload kept as it is), served by the API at the page's `pageUrl`.
+one-page JPEG or PNG upload kept as it is), served by the API at the page's `pageUrl`. Every file of a job
+(uploads, page images, page OCR, outputs) is in the file store (store.files: the data folder or S3) under
+invoices/<job id>/, named by the functions below; deleting the job deletes that folder.
 """
 
 from __future__ import annotations
