@@ -15,6 +15,7 @@ from ocrmill.errors import NotFound, ServiceUnavailable
 from ocrmill.store.s3 import S3Files
 from tests.harness import SeaweedFS, Server, free_port
 from tests.integration.test_document_outputs import FORMATS, MEDIA_TYPES
+from tests.invoice_api import pages_of, text_png, upload, v1, wait_job
 
 pytestmark = pytest.mark.s3
 
@@ -72,6 +73,21 @@ def test_downloads_can_be_presigned_redirects(make_server: MakeServer, data: Pat
     assert fetched.status_code == 200 and "quick brown dog" in fetched.text
     assert f'filename="{job["Id"]}.txt"' in fetched.headers["content-disposition"]
     assert server.client.get(f"/download/{job['Id']}/pdf", follow_redirects=False).status_code == 400  # not asked
+
+    # an invoice job's outputs and page images too
+    with v1(server) as invoices:
+        done = wait_job(invoices, upload(invoices, ("scan.png", text_png(["Invoice PLOVER 8080"]), "image/png"))["_id"])
+        assert done["status"] == "completed", done["errorLog"]
+        answer = invoices.get(f"/ocr-invoice-jobs/{done['_id']}/download/txt", follow_redirects=False)
+        assert answer.status_code == 307 and "Signature" in answer.headers["location"]
+        fetched = httpx.get(answer.headers["location"], timeout=30)
+        assert fetched.status_code == 200 and "PLOVER 8080" in fetched.text
+        assert f'filename="{done["_id"]}.txt"' in fetched.headers["content-disposition"]
+        (page,) = pages_of(invoices, done["_id"])
+        image = invoices.get(page["pageUrl"], follow_redirects=False)
+        assert image.status_code == 307
+        fetched = httpx.get(image.headers["location"], timeout=30)
+        assert fetched.headers["content-type"] == "image/png" and fetched.content.startswith(b"\x89PNG")
 
 
 def test_an_unreachable_store_is_a_503_not_a_500(make_server: MakeServer, seaweedfs: SeaweedFS, data: Path) -> None:
