@@ -140,12 +140,14 @@ class PeakRss:
         return self.peak
 
 
-def ocrmill(server: Server, jobs: list[Path], clients: int = 8) -> tuple[float, list[float]]:
-    """Every job over HTTP (PdfOutput + TxtOutput), polled until Converted, outputs downloaded."""
+def ocrmill(
+    server: Server, jobs: list[Path], clients: int = 8, options: dict[str, Any] | None = None
+) -> tuple[float, list[float]]:
+    """Every job over HTTP (PdfOutput + TxtOutput, and `options`), polled until Converted, outputs downloaded."""
 
     def one(path: Path) -> float:
         started = time.perf_counter()
-        job = server.submit(path, PdfOutput=True, TxtOutput=True)
+        job = server.submit(path, PdfOutput=True, TxtOutput=True, **(options or {}))
         info = server.wait(job["Id"], timeout=1800, poll=0.5)  # as a client would; faster polling only loads the CPU
         if info["Status"] != 3:
             raise RuntimeError(f"job {job['Id']} failed: {info['ErrorDescription']}")
@@ -169,7 +171,14 @@ def measure(name: str, pages: int, run: Callable[..., float], *args: Any) -> flo
 
 
 def run_batch(
-    server: Server, images: list[Path], jobs: list[Path], cores: int, out: Path, references: set[str], rounds: int
+    server: Server,
+    images: list[Path],
+    jobs: list[Path],
+    cores: int,
+    out: Path,
+    references: set[str],
+    rounds: int,
+    options: dict[str, Any],
 ) -> dict[str, Any]:
     pages = len(images)
     out.mkdir()
@@ -182,7 +191,7 @@ def run_batch(
     latencies: list[float] = []
 
     def run_ocrmill() -> float:
-        seconds, lat = ocrmill(server, jobs)
+        seconds, lat = ocrmill(server, jobs, options=options)
         latencies.extend(lat)
         return seconds
 
@@ -228,6 +237,14 @@ def run_batch(
     return figures
 
 
+def _value(text: str) -> Any:
+    """A job property's value as JSON has it (false, 300, "x"); a bare word as a string."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cores", type=int, default=os.cpu_count() or 1)
@@ -236,6 +253,9 @@ def main() -> None:
     parser.add_argument("--batches", default="single,multi", help="which batches to run")
     parser.add_argument("--references", default="limit,cli,ocrmypdf", help="reference runs beside the limit")
     parser.add_argument("--rounds", type=int, default=1, help="limit + ocrmill runs, one after the other")
+    parser.add_argument(
+        "--set", action="append", default=[], metavar="PROPERTY=VALUE", help="a job property for ocrmill's jobs"
+    )
     parser.add_argument("--work", type=Path, default=Path(__file__).parent / "out" / "throughput")
     args = parser.parse_args()
     cores = args.cores
@@ -253,7 +273,14 @@ def main() -> None:
                     continue
                 print(f"{label}-page batch: {len(jobs)} jobs, {len(images)} pages, {cores} cores", flush=True)
                 results[label] = run_batch(
-                    server, images, jobs, cores, root / label, set(args.references.split(",")), args.rounds
+                    server,
+                    images,
+                    jobs,
+                    cores,
+                    root / label,
+                    set(args.references.split(",")),
+                    args.rounds,
+                    {name: _value(value) for name, value in (item.split("=", 1) for item in args.set)},
                 )
     print(json.dumps(results))
 
