@@ -101,17 +101,21 @@ def ocrmypdf_cli(jobs: list[Path], cores: int, out: Path) -> float:
     return time.perf_counter() - started
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) a process and its live children have used so far."""
+def tree_cpu(pid: int) -> tuple[float, float]:
+    """CPU seconds (user + system) a process has used so far, and its live children (the workers) with theirs."""
     root = psutil.Process(pid)
-    total = 0.0
+    own, children = 0.0, 0.0
     for process in (root, *root.children(recursive=True)):
         try:
             times = process.cpu_times()
         except psutil.Error:
             continue
-        total += times.user + times.system + times.children_user + times.children_system
-    return total
+        used = times.user + times.system + times.children_user + times.children_system
+        if process.pid == pid:
+            own = used
+        else:
+            children += used
+    return own, children
 
 
 class PeakRss:
@@ -204,17 +208,20 @@ def run_batch(
         limits.append(measure("limit", pages, limit, images, cores))
         limit_cpu = time.process_time() - cpu
         rss = PeakRss(server.process.pid)
-        cpu = tree_cpu(server.process.pid)
+        api_cpu, workers_cpu = tree_cpu(server.process.pid)
         figures["ocrmill"] = measure("ocrmill", pages, run_ocrmill)
-        ocrmill_cpu = tree_cpu(server.process.pid) - cpu
+        api_after, workers_after = tree_cpu(server.process.pid)
+        api_cpu, workers_cpu = api_after - api_cpu, workers_after - workers_cpu
+        ocrmill_cpu = api_cpu + workers_cpu
         peaks.append(rss.stop())
         ratios.append(round(figures["ocrmill"] / limits[-1], 3))
-        # CPU seconds a page: the limit's against the whole server's (API, supervisor, workers). On a machine
+        # CPU seconds a page: the limit's against the whole server's (API and supervisor process, workers). On a machine
         # others load, wall-clock pages/min move with their load; CPU a page does not (much)
         cpu_ratios.append(round(limit_cpu / ocrmill_cpu, 3))
         print(
             f"  round ocrmill/limit {ratios[-1]:.3f}   CPU a page: limit {limit_cpu / pages:.2f} s, "
-            f"ocrmill {ocrmill_cpu / pages:.2f} s (limit/ocrmill {cpu_ratios[-1]:.3f})",
+            f"ocrmill {ocrmill_cpu / pages:.2f} s (limit/ocrmill {cpu_ratios[-1]:.3f}; the API process "
+            f"{api_cpu / pages:.2f} s, the workers {workers_cpu / pages:.2f} s)",
             flush=True,
         )
     figures["cpu_rounds"] = cpu_ratios
