@@ -128,9 +128,10 @@ class LineReader:
         return boxes
 
     def recognise(self, rgb: NDArray[np.uint8], boxes: list[NDArray[np.float32]]) -> list[TextLine]:
-        """Each line read on its own (batches would pad the shorter lines to the longest, which costs more than
-        it saves: SROIE receipts 1.43 s a page one by one, 1.83 s in eights, 5.9 s in 32s; and even lines of one
-        width read no faster together), REC_THREADS lines at once."""
+        """The lines in `rgb` (RGB, or gray: height x width) inside `boxes`. Each line read on its own (batches
+        would pad the shorter lines to the longest, which costs more than it saves: SROIE receipts 1.43 s a page
+        one by one, 1.83 s in eights, 5.9 s in 32s; and even lines of one width read no faster together),
+        REC_THREADS lines at once."""
         if len(boxes) < 2 * REC_THREADS:
             return [self._read_line(rgb, box) for box in boxes]
         with ThreadPoolExecutor(max_workers=REC_THREADS, thread_name_prefix="ppocr-rec") as pool:
@@ -138,6 +139,8 @@ class LineReader:
 
     def _read_line(self, rgb: NDArray[np.uint8], box: NDArray[np.float32]) -> TextLine:
         crop = straight_crop(rgb, box)
+        if crop.ndim == 2:  # a gray page's line: the network reads RGB (each channel warps alike, so no difference)
+            crop = np.repeat(crop[:, :, None], 3, axis=2)
         width = math.ceil(REC_HEIGHT * max(REC_MIN_WIDTH / REC_HEIGHT, crop.shape[1] / max(1, crop.shape[0])))
         scaled = _rec_input(crop, width)
         tensor = np.zeros((1, 3, REC_HEIGHT, width), dtype=np.float32)

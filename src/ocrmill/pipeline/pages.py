@@ -130,9 +130,13 @@ def _image_frames(path: Path, what: str, *, first: int, room: int, max_pixels: f
                 check_image_page(f"Page {first + frames}", im.width, im.height, max_pixels=max_pixels)
                 frames += 1
             im.seek(frames - 1)
+            claimed = im.info.get("dpi")
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 im.load()
+            image, transformed = normalise_image(im)
+            # closing `im` frees its pixels: what is handed over must be another image
+            _hand_over(path, frames - 1, image.copy() if image is im else image, claimed, transformed)
             return frames
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
         raise InputError(f"The uploaded {what} is not a readable image: {short_error(e)}.") from None
@@ -197,7 +201,30 @@ def pdf_dpi(width: float, height: float, dpi: int) -> float:
     return min(float(dpi), (MAX_SIDE - 2) * 72 / max(width, height, 1.0))  # pdfium rounds sizes up
 
 
+# The frame _image_frames decoded last (to find a truncated file before the job starts) is handed to the load of
+# that page: a one-page image is decoded once, not twice (an A4 PNG: about 25 ms of a worker's CPU). One slot, so
+# memory stays bounded by one raster however many files a job has; a worker runs one job at a time.
+_decoded: dict[tuple[Path, int], tuple[Image.Image, object, bool]] = {}
+_decoded_lock = threading.Lock()
+
+
+def _hand_over(path: Path, index: int, image: Image.Image, claimed: object, transformed: bool) -> None:
+    with _decoded_lock:
+        _decoded.clear()
+        _decoded[(path, index)] = (image, claimed, transformed)
+
+
+def _taken(ref: PageRef) -> tuple[Image.Image, object, bool] | None:
+    with _decoded_lock:
+        return _decoded.pop((ref.file, ref.index), None)
+
+
 def _load_image_frame(ref: PageRef, max_pixels: float) -> Raster:
+    handed = _taken(ref)
+    if handed is not None:
+        image, claimed, transformed = handed
+        check_image_page(f"Page {ref.source_index + 1}", image.width, image.height, max_pixels=max_pixels)
+        return Raster(image=image, dpi=working_dpi(image, claimed), transformed=transformed)
     try:
         with opened(ref.file, f"Page {ref.source_index + 1}", max_pixels=max_pixels) as im:
             im.seek(ref.index)
