@@ -56,9 +56,11 @@ _SEARCH_BINDS = (
 # are the ones ranked and counted: a search finds the best of those, and its total stops at WINDOW.
 WINDOW = 1000
 _WINDOW_BINDS = (*_SEARCH_BINDS[:3], bindparam("window", type_=Integer()))
-_WINDOW_SQLITE = """SELECT job_search.rowid AS job_id, bm25(job_search, 4.0, 4.0, 1.0) AS cost
-                      FROM job_search JOIN jobs ON jobs.id = job_search.rowid
-                     WHERE job_search MATCH :match AND (:everyone OR jobs.user_name = :user)
+# (an index row goes with its job, by a trigger on SQLite and a foreign key on PostgreSQL: jobs is read only to
+# find a user's jobs)
+_OWNED_SQLITE = "(:everyone OR EXISTS (SELECT 1 FROM jobs WHERE jobs.id = job_search.rowid AND jobs.user_name = :user))"
+_WINDOW_SQLITE = f"""SELECT job_search.rowid AS job_id, bm25(job_search, 4.0, 4.0, 1.0) AS cost FROM job_search
+                     WHERE job_search MATCH :match AND {_OWNED_SQLITE}
                      ORDER BY job_search.rowid DESC LIMIT :window"""
 # bm25 is smaller for better matches; its column weights favour the description and correlation id
 SEARCH_SQLITE = text(
@@ -68,15 +70,15 @@ SEARCH_SQLITE = text(
          LIMIT :limit OFFSET :offset"""
 ).bindparams(*_SEARCH_BINDS, _WINDOW_BINDS[-1])
 COUNT_SQLITE = text(
-    """SELECT count(*) FROM (SELECT job_search.rowid FROM job_search JOIN jobs ON jobs.id = job_search.rowid
-                               WHERE job_search MATCH :match AND (:everyone OR jobs.user_name = :user)
-                               LIMIT :window)"""
+    f"""SELECT count(*) FROM (SELECT job_search.rowid FROM job_search
+                                WHERE job_search MATCH :match AND {_OWNED_SQLITE} LIMIT :window)"""
 ).bindparams(*_WINDOW_BINDS)
 # The query's words as PostgreSQL's parser splits them (the same parser that made the index), each a prefix
 _TSQUERY = """to_tsquery('simple', array_to_string(array(
                  SELECT quote_literal(lexeme) || ':*' FROM unnest(to_tsvector('simple', :match))), ' & '))"""
-_WINDOW_POSTGRES = f"""SELECT s.job_id FROM job_search AS s JOIN jobs ON jobs.id = s.job_id, {_TSQUERY} AS q
-                        WHERE s.document @@ q AND (:everyone OR jobs.user_name = :user)
+_OWNED_POSTGRES = "(:everyone OR EXISTS (SELECT 1 FROM jobs WHERE jobs.id = s.job_id AND jobs.user_name = :user))"
+_WINDOW_POSTGRES = f"""SELECT s.job_id FROM job_search AS s, {_TSQUERY} AS q
+                        WHERE s.document @@ q AND {_OWNED_POSTGRES}
                         ORDER BY s.job_id DESC LIMIT :window"""
 SEARCH_POSTGRES = text(
     f"""SELECT s.job_id, ts_rank(s.document, q) AS score, s.descr, s.correlation_id, s.body
@@ -85,9 +87,8 @@ SEARCH_POSTGRES = text(
          LIMIT :limit OFFSET :offset"""
 ).bindparams(*_SEARCH_BINDS, _WINDOW_BINDS[-1])
 COUNT_POSTGRES = text(
-    f"""SELECT count(*) FROM (SELECT s.job_id FROM job_search AS s JOIN jobs ON jobs.id = s.job_id, {_TSQUERY} AS q
-                               WHERE s.document @@ q AND (:everyone OR jobs.user_name = :user)
-                               LIMIT :window) AS c"""
+    f"""SELECT count(*) FROM (SELECT s.job_id FROM job_search AS s, {_TSQUERY} AS q
+                               WHERE s.document @@ q AND {_OWNED_POSTGRES} LIMIT :window) AS c"""
 ).bindparams(*_WINDOW_BINDS)
 
 
