@@ -158,9 +158,13 @@ def test_a_word_in_more_jobs_than_the_window_ranks_the_newest_and_says_the_total
     paged = [search(srv, "kudu", None, limit=1, offset=n) for n in range(4)]
     assert [p["Total"] for p in paged] == [3, 3, 3, 3] and all(p["TotalIsLowerBound"] for p in paged)
     assert [i for p in paged for i in ids(p)] == ids(found)
+    console = srv.client.get(srv.base.replace("/ocrjobs", "/console") + "/jobs", params={"q": "kudu"}).json()
+    assert (console["total"], console["more"]) == (3, True)
     # as many matches as the window: the total is exact
     for job in made[1:3]:
         assert srv.client.delete(f"/delete/{job['Id']}").status_code == 200
     exact = search(srv, "kudu", None, limit=1)
     assert exact["Total"] == 3 and "TotalIsLowerBound" not in exact
+    console = srv.client.get(srv.base.replace("/ocrjobs", "/console") + "/jobs", params={"q": "kudu"}).json()
+    assert console["total"] == 3 and "more" not in console
     assert made[0]["Id"] in ids(search(srv, "kudu", None))
