@@ -104,6 +104,8 @@ class Settings(BaseSettings):
 
     # Jobs read and written at a time by the listings (all, allbystatus, query, templates), which stream their answer.
     list_batch: int = Field(500, ge=1, le=10_000)
+    # A search ranks and counts the newest this many matching jobs (a common word matches a good part of them all).
+    search_window: int = Field(1000, ge=1, le=1_000_000)
 
     jobs_threads: int = Field(default_factory=default_workers, ge=1, le=64)
     max_threads_per_job: int = Field(default_factory=default_workers, ge=1, le=32)

@@ -141,3 +141,30 @@ def test_a_query_without_words_is_a_400_that_says_so(server: Server, jobs: Jobs,
     assert response.status_code == 400, response.text
     body = response.json()
     assert body["Success"] is False and "q" in body["Message"]
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_a_word_in_more_jobs_than_the_window_ranks_the_newest_and_says_the_total_is_a_lower_bound(
+    make_server: Any, database: str
+) -> None:
+    srv = make_server(env={"OCRMILL_SEARCH_WINDOW": "3", "OCRMILL_JOBS_THREADS": "1"}, database=database)
+    # the oldest job is the best match (the word in its description and correlation id): outside the window
+    made = [create(srv, None, Autostart=False, Descr="kudu", CorrelationId="kudu-1")]
+    made += [create(srv, None, Autostart=False, Descr=f"kudu herd {n}") for n in range(4)]
+    newest = [job["Id"] for job in made[-3:]]
+    found = search(srv, "kudu", None)
+    assert (found["Total"], found["TotalIsLowerBound"]) == (3, True)
+    assert sorted(ids(found)) == sorted(newest) and made[0]["Id"] not in ids(found)
+    paged = [search(srv, "kudu", None, limit=1, offset=n) for n in range(4)]
+    assert [p["Total"] for p in paged] == [3, 3, 3, 3] and all(p["TotalIsLowerBound"] for p in paged)
+    assert [i for p in paged for i in ids(p)] == ids(found)
+    console = srv.client.get(srv.base.replace("/ocrjobs", "/console") + "/jobs", params={"q": "kudu"}).json()
+    assert (console["total"], console["more"]) == (3, True)
+    # as many matches as the window: the total is exact
+    for job in made[1:3]:
+        assert srv.client.delete(f"/delete/{job['Id']}").status_code == 200
+    exact = search(srv, "kudu", None, limit=1)
+    assert exact["Total"] == 3 and "TotalIsLowerBound" not in exact
+    console = srv.client.get(srv.base.replace("/ocrjobs", "/console") + "/jobs", params={"q": "kudu"}).json()
+    assert console["total"] == 3 and "more" not in console
+    assert made[0]["Id"] in ids(search(srv, "kudu", None))

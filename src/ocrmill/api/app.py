@@ -59,7 +59,7 @@ def create_app(
         wake_workers=app.state.jobs.wake_workers,
     )
     app.state.server = ServerInfo(settings=settings, db=db)
-    app.state.search = JobSearch(db=db)
+    app.state.search = JobSearch(db=db, window=settings.search_window)
     app.state.authenticator = Authenticator(db=db, enabled=settings.auth, settings=settings)
     app.state.console = ConsoleService(
         jobs=app.state.jobs,

@@ -98,6 +98,12 @@ SEARCH_RESULTS: dict[int | str, dict[str, Any]] = {
                     "type": "object",
                     "properties": {
                         "Total": {"type": "integer", "minimum": 0},
+                        "TotalIsLowerBound": {
+                            "type": "boolean",
+                            "description": "present (true) when more jobs match than the newest ones ranked and "
+                            "counted (search_window, 1000 by default): Total is then that number, and a better match "
+                            "may be among older jobs",
+                        },
                         "Results": {
                             "type": "array",
                             "items": {
@@ -121,13 +127,16 @@ SEARCH_RESULTS: dict[int | str, dict[str, Any]] = {
 
 
 def search_results(results: Results) -> dict[str, Any]:
-    return {
+    answer: dict[str, Any] = {
         "Total": results.total,
         "Results": [
             {"Rank": round(f.rank, 6), "Snippet": f.snippet, "SnippetField": f.field, "Job": job_public(f.job)}
             for f in results.found
         ],
     }
+    if results.more:
+        answer["TotalIsLowerBound"] = True
+    return answer
 
 
 _BINARY = {"type": "string", "format": "binary"}

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, delete, false, func, not_, or_, select, true, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from ocrmill.service.invoices.query import Condition, ListQuery
-from ocrmill.store.tables import InvoiceJob, InvoicePage
+from ocrmill.service.invoices.query import Condition, ListQuery, Scalar
+from ocrmill.store.tables import InvoiceJob, InvoiceJobCount, InvoicePage
 
 _PAGE_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
     "_id": InvoicePage.id,
@@ -24,9 +24,14 @@ _PAGE_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
     "status": InvoicePage.status,
     "retryCount": InvoicePage.retry_count,
 }
+# the generated columns (migration 0009) hold exactly what the document says, under indexes
 _JOB_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
     "_id": InvoiceJob.id,
     "status": InvoiceJob.status,
+    "createdAt": InvoiceJob.doc_created,
+    "updatedAt": InvoiceJob.doc_updated,
+    "fileName": InvoiceJob.file_name,
+    "qualityScore": InvoiceJob.quality_score,
 }
 
 
@@ -100,11 +105,34 @@ def list_documents(
     kinds: Mapping[str, str],
 ) -> tuple[list[Any], int]:
     statement, order = _listing(model, query, owner, kinds)
-    total = int(session.scalar(select(func.count()).select_from(statement.subquery())) or 0)
+    total = _kept_total(session=session, query=query, owner=owner) if model is InvoiceJob else None
+    if total is None:
+        counting = statement.with_only_columns(func.count(), maintain_column_froms=True)
+        total = int(session.scalar(counting) or 0)
     ordered = order.desc() if query.descending else order.asc()
     tiebreak = model.id.desc() if query.descending else model.id.asc()
     rows = session.scalars(statement.order_by(ordered, tiebreak).limit(query.limit).offset(query.offset))
     return list(rows), total
+
+
+def _kept_total(*, session: Session, query: ListQuery, owner: str | None) -> int | None:
+    """The number of invoice jobs from the counters the triggers keep (a few rows, whatever the number of jobs),
+    when the list selects by owner and status only; None when it must be counted."""
+    if query.search:
+        return None
+    statuses: set[Scalar] | None = None
+    for condition in query.conditions:
+        if condition.path != "status" or condition.op not in ("$eq", "$in"):
+            return None
+        value = condition.value
+        wanted = set(value) if isinstance(value, tuple) else {value}
+        statuses = wanted if statuses is None else statuses & wanted
+    counting = select(func.coalesce(func.sum(InvoiceJobCount.n), 0))
+    if owner is not None:
+        counting = counting.where(InvoiceJobCount.user_name == owner)
+    if statuses is not None:
+        counting = counting.where(InvoiceJobCount.status.in_([s for s in statuses if isinstance(s, str)]))
+    return int(session.scalar(counting) or 0)
 
 
 # -- jobs ----------------------------------------------------------------------------------------------------

@@ -51,33 +51,45 @@ _SEARCH_BINDS = (
     bindparam("limit", type_=Integer()),
     bindparam("offset", type_=Integer()),
 )
+# A common word matches a good part of all jobs; ranking and counting every match would cost as much as reading
+# them all. So the newest WINDOW matches (the index gives them in job id order, newest first, without ranking any)
+# are the ones ranked and counted: a search finds the best of those, and its total stops at WINDOW.
+WINDOW = 1000
+_WINDOW_BINDS = (*_SEARCH_BINDS[:3], bindparam("window", type_=Integer()))
+# (an index row goes with its job, by a trigger on SQLite and a foreign key on PostgreSQL: jobs is read only to
+# find a user's jobs)
+_OWNED_SQLITE = "(:everyone OR EXISTS (SELECT 1 FROM jobs WHERE jobs.id = job_search.rowid AND jobs.user_name = :user))"
+_WINDOW_SQLITE = f"""SELECT job_search.rowid AS job_id, bm25(job_search, 4.0, 4.0, 1.0) AS cost FROM job_search
+                     WHERE job_search MATCH :match AND {_OWNED_SQLITE}
+                     ORDER BY job_search.rowid DESC LIMIT :window"""
 # bm25 is smaller for better matches; its column weights favour the description and correlation id
 SEARCH_SQLITE = text(
-    """SELECT job_search.rowid AS job_id, -bm25(job_search, 4.0, 4.0, 1.0) AS score,
-              job_search.descr, job_search.correlation_id, job_search.body
-         FROM job_search JOIN jobs ON jobs.id = job_search.rowid
-        WHERE job_search MATCH :match AND (:everyone OR jobs.user_name = :user)
-        ORDER BY bm25(job_search, 4.0, 4.0, 1.0), job_search.rowid DESC
-        LIMIT :limit OFFSET :offset"""
-).bindparams(*_SEARCH_BINDS)
+    f"""SELECT c.job_id, -c.cost AS score, s.descr, s.correlation_id, s.body
+          FROM ({_WINDOW_SQLITE}) AS c JOIN job_search AS s ON s.rowid = c.job_id
+         ORDER BY c.cost, c.job_id DESC
+         LIMIT :limit OFFSET :offset"""
+).bindparams(*_SEARCH_BINDS, _WINDOW_BINDS[-1])
 COUNT_SQLITE = text(
-    """SELECT count(*) FROM job_search JOIN jobs ON jobs.id = job_search.rowid
-        WHERE job_search MATCH :match AND (:everyone OR jobs.user_name = :user)"""
-).bindparams(*_SEARCH_BINDS[:3])
+    f"""SELECT count(*) FROM (SELECT job_search.rowid FROM job_search
+                                WHERE job_search MATCH :match AND {_OWNED_SQLITE} LIMIT :window)"""
+).bindparams(*_WINDOW_BINDS)
 # The query's words as PostgreSQL's parser splits them (the same parser that made the index), each a prefix
 _TSQUERY = """to_tsquery('simple', array_to_string(array(
                  SELECT quote_literal(lexeme) || ':*' FROM unnest(to_tsvector('simple', :match))), ' & '))"""
+_OWNED_POSTGRES = "(:everyone OR EXISTS (SELECT 1 FROM jobs WHERE jobs.id = s.job_id AND jobs.user_name = :user))"
+_WINDOW_POSTGRES = f"""SELECT s.job_id FROM job_search AS s, {_TSQUERY} AS q
+                        WHERE s.document @@ q AND {_OWNED_POSTGRES}
+                        ORDER BY s.job_id DESC LIMIT :window"""
 SEARCH_POSTGRES = text(
     f"""SELECT s.job_id, ts_rank(s.document, q) AS score, s.descr, s.correlation_id, s.body
-          FROM job_search AS s JOIN jobs ON jobs.id = s.job_id, {_TSQUERY} AS q
-         WHERE s.document @@ q AND (:everyone OR jobs.user_name = :user)
+          FROM ({_WINDOW_POSTGRES}) AS c JOIN job_search AS s ON s.job_id = c.job_id, {_TSQUERY} AS q
          ORDER BY score DESC, s.job_id DESC
          LIMIT :limit OFFSET :offset"""
-).bindparams(*_SEARCH_BINDS)
+).bindparams(*_SEARCH_BINDS, _WINDOW_BINDS[-1])
 COUNT_POSTGRES = text(
-    f"""SELECT count(*) FROM job_search AS s JOIN jobs ON jobs.id = s.job_id, {_TSQUERY} AS q
-         WHERE s.document @@ q AND (:everyone OR jobs.user_name = :user)"""
-).bindparams(*_SEARCH_BINDS[:3])
+    f"""SELECT count(*) FROM (SELECT s.job_id FROM job_search AS s, {_TSQUERY} AS q
+                               WHERE s.document @@ q AND {_OWNED_POSTGRES} LIMIT :window) AS c"""
+).bindparams(*_WINDOW_BINDS)
 
 
 @dataclass(frozen=True)
@@ -117,17 +129,20 @@ def _match(session: Session, query: list[str]) -> str:
 
 
 def search(
-    *, session: Session, query: list[str], user_name: str | None, limit: int, offset: int
-) -> tuple[list[Hit], int]:
-    """The best `limit` jobs (after `offset`) whose fields hold every word of `query`, best first, and how many
-    jobs match in all; `user_name` None searches every user's jobs."""
+    *, session: Session, query: list[str], user_name: str | None, limit: int, offset: int, window: int = WINDOW
+) -> tuple[list[Hit], int, bool]:
+    """The best `limit` jobs (after `offset`) of the newest `window` jobs whose fields hold every word of `query`,
+    best first; how many jobs match, counted up to `window`; and whether more than `window` match (the total is
+    then `window`). `user_name` None searches every user's jobs."""
     postgres = _is_postgres(session)
     values = {"match": _match(session, query), "everyone": user_name is None, "user": user_name or ""}
     rows = session.execute(
-        SEARCH_POSTGRES if postgres else SEARCH_SQLITE, values | {"limit": limit, "offset": offset}
+        SEARCH_POSTGRES if postgres else SEARCH_SQLITE,
+        values | {"limit": limit, "offset": offset, "window": window},
     ).all()
     hits = [Hit(int(r.job_id), float(r.score), r.descr or "", r.correlation_id or "", r.body or "") for r in rows]
-    if offset == 0 and len(hits) < limit:
-        return hits, len(hits)
-    total = int(session.execute(COUNT_POSTGRES if postgres else COUNT_SQLITE, values).scalar_one())
-    return hits, total
+    if offset == 0 and len(hits) < limit and len(hits) < window:  # all there are
+        return hits, len(hits), False
+    counted = session.execute(COUNT_POSTGRES if postgres else COUNT_SQLITE, values | {"window": window + 1})
+    total = int(counted.scalar_one())
+    return hits, min(total, window), total > window

@@ -85,7 +85,7 @@ function pagerLinks(page, query) {
   };
   return [
     page.offset > 0 ? link(Math.max(0, page.offset - page.limit), 'Previous page') : null,
-    h('span', {}, `${first}–${last} of ${page.total}`),
+    h('span', {}, `${first}–${last} of ${page.total}${page.more ? '+' : ''}`),
     last < page.total ? link(page.offset + page.limit, 'Next page') : null,
   ];
 }

@@ -117,7 +117,8 @@ class ConsoleService:
     def _found(self, who: Principal, words: str, *, limit: int, offset: int) -> dict[str, Any]:
         results = self.search.search(who, words, limit=limit, offset=offset)
         items = [self.summary(f.job) | {"snippet": f.snippet, "snippetField": f.field} for f in results.found]
-        return {"items": items, "total": results.total, "limit": limit, "offset": offset}
+        found = {"items": items, "total": results.total, "limit": limit, "offset": offset}
+        return found | ({"more": True} if results.more else {})  # more match than were ranked: "of 1000+"
 
     def progress(self, who: Principal, job_id: int) -> dict[str, Any]:
         return self.summary(self.jobs.get(who, job_id))

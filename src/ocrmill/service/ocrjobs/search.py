@@ -31,21 +31,24 @@ class Found:
 class Results:
     total: int
     found: list[Found]
+    more: bool = False  # more jobs match than the window ranked and counted: total is a lower bound
 
 
 class JobSearch:
-    def __init__(self, *, db: Database) -> None:
+    def __init__(self, *, db: Database, window: int = repo.WINDOW) -> None:
         self.db = db
+        self.window = window  # the newest matches ranked and counted
 
     def search(self, who: Principal, query: str, *, limit: int = 20, offset: int = 0) -> Results:
         wanted = query_words(query)
         with self.db.read() as session:
-            hits, total = repo.search(
+            hits, total, more = repo.search(
                 session=session,
                 query=wanted,
                 user_name=who.owner_filter,
                 limit=max(1, min(limit, MAX_LIMIT)),
                 offset=max(0, offset),
+                window=self.window,
             )
             where = job_repo.JobFilter(ids=[hit.job_id for hit in hits])
             jobs = {job.id: job for job in job_repo.list_jobs(session=session, where=where)} if hits else {}
@@ -56,7 +59,7 @@ class JobSearch:
                 continue
             field, line = snippet(hit, wanted)
             found.append(Found(job=job, rank=hit.score, snippet=line, field=field))
-        return Results(total=total, found=found)
+        return Results(total=total, found=found, more=more)
 
 
 def query_words(query: str) -> list[str]:
