@@ -54,7 +54,7 @@ from typing import Any
 import httpx
 import pikepdf
 from PIL import Image
-from tests.harness import DATA, Postgres, Server, pages, running, tmpfs
+from tests.harness import DATA, Postgres, Server, folder_config, pages, running, tmpfs
 
 SCANS = DATA / "ocr-tesseract-test"
 IMAGES = ("phototest.tif", "eurotext.tif")  # upright scans: each has text, so an empty TXT is a finding
@@ -392,26 +392,6 @@ def truncated(ext: str, got: httpx.Response | bytes, expected_pages: int) -> str
 # -- the run -----------------------------------------------------------------------------------------------------
 
 
-def folder_config(root: Path) -> Path:
-    path = root / "ocrmill.toml"
-    path.write_text(
-        f"""
-[[folders]]
-id = "{FOLDER_ID}"
-description = "chaos"
-input = "{root / "in"}"
-output = "{root / "out"}"
-filters = "TIF;PNG"
-originals = "delete"
-options = {{ PdfOutput = true, TxtOutput = true }}
-""",
-        encoding="utf-8",
-    )
-    (root / "in").mkdir(exist_ok=True)
-    (root / "out").mkdir(exist_ok=True)
-    return path
-
-
 def ended_twice(log: Path) -> list[str]:
     """Jobs that the status changes in the server's log show ending more than once."""
     ends: dict[str, Counter[str]] = {}
@@ -436,7 +416,9 @@ def run(
         with small_disk(root / "data", disk_mb) as mounted:
             env = {
                 "OCRMILL_JOBS_THREADS": str(workers),
-                "OCRMILL_CONFIG": str(folder_config(root)),
+                "OCRMILL_CONFIG": str(
+                    folder_config(root, FOLDER_ID, description="chaos", filters="TIF;PNG", originals="delete")
+                ),
                 "OCRMILL_FOLDER_STABLE_SECONDS": "0.6",
                 "OCRMILL_FOLDER_POLL_SECONDS": "0.3",
             }

@@ -377,3 +377,32 @@ def stored_names(server: Server, name_prefix: str) -> list[str]:
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=root + name_prefix):
         keys += [item["Key"].removeprefix(root) for item in page.get("Contents", []) if not item["Key"].endswith("/")]
     return sorted(keys)
+
+
+def folder_config(
+    root: Path,
+    folder_id: str,
+    *,
+    description: str = "Input 1",
+    filters: str = "TIF;TIFF;PNG;PDF",
+    originals: str = "archive",
+) -> Path:
+    """`root`/ocrmill.toml with one OCR folder (input `root`/in, output `root`/out, both made) that asks for PDF and
+    TXT."""
+    (root / "in").mkdir(parents=True, exist_ok=True)
+    (root / "out").mkdir(parents=True, exist_ok=True)
+    path = root / "ocrmill.toml"
+    path.write_text(
+        f"""
+[[folders]]
+id = "{folder_id}"
+description = "{description}"
+input = "{root / "in"}"
+output = "{root / "out"}"
+filters = "{filters}"
+originals = "{originals}"
+options = {{ PdfOutput = true, TxtOutput = true }}
+""",
+        encoding="utf-8",
+    )
+    return path

@@ -17,27 +17,13 @@ import pytest
 from PIL import Image
 
 from tests.conftest import STORES, store_env
-from tests.harness import Postgres, Server, running
+from tests.harness import Postgres, Server, folder_config, running
 
 FOLDER_ID = str(uuid.UUID("802231b4-bea3-485f-911e-00adb98f1e23"))
 
 
 def config(root: Path, *, originals: str = "archive") -> Path:
-    path = root / "ocrmill.toml"
-    path.write_text(
-        f"""
-[[folders]]
-id = "{FOLDER_ID}"
-description = "Input 1"
-input = "{root / "in"}"
-output = "{root / "out"}"
-filters = "TIF;TIFF;PNG;PDF"
-originals = "{originals}"
-options = {{ PdfOutput = true, TxtOutput = true }}
-""",
-        encoding="utf-8",
-    )
-    return path
+    return folder_config(root, FOLDER_ID, originals=originals)
 
 
 FAST = {"OCRMILL_FOLDER_STABLE_SECONDS": "0.6", "OCRMILL_FOLDER_POLL_SECONDS": "0.3"}

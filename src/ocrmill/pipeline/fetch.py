@@ -83,28 +83,6 @@ def fetch(url: str, *, limits: FetchLimits, tls_context: ssl.SSLContext | None =
     raise FetchError(f"too many redirects (max {limits.max_redirects})")
 
 
-@dataclass(frozen=True)
-class CheckedTarget:
-    """An http(s) URL's target whose addresses passed the guard; connect to one of `addresses` (no second lookup)."""
-
-    scheme: str
-    host: str  # ASCII (IDNA), lower case, IPv6 without brackets
-    port: int
-    path: str  # path and query, as sent in the request line
-    addresses: tuple[str, ...]  # IP addresses as text
-
-    def pinned_url(self, address: str) -> str:
-        """The URL with `address` in place of the host name (send the host in Host, and as SNI for https)."""
-        literal = f"[{address}]" if ":" in address else address
-        return f"{self.scheme}://{literal}:{self.port}{self.path}"
-
-    @property
-    def host_header(self) -> str:
-        default = 443 if self.scheme == "https" else 80
-        literal = f"[{self.host}]" if ":" in self.host else self.host
-        return literal if self.port == default else f"{literal}:{self.port}"
-
-
 def checked_target(url: str, *, allow: tuple[str, ...], timeout_seconds: float) -> CheckedTarget:
     """An http(s) URL resolved once and checked as a fetch's target is (for senders of our own, e.g. webhooks).
     Raises FetchError: the URL is not valid, the host does not resolve (transient), or an address is refused."""
@@ -112,7 +90,7 @@ def checked_target(url: str, *, allow: tuple[str, ...], timeout_seconds: float) 
     addresses = _resolve(target.host, target.port, _Deadline(timeout_seconds))
     _Allow(allow).check(target.host, addresses)
     ips = tuple(dict.fromkeys(str(sockaddr[0]).split("%", 1)[0] for _family, sockaddr in addresses))
-    return CheckedTarget(target.scheme, target.host, target.port, target.path, ips)
+    return CheckedTarget(target.scheme, target.host, target.port, target.path, addresses=ips)
 
 
 # --- the URL ---------------------------------------------------------------------------------------------------------
@@ -149,6 +127,24 @@ class _Target:
             path += "?" + parts.query
         path = urllib.parse.quote(path, safe=_PRINTABLE)  # spaces, controls and non-ASCII as %XX
         return cls(scheme, host, port or (443 if scheme == "https" else 80), path)
+
+
+@dataclass(frozen=True)
+class CheckedTarget(_Target):
+    """An http(s) URL's target whose addresses passed the guard; connect to one of `addresses` (no second lookup)."""
+
+    addresses: tuple[str, ...] = ()  # IP addresses as text
+
+    def pinned_url(self, address: str) -> str:
+        """The URL with `address` in place of the host name (send the host in Host, and as SNI for https)."""
+        literal = f"[{address}]" if ":" in address else address
+        return f"{self.scheme}://{literal}:{self.port}{self.path}"
+
+    @property
+    def host_header(self) -> str:
+        default = 443 if self.scheme == "https" else 80
+        literal = f"[{self.host}]" if ":" in self.host else self.host
+        return literal if self.port == default else f"{literal}:{self.port}"
 
 
 def _data_url(url: str, limits: FetchLimits) -> Fetched:
