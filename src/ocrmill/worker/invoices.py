@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from ocrmill.config import Settings
 from ocrmill.domain.document import Box, Document, page_from_dict, page_to_dict
 from ocrmill.domain.options import JobOptions
-from ocrmill.errors import InputError, NotFound, OcrmillError, described
+from ocrmill.errors import InputError, NotFound, OcrmillError, ServiceUnavailable, described
 from ocrmill.invoices.analyse import PageAnalysis, analyse_page, apply_corrections, blocks_api
 from ocrmill.invoices.model import Symbol, box_to_api
 from ocrmill.pipeline.engine import EnginePool
@@ -118,7 +118,7 @@ class InvoiceWork:
         error, einvoice, einvoice_file = "", None, ""
         pages: list[str] = []  # the page images' names
         try:
-            pages, einvoice, einvoice_file = self._split_files(job_id, sources)
+            pages, einvoice, einvoice_file = self._split_waiting(job_id, sources)
         except OcrmillError as e:
             error = e.message
         except Exception as e:  # a bug of ours still ends the job with a description
@@ -142,6 +142,22 @@ class InvoiceWork:
             session.flush()
             refresh_job(session, job_id)
         log.info("invoice job %s: %s", job_id, f"failed: {error}" if error else f"split into {len(pages)} page(s)")
+
+    def _split_waiting(self, job_id: str, sources: list[str]) -> tuple[list[str], dict[str, Any] | None, str]:
+        """The split, done again after 1, 2, 4 ... s (heartbeats go on) while the object store is away, for up to
+        store_wait_seconds: a store restarting or overloaded for a moment does not fail the job. Each try writes
+        the same names, so what a failed one stored is replaced."""
+        deadline = time.monotonic() + self.settings.store_wait_seconds
+        pause = 1.0
+        while True:
+            try:
+                return self._split_files(job_id, sources)
+            except ServiceUnavailable as e:
+                if time.monotonic() + pause > deadline:
+                    raise
+                log.warning("invoice job %s: splitting waits %.0f s for the object store: %s", job_id, pause, e.message)
+                time.sleep(pause)
+                pause = min(2 * pause, 15.0)
 
     def _split_files(self, job_id: str, sources: list[str]) -> tuple[list[str], dict[str, Any] | None, str]:
         """The pages' image files written (their names in images/, with source/pages.json: which PDF page each
