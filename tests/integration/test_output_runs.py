@@ -1,21 +1,30 @@
 """Two runs of one job (the first frozen past the heartbeat timeout, its job taken by a second worker) upload their
 outputs, on the data folder and on S3: only the run the Converted commit names is downloadable, whatever the other
-uploads before or after; the loser's objects, and those of a run killed half-way, are deleted."""
+uploads before or after; the loser's objects, and those of a run killed half-way, are deleted. The same for an invoice
+job's PDF and text outputs."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from ocrmill.config import Settings
 from ocrmill.domain.options import JobOptions
+from ocrmill.pipeline.engine import EnginePool
+from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.service.auth.principal import Principal
+from ocrmill.service.invoices.jobs import InvoiceService, Upload, release_invoice_work
 from ocrmill.service.ocrjobs.jobs import JobService
+from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
 from ocrmill.store.db import Database, utcnow
 from ocrmill.store.files import Download, FileStore, new_run, outputs_folder, settle_run
 from ocrmill.store.migrate import upgrade
+from ocrmill.worker.invoices import InvoiceWork
+from tests.invoice_api import text_png
 
 ADMIN = Principal(name="admin", is_admin=True)
 
@@ -117,3 +126,39 @@ def test_a_job_converted_before_runs_had_names_reads_its_outputs_folder(
     settle_run(files, f"jobs/{job_id}", run, won=True, ended=True)
     assert content(jobs.result(ADMIN, job_id, "txt")) == b"converted again"
     assert files.read_bytes(f"jobs/{job_id}/output/result.txt") is None
+
+
+async def _chunks(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
+def test_an_invoice_jobs_outputs_are_the_committed_runs(file_store: FileStore, db: Database, tmp_path: Path) -> None:
+    """The worker writing an invoice job's outputs freezes; the task goes to another worker, which writes and
+    commits them; the first thaws, writes its own and finds the task gone: its outputs are deleted, not served."""
+    settings = Settings(data_dir=tmp_path / "data")
+    service = InvoiceService(settings=settings, db=db, files=file_store)
+    upload = Upload("scan.png", "PNG", _chunks(text_png(["Invoice EGRET 2024", "Total 3.30 EUR"])))
+    job_id = str(asyncio.run(service.create_job_from_upload(ADMIN, [upload], {}))["_id"])
+    engines = EnginePool(tessdata_dir(settings.tessdata_dir))
+    frozen, second = (InvoiceWork(settings, db, file_store, engines, name) for name in ("worker-a", "worker-b"))
+    while (task := frozen.claim()) is not None and task[0] != "outputs":  # the split, then the page
+        frozen.run(*task)
+    assert task == ("outputs", job_id)
+    release_invoice_work(db, settings, page_ids=[], job_ids=[job_id], reason="its worker stopped sending heartbeats")
+    assert second.claim() == ("outputs", job_id)
+    second.run("outputs", job_id)
+    committed = service.get_job(ADMIN, job_id)
+    assert committed["status"] == "completed" and committed["outputs"] == ["json", "pdf", "txt"], committed
+    text = content(service.output(ADMIN, job_id, "txt", media_type="text/plain", filename="x.txt"))
+    assert b"EGRET" in text
+
+    frozen.run("outputs", job_id)  # thawed: writes its outputs, then finds the task was another's
+    assert file_store.run_names(f"invoices/{job_id}/runs") == [committed_run(db, job_id)]
+    assert content(service.output(ADMIN, job_id, "txt", media_type="text/plain", filename="x.txt")) == text
+
+
+def committed_run(db: Database, job_id: str) -> str:
+    with db.read() as session:
+        job = invoice_repo.get_job(session=session, job_id=job_id)
+        assert job is not None
+        return str(job.doc["_outputsRun"])
