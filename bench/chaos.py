@@ -310,7 +310,8 @@ def check(load: Load, data_dir: Path, out: Path, tally: Tally) -> Verdict:
             verdict.pending += 1
             verdict.violations.append(f"ownOCR job {job.id} did not end")
             continue
-        left = sorted(p.name for p in (data_dir / "jobs" / str(job.id) / "output").glob("*") if p.is_file())
+        runs = sorted((data_dir / "jobs" / str(job.id) / "runs").glob("*"))  # the committed run's, and no other
+        left = sorted(p.name for run in runs for p in run.glob("*") if p.is_file())
         if info["Status"] == ERROR:
             description = str(info["ErrorDescription"] or "")
             verdict.errors[f"ownOCR: {reason(description)}"] += 1
@@ -318,8 +319,8 @@ def check(load: Load, data_dir: Path, out: Path, tally: Tally) -> Verdict:
                 verdict.violations.append(f"ownOCR job {job.id} is Error without a description")
             continue
         verdict.converted += 1
-        if left != sorted(f"result.{ext}" for ext in OWN_OUTPUTS):
-            verdict.violations.append(f"ownOCR job {job.id}: its output folder holds {left}")
+        if len(runs) != 1 or left != sorted(f"result.{ext}" for ext in OWN_OUTPUTS):
+            verdict.violations.append(f"ownOCR job {job.id}: its {len(runs)} run folder(s) hold {left}")
         for ext in OWN_OUTPUTS:
             got = load.own.get(f"/download/{job.id}/{ext}")
             problem = truncated(ext, got, job.pages)

@@ -22,6 +22,8 @@ from typing import Any
 
 from tests.harness import PHOTOTEST, SeaweedFS, Server, pages, running
 
+from ocrmill.store.files import output_name
+
 OUTPUTS = {"TxtOutput": True, "PdfOutput": True, "HocrOutput": True}
 
 
@@ -42,6 +44,7 @@ def store_cost(weed: SeaweedFS, job_dir: Path, rounds: int) -> dict[str, float]:
     """Seconds of a job's object traffic on S3: the input fetched, the outputs put, the PDF read back in chunks."""
     store = weed.store("bench")
     source = next((job_dir / "input").iterdir())
+    made = next((job_dir / "runs").iterdir())  # the outputs of the job's (one) run
     store.put_file("jobs/1/input/source.tif", source)
     fetch, keep, download = [], [], []
     with tempfile.TemporaryDirectory() as scratch:
@@ -50,10 +53,10 @@ def store_cost(weed: SeaweedFS, job_dir: Path, rounds: int) -> dict[str, float]:
             store.fetch("jobs/1/input/source.tif", Path(scratch))
             fetch.append(time.perf_counter() - t)
             t = time.perf_counter()
-            store.keep_outputs(1, job_dir / "output")
+            store.keep_outputs(1, "bench", made)
             keep.append(time.perf_counter() - t)
             t = time.perf_counter()
-            found = store.download("jobs/1/output/result.pdf")
+            found = store.download(output_name(1, "pdf", run="bench"))
             assert found is not None and found.chunks is not None
             assert sum(len(c) for c in found.chunks) == found.size
             download.append(time.perf_counter() - t)
@@ -61,7 +64,7 @@ def store_cost(weed: SeaweedFS, job_dir: Path, rounds: int) -> dict[str, float]:
         "fetch_s": statistics.median(fetch),
         "keep_outputs_s": statistics.median(keep),
         "download_pdf_s": statistics.median(download),
-        "objects_per_job": float(sum(1 for p in (job_dir / "output").rglob("*") if p.is_file()) + 1),
+        "objects_per_job": float(sum(1 for p in made.rglob("*") if p.is_file()) + 1),
     }
 
 

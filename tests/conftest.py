@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from ocrmill.store.files import FileStore, LocalFiles
 from tests.harness import DATA, Postgres, SeaweedFS, Server, running
 from tests.remote import Remote, remote_server
 
@@ -57,6 +58,15 @@ def store_env(request: pytest.FixtureRequest, store: str) -> dict[str, str]:
         return {}
     weed: SeaweedFS = request.getfixturevalue("seaweedfs")
     return weed.env(weed.new_bucket())
+
+
+@pytest.fixture(params=STORES)
+def file_store(request: pytest.FixtureRequest, tmp_path: Path) -> FileStore:
+    """Each file store by itself: the data folder, and a new bucket on SeaweedFS."""
+    if request.param == "local":
+        return LocalFiles(tmp_path / "data")
+    weed: SeaweedFS = request.getfixturevalue("seaweedfs")
+    return weed.store("files")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

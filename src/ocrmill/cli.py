@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ocrmill.folders.watch import FolderWatcher
     from ocrmill.service.auth.principal import Principal
     from ocrmill.service.auth.tokens import TokenService
-    from ocrmill.service.ocrjobs.folders import FolderService
+    from ocrmill.service.ocrjobs.folders import Deliveries, FolderService
     from ocrmill.service.webhooks import WebhookService
     from ocrmill.store.db import Database
 
@@ -217,11 +217,14 @@ def _serve(args: argparse.Namespace) -> int:
     housekeeper = Housekeeper(settings, db)
     app = create_app(settings, db=db, wake_workers=supervisor.wake_all if supervisor else None)
     watcher = _folder_watcher(app.state.folders)
+    deliveries = _folder_deliveries(app.state.folders)
     if supervisor:
         supervisor.start()
     housekeeper.start()
     if watcher:
         watcher.start()
+    if deliveries:
+        deliveries.start()
     site = f"http://{settings.host}:{settings.port}"
     print(
         f"ocrmill serving on {site}{settings.api_prefix}/ocrjobs (invoices: {site}{settings.api_prefix}/v1, "
@@ -241,6 +244,8 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         if watcher:
             watcher.stop()
+        if deliveries:
+            deliveries.stop()
         housekeeper.stop()
         if supervisor:
             supervisor.stop()
@@ -289,6 +294,17 @@ def _folder_watcher(folders: FolderService) -> FolderWatcher | None:
     for folder_id, claimed, name in watcher.recover():
         take(folder_id, claimed, name)
     return watcher
+
+
+def _folder_deliveries(folders: FolderService) -> Deliveries | None:
+    """What delivers the results of this server's folders' jobs, whichever worker converted them."""
+    from ocrmill.service.ocrjobs.folders import Deliveries
+
+    settings = folders.settings
+    if not settings.folders:
+        return None
+    every = min(settings.folder_poll_seconds, 1.0)
+    return Deliveries(settings=settings, db=folders.db, files=folders.files, every=every)
 
 
 def _worker(args: argparse.Namespace) -> int:

@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     s3_secret_access_key: str = ""
     # With S3: answer downloads with a redirect to a presigned URL valid this long; 0: stream them through the API.
     s3_presign_seconds: int = Field(0, ge=0, le=7 * 86400)
+    # A split of an invoice job waits this long for an object store that is away (503) before the job fails.
+    store_wait_seconds: float = Field(60.0, ge=0)
     server_name: str = "ocrmill"
     auth: bool = False
     # Serve without authentication on a non-loopback address anyway (something in front authenticates).

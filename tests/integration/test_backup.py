@@ -64,10 +64,10 @@ def test_a_backup_taken_while_a_job_converts_restores_every_job_and_file(
 
     damaged = tmp_path / "damaged"
     shutil.copytree(backup, damaged)
-    result = damaged / "files" / "jobs" / str(done) / "output" / "result.txt"
+    (result,) = (damaged / "files" / "jobs" / str(done) / "runs").glob("*/result.txt")
     result.write_bytes(result.read_bytes().replace(b"a", b"o", 1))
     fresh = make_server(database=database, start=False)
     refused = fresh.ocrmill("restore", str(damaged))
     assert refused.returncode == 2
-    assert f"files/jobs/{done}/output/result.txt has changed" in refused.stderr
+    assert f"{result.relative_to(damaged).as_posix()} has changed" in refused.stderr
     assert not fresh.data_dir.exists()

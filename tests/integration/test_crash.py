@@ -326,10 +326,12 @@ def check_retried_and_converted(server: Server, procs: Processes, api: Api, six_
     with pikepdf.open(io.BytesIO(pdf.content)) as doc:
         assert len(doc.pages) == len(SCANS)
     job_dir = server.data_dir / "jobs" / str(job_id)
-    assert sorted(p.name for p in (job_dir / "output").iterdir()) == ["pages", "result.pdf", "result.txt"]
-    viewer = sorted(p.name for p in (job_dir / "output" / "pages").iterdir())
+    # one run's outputs: the killed run's (half-written, <run>.partial) went when the second run committed
+    (outputs,) = (job_dir / "runs").iterdir()
+    assert sorted(p.name for p in outputs.iterdir()) == ["pages", "result.pdf", "result.txt"]
+    viewer = sorted(p.name for p in (outputs / "pages").iterdir())
     assert viewer == [f"{n:04d}.{ext}" for n in range(1, len(SCANS) + 1) for ext in ("jpg", "json")]
-    assert not list(job_dir.glob("*.partial")), "a half-written result was left behind"
+    assert not list(job_dir.rglob("*.partial")), "a half-written result was left behind"
 
     # the API answered throughout, promptly
     assert probe.calls > 20

@@ -5,22 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from ocrmill.store.files import FileStore, LocalFiles
-from tests.conftest import STORES
-from tests.harness import SeaweedFS
+from ocrmill.store.files import FileStore
 
 
-@pytest.fixture(params=STORES)
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> FileStore:
-    if request.param == "local":
-        return LocalFiles(tmp_path / "data")
-    weed: SeaweedFS = request.getfixturevalue("seaweedfs")
-    return weed.store("files")
-
-
-def test_small_files_are_put_read_fetched_and_deleted_by_folder(store: FileStore, tmp_path: Path) -> None:
+def test_small_files_are_put_read_fetched_and_deleted_by_folder(file_store: FileStore, tmp_path: Path) -> None:
+    store = file_store
     job, neighbour = "invoices/0123456789abcdef01234567/", "invoices/0123456789abcdef012345670/"
     assert store.put_bytes(job + "images/0001.png", b"png bytes") == 9
     store.put_bytes(job + "ocr/page.json", b"{}")

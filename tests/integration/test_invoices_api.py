@@ -535,7 +535,10 @@ def test_deleting_a_job_removes_its_pages_and_files(api: httpx.Client, server: S
     assert api.get(page["pageUrl"]).status_code == 200
     folder = f"invoices/{job['_id']}/"
     stored = stored_names(server, folder)
-    assert {f"{folder}images/0001.png", f"{folder}source/001.png", f"{folder}output/result.pdf"} <= set(stored)
+    assert {f"{folder}images/0001.png", f"{folder}source/001.png"} <= set(stored)
+    outputs = [name for name in stored if name.startswith(f"{folder}runs/")]  # the one run the job document names
+    assert {name.rsplit("/", 1)[1] for name in outputs} == {"result.pdf", "result.txt"}
+    assert len({name.split("/")[3] for name in outputs}) == 1, outputs
     assert f"{folder}ocr/{page['_id']}.json" in stored
     pdf = api.get(f"/ocr-invoice-jobs/{job['_id']}/download/pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")

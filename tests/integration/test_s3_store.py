@@ -37,9 +37,12 @@ def test_job_files_live_in_the_bucket_and_nowhere_else(
     info = server.wait(job["Id"], timeout=120)
     assert info["Status"] == 3, info["ErrorDescription"]
     keys = seaweedfs.keys(bucket, f"ocrmill/jobs/{job['Id']}/")
-    assert f"ocrmill/jobs/{job['Id']}/output/result.txt" in keys
-    assert f"ocrmill/jobs/{job['Id']}/output/result.pdf" in keys
-    assert f"ocrmill/jobs/{job['Id']}/output/pages/0001.json" in keys
+    runs = {k.split("/")[4] for k in keys if k.startswith(f"ocrmill/jobs/{job['Id']}/runs/")}
+    assert len(runs) == 1, keys
+    outputs = f"ocrmill/jobs/{job['Id']}/runs/{runs.pop()}"  # the outputs of the run the database names
+    assert f"{outputs}/result.txt" in keys
+    assert f"{outputs}/result.pdf" in keys
+    assert f"{outputs}/pages/0001.json" in keys
     assert any(k.startswith(f"ocrmill/jobs/{job['Id']}/input/") for k in keys)
     deadline = time.monotonic() + 10  # the worker empties its scratch just after the job is committed
     while job_files(server.data_dir) and time.monotonic() < deadline:
@@ -53,7 +56,7 @@ def test_job_files_live_in_the_bucket_and_nowhere_else(
         assert answer.headers["content-type"] == MEDIA_TYPES[ext]
         assert f'filename="{job["Id"]}.{ext}"' in answer.headers["content-disposition"]
         assert int(answer.headers["content-length"]) == len(answer.content) > 0
-        stored = seaweedfs.client().get_object(Bucket=bucket, Key=f"ocrmill/jobs/{job['Id']}/output/result.{ext}")
+        stored = seaweedfs.client().get_object(Bucket=bucket, Key=f"{outputs}/result.{ext}")
         assert stored["Body"].read() == answer.content
 
     deleted = server.client.post(f"/delete/{job['Id']}")
@@ -127,21 +130,24 @@ def test_names_reads_and_deletes_by_prefix(store: S3Files, tmp_path: Path) -> No
     (made / "pages").mkdir(parents=True)
     (made / "result.txt").write_text("text")
     (made / "pages" / "0001.json").write_text('{"width": 10, "height": 20, "blocks": []}')
-    store.keep_outputs(7, made)
-    assert store.names("jobs/7/output") == ["jobs/7/output/result.txt"]
-    assert store.names("jobs/7/output/pages") == ["jobs/7/output/pages/0001.json"]
-    assert store.read_bytes("jobs/7/output/pages/0001.json", limit=12) == b'{"width": 10'
-    assert store.read_bytes("jobs/7/output/none") is None
-    assert store.download("jobs/7/output/none") is None
+    store.keep_outputs(7, "a1", made)
+    assert store.names("jobs/7/runs/a1") == ["jobs/7/runs/a1/result.txt"]
+    assert store.names("jobs/7/runs/a1/pages") == ["jobs/7/runs/a1/pages/0001.json"]
+    assert store.read_bytes("jobs/7/runs/a1/pages/0001.json", limit=12) == b'{"width": 10'
+    assert store.read_bytes("jobs/7/runs/a1/none") is None
+    assert store.download("jobs/7/runs/a1/none") is None
     with pytest.raises(NotFound):
-        store.fetch("jobs/7/output/none", tmp_path / "scratch")
-    (made / "result.txt").unlink()
-    store.keep_outputs(7, made)  # a later run's outputs replace an earlier run's whole
-    assert store.names("jobs/7/output") == []
+        store.fetch("jobs/7/runs/a1/none", tmp_path / "scratch")
+    store.keep_outputs(7, "b2", made)  # another run's outputs go beside, not over, the first's
+    assert store.run_names("jobs/7/runs") == ["a1", "b2"] and store.run_names("jobs/8/runs") == []
     store.write_progress(7, 2, 5)
     assert store.read_progress(7) == (2, 5)
     store.delete_job(7)
-    assert store.names("jobs/7/output/pages") == [] and store.read_progress(7) is None
+    assert (
+        store.names("jobs/7/runs/a1/pages") == []
+        and store.run_names("jobs/7/runs") == []
+        and store.read_progress(7) is None
+    )
 
 
 def test_an_unreachable_store_raises_service_unavailable(seaweedfs: SeaweedFS, tmp_path: Path) -> None:

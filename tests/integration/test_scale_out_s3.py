@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -17,12 +18,14 @@ from typing import Any
 import pytest
 
 from tests.consumers import pdftotext
-from tests.harness import DATA, OCRMILL, PHOTOTEST, Postgres, SeaweedFS, Server, pages, stored_names
+from tests.harness import DATA, OCRMILL, PHOTOTEST, Postgres, SeaweedFS, Server, folder_config, pages, stored_names
 from tests.invoice_api import data_url, new_job, new_page, pages_of, text_png, upload, v1, wait_job
 
 pytestmark = [pytest.mark.postgres, pytest.mark.s3]
 
 JOBS = 30
+FOLDER_ID = "5d0f6b0e-2f52-4a37-9a0b-7c1f4f3e9b11"
+FOLDER_FAST = {"OCRMILL_FOLDER_STABLE_SECONDS": "0.6", "OCRMILL_FOLDER_POLL_SECONDS": "0.3"}
 PAGES = 12
 EINFACH = DATA / "invoices-zugferd" / "EN16931_Einfach.pdf"  # two born-digital pages and a Factur-X XML
 
@@ -37,16 +40,18 @@ def progress(s3: Any, bucket: str, job_id: int) -> tuple[int, int]:
 
 
 class Worker:
-    """`ocrmill worker` in a session of its own (so that SIGKILL reaches its worker processes too)."""
+    """`ocrmill worker` in a session of its own (so that SIGKILL reaches its worker processes too), without the API
+    node's configuration file (its OCR folder)."""
 
     def __init__(self, root: Path, env: dict[str, str]) -> None:
         self.data_dir = root / "data"
         self.log = root / "worker.log"
         root.mkdir(parents=True)
+        own = {name: value for name, value in env.items() if name != "OCRMILL_CONFIG"}
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [OCRMILL, "worker"],
-                env={**env, "OCRMILL_DATA_DIR": str(self.data_dir)},
+                env={**own, "OCRMILL_DATA_DIR": str(self.data_dir)},
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
@@ -69,7 +74,9 @@ class Worker:
 def cluster(postgres: Postgres, seaweedfs: SeaweedFS, tmp_path: Path) -> Iterator[tuple[Server, list[Worker], str]]:
     bucket = seaweedfs.new_bucket()
     env = {**seaweedfs.env(bucket), "OCRMILL_JOBS_THREADS": "1", "OCRMILL_POLL_SECONDS": "0.5"}
-    api = Server(tmp_path / "api", database_url=postgres.new_database(), env=env)
+    # the API node watches an OCR folder that only it sees: the workers are started without its configuration
+    folder = {"OCRMILL_CONFIG": str(folder_config(tmp_path / "folder", FOLDER_ID)), **FOLDER_FAST}
+    api = Server(tmp_path / "api", database_url=postgres.new_database(), env={**env, **folder})
     api.start("--no-workers")
     workers: list[Worker] = []
     try:
@@ -114,7 +121,10 @@ def test_two_workers_without_a_shared_disk_convert_every_job_once_through_a_kill
         "paged": new_job(invoices, name="pages by data: URL"),
     }
     new_page(invoices, invoice_jobs["paged"]["_id"], 1, data_url(scans[2]))
-    for n in range(JOBS - 1):
+    # one job through the API node's OCR folder: converted by a worker that does not see the folder
+    folder = tmp_path / "folder"
+    shutil.copy(PHOTOTEST, folder / "in" / "dropped.tif")
+    for n in range(JOBS - 2):
         outputs = {"TxtOutput": True, "PdfOutput": True, "HocrOutput": n % 3 == 0}
         ids.append(int(api.submit(PHOTOTEST, **outputs)["Id"]))
 
@@ -148,7 +158,25 @@ def test_two_workers_without_a_shared_disk_convert_every_job_once_through_a_kill
         image = invoices.get(page["pageUrl"])
         assert image.status_code == 200 and image.headers["content-type"] == "image/png"
     stored = stored_names(api, f"invoices/{done['scans']['_id']}/")
-    assert {"source/001.png", "images/0001.png", "output/result.pdf"} <= {n.split("/", 2)[2] for n in stored}
+    assert {"source/001.png", "images/0001.png"} <= {n.split("/", 2)[2] for n in stored}
+    assert [n.split("/")[4] for n in stored if n.split("/")[2] == "runs"] == ["result.pdf", "result.txt"], stored
+
+    # The folder job's results reached the output folder from the bucket; its original is archived, its objects gone.
+    deadline = time.monotonic() + 120
+    while not (folder / "out" / "dropped.txt").exists():
+        assert time.monotonic() < deadline, (
+            f"the folder job's results were not delivered:\n{api.log.read_text()[-3000:]}"
+        )
+        time.sleep(0.2)
+    assert (folder / "out" / "dropped.txt").read_text() == one_page
+    assert (folder / "out" / "dropped.pdf").read_bytes().startswith(b"%PDF")
+    assert [p.name for p in (folder / "out" / "archive").rglob("*.tif")] == ["dropped.tif"]
+    assert list((folder / "in").glob("*.tif")) == []
+    counters = api.client.get(f"/folder/{FOLDER_ID}").json()
+    assert (counters["SuccessFiles"], counters["ErrorFiles"], counters["ProcessingFiles"]) == (1, 0, 0)
+    (folder_job,) = [job["Id"] for job in api.client.get("/all").json() if job["Id"] not in ids]
+    ids.append(int(folder_job))
+    assert seaweedfs.keys(bucket, f"ocrmill/jobs/{folder_job}/") == [], "the folder job's objects stayed"
 
     stats = api.client.get("/stats").json()
     assert (stats["SuccessFiles"], stats["ErrorFiles"]) == (JOBS, 0), "a job was converted twice or failed"
@@ -158,7 +186,9 @@ def test_two_workers_without_a_shared_disk_convert_every_job_once_through_a_kill
     assert second.process.poll() is None and restarted.process.poll() is None
 
     # The files are in the bucket; no node keeps any (the live workers' scratch is empty once their jobs end).
-    assert any(k.endswith(f"jobs/{long}/output/result.pdf") for k in seaweedfs.keys(bucket))
+    long_keys = seaweedfs.keys(bucket, f"ocrmill/jobs/{long}/")
+    runs = {k.split("/")[4] for k in long_keys if k.startswith(f"ocrmill/jobs/{long}/runs/")}
+    assert len(runs) == 1 and f"ocrmill/jobs/{long}/runs/{runs.pop()}/result.pdf" in long_keys, long_keys
     assert stored_job_files(api.data_dir) == []
     deadline = time.monotonic() + 10
     while (stored_job_files(second.data_dir) or stored_job_files(restarted.data_dir)) and time.monotonic() < deadline:

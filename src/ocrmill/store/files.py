@@ -2,26 +2,32 @@
 shared mount) or, with storage_url = "s3://bucket/prefix", on S3-compatible object storage (store/s3.py).
 
 Workers work on local files: `fetch` gives an input as a local file, `run_outputs` the folder a run writes its
-results to, and `keep_outputs` makes them the job's results (nothing to do when that folder is the store's own).
-Results are served only once the database says the job is Converted, so a run that dies half-way shows nothing.
+results to, and `keep_outputs` stores them under the run's own folder, jobs/<id>/runs/<run>/ (nothing to do when the
+run wrote there itself). The transaction that makes the job Converted names the run (jobs.output_run), and results
+are read from that run's folder only: a run that died half-way, or lost its job to another worker while frozen,
+never shows, and `drop_runs` deletes what it left.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import shutil
 import tempfile
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from ocrmill.errors import InsufficientStorage, PayloadTooLarge, disk_full
+from ocrmill.errors import InsufficientStorage, OcrmillError, PayloadTooLarge, disk_full
 
 if TYPE_CHECKING:
     from ocrmill.config import Settings
+
+log = logging.getLogger("ocrmill.files")
 
 
 @contextlib.contextmanager
@@ -61,19 +67,53 @@ class FileStore(Protocol):
     def discard(self, name: str) -> None: ...
     def delete_job(self, job_id: int) -> None: ...
     def delete_prefix(self, prefix: str) -> None: ...
-    def run_outputs(self, job_id: int, scratch: Path) -> Path: ...
-    def keep_outputs(self, job_id: int, made: Path) -> None: ...
+    def run_outputs(self, job_id: int, run: str, scratch: Path) -> Path: ...
+    def keep_outputs(self, job_id: int, run: str, made: Path) -> None: ...
+    def run_names(self, folder: str) -> list[str]: ...
     def write_progress(self, job_id: int, done: int, total: int) -> None: ...
     def read_progress(self, job_id: int) -> tuple[int, int] | None: ...
 
 
-def output_name(job_id: int, ext: str) -> str:
-    return f"jobs/{job_id}/output/result.{ext}"
+def new_run() -> str:
+    """A name for one run of a job, unique among all runs of all workers."""
+    return uuid.uuid4().hex
 
 
-def page_name(job_id: int, number: int, suffix: str) -> str:
+def outputs_folder(job_id: int, run: str) -> str:
+    """Where `run` stores the job's outputs; run "" (a job converted before runs had names): jobs/<id>/output."""
+    return f"jobs/{job_id}/runs/{run}" if run else f"jobs/{job_id}/output"
+
+
+def output_name(job_id: int, ext: str, *, run: str) -> str:
+    return f"{outputs_folder(job_id, run)}/result.{ext}"
+
+
+def page_name(job_id: int, number: int, suffix: str, *, run: str) -> str:
     """A converted job's page preview or OCR (NNNN.jpg, NNNN.json), for the console."""
-    return f"jobs/{job_id}/output/pages/{number:04d}.{suffix}"
+    return f"{outputs_folder(job_id, run)}/pages/{number:04d}.{suffix}"
+
+
+def settle_run(files: FileStore, folder: str, run: str, *, won: bool, ended: bool) -> None:
+    """After a run's outcome went to the database: the objects no longer anyone's go. `folder` is the job's
+    ("jobs/7", "invoices/<id>"). The run `won` (the job's outputs are its): every other run's; it `ended` the job
+    without outputs: all; it lost the job to another run: its own. The store away: they stay until the job's
+    retention ends (delete_job)."""
+    try:
+        if won or ended:
+            drop_runs(files, folder, keep=run if won else "")
+        else:
+            files.delete_prefix(f"{folder}/runs/{run}/")
+    except OcrmillError as e:
+        log.warning("%s: outputs of other runs were left in the store: %s", folder, e.message)
+
+
+def drop_runs(files: FileStore, folder: str, *, keep: str = "") -> None:
+    """Every run's outputs under `folder` (<folder>/runs/<run>/) but `keep`'s (all when ""), and <folder>/output/
+    of before runs had names: what runs killed half-way or overtaken left behind."""
+    for run in files.run_names(f"{folder}/runs"):
+        if run != keep:
+            files.delete_prefix(f"{folder}/runs/{run}/")
+    files.delete_prefix(f"{folder}/output/")
 
 
 def open_files(settings: Settings) -> FileStore:
@@ -124,18 +164,8 @@ class LocalFiles:
     def input_name(self, job_id: int, seq: int, ext: str) -> str:
         return f"jobs/{job_id}/input/{seq:04d}.{ext.lower()}"
 
-    def output_dir(self, job_id: int) -> Path:
-        return self.job_dir(job_id) / "output"
-
-    def output_path(self, job_id: int, ext: str) -> Path:
-        return self.output_dir(job_id) / f"result.{ext}"
-
     def path(self, name: str) -> Path:
         return self.root / name
-
-    def pages_dir(self, job_id: int) -> Path:
-        """A converted job's page previews and OCR (pages/NNNN.jpg, pages/NNNN.json), for the console."""
-        return self.output_dir(job_id) / "pages"
 
     def write_progress(self, job_id: int, done: int, total: int) -> None:
         """Pages recognised so far by the job's run (replaced atomically; readers never see half a file)."""
@@ -215,17 +245,21 @@ class LocalFiles:
         except OSError:
             return None
 
-    def run_outputs(self, job_id: int, scratch: Path) -> Path:
-        return self.output_dir(job_id)  # run_job replaces it whole once the run is done
+    def run_outputs(self, job_id: int, run: str, scratch: Path) -> Path:
+        return self.path(outputs_folder(job_id, run))  # run_job writes <run>.partial and renames it once done
 
-    def keep_outputs(self, job_id: int, made: Path) -> None:
+    def keep_outputs(self, job_id: int, run: str, made: Path) -> None:
         pass
+
+    def run_names(self, folder: str) -> list[str]:
+        """The runs in `folder` (jobs/<id>/runs) that stored something (an unfinished <run>.partial among them)."""
+        try:
+            return sorted(p.name for p in self.path(folder).iterdir())
+        except OSError:
+            return []
 
     def discard(self, name: str) -> None:
         self.path(name).unlink(missing_ok=True)
-
-    def clear_outputs(self, job_id: int) -> None:
-        shutil.rmtree(self.output_dir(job_id), ignore_errors=True)
 
     def delete_job(self, job_id: int) -> None:
         shutil.rmtree(self.job_dir(job_id), ignore_errors=True)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ocrmill.domain.options import JobOptions
 from ocrmill.domain.status import JobStatus
@@ -57,8 +57,34 @@ def start_folder_job(
     job.folder_id = folder_id
     job.source_name = source_name
     job.folder_claim = claim
+    job.folder_pending = True
     session.flush()
     return job
+
+
+ENDED = (int(JobStatus.CONVERTED), int(JobStatus.ERROR))
+
+
+def ended_folder_jobs(*, session: Session, folder_ids: list[str], limit: int) -> list[Job]:
+    """Jobs of these folders that ended and whose results (or failure) are not delivered yet, oldest first."""
+    if not folder_ids:
+        return []
+    query = (
+        select(Job)
+        .where(Job.folder_pending.is_(True), Job.folder_id.in_(folder_ids), Job.status.in_(ENDED))
+        .options(selectinload(Job.files))
+        .order_by(Job.id)
+        .limit(limit)
+    )
+    return list(session.scalars(query))
+
+
+def mark_delivered(*, session: Session, job_id: int) -> bool:
+    """The job's results delivered; False when another server delivered them first."""
+    result = session.execute(
+        update(Job).where(Job.id == job_id, Job.folder_pending.is_(True)).values(folder_pending=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def converting_folder_jobs(*, session: Session) -> int:

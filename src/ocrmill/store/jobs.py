@@ -281,9 +281,10 @@ def finish_job(
     outputs: list[str] | None = None,
     removed_pages: list[int] | None = None,
     text: str = "",
+    run: str = "",
 ) -> bool:
-    """Converted (no error) or Error; only while this worker still holds the job. A converted job's recognised
-    `text` enters the search index in the same transaction."""
+    """Converted (no error) or Error; only while this worker still holds the job. A converted job's outputs are
+    those `run` stored, and its recognised `text` enters the search index, in the same transaction."""
     values: dict[str, Any] = {
         "status": int(JobStatus.ERROR if error else JobStatus.CONVERTED),
         "error_description": error,
@@ -294,7 +295,11 @@ def finish_job(
     }
     if not error:
         values.update(
-            number_of_pages=pages, barcodes=barcodes or [], outputs=outputs or [], removed_pages=removed_pages or []
+            number_of_pages=pages,
+            barcodes=barcodes or [],
+            outputs=outputs or [],
+            removed_pages=removed_pages or [],
+            output_run=run,
         )
     elif pages:
         values["number_of_pages"] = pages

@@ -22,7 +22,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ocrmill.errors import InsufficientStorage, NotFound, PayloadTooLarge, ServiceUnavailable
-from ocrmill.store.files import Download, storing
+from ocrmill.store.files import Download, outputs_folder, storing
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
@@ -229,20 +229,29 @@ class S3Files:
 
     # -- a worker's run -----------------------------------------------------------------------------
 
-    def run_outputs(self, job_id: int, scratch: Path) -> Path:
+    def run_outputs(self, job_id: int, run: str, scratch: Path) -> Path:
         return scratch / "output"
 
-    def keep_outputs(self, job_id: int, made: Path) -> None:
-        """The run's results (a local folder) as the job's: what an earlier run left goes first."""
-        self.delete_prefix(f"jobs/{job_id}/output/")
+    def keep_outputs(self, job_id: int, run: str, made: Path) -> None:
+        """The run's results (a local folder) under the run's own folder: they become the job's only once the
+        database names the run, so an upload cut off half-way is never read."""
+        folder = outputs_folder(job_id, run)
         made_files = [path for path in sorted(made.rglob("*")) if path.is_file()]
         with ThreadPoolExecutor(max_workers=4) as pool:  # small objects: the round trips are the cost
-            done = [
-                pool.submit(self.put_file, f"jobs/{job_id}/output/{p.relative_to(made).as_posix()}", p)
-                for p in made_files
-            ]
+            done = [pool.submit(self.put_file, f"{folder}/{p.relative_to(made).as_posix()}", p) for p in made_files]
             for future in done:
                 future.result()
+
+    def run_names(self, folder: str) -> list[str]:
+        """The runs in `folder` (jobs/<id>/runs) that stored something. From the objects, not the folders: SeaweedFS
+        lists emptied folders."""
+        prefix = self.key(folder.rstrip("/") + "/")
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix)
+            keys = [item["Key"][len(prefix) :] for page in pages for item in page.get("Contents", [])]
+        except (BotoCoreError, ClientError) as e:
+            raise _failure(e, f"listing {folder}") from e
+        return sorted({key.split("/", 1)[0] for key in keys if "/" in key and not key.endswith("/")})
 
     def write_progress(self, job_id: int, done: int, total: int) -> None:
         with contextlib.suppress(ServiceUnavailable, InsufficientStorage):  # a nicety: never fail a job over it

@@ -20,6 +20,7 @@ from sqlalchemy.engine import make_url
 
 from ocrmill.errors import BackupError
 from ocrmill.store import pgtools
+from ocrmill.store.files import output_name
 from ocrmill.store.tables import InvoiceJob, Job, JobFile
 
 Kind = Literal["sqlite", "postgresql"]
@@ -29,7 +30,7 @@ CONVERTED = 3
 
 SCHEMA_REVISION = text("SELECT version_num FROM alembic_version")
 EXPORT_SNAPSHOT = text("SELECT pg_export_snapshot()")
-JOBS = select(Job.id, Job.status, Job.outputs).order_by(Job.id)
+JOBS = select(Job.id, Job.status, Job.outputs, Job.output_run).order_by(Job.id)
 JOB_FILES = select(JobFile.name).order_by(JobFile.id)
 INVOICE_JOBS = select(InvoiceJob.id).order_by(InvoiceJob.id)
 
@@ -82,7 +83,7 @@ def _read(kind: Kind, file: str, connection: Connection) -> Snapshot:
     jobs = connection.execute(JOBS).all()
     named = [str(name) for name in connection.execute(JOB_FILES).scalars()]
     converted = [row for row in jobs if row.status == CONVERTED]
-    named += [f"jobs/{row.id}/output/result.{ext}" for row in converted for ext in row.outputs or []]
+    named += [output_name(row.id, ext, run=row.output_run) for row in converted for ext in row.outputs or []]
     return Snapshot(
         kind=kind,
         file=file,

@@ -66,8 +66,12 @@ class Job(Base):
     folder_id: Mapped[str] = mapped_column(String(36), default="", index=True)
     source_name: Mapped[str] = mapped_column(String(1000), default="")
     folder_claim: Mapped[str | None] = mapped_column(String(64), unique=True, index=True, default=None)
+    # a folder job whose results (or failure) its folder's server has yet to deliver to the output folder
+    folder_pending: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     file_uploaded: Mapped[bool] = mapped_column(Boolean, default=False)
     outputs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # the run whose outputs are the job's (jobs/<id>/runs/<run>/), set as it becomes Converted; "": jobs/<id>/output/
+    output_run: Mapped[str] = mapped_column(String(32), default="")
 
     created: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     modified: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -24,12 +24,11 @@ from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.pages import InputFile, limit_pixels
 from ocrmill.pipeline.run import JobResult, Limits, run_job
 from ocrmill.service import webhooks
-from ocrmill.service.ocrjobs.folders import FolderJob, finish_folder_job
 from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import open_files, scratch_dir
+from ocrmill.store.files import new_run, open_files, scratch_dir, settle_run
 from ocrmill.worker.invoices import InvoiceWork
 from ocrmill.worker.slots import OcrSlots
 
@@ -157,22 +156,19 @@ class WorkerLoop:
                 return
             options = JobOptions.from_dict(job.options)
             stored = [(f.name, f.ext) for f in job.files]
-            folder_id, source_name = job.folder_id, job.source_name
         self._beat(job_id)
         done = threading.Event()
         beating = threading.Thread(target=self._beat_until, args=(job_id, done), daemon=True)
         beating.start()
         # this worker's own folder: inputs fetched from the store, the pipeline's work files, the run's outputs
         scratch = scratch_dir(self.settings, f"job-{job_id}")
-        out_dir = self.files.run_outputs(job_id, scratch)
-        folder: FolderJob | None = None
+        run = new_run()  # the run's outputs are stored apart, and become the job's with the Converted commit
+        out_dir = self.files.run_outputs(job_id, run, scratch)
         started = time.monotonic()
         result: JobResult | None = None
         error = ""
         try:
             inputs = [InputFile(self.files.fetch(name, scratch / "input"), ext) for name, ext in stored]
-            if folder_id:
-                folder = FolderJob(job_id, folder_id, source_name, inputs[0].path)
             result = run_job(
                 inputs=inputs,
                 options=options,
@@ -185,7 +181,7 @@ class WorkerLoop:
                 on_page=lambda done, total: self.files.write_progress(job_id, done, total),
             )
             if self._holds(job_id):  # a run whose job went to another worker meanwhile uploads nothing
-                self.files.keep_outputs(job_id, out_dir)
+                self.files.keep_outputs(job_id, run, out_dir)
         except OcrmillError as e:
             error = e.message
         except Exception as e:  # a bug of ours or a full disk must still end the job with a description
@@ -196,22 +192,14 @@ class WorkerLoop:
             beating.join()
             shutil.rmtree(scratch / "work", ignore_errors=True)
         try:
-            finished = self._finish(job_id, result, error, time.monotonic() - started)
-            if folder is not None and finished:
-                finish_folder_job(
-                    settings=self.settings,
-                    db=self.db,
-                    results=out_dir,
-                    job=folder,
-                    outputs=result.outputs if result else [],
-                    error=error,
-                )
+            finished = self._finish(job_id, run, result, error, time.monotonic() - started)
+            settle_run(self.files, f"jobs/{job_id}", run, won=finished and not error, ended=finished)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         log.info(
             "job %s %s in %.1f s%s",
             job_id,
-            "failed" if error else "converted",
+            "failed" if error else "converted" if finished else "lost to another worker",
             time.monotonic() - started,
             f": {error}" if error else "",
         )
@@ -220,7 +208,7 @@ class WorkerLoop:
         with self.db.write() as session:
             return repo.heartbeat_job(session=session, job_id=job_id, worker_id=self.worker_id, now=utcnow())
 
-    def _finish(self, job_id: int, result: JobResult | None, error: str, seconds: float) -> bool:
+    def _finish(self, job_id: int, run: str, result: JobResult | None, error: str, seconds: float) -> bool:
         """The run's outcome (Converted or Error) committed, if this worker still holds the job."""
         finished = False
 
@@ -238,6 +226,7 @@ class WorkerLoop:
                     outputs=result.outputs if result else None,
                     removed_pages=result.removed_pages if result else None,
                     text=result.text if result else "",
+                    run=run,
                 )
                 if finished:
                     webhooks.job_ended(session=session, job_id=job_id)  # the outbox, in the same transaction

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from ocrmill.config import Settings
 from ocrmill.domain.document import Box, Document, page_from_dict, page_to_dict
 from ocrmill.domain.options import JobOptions
-from ocrmill.errors import InputError, NotFound, OcrmillError, described
+from ocrmill.errors import InputError, NotFound, OcrmillError, ServiceUnavailable, described
 from ocrmill.invoices.analyse import PageAnalysis, analyse_page, apply_corrections, blocks_api
 from ocrmill.invoices.model import Symbol, box_to_api
 from ocrmill.pipeline.engine import EnginePool
@@ -56,7 +56,7 @@ from ocrmill.service.invoices.query import stamp
 from ocrmill.service.invoices.schema import PageIn
 from ocrmill.store import invoices as repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import FileStore, scratch_dir
+from ocrmill.store.files import FileStore, new_run, scratch_dir, settle_run
 from ocrmill.writers.base import PageBase, WriteContext
 
 log = logging.getLogger("ocrmill.worker")
@@ -118,7 +118,7 @@ class InvoiceWork:
         error, einvoice, einvoice_file = "", None, ""
         pages: list[str] = []  # the page images' names
         try:
-            pages, einvoice, einvoice_file = self._split_files(job_id, sources)
+            pages, einvoice, einvoice_file = self._split_waiting(job_id, sources)
         except OcrmillError as e:
             error = e.message
         except Exception as e:  # a bug of ours still ends the job with a description
@@ -142,6 +142,22 @@ class InvoiceWork:
             session.flush()
             refresh_job(session, job_id)
         log.info("invoice job %s: %s", job_id, f"failed: {error}" if error else f"split into {len(pages)} page(s)")
+
+    def _split_waiting(self, job_id: str, sources: list[str]) -> tuple[list[str], dict[str, Any] | None, str]:
+        """The split, done again after 1, 2, 4 ... s (heartbeats go on) while the object store is away, for up to
+        store_wait_seconds: a store restarting or overloaded for a moment does not fail the job. Each try writes
+        the same names, so what a failed one stored is replaced."""
+        deadline = time.monotonic() + self.settings.store_wait_seconds
+        pause = 1.0
+        while True:
+            try:
+                return self._split_files(job_id, sources)
+            except ServiceUnavailable as e:
+                if time.monotonic() + pause > deadline:
+                    raise
+                log.warning("invoice job %s: splitting waits %.0f s for the object store: %s", job_id, pause, e.message)
+                time.sleep(pause)
+                pause = min(2 * pause, 15.0)
 
     def _split_files(self, job_id: str, sources: list[str]) -> tuple[list[str], dict[str, Any] | None, str]:
         """The pages' image files written (their names in images/, with source/pages.json: which PDF page each
@@ -368,22 +384,31 @@ class InvoiceWork:
             job = repo.get_job(session=session, job_id=job_id)
             einvoice_file = str(job.doc.get("_eInvoiceFile") or "") if job is not None else ""
         error = ""
+        run = new_run()  # the outputs are stored apart, and become the job's with the commit below
         try:
-            self._write_outputs(job_id, pages, einvoice_file)
+            self._write_outputs(job_id, run, pages, einvoice_file)
         except Exception as e:  # the job still completes, with its JSON, and says why PDF and text are missing
             log.exception("invoice job %s: writing the outputs failed", job_id)
             error = f"The PDF and text outputs could not be written: {described(e, 'writing them')}"
         with self.db.write() as session:
             job = repo.get_job(session=session, job_id=job_id, for_update=True)
-            if job is None:
-                return
-            outputs = ["json"] if error else ["json", "pdf", "txt"]
-            job.doc = job.doc | {"_outputsFor": signature, "_task": "", "outputs": outputs, "_outputsError": error}
-            repo.finish_job_task(session=session, job_id=job_id)
-            session.flush()
-            refresh_job(session, job_id)
+            # a worker frozen past the heartbeat timeout finds the task given to another: its outputs are not the job's
+            holds = job is not None and job.worker_id == self.worker_id
+            if job is not None and holds:
+                outputs = ["json"] if error else ["json", "pdf", "txt"]
+                job.doc = job.doc | {
+                    "_outputsFor": signature,
+                    "_task": "",
+                    "outputs": outputs,
+                    "_outputsError": error,
+                    "_outputsRun": "" if error else run,
+                }
+                repo.finish_job_task(session=session, job_id=job_id)
+                session.flush()
+                refresh_job(session, job_id)
+        settle_run(self.files, job_folder(job_id).rstrip("/"), run, won=holds and not error, ended=holds)
 
-    def _write_outputs(self, job_id: str, pages: list[tuple[str, str]], einvoice_file: str) -> None:
+    def _write_outputs(self, job_id: str, run: str, pages: list[tuple[str, str]], einvoice_file: str) -> None:
         """`pages` (id, pageUrl) in page order. A page whose image was made from an uploaded PDF's page with its
         own text is that page as it is, its text the PDF's own; every other page is the image it was recognised
         on with its OCR as the text. The e-invoice's upload gives its embedded files (for as long as the job
@@ -427,7 +452,7 @@ class InvoiceWork:
             for ext in ("pdf", "txt"):
                 WRITERS[ext].write(doc, ctx, work / f"result.{ext}")
             for ext in ("pdf", "txt"):  # each is whole in the store or absent (LocalFiles: copied, then renamed)
-                self.files.put_file(output_name(job_id, ext), work / f"result.{ext}")
+                self.files.put_file(output_name(job_id, ext, run=run), work / f"result.{ext}")
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
 

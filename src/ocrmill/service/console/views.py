@@ -23,7 +23,7 @@ from ocrmill.service.ocrjobs.jobs import JobService, JobView
 from ocrmill.service.ocrjobs.search import JobSearch
 from ocrmill.service.server import ServerInfo
 from ocrmill.store import jobs as repo
-from ocrmill.store.files import Download, FileStore, page_name
+from ocrmill.store.files import Download, FileStore, outputs_folder, page_name
 
 STATUS_NAMES = {int(s): s.name.lower() for s in JobStatus}
 MAX_PAGE_SIZE = 100
@@ -154,10 +154,10 @@ class ConsoleService:
 
     def pages(self, who: Principal, job_id: int) -> list[dict[str, Any]]:
         """The pages a converted job kept for the viewer: number and size of the recognised raster."""
-        self.jobs.get(who, job_id)  # NotFound unless the caller may see the job
+        run = self.jobs.get(who, job_id).output_run  # NotFound unless the caller may see the job
         files = self.jobs.files
         result = []
-        for name in files.names(f"jobs/{job_id}/output/pages"):
+        for name in files.names(f"{outputs_folder(job_id, run)}/pages"):
             stem, _, suffix = name.rsplit("/", 1)[-1].partition(".")
             if suffix == "json" and len(stem) == 4 and stem.isdigit():
                 width, height = _page_size(files, name)
@@ -165,8 +165,8 @@ class ConsoleService:
         return result
 
     def page_image(self, who: Principal, job_id: int, number: int) -> Download:
-        self.jobs.get(who, job_id)  # NotFound unless the caller may see the job
-        found = self.jobs.files.download(page_name(job_id, number, "jpg"), media_type="image/jpeg")
+        run = self.jobs.get(who, job_id).output_run  # NotFound unless the caller may see the job
+        found = self.jobs.files.download(page_name(job_id, number, "jpg", run=run), media_type="image/jpeg")
         if found is None:
             raise NotFound(f"Job {job_id} has no picture of page {number}.")
         return found
@@ -175,8 +175,9 @@ class ConsoleService:
         """The page's words with boxes ([left, top, right, bottom] in raster pixels), confidences 0..1, their line
         and paragraph and whether the job's outputs have them (MinConfidence, Word.kept: the writers' own rule),
         and the page's text as the outputs have it (lines, paragraphs separated by a blank line)."""
-        min_confidence = JobOptions.from_dict(self.jobs.get(who, job_id).options).MinConfidence
-        stored = self.jobs.files.read_bytes(page_name(job_id, number, "json"))
+        job = self.jobs.get(who, job_id)
+        min_confidence = JobOptions.from_dict(job.options).MinConfidence
+        stored = self.jobs.files.read_bytes(page_name(job_id, number, "json", run=job.output_run))
         if stored is None:
             raise NotFound(f"Job {job_id} has no page {number}.")
         page = page_from_dict(json.loads(stored))

@@ -182,7 +182,8 @@ class InvoiceService:
         doc = self.get_job(who, job_id)
         found = None
         if ext in doc.get("outputs", []):
-            found = self.files.download(output_name(doc["_id"], ext), filename=filename, media_type=media_type)
+            name = output_name(doc["_id"], ext, run=str(doc.get("_outputsRun", "")))
+            found = self.files.download(name, filename=filename, media_type=media_type)
         if found is None:
             raise BadRequest(f"The job's {ext.upper()} output is not ready: the job is {doc['status']}.")
         return found
@@ -387,8 +388,10 @@ def ocr_name(job_id: str, page_id: str, suffix: str) -> str:
     return f"invoices/{job_id}/ocr/{page_id}.{suffix}"
 
 
-def output_name(job_id: str, ext: str) -> str:
-    return f"invoices/{job_id}/output/result.{ext}"
+def output_name(job_id: str, ext: str, *, run: str) -> str:
+    """The job's PDF or text output as `run` wrote it (the job document's _outputsRun); run "": written before
+    runs had names."""
+    return f"invoices/{job_id}/runs/{run}/result.{ext}" if run else f"invoices/{job_id}/output/result.{ext}"
 
 
 # -- documents -------------------------------------------------------------------------------------------------

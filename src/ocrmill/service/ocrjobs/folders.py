@@ -4,14 +4,18 @@ as jobs, files posted to them, and what happens to results and originals once a 
 A file's way: the watcher renames it into `<input>/.ocrmill/claimed/` (folders.watch), this service
 makes a job marked with that claim, copies the file into the job's store, schedules the job and then
 removes the claimed file. Every step can be repeated after a crash: a claimed file whose job exists
-is handed to that job, never to a second one. When the job ends, the worker delivers its results to
-the output folder under the file's name and archives, deletes or keeps the original, or moves it to
-`error/` with the reason (folders.deliver).
+is handed to that job, never to a second one. Workers need not see the folder: the job's results go to
+the file store like any job's. Once the job ends, the server that watches the folder (deliver_ended)
+fetches its results from the store into the output folder under the file's name and archives, deletes
+or keeps the original, or moves it to `error/` with the reason (folders.deliver); then the job's
+objects leave the store.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,8 +25,16 @@ from typing import Any
 from ocrmill.config import FolderDefinition, Settings
 from ocrmill.domain import languages
 from ocrmill.domain.options import JobOptions
-from ocrmill.domain.status import SUPPORTED_EXTENSIONS
-from ocrmill.errors import ConfigError, Forbidden, InvalidProperty, NoOutput, NotFound, UnsupportedMediaType
+from ocrmill.domain.status import SUPPORTED_EXTENSIONS, JobStatus
+from ocrmill.errors import (
+    ConfigError,
+    Forbidden,
+    InvalidProperty,
+    NoOutput,
+    NotFound,
+    OcrmillError,
+    UnsupportedMediaType,
+)
 from ocrmill.folders import deliver
 from ocrmill.folders.watch import claim_id
 from ocrmill.service import webhooks
@@ -31,7 +43,8 @@ from ocrmill.store import folders as repo
 from ocrmill.store import jobs as job_repo
 from ocrmill.store import workers as counter_repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import FileStore
+from ocrmill.store.files import FileStore, output_name, scratch_dir
+from ocrmill.store.tables import Job
 
 log = logging.getLogger(__name__)
 
@@ -189,51 +202,140 @@ class FolderService:
 
 
 @dataclass(frozen=True)
-class FolderJob:
-    """What the worker knows of a folder job: where its file came from and where its original is."""
+class EndedJob:
+    """A folder job that ended, as its folder's server delivers it."""
 
     job_id: int
     folder_id: str
     source_name: str
-    original: Path
+    original: str  # the stored name of the file taken from the folder
+    outputs: tuple[str, ...]
+    run: str
+    error: str
 
-
-def finish_folder_job(
-    *, settings: Settings, db: Database, results: Path, job: FolderJob, outputs: list[str], error: str
-) -> None:
-    """After a folder job ended (in the worker): results (results/result.<ext>) to the output folder under the
-    file's name, the
-    original archived, deleted or kept, or moved to error/ with the reason; the folder's counters."""
-    folder = settings.folder(job.folder_id)
-    if folder is None:
-        log.error("job %s belongs to OCR folder %s, which is no longer configured", job.job_id, job.folder_id)
-        return
-    original = job.original
-    try:
-        if error:
-            if original.exists():
-                deliver.fail(original, folder.output, job.source_name, error)
-        else:
-            deliver.deliver({ext: results / f"result.{ext}" for ext in outputs}, folder.output,
-                            job.source_name)  # fmt: skip
-            if original.exists():
-                if folder.originals == "archive":
-                    deliver.archive(original, folder.output, job.source_name, when=datetime.now().astimezone())
-                elif folder.originals == "keep":
-                    deliver.keep(original, folder.input, job.source_name)
-                else:
-                    deliver.discard(original)
-    except OSError as e:
-        log.error("results of job %s could not be delivered to %s: %s", job.job_id, folder.output, e)
-        error = error or f"results could not be delivered: {e}"
-    names = ["ProcessedFiles", "ErrorFiles" if error else "SuccessFiles"]
-    with db.write() as session:
-        counter_repo.increment(session=session, names=[repo.counter_name(folder.key, n) for n in names])
-        webhooks.folder_file_done(
-            session=session,
-            folder_id=folder.key,
-            description=folder.description,
-            file_name=job.source_name,
-            job_id=job.job_id,
-            error=error,
+    @classmethod
+    def of(cls, job: Job) -> EndedJob:
+        converted = job.status == JobStatus.CONVERTED
+        return cls(
+            job_id=job.id,
+            folder_id=job.folder_id,
+            source_name=job.source_name,
+            original=job.files[0].name if job.files else "",
+            outputs=tuple(job.outputs) if converted else (),
+            run=job.output_run,
+            error="" if converted else job.error_description or "The job failed.",
         )
+
+
+def deliver_ended(*, settings: Settings, db: Database, files: FileStore, limit: int = 20) -> int:
+    """Delivers folder jobs of this server's folders that ended (Converted or Error); how many there were. The
+    object store away (ServiceUnavailable): the rest wait for a later round."""
+    folders = {f.key: f for f in settings.folders}
+    with db.read() as session:
+        found = repo.ended_folder_jobs(session=session, folder_ids=list(folders), limit=limit)
+        ended = [EndedJob.of(job) for job in found]
+    for job in ended:
+        _deliver(settings=settings, db=db, files=files, folder=folders[job.folder_id], job=job)
+    return len(ended)
+
+
+def _deliver(*, settings: Settings, db: Database, files: FileStore, folder: FolderDefinition, job: EndedJob) -> None:
+    """Results (from the store) to the output folder under the file's name, the original archived, deleted or
+    kept, or moved to error/ with the reason; the folder's counters; then the job's objects leave the store. Each
+    step can be repeated after a crash before the job is marked delivered."""
+    scratch = scratch_dir(settings, f"deliver-{job.job_id}")
+    try:
+        error = job.error or _deliver_results(files, folder, job, scratch)
+        try:
+            original = _original(files, job, scratch)
+            if original is not None:
+                _place_original(original, folder, job.source_name, error)
+            placed = True
+        except OSError as e:  # the original stays in the store until the job's retention ends
+            log.error("the original of job %s could not be moved out of the store: %s", job.job_id, e)
+            placed = False
+        names = ["ProcessedFiles", "ErrorFiles" if error else "SuccessFiles"]
+        with db.write() as session:
+            if repo.mark_delivered(session=session, job_id=job.job_id):
+                counter_repo.increment(session=session, names=[repo.counter_name(folder.key, n) for n in names])
+                webhooks.folder_file_done(
+                    session=session,
+                    folder_id=folder.key,
+                    description=folder.description,
+                    file_name=job.source_name,
+                    job_id=job.job_id,
+                    error=error,
+                )
+        if placed:
+            files.delete_job(job.job_id)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _deliver_results(files: FileStore, folder: FolderDefinition, job: EndedJob, scratch: Path) -> str:
+    """The job's results from the store into the output folder; "" or why they could not be delivered."""
+    try:
+        results = {
+            ext: files.fetch(output_name(job.job_id, ext, run=job.run), scratch / "output") for ext in job.outputs
+        }
+        deliver.deliver(results, folder.output, job.source_name)
+    except (OSError, NotFound) as e:
+        reason = e.message if isinstance(e, NotFound) else str(e)
+        log.error("results of job %s could not be delivered to %s: %s", job.job_id, folder.output, reason)
+        return f"results could not be delivered: {reason}"
+    return ""
+
+
+def _place_original(original: Path, folder: FolderDefinition, name: str, error: str) -> None:
+    """The original archived, deleted or kept as the folder says, or moved to error/ with the reason."""
+    if error:
+        deliver.fail(original, folder.output, name, error)
+    elif folder.originals == "archive":
+        deliver.archive(original, folder.output, name, when=datetime.now().astimezone())
+    elif folder.originals == "keep":
+        deliver.keep(original, folder.input, name)
+    else:
+        deliver.discard(original)
+
+
+def _original(files: FileStore, job: EndedJob, scratch: Path) -> Path | None:
+    """The file taken from the folder as a local file, or None when it was delivered already."""
+    if not job.original:
+        return None
+    try:
+        original = files.fetch(job.original, scratch / "input")
+    except NotFound:
+        return None
+    return original if original.exists() else None
+
+
+class Deliveries:
+    """The thread that delivers the folder jobs of this server's folders as they end, every `every` seconds."""
+
+    def __init__(self, *, settings: Settings, db: Database, files: FileStore, every: float) -> None:
+        self.settings = settings
+        self.db = db
+        self.files = files
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ocrmill-folder-deliveries", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = deliver_ended(settings=self.settings, db=self.db, files=self.files)
+            except OcrmillError as e:  # the database or the object store away: the jobs stay pending
+                log.warning("folder results wait: %s", e.message)
+                busy = 0
+            except Exception:
+                log.exception("delivering folder results failed; trying again later")
+                busy = 0
+            if not busy:
+                self._stop.wait(self.every)

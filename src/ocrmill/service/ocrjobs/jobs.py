@@ -176,7 +176,9 @@ class JobService:
             raise BadRequest(f"Unknown result type {ext!r}; possible: {', '.join(OUTPUT_FLAGS)}.")
         if ext not in job.outputs:
             raise BadRequest(f"The job did not ask for {ext.upper()} output ({OUTPUT_FLAGS[ext]} is false).")
-        found = self.files.download(output_name(job_id, ext), filename=f"{job_id}.{ext}", media_type=media_type)
+        found = self.files.download(
+            output_name(job_id, ext, run=job.output_run), filename=f"{job_id}.{ext}", media_type=media_type
+        )
         if found is None:
             raise NotFound(f"The {ext.upper()} result of job {job_id} is missing from the file store.")
         return found
@@ -188,7 +190,7 @@ class JobService:
         found = []
         for ext in OUTPUT_FLAGS:
             if ext in job.outputs:
-                download = self.files.download(output_name(job_id, ext), streamed=True)
+                download = self.files.download(output_name(job_id, ext, run=job.output_run), streamed=True)
                 if download is None:
                     raise NotFound(f"The {ext.upper()} result of job {job_id} is missing from the file store.")
                 found.append((ext, download))

@@ -4,25 +4,21 @@ workers, forget dead workers, and delete jobs whose retention has expired."""
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
 import time
-from dataclasses import replace
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from ocrmill.config import Settings
 from ocrmill.domain.status import JobStatus
 from ocrmill.errors import OcrmillError
 from ocrmill.service import webhooks
 from ocrmill.service.invoices.jobs import release_invoice_work
-from ocrmill.service.ocrjobs.folders import FolderJob, finish_folder_job
 from ocrmill.store import invoices as invoice_repo
 from ocrmill.store import jobs as repo
 from ocrmill.store import webhooks as webhook_repo
 from ocrmill.store import workers as worker_repo
 from ocrmill.store.db import Database, utcnow
-from ocrmill.store.files import FileStore, open_files, scratch_dir
+from ocrmill.store.files import FileStore, open_files, settle_run
 
 log = logging.getLogger("ocrmill.housekeeping")
 
@@ -36,12 +32,11 @@ def release_jobs(
     counted: bool = True,
     stale_before: datetime | None = None,
 ) -> None:
-    """Jobs whose worker died: back to the queue, or Error once they used all their attempts (a folder
-    job's file then goes to its folder's error/ with the reason, as if the job had failed itself). Jobs
-    handed back by a stopping server are not `counted` as attempts."""
+    """Jobs whose worker died: back to the queue, or Error once they used all their attempts (a folder job's file
+    then goes to its folder's error/ with the reason, by the folder's server, as if the job had failed itself).
+    Jobs handed back by a stopping server are not `counted` as attempts."""
     files = open_files(settings)
     for job_id in job_ids:
-        failed: tuple[FolderJob, str] | None = None
         with db.write() as session:
             outcome = repo.release_job(
                 session=session,
@@ -55,23 +50,10 @@ def release_jobs(
             if outcome is JobStatus.ERROR:
                 webhooks.job_ended(session=session, job_id=job_id)
                 worker_repo.increment(session=session, names=["ProcessedFiles", "ErrorFiles"])
-                job = repo.get_job(session=session, job_id=job_id, with_files=True)
-                if job is not None and job.folder_id and job.files:
-                    stored = job.files[0].name
-                    failed = FolderJob(job.id, job.folder_id, job.source_name, Path(stored)), job.error_description
         if outcome is not None:
             log.warning("job %s: %s; now %s", job_id, reason, outcome.name.capitalize())
-        if failed is not None:
-            scratch = scratch_dir(settings, f"release-{job_id}")
-            try:
-                folder_job = replace(failed[0], original=files.fetch(str(failed[0].original), scratch))
-                finish_folder_job(
-                    settings=settings, db=db, results=scratch, job=folder_job, outputs=[], error=failed[1]
-                )
-            except OcrmillError as e:
-                log.error("job %s: its original could not be moved to its folder's error/: %s", job_id, e.message)
-            finally:
-                shutil.rmtree(scratch, ignore_errors=True)
+        if outcome is JobStatus.ERROR:  # what its runs stored half-way is nobody's
+            settle_run(files, f"jobs/{job_id}", "", won=False, ended=True)
 
 
 def requeue_stale(db: Database, settings: Settings) -> None:
