@@ -64,6 +64,23 @@ def test_a_second_reading_says_the_same_value() -> None:
     assert all(r[saying] == 2.0 for r in total)
 
 
+def test_a_registration_number_with_its_registrys_letters_is_no_address_line() -> None:
+    """A business registration number may open with the letters of the registry that issued it ("JM" and
+    seven digits, a check letter): the address under the name starts after it, and a candidate that holds it
+    says so (span_id); the features also say whether the value's first line and the line above read like an
+    address."""
+    page = hand_page([["KEDAI RUNCIT MAJU", "JM0328955-V", "NO 12, JALAN MAWAR 3,", "TAMAN BUNGA, 43000 KAJANG"]])
+    scored, rows = document_candidates([[page]])
+    addresses = [(s.candidate, r) for s, r in zip(scored, rows, strict=True) if s.candidate.name == "vendorAddress"]
+    head = [c for c, _ in addresses if c.rule == "page-head"]
+    assert [c.value for c in head] == ["NO 12, JALAN MAWAR 3,, TAMAN BUNGA, 43000 KAJANG"]
+    feature = {name: FEATURES.index(name) for name in ("span_id", "first_address_words", "above_address_words")}
+    with_id = [r for c, r in addresses if c.value.startswith("JM0328955-V")]
+    assert with_id and all(r[feature["span_id"]] == 1.0 and r[feature["first_address_words"]] == 0.0 for r in with_id)
+    cut_short = [r for c, r in addresses if c.value.startswith("TAMAN")]
+    assert cut_short and all(r[feature["above_address_words"]] == 1.0 for r in cut_short)
+
+
 def _candidate(name: str, value: str) -> Candidate:
     return Candidate(name, value, value, [Token(value, Box(10, 10, 50, 30), 0.9)], 1.0, rule="label-right")
 
@@ -205,7 +222,7 @@ def test_the_shipped_model_on_a_fixed_sample_regression_guard(ocr_cache: str) ->
     assert tally.f1 >= GUARD_F1 - 0.08, f"F1 {tally.f1:.3f} on the fixed sample (was {GUARD_F1:.3f})"
 
 
-GUARD_F1 = 0.977  # measured with the shipped model when it was trained (43 right of 44 values, 44 expected)
+GUARD_F1 = 0.989  # measured with the shipped model when it was trained (43 right of 43 values, 44 expected)
 
 
 # --- no vendor of the development data in the source ------------------------------------------------------------

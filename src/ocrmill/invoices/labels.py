@@ -240,8 +240,9 @@ ADDRESS_STOP = re.compile(
 # "(002022599 - U)", "(00161023" P)", "Co. No. 96585-A".
 COMPANY_ID = re.compile(r"(?i)^[\W_]*((co|company|roc|reg|registration|no)\b[\W_]*)*\d{3,}[\W_]*[a-z]?[\W_]*$")
 # ... or at the end of a line the OCR filled with noise ("ba Ar EFY 000965911-p"): five digits or more, a dash,
-# one letter (a lot or unit number is shorter: "Lot 1851-A").
-COMPANY_ID_END = re.compile(r"(?i)\b\d{5,}\s*-\s*[a-z]\W*$")
+# one letter (a lot or unit number is shorter: "Lot 1851-A"); the number may open with the letters of the
+# registry that issued it (a Malaysian state's business registration: "JM0328955-V").
+COMPANY_ID_END = re.compile(r"(?i)(?<![^\W\d_])[a-z]{0,3}\d{5,}\s*-\s*[a-z]\W*$")
 # Lines above a vendor's address that name whom it trades for ("Licensee of ...", "Formerly known as ...").
 ADDRESS_PREAMBLE = re.compile(
     r"(?i)^\W*(licen[cs]ee|franchisee|operated by|managed by|a member of|formerly|a subsidiary)"

@@ -136,6 +136,8 @@ FEATURES = (
     "above_stop",  # the line above cannot belong to an address
     "below_stop",  # the line below cannot belong to an address (or there is none)
     "below_address_words",
+    "first_address_words",  # the value's first line opens with a house number or has a street word
+    "above_address_words",  # so has the line above (an address that starts there is cut short)
     "gap_before",  # the space to the line above, in type heights
     "gap_after",
     "page",
@@ -345,11 +347,14 @@ class _Context:
         values["span_company"] = max((company_strength(t) for t in lines), default=-1.0)
         values["span_id"] = float(any(L.COMPANY_ID.match(t) or L.COMPANY_ID_END.search(t) for t in lines))
         values["span_stop"] = float(any(stops_address(self.rows[i]) for i in rows if i >= 0))
+        values["first_address_words"] = float(bool(L.ADDRESS_WORDS.search(lines[0]))) if lines else -1.0
         return [float(values[name]) for name in FEATURES]
 
     def _surroundings(self, rows: list[int]) -> dict[str, float]:
         if not rows or rows[0] < 0:
-            return dict.fromkeys(("above_company", "above_stop", "below_stop", "below_address_words"), -1.0) | {
+            return dict.fromkeys(
+                ("above_company", "above_stop", "below_stop", "below_address_words", "above_address_words"), -1.0
+            ) | {
                 "gap_before": -1.0,
                 "gap_after": -1.0,
             }
@@ -361,6 +366,7 @@ class _Context:
             "above_stop": float(stops_address(above)),
             "below_stop": float(stops_address(below)),
             "below_address_words": float(bool(L.ADDRESS_WORDS.search(below.text))) if below is not None else -1.0,
+            "above_address_words": float(bool(L.ADDRESS_WORDS.search(above.text))) if above is not None else -1.0,
             "gap_before": (first.box.top - above.box.bottom) / self.median_height if above is not None else -1.0,
             "gap_after": (below.box.top - last.box.bottom) / self.median_height if below is not None else -1.0,
         }
