@@ -68,6 +68,10 @@ class Job(Base):
     folder_claim: Mapped[str | None] = mapped_column(String(64), unique=True, index=True, default=None)
     file_uploaded: Mapped[bool] = mapped_column(Boolean, default=False)
     outputs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # the job's status document as JSON text (domain.job_document), rendered again by every change of the job
+    # (store.jobs), so that the listings send it as it is; NULL when not rendered yet, and set NULL by the database
+    # when a column it shows changes without it (migration 0010), so that it is never out of date
+    document: Mapped[str | None] = mapped_column(Text, default=None)
 
     created: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     modified: Mapped[datetime] = mapped_column(UtcDateTime())
