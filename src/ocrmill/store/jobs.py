@@ -197,12 +197,12 @@ def job_documents_after(*, connection: Connection, where: JobFilter, after: int,
     documents as stored. A job whose document is not stored (NULL) is rendered from its row here."""
     table = Job.__table__
     query = where.apply(select(table.c.id, table.c.document)).where(table.c.id > after)
-    rows = list(connection.execute(query.order_by(table.c.id).limit(limit)))
-    missing = [row.id for row in rows if row.document is None]
-    rendered = {}
-    if missing:
-        rendered = {row.id: job_json(row) for row in connection.execute(select(table).where(table.c.id.in_(missing)))}
-    return [(int(row.id), row.document if row.document is not None else rendered[row.id]) for row in rows]
+    found = connection.execute(query.order_by(table.c.id).limit(limit)).all()  # (all: one fetch, not one a row)
+    missing = [job_id for job_id, document in found if document is None]
+    if not missing:
+        return [(job_id, document) for job_id, document in found]
+    rendered = {row.id: job_json(row) for row in connection.execute(select(table).where(table.c.id.in_(missing)))}
+    return [(job_id, rendered[job_id] if document is None else document) for job_id, document in found]
 
 
 def count_jobs(*, session: Session, where: JobFilter) -> int:
