@@ -23,12 +23,14 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import psutil
 from sqlalchemy import Engine, create_engine, insert, text
 from tests.harness import Postgres, Server, running
 
+from ocrmill.domain.job_document import job_json
 from ocrmill.domain.options import JobOptions
 from ocrmill.store.tables import InvoiceJob, Job
 
@@ -74,6 +76,7 @@ def fill(engine: Engine, *, start: int, stop: int, words: list[str]) -> None:
                     "expires": None, "worker_id": "", "heartbeat": None, "attempts": 1,
                 }
             )  # fmt: skip
+            jobs[-1]["document"] = job_json(SimpleNamespace(**jobs[-1]))  # as the server stores it (migration 0010)
             found.append(
                 {"id": n, "descr": options.Descr, "cid": options.CorrelationId, "body": job_text(rng, words, n)}
             )

@@ -9,18 +9,16 @@ from typing import Any
 
 from fastapi.responses import StreamingResponse
 
-from ocrmill.api.schemas import job_public
-from ocrmill.service.ocrjobs.jobs import JobView
-
 
 def render(content: Any) -> bytes:
     """JSON exactly as Starlette's JSONResponse renders it."""
     return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
 
 
-def job_array(batches: Iterator[Sequence[JobView]]) -> StreamingResponse:
-    """The jobs of `batches` as one JSON array, the same bytes JSONResponse would send for the whole list. The first
-    batch is read here, before the answer starts, so that a database that cannot answer is still a 503."""
+def job_array(batches: Iterator[Sequence[str]]) -> StreamingResponse:
+    """The status documents (JSON text) of `batches` as one JSON array, the same bytes JSONResponse would send for the
+    whole list of job_public documents. The first batch is read here, before the answer starts, so that a database
+    that cannot answer is still a 503."""
     first = next(batches, None)
 
     def body() -> Iterator[bytes]:
@@ -35,5 +33,5 @@ def job_array(batches: Iterator[Sequence[JobView]]) -> StreamingResponse:
     return StreamingResponse(body(), media_type="application/json")
 
 
-def _items(batch: Sequence[JobView]) -> bytes:
-    return render([job_public(job) for job in batch])[1:-1]
+def _items(batch: Sequence[str]) -> bytes:
+    return ",".join(batch).encode()

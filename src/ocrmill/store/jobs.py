@@ -13,6 +13,7 @@ from typing import Any, cast
 from sqlalchemy import Connection, Row, Select, bindparam, delete, event, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
+from ocrmill.domain.job_document import job_json
 from ocrmill.domain.options import JobOptions
 from ocrmill.domain.status import JobStatus
 from ocrmill.logs import fields, one_line
@@ -67,6 +68,29 @@ def _log_changes(session: Session) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_changes(session: Session) -> None:
     session.info.pop(_CHANGES, None)
+
+
+# The stored status documents (Job.document). A change made through the ORM renders the job's document again here,
+# in the same UPDATE; the few changes made with one statement (claim, finish, cancel) call _render after it. One
+# that forgets leaves the document NULL, not wrong: the database clears it when a column it shows changes without it
+# (migration 0010), and the listings render a NULL document themselves.
+@event.listens_for(Session, "before_flush")
+def _render_changed(session: Session, _context: object, _instances: object) -> None:
+    with session.no_autoflush:
+        for job in session.dirty:
+            if isinstance(job, Job) and job.id is not None and session.is_modified(job):
+                job.document = job_json(job)
+
+
+_STORE_DOCUMENT = update(Job).where(Job.id == bindparam("job_id")).values(document=bindparam("document"))
+
+
+def _render(session: Session, job_id: int) -> None:
+    """Renders a job changed by a statement (not through the ORM) again, from its row as the transaction sees it."""
+    connection = session.connection()  # the statements as they are, past the ORM's bookkeeping
+    row = connection.execute(_JOB_BY_ID, {"job_id": job_id}).first()
+    if row is not None:
+        connection.execute(_STORE_DOCUMENT, {"job_id": job_id, "document": job_json(row)})
 
 
 def _name(status: int) -> str:
@@ -141,6 +165,7 @@ def create_job(
     )
     session.add(job)
     session.flush()
+    job.document = job_json(job)  # written at the next flush (before_flush renders only jobs that have an id)
     if not is_template:
         search.enter_job(session=session, job_id=job.id, descr=options.Descr, correlation_id=options.CorrelationId)
     _changed(session, StatusChange(job.id, NEW, _name(job.status), user=user_name))
@@ -166,11 +191,18 @@ def list_jobs(*, session: Session, where: JobFilter) -> list[Job]:
     return list(session.scalars(where.apply(select(Job)).order_by(Job.id)))
 
 
-def job_rows_after(*, connection: Connection, where: JobFilter, after: int, limit: int) -> list[Row[Any]]:
-    """The next `limit` jobs `where` selects with ids above `after`, in id order, as rows (the same names as Job's
-    attributes): a listing read a page at a time along the primary key, each page as cheap as the first."""
-    query = where.apply(select(Job.__table__)).where(Job.__table__.c.id > after)
-    return list(connection.execute(query.order_by(Job.__table__.c.id).limit(limit)))
+def job_documents_after(*, connection: Connection, where: JobFilter, after: int, limit: int) -> list[tuple[int, str]]:
+    """(id, status document as JSON text) of the next `limit` jobs `where` selects with ids above `after`, in id
+    order: a listing read a page at a time along the primary key, each page as cheap as the first, sending the
+    documents as stored. A job whose document is not stored (NULL) is rendered from its row here."""
+    table = Job.__table__
+    query = where.apply(select(table.c.id, table.c.document)).where(table.c.id > after)
+    found = connection.execute(query.order_by(table.c.id).limit(limit)).all()  # (all: one fetch, not one a row)
+    missing = [job_id for job_id, document in found if document is None]
+    if not missing:
+        return [(job_id, document) for job_id, document in found]
+    rendered = {row.id: job_json(row) for row in connection.execute(select(table).where(table.c.id.in_(missing)))}
+    return [(job_id, rendered[job_id] if document is None else document) for job_id, document in found]
 
 
 def count_jobs(*, session: Session, where: JobFilter) -> int:
@@ -244,6 +276,8 @@ def cancel(*, session: Session, job: Job, now: datetime, user: str | None = None
     )
     session.refresh(job)
     canceled = bool(result.rowcount)  # type: ignore[attr-defined]
+    if canceled:
+        _render(session, job.id)
     if canceled and old != _name(job.status):
         _changed(session, StatusChange(job.id, old, _name(job.status), user=user))
     return canceled
@@ -260,6 +294,7 @@ def claim_job(*, session: Session, worker_id: str, now: datetime) -> int | None:
     if row is None:
         return None
     job_id = int(row[0])
+    _render(session, job_id)
     _changed(session, StatusChange(job_id, _name(JobStatus.SCHEDULED), _name(JobStatus.CONVERTING), worker=worker_id))
     return job_id
 
@@ -309,6 +344,8 @@ def finish_job(
         .values(**values)
     )
     finished = bool(result.rowcount)  # type: ignore[attr-defined]
+    if finished:
+        _render(session, job_id)
     if finished and not error:
         search.enter_text(session=session, job_id=job_id, body=text)
     if finished:

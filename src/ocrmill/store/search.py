@@ -77,14 +77,21 @@ COUNT_SQLITE = text(
 _TSQUERY = """to_tsquery('simple', array_to_string(array(
                  SELECT quote_literal(lexeme) || ':*' FROM unnest(to_tsvector('simple', :match))), ' & '))"""
 _OWNED_POSTGRES = "(:everyone OR EXISTS (SELECT 1 FROM jobs WHERE jobs.id = s.job_id AND jobs.user_name = :user))"
-_WINDOW_POSTGRES = f"""SELECT s.job_id FROM job_search AS s, {_TSQUERY} AS q
-                        WHERE s.document @@ q AND {_OWNED_POSTGRES}
-                        ORDER BY s.job_id DESC LIMIT :window"""
+# The window is read once, for the ranking and for the count (`counted`, up to window + 1): finding a common word's
+# matches is most of what a search costs. A page past the last hit has no row to carry the count: COUNT_POSTGRES.
 SEARCH_POSTGRES = text(
-    f"""SELECT s.job_id, ts_rank(s.document, q) AS score, s.descr, s.correlation_id, s.body
-          FROM ({_WINDOW_POSTGRES}) AS c JOIN job_search AS s ON s.job_id = c.job_id, {_TSQUERY} AS q
-         ORDER BY score DESC, s.job_id DESC
-         LIMIT :limit OFFSET :offset"""
+    f"""WITH q AS MATERIALIZED (SELECT {_TSQUERY} AS q),
+             w AS MATERIALIZED (SELECT s.job_id FROM job_search AS s, q
+                                 WHERE s.document @@ q.q AND {_OWNED_POSTGRES}
+                                 ORDER BY s.job_id DESC LIMIT :window + 1),
+             best AS (SELECT s.job_id, ts_rank(s.document, q.q) AS score
+                        FROM (SELECT job_id FROM w ORDER BY job_id DESC LIMIT :window) AS c
+                        JOIN job_search AS s ON s.job_id = c.job_id, q
+                       ORDER BY score DESC, s.job_id DESC
+                       LIMIT :limit OFFSET :offset)
+        SELECT b.job_id, b.score, s.descr, s.correlation_id, s.body, (SELECT count(*) FROM w) AS counted
+          FROM best AS b JOIN job_search AS s ON s.job_id = b.job_id
+         ORDER BY b.score DESC, b.job_id DESC"""
 ).bindparams(*_SEARCH_BINDS, _WINDOW_BINDS[-1])
 COUNT_POSTGRES = text(
     f"""SELECT count(*) FROM (SELECT s.job_id FROM job_search AS s, {_TSQUERY} AS q
@@ -141,6 +148,9 @@ def search(
         values | {"limit": limit, "offset": offset, "window": window},
     ).all()
     hits = [Hit(int(r.job_id), float(r.score), r.descr or "", r.correlation_id or "", r.body or "") for r in rows]
+    if postgres and (rows or offset == 0):
+        total = int(rows[0].counted) if rows else 0
+        return hits, min(total, window), total > window
     if offset == 0 and len(hits) < limit and len(hits) < window:  # all there are
         return hits, len(hits), False
     counted = session.execute(COUNT_POSTGRES if postgres else COUNT_SQLITE, values | {"window": window + 1})

@@ -72,6 +72,10 @@ class Job(Base):
     outputs: Mapped[list[str]] = mapped_column(JSON, default=list)
     # the run whose outputs are the job's (jobs/<id>/runs/<run>/), set as it becomes Converted; "": jobs/<id>/output/
     output_run: Mapped[str] = mapped_column(String(32), default="")
+    # the job's status document as JSON text (domain.job_document), rendered again by every change of the job
+    # (store.jobs), so that the listings send it as it is; NULL when not rendered yet, and set NULL by the database
+    # when a column it shows changes without it (migration 0010), so that it is never out of date
+    document: Mapped[str | None] = mapped_column(Text, default=None)
 
     created: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     modified: Mapped[datetime] = mapped_column(UtcDateTime())

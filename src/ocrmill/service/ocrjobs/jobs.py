@@ -196,7 +196,7 @@ class JobService:
                 found.append((ext, download))
         return found
 
-    def query(self, who: Principal, q: JobQuery) -> Iterator[list[Row[Any]]]:
+    def query(self, who: Principal, q: JobQuery) -> Iterator[list[str]]:
         """The jobs `q` selects, in id order, a batch at a time (see batches)."""
         if who.owner_filter is not None and q.user_name not in (None, "", who.name):
             return iter(())
@@ -212,26 +212,27 @@ class JobService:
         )
         return self.batches(where)
 
-    def jobs(self, who: Principal, *, templates: bool = False, status: int | None = None) -> Iterator[list[Row[Any]]]:
+    def jobs(self, who: Principal, *, templates: bool = False, status: int | None = None) -> Iterator[list[str]]:
         """The caller's jobs (or templates), of one status or all, in id order, a batch at a time."""
         where = repo.JobFilter(
             user_name=who.owner_filter, is_template=templates, statuses=[] if status is None else [status]
         )
         return self.batches(where)
 
-    def batches(self, where: repo.JobFilter) -> Iterator[list[Row[Any]]]:
-        """Every job `where` selects, settings.list_batch at a time, each batch read in a short transaction of its own,
-        so that a listing of any length holds one batch in memory and never holds up writers. A job changed
-        while the listing runs appears as one of the batches read it; one created meanwhile may or may not."""
+    def batches(self, where: repo.JobFilter) -> Iterator[list[str]]:
+        """The status documents (JSON text, as stored) of every job `where` selects, settings.list_batch at a time,
+        each batch read in a short transaction of its own, so that a listing of any length holds one batch in memory
+        and never holds up writers. A job changed while the listing runs appears as one of the batches read it; one
+        created meanwhile may or may not."""
         after, size = 0, self.settings.list_batch
         while True:
             with self.db.connection() as connection:
-                rows = repo.job_rows_after(connection=connection, where=where, after=after, limit=size)
-            if rows:
-                yield rows
-            if len(rows) < size:
+                found = repo.job_documents_after(connection=connection, where=where, after=after, limit=size)
+            if found:
+                yield [document for _id, document in found]
+            if len(found) < size:
                 return
-            after = int(rows[-1].id)
+            after = found[-1][0]
 
     def count(self, who: Principal, *, status: int | None = None) -> int:
         where = repo.JobFilter(
