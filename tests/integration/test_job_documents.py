@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import insert, select, text
+from sqlalchemy import MetaData, Table, insert, select, text
 
 from ocrmill.domain.job_document import job_json
 from ocrmill.domain.options import JobOptions
@@ -177,9 +177,10 @@ def test_migration_renders_the_documents_of_existing_jobs(
             "created": now, "modified": now, "scheduled": now, "started": now, "finished": None, "expires": None,
             "worker_id": "", "heartbeat": None, "attempts": 1,
         }  # fmt: skip
-        with db.write() as session:
+        with db.write() as session:  # the table as it was at 0009 (later columns are not there yet)
+            jobs = Table("jobs", MetaData(), autoload_with=session.connection())
             for n in range(1, 4):
-                session.execute(insert(Job.__table__).values(**{**old, "guid": old["guid"][:-1] + str(n)}))
+                session.execute(insert(jobs).values(**{**old, "guid": old["guid"][:-1] + str(n)}))
         migrate_to(db, "head")
         with db.connection() as connection:
             rows = list(connection.execute(select(Job.__table__).order_by(Job.id)))
