@@ -6,10 +6,11 @@ cell's "13 A" looks like letter spacing, and it reads "13A". So after the page's
 1. the page model is put in the reading order of its layout (domain.layout.in_reading_order: a table a block, a
    row a paragraph, a cell a line);
 2. each cell of a table is cut out of the page (its words' box, grown by CELL_PAD_Y and CELL_PAD_X of its height,
-   not past the middle of the gap to a neighbouring cell of its row) and read again as a single line; where that
-   reading has the same letters and digits (case-folded) as the first, it replaces the first (the cell's words
-   spaced by its own gaps); otherwise the first stays (a cell read alone has no neighbours to tell a "1" from an
-   "l", and misreads where the crop is tight are the risk).
+   not past the middle of the gap to a neighbouring cell of its row) and read again as a single line, its words
+   cut where their characters stand a space apart (spaced: Tesseract's recogniser leaves out a space it is not
+   used to); where that reading has the same letters and digits (case-folded) as the first, it replaces the first
+   (the cell's words spaced by its own gaps); otherwise the first stays (a cell read alone has no neighbours to
+   tell a "1" from an "l", and misreads where the crop is tight are the risk).
 A page without a table costs the layout analysis only (some milliseconds); a table costs about 10 ms a cell.
 """
 
@@ -30,6 +31,7 @@ CELL_PAD_X = 0.6  # ... and left and right (Tesseract wants some white around a 
 # between two letters of a word a tenth of that
 SPACE_GAP = 0.3
 NARROW = 0.6
+PITCH = 1.5
 NARROW_CHARACTERS = frozenset("1IlijtfrJ.,:;'\"!|()[]{}/\\-`\u2018\u2019\u201c\u201d°")  # quotes: curly ones too
 
 
@@ -68,26 +70,38 @@ def _read_cell(
     if crop.width < 2 or crop.height < 2:
         return
     read = engine.read_line(image.crop((crop.left, crop.top, crop.right, crop.bottom)), dpi=dpi)
-    words = [_moved(part, crop.left, crop.top) for word, glyphs in read for part in spaced(word, glyphs)]
+    words = [moved(w, crop.left, crop.top) for w in spaced(read)]
     words = [w for w in words if _alnum(w.text) or _overlaps(w.box, box)]  # not a ruling line read as "|"
     if words and len(words) != len(line.words) and _key(words) == _key(line.words):
         line.words = words
         line.box = union([box, *(w.box for w in words)])
 
 
-def spaced(word: Word, glyphs: Sequence[Glyph]) -> list[Word]:
-    """The word cut where the gap between two of its characters is SPACE_GAP of its height or more: a space
-    Tesseract's recogniser left out ("13A" for "13 A"). Not beside a narrow character (one of NARROW_CHARACTERS,
-    or inked under NARROW of the word's median character width): in tabular figures and typewriter type a "1",
-    a "." or an "i" stands in a cell as wide as any other, white on both sides."""
-    if len(glyphs) < 2 or "".join(g[0] for g in glyphs) != word.text:
+def spaced(read: Sequence[tuple[Word, Sequence[Glyph]]]) -> list[Word]:
+    """A line's words (Engine.read_line), each cut where a space Tesseract's recogniser left out stands ("13A" for
+    "13 A"): where the gap between two of its characters is SPACE_GAP of the word's height or more and their
+    centres stand PITCH times as far apart as the closest two characters of the line. Not beside a narrow
+    character (one of NARROW_CHARACTERS, or inked under NARROW of the word's median character width): in tabular
+    figures and typewriter type a "1", a "." or an "i" stands in a cell as wide as any other, white on both sides;
+    and in typewriter type every two letters stand one pitch apart, however wide the white between them."""
+    centres = [[(box.left + box.right) / 2 for _, box in glyphs] for _, glyphs in read]
+    steps = [b - a for line in centres for a, b in itertools.pairwise(line) if b > a]
+    pitch = min(steps, default=0.0)
+    return [part for word, glyphs in read for part in _cut(word, glyphs, pitch)]
+
+
+def _cut(word: Word, glyphs: Sequence[Glyph], pitch: float) -> list[Word]:
+    if len(glyphs) < 2 or pitch <= 0 or "".join(g[0] for g in glyphs) != word.text:
         return [word]
     widths = sorted(box.width for _, box in glyphs)
     narrow = NARROW * widths[len(widths) // 2]
     gap = SPACE_GAP * word.box.height
     parts: list[list[Glyph]] = [[glyphs[0]]]
     for a, b in itertools.pairwise(glyphs):
-        if b[1].left - a[1].right >= gap and not _narrow(a, narrow) and not _narrow(b, narrow):
+        (_, left), (_, right) = a, b
+        apart = (right.left + right.right - left.left - left.right) / 2
+        wide = right.left - left.right >= gap and apart >= PITCH * pitch
+        if wide and not _narrow(a, narrow) and not _narrow(b, narrow):
             parts.append([])
         parts[-1].append(b)
     if len(parts) == 1:
@@ -104,7 +118,7 @@ def _narrow(glyph: Glyph, width: float) -> bool:
     return glyph[1].width < width or any(c in NARROW_CHARACTERS for c in glyph[0])
 
 
-def _moved(word: Word, dx: int, dy: int) -> Word:
+def moved(word: Word, dx: int, dy: int) -> Word:
     b = word.box
     return Word(word.text, Box(b.left + dx, b.top + dy, b.right + dx, b.bottom + dy), word.confidence, word.font_size)
 
