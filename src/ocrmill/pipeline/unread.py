@@ -6,6 +6,8 @@ reading, the page's ink outside the words it read is looked at: connected marks 
 of the page's typical word height, at most UNREAD_WIDTH of it wide), joined into runs along a line, are cut out
 and read as single lines (Engine.read_line); what reads as words of letters or digits with a confidence of at
 least UNREAD_CONFIDENCE joins the page as a block of its own (pipeline.tables then places it in reading order).
+A run that reads as nothing so is read once more through a median filter as wide as a halftone screen's dots
+(SCREEN): text on a shaded band.
 
 A page whose ink lies within its words (a clean page of text) costs a look at a quarter of its pixels with NumPy:
 OpenCV, and the reading, only where there is ink elsewhere.
@@ -16,10 +18,10 @@ from __future__ import annotations
 import statistics
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
-from ocrmill.pipeline.engine import Engine
+from ocrmill.pipeline.engine import Engine, Glyph
 from ocrmill.pipeline.tables import moved, spaced
 
 UNREAD_HEIGHT = (0.5, 1.6)  # a mark's height in typical word heights: a letter's, not a speck's or a rule's
@@ -28,6 +30,7 @@ UNREAD_WIDTH = 3.0  # a mark wider than this (in word heights) is a rule or a pi
 UNREAD_CONFIDENCE = 70.0  # Tesseract's own confidence a word found so must have (it has no neighbours to vouch)
 UNREAD_INK = 0.002  # share of the page's pixels dark outside its words under which nothing is looked for
 MAX_RUNS = 60  # more runs than this are a picture's texture or noise, not text left out
+SCREEN = 1 / 60  # inches: a median filter this wide (5 pixels at 300 dpi) takes a halftone screen's dots away
 SCALE = 2  # the page is looked at at half its resolution
 
 
@@ -98,6 +101,14 @@ def _read_run(image: Image.Image, run: Box, height: float, engine: Engine, dpi: 
         min(image.width, round(run.right + pad)),
         min(image.height, round(run.bottom + pad)),
     )
-    read = engine.read_line(image.crop((crop.left, crop.top, crop.right, crop.bottom)), dpi=dpi)
-    kept = [(w, g) for w, g in read if w.confidence >= UNREAD_CONFIDENCE and any(c.isalnum() for c in w.text)]
+    piece = image.crop((crop.left, crop.top, crop.right, crop.bottom))
+    kept = _sure(engine.read_line(piece, dpi=dpi))
+    if not kept:  # text on a halftone screen (a shaded band): the screen's dots filtered out, read again
+        size = max(3, round(dpi * SCREEN) // 2 * 2 + 1)
+        smooth = (piece if piece.mode in ("L", "RGB") else piece.convert("L")).filter(ImageFilter.MedianFilter(size))
+        kept = _sure(engine.read_line(smooth, dpi=dpi))
     return [moved(w, crop.left, crop.top) for w in spaced(kept)]
+
+
+def _sure(read: list[tuple[Word, list[Glyph]]]) -> list[tuple[Word, list[Glyph]]]:
+    return [(w, g) for w, g in read if w.confidence >= UNREAD_CONFIDENCE and any(c.isalnum() for c in w.text)]
