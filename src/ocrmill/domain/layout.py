@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ocrmill.domain.document import Box, Page, Word, union
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
 from ocrmill.domain.scripts import join_words
 
 DEFAULT_FONT_SIZE = 11.0
@@ -70,6 +70,7 @@ class Cell:
     col: int
     row_span: int = 1
     col_span: int = 1
+    words: list[Word] = field(default_factory=list, repr=False, compare=False)  # in reading order
 
 
 @dataclass
@@ -130,9 +131,58 @@ class PageLayout:
 def page_layout(page: Page, *, min_confidence: float = 0.0) -> PageLayout:
     """Tables, paragraphs and headings of one page, in reading order (see the module docstring)."""
     layout = PageLayout(number=page.number, width=page.width, height=page.height, dpi=page.dpi)
+    placed, columns = _analysed(page, min_confidence)
+    layout.columns = columns
+    layout.items = [item for item in (_read(p.item) for p in placed) if item]
+    return layout
+
+
+def in_reading_order(page: Page) -> Page:
+    """The page's blocks rebuilt in the reading order of its layout (page_layout, every word counted), so that
+    every output that takes words from the page model (hOCR, ALTO, the PDF text layer, the viewer) reads
+    them in the order the text outputs do. A table becomes one block of kind "table": a paragraph per row,
+    top to bottom, and a line per cell, left to right (its cells apart, as Tesseract's lines across a row
+    or down a column are not); every other item a text block of its own with its Tesseract lines as they are.
+    Words no output shows (without text or width) are left out of tables. In place; returned."""
+    placed, _columns = _analysed(page, 0.0)
+    blocks: list[Block] = []
+    for p in placed:
+        if isinstance(p.item, Table):
+            blocks.append(_table_block(p.item, p.lines))
+        elif p.lines:
+            lines = [ln.source for ln in p.lines]
+            box = union(ln.box for ln in lines)
+            blocks.append(Block(box=box, paragraphs=[Paragraph(box=box, lines=lines)]))
+    page.blocks = blocks
+    return page
+
+
+def _table_block(table: Table, lines: Sequence[_Line]) -> Block:
+    line_of = {id(w): ln.source for ln in lines for w in ln.words}
+    rows: list[Paragraph] = []
+    for r in range(table.rows):
+        cells = sorted((c for c in table.cells if c.row == r and c.words), key=lambda c: c.col)
+        row_lines = [_cell_line(cell, line_of.get(id(cell.words[0]))) for cell in cells]
+        if row_lines:
+            rows.append(Paragraph(box=union(ln.box for ln in row_lines), lines=row_lines))
+    return Block(box=union(p.box for p in rows), paragraphs=rows, kind="table")
+
+
+def _cell_line(cell: Cell, source: Line | None) -> Line:
+    """A cell's words as a line of their own, on the baseline of the line they came from."""
+    box = union(w.box for w in cell.words)
+    if source is None:
+        return Line(box=box, words=list(cell.words))
+    slope, offset = source.baseline
+    at_left = source.box.bottom + offset + slope * (box.left - source.box.left)  # the baseline's y at the cell
+    return Line(box=box, words=list(cell.words), baseline=(slope, at_left - box.bottom))
+
+
+def _analysed(page: Page, min_confidence: float) -> tuple[list[_Placed], int]:
+    """The page's tables and text blocks in reading order, and its number of text columns."""
     lines = _lines(page, min_confidence)
     if not lines:
-        return layout
+        return [], 1
     em = _median(ln.em for ln in lines)
     gutters = _gutters(_paragraph_spans(lines), em)
     tables: list[_Found] = []
@@ -143,9 +193,7 @@ def page_layout(page: Page, *, min_confidence: float = 0.0) -> PageLayout:
     placed = [_Placed(t.table, t.box, min(ln.seq for ln in t.lines), t.lines) for t in tables]
     placed.extend(_text_blocks(lines, used))
     _mark_headings(placed, [w for ln in lines for w in ln.words], gap_ratio)
-    layout.columns = len(gutters) + 1
-    layout.items = [item for item in (_read(p.item) for p in _reading_order(placed, gutters, page.height)) if item]
-    return layout
+    return _reading_order(placed, gutters, page.height), len(gutters) + 1
 
 
 def _read(item: Item) -> Item | None:
@@ -168,6 +216,7 @@ def _joined(words: Iterable[Word]) -> str:
 class _Line:
     """One Tesseract line with the words that pass MinConfidence."""
 
+    source: Line
     seq: int  # Tesseract's reading order
     para: int  # Tesseract paragraph, numbered over the page
     block: int
@@ -196,6 +245,7 @@ def _lines(page: Page, min_confidence: float) -> list[_Line]:
                     bottom = _median(w.box.bottom for w in words)
                     out.append(
                         _Line(
+                            source=line,
                             seq=len(out),
                             para=para_no,
                             block=block_no,
@@ -292,14 +342,15 @@ def _row_for(line: _Line, rows: Sequence[_Row]) -> _Row | None:
 
 
 def _segments(row: _Row, gap_ratio: float) -> list[list[Word]]:
-    """The row's words split at wide gaps and where Tesseract changes blocks; a currency sign set
-    apart at a cell's left edge stays with its amount."""
+    """The row's words split at wide gaps, where Tesseract changes blocks and between the lines of a
+    table block (a table put in reading order has a line per cell); a currency sign set apart at a
+    cell's left edge stays with its amount."""
     wide = gap_ratio * row.em
     out: list[list[Word]] = []
     last_block = -1
     for line in row.lines:
         for i, word in enumerate(line.words):
-            new_block = i == 0 and line.block != last_block
+            new_block = i == 0 and (line.block != last_block or line.in_table_block)
             if out and not new_block and (word.box.left - out[-1][-1].box.right < wide or _currency(out[-1])):
                 out[-1].append(word)
             else:
@@ -512,7 +563,7 @@ def _build_table(run: Sequence[_Row], placed: Sequence[Sequence[_Placement]], ba
                 words.extend(cell_words)
                 text = _joined(cell_words)
                 span = sum(1 for b in used if band <= b <= covered_to) if covered_to > band else 1
-                cells.append(Cell(text, _word_box(cell_words), r, col_of[band], col_span=span))
+                cells.append(Cell(text, _word_box(cell_words), r, col_of[band], col_span=span, words=cell_words))
             else:
                 left, right = bands[band]
                 cells.append(Cell("", Box(left, round(g.top), right, round(g.bottom)), r, col_of[band]))

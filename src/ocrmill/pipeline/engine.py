@@ -17,6 +17,8 @@ from ocrmill.domain.scripts import joins, reordered
 from ocrmill.errors import EngineError
 from ocrmill.pipeline.unspaced import even_out
 
+Glyph = tuple[str, Box]  # a character as Tesseract read it, and its box
+
 _TEXT_BLOCKS = {
     tesserocr.PT.FLOWING_TEXT,
     tesserocr.PT.HEADING_TEXT,
@@ -55,17 +57,10 @@ class Engine:
         in which it tries them as white-on-black text: about 10% less time, text almost unchanged
         (bench.accuracy measures both). `single_block` reads the page as one block of text instead of
         finding its layout (page segmentation mode 6; receipts read better so)."""
-        api = self._api
-        api.SetVariable("tessedit_do_invert", "0" if fast else "1")
-        api.SetPageSegMode(tesserocr.PSM.SINGLE_BLOCK if single_block else self._layout)
-        api.SetImage(image)
-        api.SetSourceResolution(max(70, round(dpi)))
-        recognised = api.Recognize()
-        api.SetPageSegMode(self._layout)
-        if recognised is False:
-            raise EngineError("Tesseract could not recognise the page.")
+        self._api.SetVariable("tessedit_do_invert", "0" if fast else "1")
+        self._recognise(image, dpi, tesserocr.PSM.SINGLE_BLOCK if single_block else self._layout, "the page")
         page = Page(number=number, width=image.width, height=image.height, dpi=dpi, source_index=source_index)
-        iterator = api.GetIterator()
+        iterator = self._api.GetIterator()
         if iterator is None:
             return page
         block: Block | None = None
@@ -86,15 +81,8 @@ class Engine:
             if para is not None and (line is None or iterator.IsAtBeginningOf(level.TEXTLINE)):
                 line = Line(box=_box(iterator, level.TEXTLINE), baseline=_baseline(iterator))
                 para.lines.append(line)
-            text = _word_text(iterator)
-            if text and line is not None:
-                attributes = iterator.WordFontAttributes() or {}
-                word = Word(
-                    text=text,
-                    box=_box(iterator, level.WORD),
-                    confidence=float(iterator.Confidence(level.WORD)),
-                    font_size=float(attributes.get("pointsize") or 0),
-                )
+            word = _word(iterator)
+            if word is not None and line is not None:
                 if line.words and iterator.BlanksBeforeWord() == 0 and joins(line.words[-1].text, word.text):
                     line.words[-1] = _merged(line.words[-1], word)
                 else:
@@ -103,6 +91,39 @@ class Engine:
                 break
         _drop_empty(page)
         return page
+
+    def read_line(self, image: Image.Image, *, dpi: float) -> list[tuple[Word, list[Glyph]]]:
+        """The words of `image` read as one line of text (page segmentation mode 7), in its pixels, each with its
+        characters' boxes: a table cell read on its own, where Tesseract spaces its words by that cell's gaps."""
+        self._recognise(image, dpi, tesserocr.PSM.SINGLE_LINE, "a line of the page")
+        iterator = self._api.GetIterator()
+        words: list[tuple[Word, list[Glyph]]] = []
+        glyphs: list[Glyph] | None = None  # the current word's, when it has text
+        while iterator is not None:
+            if iterator.IsAtBeginningOf(tesserocr.RIL.WORD):
+                word = _word(iterator)
+                glyphs = None if word is None else []
+                if word is not None and glyphs is not None:
+                    words.append((word, glyphs))
+            if glyphs is not None:
+                try:
+                    text = str(iterator.GetUTF8Text(tesserocr.RIL.SYMBOL) or "")
+                except RuntimeError:
+                    text = ""
+                glyphs.append((text, _box(iterator, tesserocr.RIL.SYMBOL)))
+            if not iterator.Next(tesserocr.RIL.SYMBOL):
+                break
+        return words
+
+    def _recognise(self, image: Image.Image, dpi: float, segmentation: int, what: str) -> None:
+        api = self._api
+        api.SetPageSegMode(segmentation)
+        api.SetImage(image)
+        api.SetSourceResolution(max(70, round(dpi)))
+        recognised = api.Recognize()
+        api.SetPageSegMode(self._layout)
+        if recognised is False:
+            raise EngineError(f"Tesseract could not recognise {what}.")
 
     def close(self) -> None:
         self._api.End()
@@ -115,6 +136,19 @@ def _merged(first: Word, second: Word) -> Word:
         box=union((first.box, second.box)),
         confidence=min(first.confidence, second.confidence),
         font_size=first.font_size or second.font_size,
+    )
+
+
+def _word(iterator: tesserocr.PyResultIterator) -> Word | None:
+    text = _word_text(iterator)
+    if not text:
+        return None
+    attributes = iterator.WordFontAttributes() or {}
+    return Word(
+        text=text,
+        box=_box(iterator, tesserocr.RIL.WORD),
+        confidence=float(iterator.Confidence(tesserocr.RIL.WORD)),
+        font_size=float(attributes.get("pointsize") or 0),
     )
 
 

@@ -28,6 +28,8 @@ from ocrmill.pipeline.languages import installed_languages
 from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, image_bytes, load_raster
 from ocrmill.pipeline.pdftext import own_text_page
 from ocrmill.pipeline.second_reading import read_twice, reads_again
+from ocrmill.pipeline.tables import read_in_order
+from ocrmill.pipeline.unread import read_unread
 from ocrmill.writers import WRITERS
 from ocrmill.writers.base import PageBase, WriteContext
 
@@ -98,9 +100,11 @@ def run_job(
             with ocr_gate or nullcontext():  # clean-up is as CPU-bound as the OCR: the same bound
                 raster = cleaned(raster, options, engines.tessdata)
                 image, dpi = fast_raster(raster) if options.FastMode else (raster.image, raster.dpi)
-                page = engines.get(langs).recognize(
+                engine = engines.get(langs)
+                page = engine.recognize(
                     image, dpi=dpi, number=ref.source_index + 1, source_index=ref.source_index, fast=options.FastMode
                 )
+                page = read_in_order(read_unread(page, image, engine), image, engine)
                 page = read_twice(page, image) if twice else calibrate(page)
             base = page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
         codes: list[Barcode] = []
