@@ -43,6 +43,9 @@ def test_codes_and_clean_words_are_left_alone() -> None:
     other = hand_page([["5117, UI/48 Selangor"], ["LEVEL"]])
     out = mended(_address("S117, U1/48 Seiangor Leve1"), [chosen, other])
     assert out["vendorAddress"].value == "S117, U1/48 Seiangor Leve1"
+    # a letter after the number is a unit's code too ("L1-044B"), unless it looks like a digit ("4330O")
+    chosen, other = hand_page([["L1-044B 4330O"]]), hand_page([["L1-0448 43300"]])
+    assert mended(_address("L1-044B 4330O"), [chosen, other])["vendorAddress"].value == "L1-044B 43300"
 
 
 def test_corrections_and_lone_readings_are_not_mended() -> None:

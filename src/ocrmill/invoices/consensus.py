@@ -87,11 +87,12 @@ def _inside(word: Word, box: Box) -> bool:
 
 def _mix(text: str) -> int:
     """The stray characters of the word: in each run of three letters and digits or more, the digits among
-    more letters or the letters among more digits ("Leve1": 1, "L0T": 1, "1B51": 1; "U1", "SS21": 0). A
-    letter before a number is a unit's or a lot's code, not a stray ("S117", "G12")."""
+    more letters or the letters among more digits ("Leve1": 1, "L0T": 1, "1B51": 1, "4330O": 1; "U1",
+    "SS21": 0). A letter before a number, or after it, is a unit's or a lot's code, not a stray ("S117",
+    "G12", "044B", "31G"), unless it is a letter that looks like a digit (O, I, l), which such codes avoid."""
     stray = 0
     for run in re.findall(r"[^\W_]{3,}", text):
-        if re.fullmatch(r"[A-Za-z]\d+", run):
+        if re.fullmatch(r"[A-Za-z]\d+|\d+[A-HJKMNP-Za-hjkmnp-z]", run):
             continue
         digits = sum(ch.isdigit() for ch in run)
         letters = len(run) - digits
