@@ -18,6 +18,9 @@ from PIL import Image
 
 from tests.harness import Server, running
 
+# the `server` tests (hostile uploads into a job's store) run on the S3 store too
+pytestmark = pytest.mark.s3
+
 PHOTOTEST = "ocr-tesseract-test/phototest.tif"
 
 
