@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,17 @@ def store_env(request: pytest.FixtureRequest, store: str) -> dict[str, str]:
         return {}
     weed: SeaweedFS = request.getfixturevalue("seaweedfs")
     return weed.env(weed.new_bucket())
+
+
+@contextmanager
+def server_on_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> Iterator[Server]:
+    """A started server (SQLite) whose file store is the fixture's parameter (STORES): for a module whose tests
+    measure what the server makes, not the database, but whose files all go through the store."""
+    env = store_env(request, request.param)
+    with running(Server(tmp_path_factory.mktemp(f"{name}-{request.param}"), env=env)) as srv:
+        yield srv
 
 
 @pytest.fixture(params=STORES)

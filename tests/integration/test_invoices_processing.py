@@ -18,6 +18,7 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.conftest import STORES, server_on_store
 from tests.consumers import pdftotext
 from tests.harness import DATA, Server, running, stored_names
 from tests.invoice_api import (
@@ -46,10 +47,9 @@ EINFACH = DATA / "invoices-zugferd" / "EN16931_Einfach.pdf"
 BLOCK_TYPES = {"text", "table", "header", "footer", "title", "list", "image", "barcode", "signature", "other"}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One server (SQLite) for the recognition tests: OCR is what they measure, not the database."""
-    with running(Server(tmp_path_factory.mktemp("invoices-ocr"))) as srv:
+@pytest.fixture(scope="module", params=STORES)
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with server_on_store(request, tmp_path_factory, "invoices-ocr") as srv:
         yield srv
 
 
