@@ -199,6 +199,12 @@ def test_the_address_ends_at_a_site_number_a_time_a_long_number_or_an_amount() -
         assert normalized(page)["vendorAddress"] == "LOT 2407, JALAN DUA, 52100 KEPONG BARU, KL", after
 
 
+def test_the_address_ends_at_a_web_address_a_registration_number_or_a_table_header() -> None:
+    for after in ["WMW.EXAMPLESTORE.COM.MY", "(1198447-X)", "Item Qty RSP Amount"]:
+        page = hand_page([["KEDAI EXAMPLE SDN BHD", "LOT 2407, JALAN DUA", "52100 KEPONG BARU, KL", after]])
+        assert normalized(page)["vendorAddress"] == "LOT 2407, JALAN DUA, 52100 KEPONG BARU, KL", after
+
+
 def test_the_vendor_by_type_size_is_no_date_amount_or_street_line() -> None:
     page = hand_page(
         [

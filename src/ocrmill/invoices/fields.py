@@ -822,11 +822,14 @@ def _addressable(row: Row) -> bool:
 
 
 def _ends_address(row: Row) -> bool:
-    """A line no address holds: a label, a phone number, an email, a date, an amount."""
+    """A line no address holds: a label, a phone number, an email, a web address, a date, an amount, a company's
+    registration number, an item table's column headers."""
     text = row.text.strip()
     return bool(
         L.ADDRESS_STOP.search(text)
         or L.NOT_ADDRESS.search(text)
+        or L.COMPANY_ID_END.search(text)
+        or len(ITEM_HEADER.findall(text)) >= 2
         or find_date(text) is not None
         or PHONE_ONLY.match(text)
         or EMAIL.search(text)

@@ -257,6 +257,7 @@ ADDRESS_WORDS = re.compile(
 NOT_ADDRESS = re.compile(
     r"\b\d{1,2}:\d{2}(?!\d)|\d{8,}|^\W*[A-Za-z][A-Za-z .]{0,15}:\s*[\d\s\-/]+$"
     r"|(?<![\d/-])0\d{1,2}-\d{7,8}(?![\d/-])"  # a phone number without its label ("03-91321611")
+    r"|(?i:\b[\w-]+\.(com|net|org|biz|info)(\.[a-z]{2})?\b)"  # a web address, however its "www" was read
 )
 
 
