@@ -70,23 +70,23 @@ def _forget_changes(session: Session) -> None:
     session.info.pop(_CHANGES, None)
 
 
-# The stored status documents (Job.document). A change made through the ORM renders the job's document again here,
-# in the same UPDATE; the few changes made with one statement (claim, finish, cancel) call _render after it. One
-# that forgets leaves the document NULL, not wrong: the database clears it when a column it shows changes without it
-# (migration 0010), and the listings render a NULL document themselves.
-@event.listens_for(Session, "before_flush")
-def _render_changed(session: Session, _context: object, _instances: object) -> None:
-    with session.no_autoflush:
-        for job in session.dirty:
-            if isinstance(job, Job) and job.id is not None and session.is_modified(job):
-                job.document = job_json(job)
+# The stored status documents (Job.document). A job added or changed through the ORM is rendered again after the
+# flush, from its row as this transaction sees it (not from the object, which may be older than a worker's claim or
+# finish made meanwhile with one statement); the few changes made with one statement (claim, finish, cancel) call
+# _render after it. One that forgets leaves the document NULL, not wrong: the database clears it when a column it
+# shows changes without it (migration 0010), and the listings render a NULL document themselves.
+@event.listens_for(Session, "after_flush")
+def _render_flushed(session: Session, _context: object) -> None:
+    for job in [*session.new, *session.dirty]:
+        if isinstance(job, Job) and job.id is not None and (job in session.new or session.is_modified(job)):
+            _render(session, job.id)
 
 
 _STORE_DOCUMENT = update(Job).where(Job.id == bindparam("job_id")).values(document=bindparam("document"))
 
 
 def _render(session: Session, job_id: int) -> None:
-    """Renders a job changed by a statement (not through the ORM) again, from its row as the transaction sees it."""
+    """Renders a job's stored document again from its row as the transaction sees it."""
     connection = session.connection()  # the statements as they are, past the ORM's bookkeeping
     row = connection.execute(_JOB_BY_ID, {"job_id": job_id}).first()
     if row is not None:
