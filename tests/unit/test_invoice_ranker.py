@@ -81,6 +81,22 @@ def test_a_registration_number_with_its_registrys_letters_is_no_address_line() -
     assert cut_short and all(r[feature["above_address_words"]] == 1.0 for r in cut_short)
 
 
+def test_the_amount_tendered_less_the_change_is_the_total() -> None:
+    """Whatever the total's line says (here nothing a label list knows), the cash handed over less the change
+    given back proves it; the tendered amount and the change are marked as such."""
+    page = hand_page([["KEDAI RUNCIT MAJU"], ["ITEM A 21.00", "JUMLAH BESAR 21.00", "CASH 50.00", "CHANGE 29.00"]])
+    scored, rows = document_candidates([[page]])
+    paid = FEATURES.index("amount_paid")
+    totals = {s.candidate.normalized: r[paid] for s, r in zip(scored, rows, strict=True) if s.candidate.name == "total"}
+    assert totals["21.00"] == 2.0 and totals["50.00"] == 1.0 and totals["29.00"] == 1.0
+    names = [r[paid] for s, r in zip(scored, rows, strict=True) if s.candidate.name == "vendorName"]
+    assert names and all(value == -1.0 for value in names)  # no amount: no payment role
+    # change printed above the cash line proves nothing
+    page = hand_page([["KEDAI RUNCIT MAJU"], ["ITEM A 21.00", "CHANGE 29.00", "CASH 50.00"]])
+    scored, rows = document_candidates([[page]])
+    assert all(r[paid] != 2.0 for s, r in zip(scored, rows, strict=True) if s.candidate.name == "total")
+
+
 def _candidate(name: str, value: str) -> Candidate:
     return Candidate(name, value, value, [Token(value, Box(10, 10, 50, 30), 0.9)], 1.0, rule="label-right")
 
@@ -222,7 +238,7 @@ def test_the_shipped_model_on_a_fixed_sample_regression_guard(ocr_cache: str) ->
     assert tally.f1 >= GUARD_F1 - 0.08, f"F1 {tally.f1:.3f} on the fixed sample (was {GUARD_F1:.3f})"
 
 
-GUARD_F1 = 0.989  # measured with the shipped model when it was trained (43 right of 43 values, 44 expected)
+GUARD_F1 = 0.966  # measured with the shipped model when it was trained (43 right of 45 values, 44 expected)
 
 
 # --- no vendor of the development data in the source ------------------------------------------------------------

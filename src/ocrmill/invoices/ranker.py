@@ -119,6 +119,7 @@ FEATURES = (
     "amount_repeats",  # how often the amount is printed on the page
     "amount_is_sum",  # the sum of two other amounts on the page (net + tax)
     "amount_in_sum",  # one of two amounts whose sum is printed
+    "amount_paid",  # 2: the amount tendered less the change printed under it; 1: the tendered or the change
     "row_total_word",
     "row_tax_word",
     "row_net_word",
@@ -230,6 +231,13 @@ TOTAL_WORD = re.compile(r"(?i)\b(total|totaal|summe|gesamt|jumlah|montant|betrag
 TAX_WORD = re.compile(r"(?i)\b(tax|gst|sst|vat|mwst|ust|tva|steuer)")
 NET_WORD = re.compile(r"(?i)\b(sub\s*-?total|net|netto|excl|ht\b|zwischensumme)")
 DUE_WORD = re.compile(r"(?i)\b(due|fällig|zahlbar|zu\s*zahlen|payer|balance|paid|cash|change|tender)")
+# A receipt's payment lines: what the customer handed over, and what was given back. Their difference is the
+# total, whatever its label says (and however it was read).
+TENDER_WORD = re.compile(
+    r"(?i)\b(cash|tunai|tender(ed)?|paid|bayar(an)?|payment|visa|master\s*card|debit|credit|card|kad|"
+    r"gegeben|bar|espèces|especes|cb)\b"
+)
+CHANGE_WORD = re.compile(r"(?i)\b(change|baki|kembali|rückgeld|ruckgeld|wechselgeld|rendu|monnaie)\b")
 POSTCODE = re.compile(r"\b\d{4,6}\b")
 
 
@@ -265,6 +273,7 @@ class _Context:
             self.sums.add(a + b)
             if a + b in self.amount_counts:
                 self.parts |= {a, b}
+        self.tendered, self.paid = self._payment(proposed.candidates)
         dates = [c for c in proposed.candidates if c.rule == "any-date"]
         self.dates = [c.normalized for c in sorted(dates, key=lambda c: c.order)]
         self.first_date, self.last_date = (min(self.dates), max(self.dates)) if len(set(self.dates)) > 1 else ("", "")
@@ -327,6 +336,7 @@ class _Context:
             "amount_repeats": self.amount_counts.get(amount, 0) if amount is not None else -1,
             "amount_is_sum": float(amount in self.sums) if amount is not None else -1.0,
             "amount_in_sum": float(amount in self.parts) if amount is not None else -1.0,
+            "amount_paid": -1.0 if amount is None else 2.0 if amount in self.paid else float(amount in self.tendered),
             "row_total_word": float(bool(TOTAL_WORD.search(row_text))),
             "row_tax_word": float(bool(TAX_WORD.search(row_text))),
             "row_net_word": float(bool(NET_WORD.search(row_text))),
@@ -349,6 +359,23 @@ class _Context:
         values["span_stop"] = float(any(stops_address(self.rows[i]) for i in rows if i >= 0))
         values["first_address_words"] = float(bool(L.ADDRESS_WORDS.search(lines[0]))) if lines else -1.0
         return [float(values[name]) for name in FEATURES]
+
+    def _payment(self, candidates: Sequence[Candidate]) -> tuple[set[Decimal], set[Decimal]]:
+        """The amounts on the page's tender and change lines, and the totals they prove: a tendered amount less
+        a change amount (each row's amounts, the change printed below the tender)."""
+        tendered: list[tuple[int, Decimal]] = []
+        change: list[tuple[int, Decimal]] = []
+        for c in candidates:
+            if c.rule != "any-amount" or not c.tokens or (amount := parse_amount(c.normalized)) is None:
+                continue
+            index = self.row_of.get(id(c.tokens[0]), -1)
+            text = self.rows[index].text if index >= 0 else ""
+            if CHANGE_WORD.search(text):
+                change.append((index, amount))
+            elif TENDER_WORD.search(text):
+                tendered.append((index, amount))
+        paid = {t - g for ti, t in tendered for gi, g in change if gi > ti and t - g > 0}
+        return {a for _, a in tendered + change} - paid, paid
 
     def _surroundings(self, rows: list[int]) -> dict[str, float]:
         if not rows or rows[0] < 0:
