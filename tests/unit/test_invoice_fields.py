@@ -287,6 +287,16 @@ def test_a_company_name_loses_frame_strokes_at_its_ends() -> None:
     assert company_name("B & BEST RESTAURANT") == "B & BEST RESTAURANT"
 
 
+def test_a_company_names_misread_legal_form_and_small_l_are_put_right() -> None:
+    from ocrmill.invoices.fields import company_name, lettered
+
+    assert company_name("KEDAI MAJU 5/B (519537-X)") == "KEDAI MAJU S/B"
+    assert company_name("KEDAI MAJU S/8") == "KEDAI MAJU S/B"
+    assert company_name("PASAR 5/BARU") == "PASAR 5/BARU"  # only the legal form on its own
+    assert company_name("Taste Of The WorId Sdn Bhd") == "Taste Of The World Sdn Bhd"
+    assert lettered("IKEA Ipoh, KIDZANIA") == "IKEA Ipoh, KIDZANIA"  # capitals among capitals stay
+
+
 def test_the_title_word_labels_a_number_in_german_and_french() -> None:
     for title, number in (("Rechnung #", "RE-20140703/502"), ("Facture", "FA-2017-0009"), ("Invoice", "A-17")):
         page = hand_page([["Nordwind Handel GmbH"], [f"{title} {number} vom 03.07.2014"]])

@@ -24,6 +24,8 @@ def test_misread_words_are_mended_in_the_case_they_were_printed() -> None:
     assert mend("NO 5, Jalan 3, 81100 Joh0r Bahru, Malaysta.", KNOWN) == "NO 5, Jalan 3, 81100 Johor Bahru, Malaysia."
     assert mend("10t 7 KLANGSCLANGOR", KNOWN) == "lot 7 KLANG SELANGOR"
     assert mend("SELANG0R", KNOWN) == "SELANGOR"
+    assert mend("3RD FLR, TÀMAN MALURI", KNOWN) == "3RD FLR, TAMAN MALURI"  # accents the other models put on
+    assert mend("Taman Señorita", KNOWN) == "Taman Señorita"  # an accented word that is no lexicon word stays
 
 
 def test_words_that_are_not_misreadings_are_kept() -> None:

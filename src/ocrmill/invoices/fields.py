@@ -895,11 +895,17 @@ def _legal_form_only(text: str) -> bool:
 
 def company_name(text: str) -> str:
     """A company's name as printed, without a trailing registration number; a Malaysian "SDN BHD" that the OCR
-    read as "SON BHD" is put right."""
+    read as "SON BHD", or an "S/B" read as "5/B", is put right."""
     text = re.sub(r"\s*\([^)]*\d[^)]*\)?\s*$", "", text)
     text = re.sub(r"^[\s|!_*~'\"]+|[\s|!_*~'\"]+$", "", text)  # a frame's or a smudge's strokes at either end
     text = re.sub(r"(?i)\b(SON|SDM|SUN|SIN|5DN|SDH)(\.?\s*BHD)\b", r"SDN\2", text)
-    return _collapse(text)
+    text = re.sub(r"(?<![^\W_])[5$]/[B8](?![^\W_])|(?<![^\W_])S/8(?![^\W_])", "S/B", text)
+    return lettered(_collapse(text))
+
+
+def lettered(text: str) -> str:
+    """A name's or an address's text with a capital I between small letters read as the l it is ("WorId")."""
+    return re.sub(r"(?<=[a-z])I(?=[a-z])", "l", text)
 
 
 PHONE_ONLY = re.compile(r"^[\W_]*\+?[\d\s\-/()]{8,}[\W_]*$")

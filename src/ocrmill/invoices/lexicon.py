@@ -12,7 +12,8 @@ replaces a word of a value that is not among them by the one of them it is a mis
   letters or more (shorter words have too many neighbours: "LOT", "LOW", "LOG"); never a letter added or
   dropped, which is how one place's spellings differ ("KELANG" and "KLANG") and how words become others
   ("RESTAURANTS"): out of fold it broke as many addresses as it mended ("GROUNID");
-- two such words run together, the second one edit away ("KLANGSCLANGOR" is "KLANG SELANGOR").
+- two such words run together, the second one edit away ("KLANGSCLANGOR" is "KLANG SELANGOR");
+- the same word but for accents, which the French and German models put on letters ("SIMPÀNG": "SIMPANG").
 
 A word that is already a lexicon word, is shorter than three characters or a number, or has two equally near
 lexicon words is kept as it was read.
@@ -21,6 +22,7 @@ lexicon words is kept as it was read.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
@@ -104,6 +106,9 @@ def _cased(word: str, like: str) -> str:
 
 
 def _nearest(word: str, known: frozenset[str]) -> str | None:
+    plain = unaccented(word)
+    if plain != word and plain in known:
+        return plain
     shape = word.translate(CONFUSED)
     alike = {w for w in known if w.translate(CONFUSED) == shape}
     if alike:
@@ -120,6 +125,11 @@ def _nearest(word: str, known: frozenset[str]) -> str | None:
         if word.startswith(first) and len(rest) >= MIN_EDITED - 1:
             joined |= {f"{first} {w}" for w in known if w == rest or (len(w) >= MIN_EDITED and _one_edit(rest, w))}
     return next(iter(joined)) if len(joined) == 1 else None
+
+
+def unaccented(word: str) -> str:
+    """The word without its letters' accents ("SIMPÀNG": "SIMPANG")."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
 
 
 def _one_edit(a: str, b: str) -> bool:

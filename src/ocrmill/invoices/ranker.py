@@ -40,6 +40,7 @@ from ocrmill.invoices.fields import (
     company_name,
     company_strength,
     find_candidates,
+    lettered,
     section_at,
     stops_address,
 )
@@ -445,6 +446,9 @@ def reported(c: Candidate) -> tuple[str, str]:
     if KINDS[c.name] == "name":
         name = company_name(c.value)
         return name, name
+    if KINDS[c.name] == "address":
+        address = lettered(c.value)
+        return address, address if c.normalized == c.value else c.normalized
     return c.value, c.normalized
 
 
