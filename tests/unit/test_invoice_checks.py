@@ -51,6 +51,15 @@ def test_line_items_sum_to_subtotal() -> None:
     assert not check.passed
 
 
+def test_line_items_with_their_tax_sum_to_the_total() -> None:
+    """Shops print prices with their tax: the items then add up to the total, not to the net subtotal."""
+    items = [LineItem("a", amount="319.00")]
+    check = check_fields(fields(subtotal="278.61", taxAmount="40.39", total="319.00"), items)[0]
+    assert (check.name, check.passed, check.expected, check.fields) == ("lineItemsSum", True, "319.00", ("total",))
+    (check, _) = check_fields(fields(subtotal="278.61", total="319.00"), [*items, LineItem("b", amount="319.00")])
+    assert (check.passed, check.expected, check.fields) == (False, "278.61", ("subtotal",))  # neither: the net one
+
+
 def test_amount_due_may_be_less_than_total_never_more() -> None:
     (check,) = check_fields(fields(total="197.65", amountDue="147.65"), [])
     assert check.name == "totalVsAmountDue" and check.passed

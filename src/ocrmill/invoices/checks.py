@@ -1,6 +1,7 @@
 """Arithmetic checks over the extracted fields and line items; each one moves the confidence of its fields.
 
-- lineItemsSum: the line items' amounts add up to the subtotal (or, without a subtotal, to the total);
+- lineItemsSum: the line items' amounts add up to the subtotal (net prices) or to the total (prices with their
+  tax, as shops print them); with neither, it fails against the subtotal (or, without one, the total);
 - subtotalPlusTax: subtotal + taxAmount = total;
 - taxRate: subtotal x taxRate = taxAmount;
 - totalVsAmountDue: the amount due is the total (a prepayment makes it smaller, never larger).
@@ -37,11 +38,10 @@ def check_fields(fields: dict[str, Field], items: list[LineItem], *, adjust: boo
     item_amounts = [parse_amount(i.amount) for i in items if i.amount is not None]
     if item_amounts and all(a is not None for a in item_amounts):
         found = sum((a for a in item_amounts if a is not None), Decimal(0))
-        target = "subtotal" if sub is not None else "total" if total is not None else ""
-        if target:
-            expected = sub if sub is not None else total
-            assert expected is not None
-            tolerance = TOLERANCE * len(item_amounts)
+        tolerance = TOLERANCE * len(item_amounts)
+        targets = [(name, value) for name, value in (("subtotal", sub), ("total", total)) if value is not None]
+        if targets:  # the one the items add up to, else the subtotal's (net) failure
+            target, expected = next(((n, v) for n, v in targets if abs(v - found) <= tolerance), targets[0])
             checks.append(_check("lineItemsSum", expected, found, (target,), moved, tolerance))
     if sub is not None and tax is not None and total is not None:
         checks.append(_check("subtotalPlusTax", total, sub + tax, ("subtotal", "taxAmount", "total"), moved))
