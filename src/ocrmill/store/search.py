@@ -62,12 +62,14 @@ _OWNED_SQLITE = "(:everyone OR EXISTS (SELECT 1 FROM jobs WHERE jobs.id = job_se
 _WINDOW_SQLITE = f"""SELECT job_search.rowid AS job_id, bm25(job_search, 4.0, 4.0, 1.0) AS cost FROM job_search
                      WHERE job_search MATCH :match AND {_OWNED_SQLITE}
                      ORDER BY job_search.rowid DESC LIMIT :window"""
-# bm25 is smaller for better matches; its column weights favour the description and correlation id
+# bm25 is smaller for better matches; its column weights favour the description and correlation id. The page is
+# cut from the ranked window before the fields are read: only its rows' text is fetched, not every match's.
 SEARCH_SQLITE = text(
     f"""SELECT c.job_id, -c.cost AS score, s.descr, s.correlation_id, s.body
-          FROM ({_WINDOW_SQLITE}) AS c JOIN job_search AS s ON s.rowid = c.job_id
-         ORDER BY c.cost, c.job_id DESC
-         LIMIT :limit OFFSET :offset"""
+          FROM (SELECT job_id, cost FROM ({_WINDOW_SQLITE}) ORDER BY cost, job_id DESC
+                 LIMIT :limit OFFSET :offset) AS c
+          JOIN job_search AS s ON s.rowid = c.job_id
+         ORDER BY c.cost, c.job_id DESC"""
 ).bindparams(*_SEARCH_BINDS, _WINDOW_BINDS[-1])
 COUNT_SQLITE = text(
     f"""SELECT count(*) FROM (SELECT job_search.rowid FROM job_search
