@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, insert, text
+from sqlalchemy import Connection, TextClause, insert, text
 
 from ocrmill.domain.options import JobOptions
 from ocrmill.store import jobs as job_repo
@@ -28,6 +28,9 @@ OLD_ROW = {
         "INSERT INTO job_search (job_id, descr, correlation_id, body) VALUES (:id, :descr, :cid, :body)"
     ),
 }
+POSTGRES_ROW = text(
+    "INSERT INTO job_search (job_id, user_name, descr, correlation_id, body) VALUES (:id, :user, :descr, :cid, :body)"
+)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -42,8 +45,8 @@ def old_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]
         db.dispose()
 
 
-def add_jobs(connection: Connection, rows: list[dict[str, Any]]) -> None:
-    """Jobs (id, user, descr, cid, body) and their index rows as revision 0011 stores them."""
+def add_jobs(connection: Connection, rows: list[dict[str, Any]], index: TextClause | None = None) -> None:
+    """Jobs (id, user, descr, cid, body) and their index rows, by default as revision 0011 stores them."""
     now = utcnow()
     jobs = [
         {
@@ -54,7 +57,7 @@ def add_jobs(connection: Connection, rows: list[dict[str, Any]]) -> None:
         for row in rows
     ]  # fmt: skip
     connection.execute(insert(Job.__table__), jobs)
-    connection.execute(OLD_ROW[connection.dialect.name], rows)
+    connection.execute(index if index is not None else OLD_ROW[connection.dialect.name], rows)
     if connection.dialect.name == "postgresql":  # the ids were given: new jobs come after them
         connection.execute(text("SELECT setval('jobs_id_seq', (SELECT max(id) FROM jobs))"))
 
@@ -98,27 +101,29 @@ def test_jobs_indexed_before_0012_are_found_after_it_by_their_owners(old_db: Dat
         assert owners == {row["id"]: row["user"] for row in rows} | {job.id: "bob"}
 
 
-COMMON, JOBS, EVERY = "kudu", 2000, 5  # the common word is in every 5th job's text
+COMMON, JOBS, LATER, EVERY = "kudu", 2000, 300, 5  # the common word is in every 5th job's text
 
 
 @pytest.fixture(scope="module")
 def filled(request: pytest.FixtureRequest) -> Iterator[Database]:
-    """A PostgreSQL database with JOBS jobs of two users, each with about 100 words of text."""
+    """A PostgreSQL database with JOBS + LATER jobs of two users, each with about 100 words of text: JOBS from
+    before revision 0012, LATER added after it."""
     db = Database(request.getfixturevalue("postgres").new_database())
     migrate_to(db, "0011")
     rng = random.Random(19)
     vocabulary = ["".join(rng.choices("abcdefghiklmnoprstuvz", k=rng.randint(4, 10))) for _ in range(3000)]
     rows = []
-    for n in range(1, JOBS + 1):
+    for n in range(1, JOBS + LATER + 1):
         lines = [" ".join(rng.choices(vocabulary, k=10)) for _ in range(10)]
         lines[n % 10] += f" rare{n:05d}" + (f" {COMMON}" if n % EVERY == 0 else "")
         rows.append(
             {"id": n, "user": f"user{n % 2}", "descr": f"batch {n // 100}", "cid": "", "body": "\n".join(lines)}
         )
     with db.write_engine.begin() as connection:
-        add_jobs(connection, rows)
+        add_jobs(connection, rows[:JOBS])
     migrate_to(db, "head")
     with db.write_engine.begin() as connection:
+        add_jobs(connection, rows[JOBS:], POSTGRES_ROW)
         connection.execute(text("ANALYZE"))
     try:
         yield db
@@ -146,8 +151,19 @@ def test_a_common_words_matches_are_read_from_narrow_rows(filled: Database) -> N
         root = plan(connection, search.SEARCH_POSTGRES.text, VALUES)
     scans = [n for n in nodes(root) if n["Node Type"] == "Bitmap Heap Scan" and n["Relation Name"] == "job_search"]
     assert len(scans) == 1, root
-    assert scans[0]["Actual Rows"] == JOBS // EVERY
-    assert scans[0]["Exact Heap Blocks"] + scans[0]["Lossy Heap Blocks"] <= JOBS // EVERY / 10
+    assert scans[0]["Actual Rows"] == (JOBS + LATER) // EVERY
+    assert scans[0]["Exact Heap Blocks"] + scans[0]["Lossy Heap Blocks"] <= (JOBS + LATER) // EVERY / 10
+
+
+@pytest.mark.postgres
+def test_a_rare_words_search_reads_a_few_pages_also_for_jobs_added_since_the_index_was_built(filled: Database) -> None:
+    # (not a list of pending entries that every search reads through until a vacuum merges it into the index)
+    with filled.connection() as connection:
+        root = plan(connection, search.SEARCH_POSTGRES.text, VALUES | {"match": f"rare{JOBS + LATER:05d}"})
+    assert root["Actual Rows"] == 1
+    assert root["Shared Hit Blocks"] + root["Shared Read Blocks"] <= 200, (
+        root
+    )  # 55 here; with a pending list of those jobs, 6975
 
 
 def generic(connection: Connection, statement: str, values: dict[str, Any]) -> list[str]:
