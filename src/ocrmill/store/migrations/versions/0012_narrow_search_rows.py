@@ -63,3 +63,4 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(sa.text("ALTER TABLE job_search DROP COLUMN user_name"))
         op.execute(sa.text("ALTER TABLE job_search RESET (toast_tuple_target)"))
+        op.execute(sa.text("ALTER INDEX ix_job_search_document RESET (fastupdate)"))
