@@ -38,7 +38,9 @@ USERS = [f"user{n}" for n in range(10)]
 COMMON = "report"  # a word in about a tenth of the jobs' text
 BATCH = 2000
 SQLITE_SEARCH = text("INSERT INTO job_search (rowid, descr, correlation_id, body) VALUES (:id, :descr, :cid, :body)")
-POSTGRES_SEARCH = text("INSERT INTO job_search (job_id, descr, correlation_id, body) VALUES (:id, :descr, :cid, :body)")
+POSTGRES_SEARCH = text(
+    "INSERT INTO job_search (job_id, user_name, descr, correlation_id, body) VALUES (:id, :user, :descr, :cid, :body)"
+)
 
 
 def vocabulary(rng: random.Random, size: int = 5000) -> list[str]:
@@ -77,9 +79,8 @@ def fill(engine: Engine, *, start: int, stop: int, words: list[str]) -> None:
                 }
             )  # fmt: skip
             jobs[-1]["document"] = job_json(SimpleNamespace(**jobs[-1]))  # as the server stores it (migration 0010)
-            found.append(
-                {"id": n, "descr": options.Descr, "cid": options.CorrelationId, "body": job_text(rng, words, n)}
-            )
+            user, body = USERS[n % len(USERS)], job_text(rng, words, n)
+            found.append({"id": n, "user": user, "descr": options.Descr, "cid": options.CorrelationId, "body": body})
             invoice_id = f"{n:024x}"
             doc = {
                 "_id": invoice_id, "name": f"invoice {n}", "status": "completed", "progress": 100,

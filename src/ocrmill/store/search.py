@@ -2,8 +2,9 @@
 
 SQLite: an FTS5 table (job_search, rowid = job id), ranked by bm25; a trigger drops a job's row with the job.
 PostgreSQL: a table with a generated tsvector (description and correlation id weighted A, text B) under a GIN
-index, ranked by ts_rank; rows go with their job (ON DELETE CASCADE). Both made by migration 0008. Templates are
-not indexed. Queries are words: each must occur (as a word or the start of one) in one of the three fields.
+index, ranked by ts_rank, and the job's owner; rows go with their job (ON DELETE CASCADE). Both made by migration
+0008; migration 0012 keeps PostgreSQL's rows narrow (long values in TOAST). Templates are not indexed. Queries are
+words: each must occur (as a word or the start of one) in one of the three fields.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ _SQLITE_ENTER = _typed(
 )
 _SQLITE_TEXT = _typed("UPDATE job_search SET body = :body WHERE rowid = :job_id")
 _POSTGRES_ENTER = _typed(
-    """INSERT INTO job_search (job_id, descr, correlation_id, body) VALUES (:job_id, :descr, :correlation_id, '')
+    """INSERT INTO job_search (job_id, user_name, descr, correlation_id, body)
+       SELECT id, user_name, :descr, :correlation_id, '' FROM jobs WHERE id = :job_id
        ON CONFLICT (job_id) DO UPDATE SET descr = excluded.descr, correlation_id = excluded.correlation_id"""
 )
 _POSTGRES_TEXT = _typed("UPDATE job_search SET body = :body WHERE job_id = :job_id")
@@ -52,22 +54,25 @@ _SEARCH_BINDS = (
     bindparam("offset", type_=Integer()),
 )
 # A common word matches a good part of all jobs; ranking and counting every match would cost as much as reading
-# them all. So the newest WINDOW matches (the index gives them in job id order, newest first, without ranking any)
-# are the ones ranked and counted: a search finds the best of those, and its total stops at WINDOW.
+# them all. So the newest WINDOW matches (SQLite's index gives them in job id order, newest first; PostgreSQL's
+# gives the matches unordered, and only their ids are sorted) are the ones ranked and counted: a search finds the
+# best of those, and its total stops at WINDOW.
 WINDOW = 1000
 _WINDOW_BINDS = (*_SEARCH_BINDS[:3], bindparam("window", type_=Integer()))
-# (an index row goes with its job, by a trigger on SQLite and a foreign key on PostgreSQL: jobs is read only to
-# find a user's jobs)
+# (an index row goes with its job, by a trigger on SQLite and a foreign key on PostgreSQL; on SQLite jobs is read
+# only to find a user's jobs, PostgreSQL's rows hold the owner)
 _OWNED_SQLITE = "(:everyone OR EXISTS (SELECT 1 FROM jobs WHERE jobs.id = job_search.rowid AND jobs.user_name = :user))"
 _WINDOW_SQLITE = f"""SELECT job_search.rowid AS job_id, bm25(job_search, 4.0, 4.0, 1.0) AS cost FROM job_search
                      WHERE job_search MATCH :match AND {_OWNED_SQLITE}
                      ORDER BY job_search.rowid DESC LIMIT :window"""
-# bm25 is smaller for better matches; its column weights favour the description and correlation id
+# bm25 is smaller for better matches; its column weights favour the description and correlation id. The page is
+# cut from the ranked window before the fields are read: only its rows' text is fetched, not every match's.
 SEARCH_SQLITE = text(
     f"""SELECT c.job_id, -c.cost AS score, s.descr, s.correlation_id, s.body
-          FROM ({_WINDOW_SQLITE}) AS c JOIN job_search AS s ON s.rowid = c.job_id
-         ORDER BY c.cost, c.job_id DESC
-         LIMIT :limit OFFSET :offset"""
+          FROM (SELECT job_id, cost FROM ({_WINDOW_SQLITE}) ORDER BY cost, job_id DESC
+                 LIMIT :limit OFFSET :offset) AS c
+          JOIN job_search AS s ON s.rowid = c.job_id
+         ORDER BY c.cost, c.job_id DESC"""
 ).bindparams(*_SEARCH_BINDS, _WINDOW_BINDS[-1])
 COUNT_SQLITE = text(
     f"""SELECT count(*) FROM (SELECT job_search.rowid FROM job_search
@@ -76,14 +81,18 @@ COUNT_SQLITE = text(
 # The query's words as PostgreSQL's parser splits them (the same parser that made the index), each a prefix
 _TSQUERY = """to_tsquery('simple', array_to_string(array(
                  SELECT quote_literal(lexeme) || ':*' FROM unnest(to_tsvector('simple', :match))), ' & '))"""
-_OWNED_POSTGRES = "(:everyone OR EXISTS (SELECT 1 FROM jobs WHERE jobs.id = s.job_id AND jobs.user_name = :user))"
-# The window is read once, for the ranking and for the count (`counted`, up to window + 1): finding a common word's
-# matches is most of what a search costs. A page past the last hit has no row to carry the count: COUNT_POSTGRES.
+_OWNED_POSTGRES = "(:everyone OR s.user_name = :user)"
+# Every match is found through the GIN index (`found`: a bitmap of rows, each read for its job id, which the narrow
+# rows make cheap); its own CTE so that the planner cannot instead read the primary key backwards, testing each row
+# for the words until it has the window: the planner does not count fetching a tsvector from TOAST to test it, and
+# for a rare word that reads every row. The window is read once, for the ranking and for the count (`counted`, up
+# to window + 1). A page past the last hit has no row to carry the count: COUNT_POSTGRES.
+_FOUND_POSTGRES = f"""q AS MATERIALIZED (SELECT {_TSQUERY} AS q),
+                      found AS MATERIALIZED (SELECT s.job_id FROM job_search AS s, q
+                                              WHERE s.document @@ q.q AND {_OWNED_POSTGRES})"""
 SEARCH_POSTGRES = text(
-    f"""WITH q AS MATERIALIZED (SELECT {_TSQUERY} AS q),
-             w AS MATERIALIZED (SELECT s.job_id FROM job_search AS s, q
-                                 WHERE s.document @@ q.q AND {_OWNED_POSTGRES}
-                                 ORDER BY s.job_id DESC LIMIT :window + 1),
+    f"""WITH {_FOUND_POSTGRES},
+             w AS MATERIALIZED (SELECT job_id FROM found ORDER BY job_id DESC LIMIT :window + 1),
              best AS (SELECT s.job_id, ts_rank(s.document, q.q) AS score
                         FROM (SELECT job_id FROM w ORDER BY job_id DESC LIMIT :window) AS c
                         JOIN job_search AS s ON s.job_id = c.job_id, q
@@ -94,8 +103,7 @@ SEARCH_POSTGRES = text(
          ORDER BY b.score DESC, b.job_id DESC"""
 ).bindparams(*_SEARCH_BINDS, _WINDOW_BINDS[-1])
 COUNT_POSTGRES = text(
-    f"""SELECT count(*) FROM (SELECT s.job_id FROM job_search AS s, {_TSQUERY} AS q
-                               WHERE s.document @@ q AND {_OWNED_POSTGRES} LIMIT :window) AS c"""
+    f"""WITH {_FOUND_POSTGRES} SELECT count(*) FROM (SELECT job_id FROM found LIMIT :window) AS c"""
 ).bindparams(*_WINDOW_BINDS)
 
 

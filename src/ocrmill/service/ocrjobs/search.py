@@ -80,6 +80,9 @@ def snippet(hit: repo.Hit, wanted: list[str]) -> tuple[str, str]:
     best: tuple[int, str, str] = (-1, FIELDS[0], "")
     for field, value in zip(FIELDS, (hit.body, hit.descr, hit.correlation_id), strict=True):
         for line in value.splitlines():
+            folded = line.casefold()
+            if best[0] >= 0 and not any(q in folded for q in wanted):
+                continue  # no word of it starts with one of the query's: it scores 0, no better than the best
             line_words = repo.words(line)
             score = sum(any(w.startswith(q) for w in line_words) for q in wanted)
             if line_words and score > best[0]:  # ties: the earlier field, the earlier line
