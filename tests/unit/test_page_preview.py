@@ -13,8 +13,10 @@ from ocrmill.pipeline.pages import PageRef, Raster
 from ocrmill.pipeline.run import PREVIEW_DPI, page_preview
 
 
-@pytest.mark.parametrize(("dpi", "mode"), [(300, "L"), (300, "1"), (240, "L"), (200, "RGB"), (72, "L")])
-def test_the_preview_is_the_page_at_the_viewers_resolution(data: Path, tmp_path: Path, dpi: int, mode: str) -> None:
+@pytest.mark.parametrize(
+    ("dpi", "mode"), [(300, "L"), (299.9994, "L"), (300, "1"), (240, "L"), (200, "RGB"), (72, "L")]
+)
+def test_the_preview_is_the_page_at_the_viewers_resolution(data: Path, tmp_path: Path, dpi: float, mode: str) -> None:
     with Image.open(data / "ocr-tesseract-test" / "8087_054.3B.tif") as im:
         image = im.convert(mode)
     ref = PageRef(data / "ocr-tesseract-test" / "8087_054.3B.tif", "image", 0, 0)
