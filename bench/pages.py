@@ -68,8 +68,14 @@ def text_page(seed: int, words: list[str]) -> Image.Image:
     return page
 
 
+def generated(index: int) -> bool:
+    """Whether the batch's page `index` is a generated text page (a clean page) rather than a real scan."""
+    return index % 2 == 1
+
+
 def prepare(out: Path, *, singles: int = 40, multi_jobs: int = 4, multi_pages: int = 10) -> dict[str, list[Path]]:
-    """Writes the batch (once) and returns {"single": [png...], "multi": [tif...]}."""
+    """Writes the batch (once) and returns {"single": [png...], "multi": [tif...], "multi_pages": [png...]}; the
+    single pages again by kind, "single_clean" (generated text) and "single_scans"."""
     out.mkdir(parents=True, exist_ok=True)
     words = _vocabulary()
     pool: list[Path] = []
@@ -78,7 +84,7 @@ def prepare(out: Path, *, singles: int = 40, multi_jobs: int = 4, multi_pages: i
         path = out / f"page-{i:03d}.png"
         if not path.exists():
             scans = REAL_SCANS
-            image = a4_from_scan(scans[i % len(scans)]) if i % 2 == 0 else text_page(i, words)
+            image = text_page(i, words) if generated(i) else a4_from_scan(scans[i % len(scans)])
             image.save(path, dpi=(300, 300))
         pool.append(path)
     multi: list[Path] = []
@@ -90,4 +96,10 @@ def prepare(out: Path, *, singles: int = 40, multi_jobs: int = 4, multi_pages: i
                 path, save_all=True, append_images=frames[1:], compression="tiff_adobe_deflate", dpi=(300, 300)
             )
         multi.append(path)
-    return {"single": pool[:singles], "multi": multi, "multi_pages": pool[singles:]}
+    return {
+        "single": pool[:singles],
+        "single_clean": [path for i, path in enumerate(pool[:singles]) if generated(i)],
+        "single_scans": [path for i, path in enumerate(pool[:singles]) if not generated(i)],
+        "multi": multi,
+        "multi_pages": pool[singles:],
+    }

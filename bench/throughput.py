@@ -7,6 +7,10 @@
 runs the limit and ocrmill N times one after the other and reports each round's ratio and their median, since on
 a shared machine one round's figure moves with the other load.
 
+The single-page batch is measured in two parts, each on its own (its limit, then ocrmill): the generated text
+pages ("clean") and the real scans ("scans"), with pages/min and CPU seconds a page for each; the batch's figures
+are the two parts' sums. The multi-page batch's jobs hold both kinds and are measured as one.
+
 Prints a table, the ratios ocrmill/limit and ocrmill/OCRmyPDF, job latencies, the server's peak
 RSS, and a closing JSON line with every figure.
 """
@@ -24,6 +28,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -166,24 +171,114 @@ def ocrmill(
     return time.perf_counter() - started, latencies
 
 
-def measure(name: str, pages: int, run: Callable[..., float], *args: Any) -> float:
-    seconds = run(*args)
+def show(name: str, pages: int, seconds: float) -> None:
     print(
         f"  {name:<14} {pages:4d} pages {seconds:8.1f} s {pages_per_minute(pages, seconds):8.1f} pages/min", flush=True
     )
+
+
+def measure(name: str, pages: int, run: Callable[..., float], *args: Any) -> float:
+    seconds = run(*args)
+    show(name, pages, seconds)
     return pages_per_minute(pages, seconds)
+
+
+@dataclass
+class Part:
+    """Some of a batch's pages, measured on their own (the limit, then ocrmill): "clean" (generated text pages),
+    "scans" (real scans), or "all" when a batch's jobs mix both."""
+
+    name: str
+    images: list[Path]
+    jobs: list[Path]
+
+
+@dataclass
+class Round:
+    """One part's limit and ocrmill run, right after each other: wall seconds and CPU seconds."""
+
+    pages: int
+    limit_s: float
+    limit_cpu: float
+    ocrmill_s: float
+    api_cpu: float
+    workers_cpu: float
+    peak_rss: int
+    latencies: list[float]
+
+    @classmethod
+    def total(cls, rounds: list[Round]) -> Round:
+        return cls(
+            sum(r.pages for r in rounds),
+            sum(r.limit_s for r in rounds),
+            sum(r.limit_cpu for r in rounds),
+            sum(r.ocrmill_s for r in rounds),
+            sum(r.api_cpu for r in rounds),
+            sum(r.workers_cpu for r in rounds),
+            max(r.peak_rss for r in rounds),
+            [latency for r in rounds for latency in r.latencies],
+        )
+
+    @property
+    def ratio(self) -> float:
+        return round(self.limit_s / self.ocrmill_s, 3)
+
+    @property
+    def cpu_ratio(self) -> float:
+        # CPU seconds a page: the limit's against the whole server's (API and supervisor process, workers). On a
+        # machine others load, wall-clock pages/min move with their load; CPU a page does not (much)
+        return round(self.limit_cpu / (self.api_cpu + self.workers_cpu), 3)
+
+    def report(self, label: str) -> str:
+        return (
+            f"  {label}ocrmill/limit {self.ratio:.3f}   CPU a page: limit {self.limit_cpu / self.pages:.2f} s, "
+            f"ocrmill {(self.api_cpu + self.workers_cpu) / self.pages:.2f} s (limit/ocrmill {self.cpu_ratio:.3f}; "
+            f"the API process {self.api_cpu / self.pages:.2f} s, the workers {self.workers_cpu / self.pages:.2f} s)"
+        )
+
+    def figures(self) -> dict[str, Any]:
+        return {
+            "pages": self.pages,
+            "limit": pages_per_minute(self.pages, self.limit_s),
+            "ocrmill": pages_per_minute(self.pages, self.ocrmill_s),
+            "ocrmill_over_limit": self.ratio,
+            "cpu_limit_s": round(self.limit_cpu / self.pages, 3),
+            "cpu_ocrmill_s": round((self.api_cpu + self.workers_cpu) / self.pages, 3),
+            "cpu_limit_over_ocrmill": self.cpu_ratio,
+        }
+
+
+def measure_part(server: Server, part: Part, cores: int, options: dict[str, Any]) -> Round:
+    assert server.process is not None
+    label = "" if part.name == "all" else f" {part.name}"
+    pages = len(part.images)
+    cpu = time.process_time()
+    limit_s = limit(part.images, cores)
+    limit_cpu = time.process_time() - cpu
+    show(f"limit{label}", pages, limit_s)
+    rss = PeakRss(server.process.pid)
+    api_cpu, workers_cpu = tree_cpu(server.process.pid)
+    seconds, latencies = ocrmill(server, part.jobs, options=options)
+    show(f"ocrmill{label}", pages, seconds)
+    api_after, workers_after = tree_cpu(server.process.pid)
+    return Round(
+        pages, limit_s, limit_cpu, seconds, api_after - api_cpu, workers_after - workers_cpu, rss.stop(), latencies
+    )
 
 
 def run_batch(
     server: Server,
     images: list[Path],
     jobs: list[Path],
+    parts: list[Part],
     cores: int,
     out: Path,
     references: set[str],
     rounds: int,
     options: dict[str, Any],
 ) -> dict[str, Any]:
+    """The batch's figures; with more than one part, each part is measured on its own (its limit, then ocrmill)
+    and the batch's figures are the parts' sums."""
     pages = len(images)
     out.mkdir()
     figures: dict[str, Any] = {"jobs": len(jobs), "pages": pages}
@@ -191,47 +286,39 @@ def run_batch(
         figures["raw_cli"] = measure("tesseract CLI", pages, raw_cli, images, cores, out)
     if "ocrmypdf" in references:
         figures["ocrmypdf"] = measure("OCRmyPDF CLI", pages, ocrmypdf_cli, jobs, cores, out)
-    assert server.process is not None
-    latencies: list[float] = []
-
-    def run_ocrmill() -> float:
-        seconds, lat = ocrmill(server, jobs, options=options)
-        latencies.extend(lat)
-        return seconds
-
-    limits: list[float] = []
-    ratios: list[float] = []
-    peaks: list[int] = []
-    cpu_ratios: list[float] = []
+    totals: list[Round] = []
+    by_part: dict[str, list[Round]] = {part.name: [] for part in parts}
     for _ in range(rounds):  # the limit right before ocrmill: both see the same load from others
-        cpu = time.process_time()
-        limits.append(measure("limit", pages, limit, images, cores))
-        limit_cpu = time.process_time() - cpu
-        rss = PeakRss(server.process.pid)
-        api_cpu, workers_cpu = tree_cpu(server.process.pid)
-        figures["ocrmill"] = measure("ocrmill", pages, run_ocrmill)
-        api_after, workers_after = tree_cpu(server.process.pid)
-        api_cpu, workers_cpu = api_after - api_cpu, workers_after - workers_cpu
-        ocrmill_cpu = api_cpu + workers_cpu
-        peaks.append(rss.stop())
-        ratios.append(round(figures["ocrmill"] / limits[-1], 3))
-        # CPU seconds a page: the limit's against the whole server's (API and supervisor process, workers). On a machine
-        # others load, wall-clock pages/min move with their load; CPU a page does not (much)
-        cpu_ratios.append(round(limit_cpu / ocrmill_cpu, 3))
-        print(
-            f"  round ocrmill/limit {ratios[-1]:.3f}   CPU a page: limit {limit_cpu / pages:.2f} s, "
-            f"ocrmill {ocrmill_cpu / pages:.2f} s (limit/ocrmill {cpu_ratios[-1]:.3f}; the API process "
-            f"{api_cpu / pages:.2f} s, the workers {workers_cpu / pages:.2f} s)",
-            flush=True,
-        )
-    figures["cpu_rounds"] = cpu_ratios
-    figures["cpu_limit_over_ocrmill"] = round(statistics.median(cpu_ratios), 3)
-    figures["limit"] = limits[-1]
-    figures["rounds"] = ratios
-    figures["peak_rss_mb"] = round(max(peaks) / 2**20)
+        measured = [measure_part(server, part, cores, options) for part in parts]
+        for part, one in zip(parts, measured, strict=True):
+            by_part[part.name].append(one)
+            if len(parts) > 1:
+                print(one.report(f"{part.name}: "), flush=True)
+        totals.append(Round.total(measured))
+        print(totals[-1].report("round "), flush=True)
+    if len(parts) > 1:
+        figures["parts"] = {}
+        for name, measured in by_part.items():
+            middle = sorted(measured, key=lambda r: r.cpu_ratio)[len(measured) // 2]  # the median round by CPU
+            figures["parts"][name] = {**middle.figures(), "cpu_rounds": [r.cpu_ratio for r in measured]}
+            print(
+                f"  {name}: {middle.pages} pages, limit {pages_per_minute(middle.pages, middle.limit_s)} pages/min, "
+                f"ocrmill {pages_per_minute(middle.pages, middle.ocrmill_s)} (ocrmill/limit {middle.ratio:.3f}); CPU a "
+                f"page limit {middle.limit_cpu / middle.pages:.2f} s, ocrmill "
+                f"{(middle.api_cpu + middle.workers_cpu) / middle.pages:.2f} s (limit/ocrmill median of {rounds} "
+                f"{statistics.median(r.cpu_ratio for r in measured):.3f})",
+                flush=True,
+            )
+    latencies = [latency for r in totals for latency in r.latencies]
+    figures["cpu_rounds"] = [r.cpu_ratio for r in totals]
+    figures["cpu_limit_over_ocrmill"] = round(statistics.median(figures["cpu_rounds"]), 3)
+    figures["limit"] = pages_per_minute(pages, totals[-1].limit_s)
+    figures["ocrmill"] = pages_per_minute(pages, totals[-1].ocrmill_s)
+    figures["rounds"] = [r.ratio for r in totals]
+    figures["peak_rss_mb"] = round(max(r.peak_rss for r in totals) / 2**20)
     figures["latency_median_s"] = round(statistics.median(latencies), 2)
     figures["latency_p95_s"] = round(statistics.quantiles(latencies, n=20)[-1], 2)
-    figures["ocrmill_over_limit"] = round(statistics.median(ratios), 3)
+    figures["ocrmill_over_limit"] = round(statistics.median(figures["rounds"]), 3)
     if "ocrmypdf" in figures:
         figures["ocrmill_over_ocrmypdf"] = round(figures["ocrmill"] / figures["ocrmypdf"], 3)
     print(
@@ -272,9 +359,19 @@ def main() -> None:
         root = Path(tmp)
         env = {"OCRMILL_JOBS_THREADS": str(cores), "OCRMILL_MAX_THREADS_PER_JOB": str(cores)}
         with running(Server(root / "server", env=env)) as server:
-            for label, images, jobs in (
-                ("single", batch["single"], batch["single"]),
-                ("multi", batch["multi_pages"], batch["multi"]),
+            for label, images, jobs, parts in (
+                (
+                    "single",
+                    batch["single"],
+                    batch["single"],
+                    [
+                        Part(name, batch[f"single_{name}"], batch[f"single_{name}"])
+                        for name in ("clean", "scans")
+                        if batch[f"single_{name}"]
+                    ],
+                ),
+                # a job of the multi-page batch holds both kinds: measured as one
+                ("multi", batch["multi_pages"], batch["multi"], [Part("all", batch["multi_pages"], batch["multi"])]),
             ):
                 if label not in args.batches.split(","):
                     continue
@@ -283,6 +380,7 @@ def main() -> None:
                     server,
                     images,
                     jobs,
+                    parts,
                     cores,
                     root / label,
                     set(args.references.split(",")),

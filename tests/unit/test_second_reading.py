@@ -1,6 +1,7 @@
 """The second reading (pipeline.second_reading) with real Tesseract and real PP-OCR on real pages: a clean page is
-not read again, an unsure receipt keeps its words at the default MinConfidence and every output holds the same
-words in the same places, and SecondReading=false reads every page once."""
+not read again, a clean page's unsure word is read alone (its line only when PP-OCR reads it otherwise), an unsure
+receipt keeps its words at the default MinConfidence and every output holds the same words in the same places, and
+SecondReading=false reads every page once."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image
 
-from ocrmill.domain.document import Box, Word, page_from_dict
+from ocrmill.domain.document import Box, Page, Word, page_from_dict
 from ocrmill.domain.options import JobOptions
 from ocrmill.pipeline import second_reading
 from ocrmill.pipeline.calibration import calibration, class_calibrations
@@ -218,3 +220,72 @@ def test_second_reading_can_be_switched_off(
     assert len([w for w in once if w.kept(JobOptions().MinConfidence)]) < len(
         [w for w in twice if w.kept(JobOptions().MinConfidence)]
     )
+
+
+def unsure_phototest(engines: EnginePool, data: Path, text: str) -> tuple[Image.Image, Page, Word]:
+    """phototest (a clean page: no unsure word) with the fourth line's "quick" made an unsure `text`, as Tesseract
+    leaves one word of a clean page now and then."""
+    with Image.open(data / "ocr-tesseract-test" / "phototest.tif") as im:
+        image = im.convert("L")
+    page = engines.get(["eng"]).recognize(image, dpi=300, number=1, source_index=0)
+    target = second_reading.page_lines(page)[3].words[1]
+    assert target.text == "quick"
+    target.text, target.confidence = text, 40.0
+    return image, page, target
+
+
+def test_a_clean_page_reads_an_unsure_word_alone(
+    data: Path, engines: EnginePool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image, page, target = unsure_phototest(engines, data, "quick")
+    before = [(w.text, w.box, w.confidence) for w in page.words()]
+    line = second_reading.page_lines(page)[3]
+    read = second_reading.read_windows
+    cuts: list[tuple[int, int]] = []
+
+    def windows(picture: Image.Image, spans: list[tuple[second_reading.Piece, range]]) -> list[list[Word]]:
+        pixels = np.asarray(picture)
+        cuts.extend(second_reading.window_pixels(pixels, piece, span)[0].shape[:2] for piece, span in spans)
+        assert [piece.words[span.start : span.stop] for piece, span in spans] == [[target]]
+        return read(picture, spans)
+
+    def lines(_: Image.Image, boxes: list[Box]) -> list[list[Word]]:
+        assert not boxes, "a line was read whole where PP-OCR confirmed its unsure word"
+        return []
+
+    monkeypatch.setattr(second_reading, "read_windows", windows)
+    monkeypatch.setattr(second_reading, "read_lines", lines)
+    second_reading.read_twice(page, image)
+    # PP-OCR read the word's own stretch of the line (its box, the gaps halfway to its neighbours and the margins),
+    # not the line: a fraction of its width
+    ((height, width),) = cuts
+    assert width < line.box.width / 3 and height < 2 * line.box.height
+    tables = class_calibrations()
+    for (text, box, raw), word in zip(before, page.words(), strict=True):
+        assert (word.text, word.box) == (text, box)  # every word where Tesseract put it
+        if word is target:  # confirmed: now likely right, and kept at the default MinConfidence
+            assert word.confidence >= tables["agrees"].of(raw, text) and word.kept(JobOptions().MinConfidence)
+        else:  # not read again
+            assert word.confidence == tables["unread"].of(raw, text)
+
+
+def test_where_ppocr_reads_the_unsure_word_otherwise_its_line_is_read_whole(
+    data: Path, engines: EnginePool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    image, page, target = unsure_phototest(engines, data, "qu1ck")
+    line = second_reading.page_lines(page)[3]
+    read = second_reading.read_lines
+    boxes: list[Box] = []
+
+    def lines(picture: Image.Image, wanted: list[Box]) -> list[list[Word]]:
+        boxes.extend(wanted)
+        return read(picture, wanted)
+
+    monkeypatch.setattr(second_reading, "read_lines", lines)
+    second_reading.read_twice(page, image)
+    assert boxes == [Box(min(w.box.left for w in line.words), line.box.top, line.box.right, line.box.bottom)]
+    assert [w.text for w in line.words] == ["The", "quick", "brown", "dog", "jumped", "over", "the"]
+    # PP-OCR's "quick" where Tesseract's was: across, as PP-OCR placed its letters; down, the line's
+    box, mine = line.words[1].box, target.box
+    assert abs(box.left - mine.left) <= 4 and abs(box.right - mine.right) <= 4, (box, mine)
+    assert (box.top, box.bottom) == (boxes[0].top, boxes[0].bottom)

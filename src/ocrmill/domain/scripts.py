@@ -29,7 +29,8 @@ _LTR_RUN = {"L", "EN", "AN"}  # inside a right-to-left word these still run left
 def unspaced(ch: str) -> bool:
     """Whether `ch` belongs to a script written without spaces between words."""
     code = ord(ch)
-    return any(low <= code <= high for low, high in _UNSPACED)
+    # the text of most pages is below the first range: asked for every word of every line by the writers
+    return code >= _UNSPACED[0][0] and any(low <= code <= high for low, high in _UNSPACED)
 
 
 def join_words(texts: Iterable[str]) -> str:

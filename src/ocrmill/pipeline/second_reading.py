@@ -6,7 +6,11 @@ calibrated on whether the two readings agree, and where they differ the likelier
    its wide gaps into pieces, each piece cut out of the page (Tesseract's line height, its words' width; all of a
    page's at once). A clean page has no such line and costs nothing; a page with a few costs a few. (Reading only
    pages with many unsure words, 8% or more, left more right words out on the scribe and Tesseract test pages;
-   reading only the unsure pieces of a line, more on SROIE's receipts: bench.word_calibration.)
+   reading only the unsure pieces of a line, more on SROIE's receipts: bench.word_calibration.) On a page with few
+   unsure words (FEW_UNSURE), a line with few doubtful words is read first in windows, each doubtful word alone
+   (read_again): where PP-OCR reads each as Tesseract did, surely, the line is settled at a few words' cost (a clean
+   page's unsure "Cir." or "A-I": 18 ms instead of the line's 150), its other words not read again; else it is read
+   whole.
 2. The two readings of a piece are cut into clusters (words of either reading joined where they overlap by more
    than half of the narrower's width, so "RM 51.00" and "RM51.00" are one cluster; PP-OCR's joined words then cut
    where Tesseract spaced them, respaced); a cluster agrees when both readings have the same letters and digits
@@ -41,6 +45,12 @@ log = logging.getLogger("ocrmill.worker")
 
 UNSURE = 60.0  # calibrated confidence: a word under it makes its stretch of line unsure (MinConfidence's default)
 GAP = 2.0  # line heights: a wider gap between two words of a line parts the stretches read again
+# A page with few unsure words (at most this share of its words of letters or digits) reads them alone first
+# (read_again); others read every unsure line whole. Clean text pages have up to 0.4% (bench.pages' generated ones),
+# the scribe pages 0-23%, SROIE's receipts 7.5% and more; on the receipts, where Tesseract's sure words are often
+# wrong too, reading only the unsure words left 0.3 points of bag-of-words F1 (bench.accuracy) that reading their
+# whole lines gets. Set between the two, not fitted.
+FEW_UNSURE = 0.02
 PAD_Y = 0.2  # a line's crop grown by this much of its height above and below ...
 PAD_X = 0.5  # ... and to the left and right (PP-OCR was trained on detected lines, which have margins)
 # The languages the second reading is for: its maps are fitted, and its gains measured, on English pages only (PP-OCR's
@@ -100,10 +110,41 @@ def unsure_pieces(page: Page, table: Calibration | None = None) -> list[int]:
     whose calibrated confidence is under UNSURE (`page` has Tesseract's own confidences)."""
     table = table or calibration()
     stretches = pieces(page)
-    unsure = {
-        id(p.line) for p in stretches if any(_has_text(w) and table.of(w.confidence, w.text) < UNSURE for w in p.words)
-    }
+    unsure = {id(p.line) for p in stretches if any(_unsure(w, table) for w in p.words)}
     return [i for i, piece in enumerate(stretches) if id(piece.line) in unsure]
+
+
+def _unsure(word: Word, *tables: Calibration) -> bool:
+    return _has_text(word) and any(table.of(word.confidence, word.text) < UNSURE for table in tables)
+
+
+def windows(doubtful: Sequence[bool]) -> list[range]:
+    """The stretches of a piece (ranges of its words) to read first where it holds few doubtful words: its runs of
+    doubtful words."""
+    out: list[range] = []
+    for i in (i for i, d in enumerate(doubtful) if d):
+        if out and out[-1].stop == i:
+            out[-1] = range(out[-1].start, i + 1)
+        else:
+            out.append(range(i, i + 1))
+    return out
+
+
+def window_pixels(pixels: NDArray[np.uint8], piece: Piece, span: range) -> tuple[NDArray[np.uint8], int, int]:
+    """The page's pixels of the words `span` of `piece`, for PP-OCR: across, from halfway to the word before to
+    halfway to the word after (none of their ink), grown to PAD_X line heights beside the words with the edge's own
+    pixels (the gap's paper); down, the line grown by PAD_Y. With the page position of its top-left pixel."""
+    words, box = piece.words, piece.line.box
+    dy, dx = round(PAD_Y * box.height), round(PAD_X * box.height)
+    first, last = words[span.start].box, words[span.stop - 1].box
+    left = (words[span.start - 1].box.right + first.left) // 2 if span.start > 0 else first.left - dx
+    right = (last.right + words[span.stop].box.left + 1) // 2 if span.stop < len(words) else last.right + dx
+    left, right = max(0, left), min(pixels.shape[1], max(left + 1, right))
+    top, bottom = max(0, box.top - dy), min(pixels.shape[0], box.bottom + dy)
+    margins = ((0, 0), (max(0, dx - (first.left - left)), max(0, dx - (right - last.right))))
+    cut = pixels[top:bottom, left:right]
+    padded = np.pad(cut, margins + ((0, 0),) * (cut.ndim - 2), mode="edge")
+    return padded, left - margins[1][0], top
 
 
 def crop_corners(box: Box, width: int, height: int) -> NDArray[np.float32]:
@@ -114,17 +155,40 @@ def crop_corners(box: Box, width: int, height: int) -> NDArray[np.float32]:
     return np.array([[left, top], [right, top], [right, bottom], [left, bottom]], dtype=np.float32)
 
 
+def _pixels(image: Image.Image) -> NDArray[np.uint8]:
+    # a gray page stays gray (its lines are cut out of it and made RGB one by one: the same pixels, without
+    # 26 MB of RGB A4 page for a clean page's one unsure line)
+    return np.asarray(image if image.mode in ("L", "RGB") else image.convert("L" if image.mode == "1" else "RGB"))
+
+
 def read_lines(image: Image.Image, boxes: Sequence[Box]) -> list[list[Word]]:
     """PP-OCR's words of each line box, in `image`'s pixels."""
     from ocrmill.pipeline.lines import line_reader, line_words  # ONNX Runtime and the models: loaded on first use
 
     if not boxes:
         return []
-    # a gray page stays gray (its lines are cut out of it and made RGB one by one: the same pixels, without
-    # 26 MB of RGB A4 page for a clean page's one unsure line)
-    pixels = np.asarray(image if image.mode in ("L", "RGB") else image.convert("L" if image.mode == "1" else "RGB"))
+    pixels = _pixels(image)
     corners = [crop_corners(box, pixels.shape[1], pixels.shape[0]) for box in boxes]
     return [line_words(line) for line in line_reader().recognise(pixels, corners)]
+
+
+def read_windows(image: Image.Image, spans: Sequence[tuple[Piece, range]]) -> list[list[Word]]:
+    """PP-OCR's words of each window (window_pixels), in `image`'s pixels."""
+    from ocrmill.pipeline.lines import line_reader, line_words
+
+    if not spans:
+        return []
+    pixels, out = _pixels(image), []
+    for piece, span in spans:
+        cut, left, top = window_pixels(pixels, piece, span)
+        height, width = cut.shape[:2]
+        corners = np.array([[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]], dtype=np.float32)
+        (line,) = line_reader().recognise(cut, [corners])
+        out.append([
+            Word(w.text, Box(w.box.left + left, w.box.top + top, w.box.right + left, w.box.bottom + top), w.confidence)
+            for w in line_words(line)
+        ])  # fmt: skip
+    return out
 
 
 def key(text: str) -> str:
@@ -281,13 +345,15 @@ def combined(
     tables: Mapping[str, Calibration] | None = None,
     *,
     keep_better: bool = True,
+    stretches: Sequence[Piece] | None = None,
 ) -> Page:
     """`page` (Tesseract's confidences) with every word calibrated by its class, and in each stretch of `readings`
-    (by pieces index: PP-OCR's words, their own confidences) each cluster where the readings differ read as the
-    likelier of the two (unless not `keep_better`: the bench's comparison). In place."""
+    (by index in `stretches`, pieces(page) unless given: PP-OCR's words, their own confidences) each cluster where
+    the readings differ read as the likelier of the two (unless not `keep_better`: the bench's comparison). In
+    place."""
     tables = tables or class_calibrations()
     lines: dict[int, list[Word]] = {}
-    for i, piece in enumerate(pieces(page)):
+    for i, piece in enumerate(pieces(page) if stretches is None else stretches):
         words = lines.setdefault(id(piece.line), [])
         other = readings.get(i)
         if other is None:
@@ -320,10 +386,75 @@ def read_twice(page: Page, image: Image.Image) -> Page:
     chosen = unsure_pieces(page)
     if not chosen:
         return combined(page, {})
-    stretches = pieces(page)
     try:
-        readings = dict(zip(chosen, read_lines(image, [stretches[i].box for i in chosen]), strict=True))
+        stretches, readings = read_again(page, image, chosen)
     except EngineError as e:  # a second opinion only: the page keeps Tesseract's reading, calibrated as one
         log.warning("PP-OCR could not read page %d again: %s", page.number, e)
         return calibrate(page)
-    return combined(page, readings)
+    return combined(page, readings, stretches=stretches)
+
+
+def read_again(page: Page, image: Image.Image, chosen: Sequence[int]) -> tuple[list[Piece], dict[int, list[Word]]]:
+    """PP-OCR's readings of the unsure lines (`chosen`: unsure_pieces), as combined() takes them: the stretches of
+    the page's lines and the readings of those read again, by index in them.
+
+    On a page with few unsure words (FEW_UNSURE), a line whose doubtful words (unsure by the map of every word, or
+    by that of words not read again, which is theirs unless read) are few is read first in windows around them
+    (windows()); where PP-OCR reads every window as Tesseract did and surely (_confirmed), Tesseract's doubtful words
+    are confirmed and the line is settled: its windows keep their readings, its other words are not read again (a
+    clean page's line with one unsure word costs a word's reading, not the line's). The other lines, and any whose
+    window does not settle it, are read whole."""
+    tables = class_calibrations()
+    every, unread = calibration(), tables["unread"]
+    stretches = pieces(page)
+    by_line: dict[int, list[int]] = {}
+    for i in chosen:
+        by_line.setdefault(id(stretches[i].line), []).append(i)
+    spans: dict[int, list[range]] = {}  # by pieces index, for the lines read first in windows
+    text = [w for w in page.words() if _has_text(w)]
+    few = sum(_unsure(w, every) for w in text) <= FEW_UNSURE * len(text)
+    for indices in by_line.values() if few else ():
+        cut = {i: windows([_unsure(w, every, unread) for w in stretches[i].words]) for i in indices}
+        wide = sum(_span_box(stretches[i], r).width for i in indices for r in cut[i])
+        # windows only where they cost less than half the line: where they do not settle it, it is read whole too
+        if 2 * wide < sum(stretches[i].box.width for i in indices):
+            spans.update(cut)
+    first = [(i, r) for i, rs in spans.items() for r in rs]
+    read = dict(zip(first, read_windows(image, [(stretches[i], r) for i, r in first]), strict=True))
+    unsettled = {
+        id(stretches[i].line)
+        for (i, r), words in read.items()
+        if not all(_confirmed(c, tables) for c in clusters(stretches[i].words[r.start : r.stop], words))
+    }
+    whole = [i for i in chosen if i not in spans or id(stretches[i].line) in unsettled]
+    readings = dict(zip(whole, read_lines(image, [stretches[i].box for i in whole]), strict=True))
+    units: list[Piece] = []
+    out: dict[int, list[Word]] = {}
+    for i, piece in enumerate(stretches):
+        if i in readings or i not in spans or id(piece.line) in unsettled:
+            if i in readings:
+                out[len(units)] = readings[i]
+            units.append(piece)
+            continue
+        at = 0
+        for r in spans[i]:  # a settled line's piece: its windows with their readings, its other words unread
+            if at < r.start:
+                units.append(Piece(piece.line, piece.words[at : r.start]))
+            out[len(units)] = read[i, r]
+            units.append(Piece(piece.line, piece.words[r.start : r.stop]))
+            at = r.stop
+        if at < len(piece.words):
+            units.append(Piece(piece.line, piece.words[at:]))
+    return units, out
+
+
+def _confirmed(cluster: Cluster, tables: Mapping[str, Calibration]) -> bool:
+    """Whether a window's stretch settles its line: PP-OCR read it as Tesseract did, surely enough that its words are
+    no longer unsure (alone, PP-OCR is less sure of a word than in its line: "01Aug2018" 61 against 96)."""
+    return cluster.agrees and all(
+        tables[cluster.kind].of(cluster.evidence(word), word.text) >= UNSURE for word in cluster.mine
+    )
+
+
+def _span_box(piece: Piece, span: range) -> Box:
+    return Piece(piece.line, piece.words[span.start : span.stop]).box

@@ -28,13 +28,23 @@ def lone_share(image: Image.Image) -> float:
     for start in starts:
         band = image.crop((0, int(start), image.width, int(start) + rows))
         gray: NDArray[np.uint8] = np.asarray(band.convert("L"))
-        paper = float(np.percentile(gray, 90))
+        paper = _percentile(gray, 90)
         dark = gray < paper / 2  # ink: darker than half the paper's grey
         count = _neighbours(dark)
         inner = dark[1:-1, 1:-1]
         lone += int(np.count_nonzero(inner & (count == 0)) + np.count_nonzero(~inner & (count == 8)))
         total += inner.size
     return lone / total if total else 0.0
+
+
+def _percentile(gray: NDArray[np.uint8], q: float) -> float:
+    """np.percentile(gray, q) (linear between the two nearest ranks) from the grey levels' counts: a band's counts
+    take a third of the time its sort does."""
+    ends = np.cumsum(np.bincount(gray.ravel(), minlength=256))
+    rank = q / 100 * (gray.size - 1)
+    low = int(rank)
+    below, above = (int(np.searchsorted(ends, k, side="right")) for k in (low, min(low + 1, gray.size - 1)))
+    return below + (above - below) * (rank - low)
 
 
 def speckled(image: Image.Image) -> bool:
