@@ -7,15 +7,24 @@ import hashlib
 import hmac
 import io
 import zipfile
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import update
 
+from ocrmill.config import Settings
 from ocrmill.errors import FetchError, InvalidProperty
 from ocrmill.pipeline.fetch import checked_target
 from ocrmill.service.ocrjobs.bundles import Bundle
-from ocrmill.service.webhooks import signature, valid_events
+from ocrmill.service.webhooks import enqueue, signature, valid_events
+from ocrmill.store import webhooks as repo
+from ocrmill.store.db import Database, utcnow
 from ocrmill.store.files import Download
+from ocrmill.store.migrate import upgrade
+from ocrmill.store.tables import WebhookDelivery
+from ocrmill.worker.webhooks import DeliverySender
 
 
 def test_the_signature_is_hmac_sha256_of_the_timestamp_and_body() -> None:
@@ -74,3 +83,36 @@ def test_a_bundle_streams_a_valid_zip_in_chunks(tmp_path: Path) -> None:
 def test_a_missing_file_fails_before_streaming(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         Bundle([("7.pdf", Download(size=0, path=tmp_path / "gone.pdf"))])
+
+
+def test_an_idle_sender_asks_in_a_read_and_takes_no_write_lock(tmp_path: Path) -> None:
+    """SQLite has one write lock for the whole database, which the workers need for their jobs: a sender with
+    nothing due must not take it every poll. Once a delivery is due, it is claimed in a write."""
+    db = Database(f"sqlite:///{tmp_path / 'outbox.db'}")
+    upgrade(db)
+    writes = 0
+    opened = db.write
+
+    def counted() -> Any:
+        nonlocal writes
+        writes += 1
+        return opened()
+
+    db.write = counted  # type: ignore[method-assign]
+    sender = DeliverySender(Settings(), db, sender_id="test")
+    assert sender.send_one() is False and writes == 0
+    with opened() as session:  # a job's callback that is not due yet
+        (made,) = enqueue(
+            session=session, event="job.converted", user_name="", job_id=1, document={"Id": 1},
+            callback_url="http://127.0.0.1:9/hook",
+        )  # fmt: skip
+        session.execute(update(WebhookDelivery).values(next_attempt=utcnow() + timedelta(hours=1)))
+    assert sender.send_one() is False and writes == 0
+    with opened() as session:
+        assert repo.any_due(session=session, now=utcnow() + timedelta(hours=2))
+        session.execute(update(WebhookDelivery).values(next_attempt=utcnow()))
+    sender.settings = Settings(fetch_allow=["127.0.0.1"], webhook_timeout_seconds=1)
+    assert sender.send_one() is True and writes >= 1  # claimed (and its attempt, refused at port 9, recorded)
+    with opened() as session:
+        assert repo.get_delivery(session=session, delivery_id=made) is not None
+    db.dispose()

@@ -145,6 +145,13 @@ def attempts_of(*, session: Session, delivery_ids: Sequence[str]) -> dict[str, l
     return found
 
 
+def any_due(*, session: Session, now: datetime) -> bool:
+    """Whether a pending delivery is due: read along the queue's index, so that an idle sender asks in a read
+    transaction and takes no write lock (SQLite's is the whole database's) until there is something to claim."""
+    due = select(WebhookDelivery.id).where(WebhookDelivery.state == PENDING, WebhookDelivery.next_attempt <= now)
+    return session.execute(due.limit(1)).first() is not None
+
+
 def claim_deliveries(*, session: Session, sender: str, now: datetime, lease: datetime, limit: int) -> list[str]:
     """Due pending deliveries, taken by `sender` until `lease` (a sender that dies meanwhile leaves them to be taken
     again then)."""

@@ -70,6 +70,9 @@ class DeliverySender:
         """Claims and sends one due delivery; False when none is due."""
         now = utcnow()
         lease = now + timedelta(seconds=2 * self.settings.webhook_timeout_seconds + 30)
+        with self.db.read() as session:
+            if not repo.any_due(session=session, now=now):
+                return False
         with self.db.write() as session:
             claimed = repo.claim_deliveries(session=session, sender=self.sender_id, now=now, lease=lease, limit=1)
         if not claimed:
