@@ -680,3 +680,29 @@ def test_invoice_paragraphs_are_not_lost(invoice_pages: dict[str, Page]) -> None
     for page in invoice_pages.values():
         layout = page_layout(page)
         assert _characters(layout.text()) == _characters(" ".join(w.text for w in page.words()))
+
+
+def test_a_table_in_reading_order_is_laid_out_again_as_itself_beside_a_column_of_prose() -> None:
+    """The outputs lay out the page in_reading_order made (a table a block of rows of cells): that table must
+    come out as it went in, and the prose in the next column, whose lines stand between its rows, must not join
+    its rows as cells (the scribe page multicol_07 read its text column into a financial table's rows)."""
+    import copy
+
+    from ocrmill.domain.layout import in_reading_order
+
+    rows = [("Revenue", "915.9", "1,382.7", "1,535.0")] + [
+        (f"Line {i}", f"{10 * i}.5", f"{20 * i}.25", f"{30 * i}.75") for i in range(1, 9)
+    ]
+    table = [
+        _line(_words(a, 100, 600 + 70 * i) + _right(b, 650, 600 + 70 * i) + _right(c, 850, 600 + 70 * i)
+              + _right(d, 1050, 600 + 70 * i))
+        for i, (a, b, c, d) in enumerate(rows)
+    ]  # fmt: skip
+    prose = _prose(1300, 610, 1000, 8)
+    page = _page(_block(table), _block(prose))
+    first = page_layout(page)
+    again = page_layout(in_reading_order(copy.deepcopy(page)))
+    ((made,), (laid,)) = (_tables(first), _tables(again))
+    assert laid.grid() == made.grid() and (laid.rows, laid.cols) == (9, 4)
+    assert again.text() == first.text()
+    assert not any(word in cell.text for cell in laid.cells for word in ("committee", "harbour", "funding"))

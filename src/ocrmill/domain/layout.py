@@ -187,13 +187,28 @@ def _analysed(page: Page, min_confidence: float) -> tuple[list[_Placed], int]:
     gutters = _gutters(_paragraph_spans(lines), em)
     tables: list[_Found] = []
     gap_ratio = _wide_gap_ratio(lines)
-    for group in _column_groups(lines, gutters):
+    # a table in_reading_order made (a page's outputs are laid out again from it) is read as the table it is: its
+    # rows take none of the page's other lines (prose in the next column would otherwise join them)
+    made = {ln.block for ln in lines if ln.in_table_block and _cell_rows(page.blocks[ln.block])}
+    for block in sorted(made):
+        tables.extend(_tables([ln for ln in lines if ln.block == block], gap_ratio))
+    for group in _column_groups([ln for ln in lines if ln.block not in made], gutters):
         tables.extend(_tables(group, gap_ratio))
     used = {id(ln) for found in tables for ln in found.lines}
     placed = [_Placed(t.table, t.box, min(ln.seq for ln in t.lines), t.lines) for t in tables]
     placed.extend(_text_blocks(lines, used))
     _mark_headings(placed, [w for ln in lines for w in ln.words], gap_ratio)
     return _reading_order(placed, gutters, page.height), len(gutters) + 1
+
+
+def _cell_rows(block: Block) -> bool:
+    """Whether a table block is laid out as _table_block makes one: a paragraph per row whose lines (its cells)
+    stand side by side, not below each other as Tesseract's lines do."""
+    return any(len(p.lines) >= 2 for p in block.paragraphs) and all(
+        _x_overlap(a.box, b.box) <= 0 and _y_overlap(a.box, b.box) > 0
+        for p in block.paragraphs
+        for a, b in itertools.pairwise(sorted(p.lines, key=lambda ln: ln.box.left))
+    )
 
 
 def _read(item: Item) -> Item | None:
