@@ -706,3 +706,14 @@ def test_a_table_in_reading_order_is_laid_out_again_as_itself_beside_a_column_of
     assert laid.grid() == made.grid() and (laid.rows, laid.cols) == (9, 4)
     assert again.text() == first.text()
     assert not any(word in cell.text for cell in laid.cells for word in ("committee", "harbour", "funding"))
+
+
+def test_a_page_that_is_one_table_is_laid_out_again() -> None:
+    import copy
+
+    from ocrmill.domain.layout import in_reading_order
+
+    page = _page(_block(_table_lines(600)))
+    (made,) = _tables(page_layout(page))
+    (laid,) = _tables(page_layout(in_reading_order(copy.deepcopy(page))))
+    assert laid.grid() == made.grid() == [list(row) for row in TABLE]

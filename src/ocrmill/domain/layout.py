@@ -193,7 +193,8 @@ def _analysed(page: Page, min_confidence: float) -> tuple[list[_Placed], int]:
     for block in sorted(made):
         tables.extend(_tables([ln for ln in lines if ln.block == block], gap_ratio))
     for group in _column_groups([ln for ln in lines if ln.block not in made], gutters):
-        tables.extend(_tables(group, gap_ratio))
+        if group:  # (a page that is one table has no other lines)
+            tables.extend(_tables(group, gap_ratio))
     used = {id(ln) for found in tables for ln in found.lines}
     placed = [_Placed(t.table, t.box, min(ln.seq for ln in t.lines), t.lines) for t in tables]
     placed.extend(_text_blocks(lines, used))
