@@ -189,7 +189,7 @@ def _analysed(page: Page, min_confidence: float) -> tuple[list[_Placed], int]:
     gap_ratio = _wide_gap_ratio(lines)
     # a table in_reading_order made (a page's outputs are laid out again from it) is read as the table it is: its
     # rows take none of the page's other lines (prose in the next column would otherwise join them)
-    made = {ln.block for ln in lines if ln.in_table_block and _cell_rows(page.blocks[ln.block])}
+    made = {n for n in {ln.block for ln in lines if ln.in_table_block} if _cell_rows(page.blocks[n])}
     for block in sorted(made):
         tables.extend(_tables([ln for ln in lines if ln.block == block], gap_ratio))
     for group in _column_groups([ln for ln in lines if ln.block not in made], gutters):
