@@ -15,10 +15,12 @@ from ocrmill.pipeline.invoice_page import (
     Preprocessing,
     RecognisedPage,
     _read_lines,
+    measured,
     open_page_image,
     quarter_turn,
     recognise_page,
     rotation,
+    without_surround,
 )
 from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.lines import line_reader
@@ -170,3 +172,28 @@ def test_a_failing_second_recogniser_leaves_the_page_to_tesseract(monkeypatch: p
     tessdata = tessdata_dir(None)
     seen = recognise_page(image, dpi, engines=EnginePool(tessdata), langs=["eng"], number=1, tessdata=tessdata)
     assert seen.alternates == [] and seen.page.words()
+
+
+def test_a_receipt_photographed_on_a_dark_table_is_read_without_the_table() -> None:
+    """The dark surround took the threshold: the print was not measured, and Tesseract read no word at all.
+    Painted in the paper's colour, the receipt reads."""
+    path = DATA / "receipts-sroie-train" / "img" / "415.jpg"
+    image, dpi, _ = open_page_image(path.read_bytes(), max_pixels=1e9)
+    gray = np.asarray(image.convert("L"))
+    page, height, glyphs, cleared = without_surround(gray, dpi)
+    assert cleared and page.shape == gray.shape and measured(height, glyphs)
+    tessdata = tessdata_dir(None)
+    seen = recognise_page(image, dpi, engines=EnginePool(tessdata), langs=["eng"], number=1, tessdata=tessdata)
+    assert seen.preprocessing.enhanced and len(seen.page.words()) >= 60
+
+
+def test_a_dark_band_printed_on_the_page_keeps_its_white_text() -> None:
+    """A footer printed full-bleed in grey with white words is a border by its shape, but it does not hide the
+    print (the text measures the same with and without it): it is left as it is."""
+    pdf = pdfium.PdfDocument(DATA / "invoices-invoice2data" / "coolblue1.pdf")
+    try:
+        gray = np.asarray(pdf[0].render(scale=300 / 72, grayscale=True).to_pil().convert("L"))
+    finally:
+        pdf.close()
+    page, _, _, cleared = without_surround(gray, 300)
+    assert not cleared and page is gray

@@ -136,7 +136,8 @@ def recognise_page(
 ) -> RecognisedPage:
     """Clean-up chosen for this page, then one Tesseract pass.
 
-    In order: dotted print (dot-matrix receipts) joined into strokes; the page enlarged when its text is too
+    In order: a dark surround that hides the print painted in the paper's colour (without_surround); dotted
+    print (dot-matrix receipts) joined into strokes; the page enlarged when its text is too
     small for Tesseract (measured on the glyphs, not guessed from the dpi); faint print darkened
     (pixels.improve_text, which leaves dark print alone); straightened; and when that reads badly (few words,
     low confidence), turned upright if Tesseract's OSD is sure, straightened and read again."""
@@ -145,9 +146,9 @@ def recognise_page(
     from ocrmill.pipeline.cleanup import geometry, pixels  # OpenCV: imported on first use
 
     done = Preprocessing()
-    gray = np.asarray(image.convert("L"))
+    gray, height, glyphs, cleared = without_surround(np.asarray(image.convert("L")), dpi)
+    done.enhanced = cleared
     quarter = 0  # the quarter turn taken, in degrees clockwise
-    height, glyphs = text_height(gray)
     if not measured(height, glyphs):
         joined = join_dots(gray)
         joined_height, joined_glyphs = text_height(joined)
@@ -327,6 +328,30 @@ def text_height(gray: NDArray[np.uint8]) -> tuple[float, int]:
     glyph = (heights >= 4) & (heights <= gray.shape[0] / 20) & (widths <= 3 * heights) & (areas >= 6)
     found = heights[glyph]
     return (float(np.median(found)) if len(found) else 0.0), len(found)
+
+
+SURROUND_HEIGHT_RATIO = 1.25  # the text measured this much taller or shorter without the surround: it was in the way
+
+
+def without_surround(gray: NDArray[np.uint8], dpi: float) -> tuple[NDArray[np.uint8], float, int, bool]:
+    """The page with a dark surround (a receipt photographed on a dark table, a scanner's lid;
+    geometry.clear_border) painted in the paper's colour when the surround hides the print: its dark takes
+    Otsu's threshold, so the text cannot be measured or is measured wrong, and Tesseract's own threshold,
+    which then finds little print or none. A dark band printed on the page (a footer with white text) leaves
+    the measurement alone and is kept. Returns the page, its text height and glyph count (text_height) and
+    whether it was cleared."""
+    from ocrmill.pipeline.cleanup import geometry
+
+    height, glyphs = text_height(gray)
+    cleared = geometry.clear_border(gray, dpi)
+    if np.array_equal(cleared, gray):
+        return gray, height, glyphs, False
+    clear_height, clear_glyphs = text_height(cleared)
+    if not measured(clear_height, clear_glyphs):
+        return gray, height, glyphs, False
+    if measured(height, glyphs) and 1 / SURROUND_HEIGHT_RATIO <= clear_height / height <= SURROUND_HEIGHT_RATIO:
+        return gray, height, glyphs, False
+    return cleared, clear_height, clear_glyphs, True
 
 
 def join_dots(gray: NDArray[np.uint8]) -> NDArray[np.uint8]:
