@@ -91,6 +91,11 @@ def test_the_amount_tendered_less_the_change_is_the_total() -> None:
     assert totals["21.00"] == 2.0 and totals["50.00"] == 1.0 and totals["29.00"] == 1.0
     names = [r[paid] for s, r in zip(scored, rows, strict=True) if s.candidate.name == "vendorName"]
     assert names and all(value == -1.0 for value in names)  # no amount: no payment role
+    # the line right above the change is what was handed over, whatever its word
+    page = hand_page([["KEDAI RUNCIT MAJU"], ["ITEM A 21.00", "TOTAL 21.00", "RECEIVED 50.00", "CHANGE 29.00"]])
+    scored, rows = document_candidates([[page]])
+    totals = {s.candidate.normalized: r[paid] for s, r in zip(scored, rows, strict=True) if s.candidate.name == "total"}
+    assert totals["21.00"] == 2.0 and totals["50.00"] == 1.0
     # change printed above the cash line proves nothing
     page = hand_page([["KEDAI RUNCIT MAJU"], ["ITEM A 21.00", "CHANGE 29.00", "CASH 50.00"]])
     scored, rows = document_candidates([[page]])

@@ -363,18 +363,19 @@ class _Context:
 
     def _payment(self, candidates: Sequence[Candidate]) -> tuple[set[Decimal], set[Decimal]]:
         """The amounts on the page's tender and change lines, and the totals they prove: a tendered amount less
-        a change amount (each row's amounts, the change printed below the tender)."""
-        tendered: list[tuple[int, Decimal]] = []
-        change: list[tuple[int, Decimal]] = []
+        a change amount (each row's amounts, the change printed below the tender). The row right above a
+        change row is the tender whatever it says ("Accepted", "Received", a card's name)."""
+        amounts: list[tuple[int, Decimal]] = []
         for c in candidates:
-            if c.rule != "any-amount" or not c.tokens or (amount := parse_amount(c.normalized)) is None:
-                continue
-            index = self.row_of.get(id(c.tokens[0]), -1)
-            text = self.rows[index].text if index >= 0 else ""
-            if CHANGE_WORD.search(text):
-                change.append((index, amount))
-            elif TENDER_WORD.search(text):
-                tendered.append((index, amount))
+            if c.rule == "any-amount" and c.tokens and (amount := parse_amount(c.normalized)) is not None:
+                amounts.append((self.row_of.get(id(c.tokens[0]), -1), amount))
+        change = [(i, a) for i, a in amounts if i >= 0 and CHANGE_WORD.search(self.rows[i].text)]
+        change_rows = {i for i, _ in change}
+        tendered = [
+            (i, a)
+            for i, a in amounts
+            if i >= 0 and i not in change_rows and (i + 1 in change_rows or TENDER_WORD.search(self.rows[i].text))
+        ]
         paid = {t - g for ti, t in tendered for gi, g in change if gi > ti and t - g > 0}
         return {a for _, a in tendered + change} - paid, paid
 
