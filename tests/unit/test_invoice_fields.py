@@ -295,6 +295,21 @@ def test_a_company_names_misread_legal_form_and_small_l_are_put_right() -> None:
     assert company_name("PASAR 5/BARU") == "PASAR 5/BARU"  # only the legal form on its own
     assert company_name("Taste Of The WorId Sdn Bhd") == "Taste Of The World Sdn Bhd"
     assert lettered("IKEA Ipoh, KIDZANIA") == "IKEA Ipoh, KIDZANIA"  # capitals among capitals stay
+    assert company_name("KEDAI MAJU SDN BHD (417940-M),") == "KEDAI MAJU SDN BHD"  # the number, then a comma
+
+
+def test_a_name_whose_bracket_is_open_goes_on_to_the_next_line() -> None:
+    from ocrmill.invoices.ranker import document_candidates
+
+    page = hand_page([["KEDAI BESI MAJU", "HARDWARE ENTERPRISE (TAMAN", "JAYA) SDN BHD", "NO 7, JALAN MAWAR 3"]])
+    scored, _ = document_candidates([[page]])
+    names = {s.candidate.normalized for s in scored if s.candidate.name == "vendorName"}
+    assert "HARDWARE ENTERPRISE (TAMAN JAYA) SDN BHD" in names
+    page = hand_page([["KEDAI BESI (TAMAN JAYA)", "HARDWARE SDN BHD", "LOT 7 PLAZA MAWAR"]])
+    scored, _ = document_candidates([[page]])
+    names = {s.candidate.normalized for s in scored if s.candidate.name == "vendorName"}
+    assert "KEDAI BESI (TAMAN JAYA) HARDWARE SDN BHD" in names
+    assert not any(n.startswith("KEDAI") and "PLAZA" in n for n in names)  # closed: two lines at most
 
 
 def test_the_title_word_labels_a_number_in_german_and_french() -> None:

@@ -799,9 +799,7 @@ def anywhere(rows: list[Row], sections: list[Section], height: int) -> list[Cand
     for row in top:
         if section_at(sections, row.tokens) == "customer":
             continue
-        below = rows[row.index + 1] if row.index + 1 < len(rows) else None
-        joined = [[row], [row, below]] if below is not None and _wordy(below) and _name_like(below) else [[row]]
-        for name_rows in joined:
+        for name_rows in _name_spans(rows, row):
             value = company_name(" ".join(r.text for r in name_rows))
             if value:
                 tokens = [t for r in name_rows for t in r.tokens]
@@ -814,6 +812,22 @@ def anywhere(rows: list[Row], sections: list[Section], height: int) -> list[Cand
             if section_at(sections, first.tokens) != "customer":
                 out.append(_address(head[start : end + 1], 0.0, "top-row"))
     return out
+
+
+def _name_spans(rows: list[Row], row: Row) -> list[list[Row]]:
+    """The lines a name that begins on `row` may take: itself, with the line under it when that reads like a
+    name, and with the line after that too while a bracket opened in the name is still open ("HARDWARE
+    ENTERPRISE (SETIA" over "ALAM) SDN BHD")."""
+    spans = [[row]]
+    below = rows[row.index + 1] if row.index + 1 < len(rows) else None
+    if below is None or not _wordy(below) or not _name_like(below):
+        return spans
+    spans.append([row, below])
+    after = rows[row.index + 2] if row.index + 2 < len(rows) else None
+    text = f"{row.text} {below.text}"
+    if after is not None and _wordy(after) and text.count("(") > text.count(")"):
+        spans.append([row, below, after])
+    return spans
 
 
 def _addressable(row: Row) -> bool:
@@ -896,7 +910,7 @@ def _legal_form_only(text: str) -> bool:
 def company_name(text: str) -> str:
     """A company's name as printed, without a trailing registration number; a Malaysian "SDN BHD" that the OCR
     read as "SON BHD", or an "S/B" read as "5/B", is put right."""
-    text = re.sub(r"\s*\([^)]*\d[^)]*\)?\s*$", "", text)
+    text = re.sub(r"\s*\([^)]*\d[^)]*\)?[\s,.;:]*$", "", text)
     text = re.sub(r"^[\s|!_*~'\"]+|[\s|!_*~'\"]+$", "", text)  # a frame's or a smudge's strokes at either end
     text = re.sub(r"(?i)\b(SON|SDM|SUN|SIN|5DN|SDH)(\.?\s*BHD)\b", r"SDN\2", text)
     text = re.sub(r"(?<![^\W_])[5$]/[B8](?![^\W_])|(?<![^\W_])S/8(?![^\W_])", "S/B", text)
