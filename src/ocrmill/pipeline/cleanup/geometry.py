@@ -72,8 +72,14 @@ def _reduced(gray: Array, dpi: float, target_dpi: float) -> tuple[Array, float]:
 def _paper_level(gray: Array) -> float:
     """The grey level of the paper: the median of the pixels on the light side of Otsu's threshold."""
     threshold, _ = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
-    light = gray[gray > threshold]
-    return float(np.median(light)) if light.size else 255.0
+    counts = cv2.calcHist([gray], [0], None, [256], [0, 256]).ravel()  # the median from the levels' counts
+    counts[: int(threshold) + 1] = 0
+    total = int(counts.sum())
+    if not total:
+        return 255.0
+    running = np.cumsum(counts)
+    low, high = np.searchsorted(running, [(total - 1) // 2 + 1, total // 2 + 1])
+    return (float(low) + float(high)) / 2
 
 
 def _background(image: Array, gray: Array) -> Colour:
