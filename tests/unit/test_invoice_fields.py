@@ -295,6 +295,8 @@ def test_a_company_names_misread_legal_form_and_small_l_are_put_right() -> None:
     assert company_name("PASAR 5/BARU") == "PASAR 5/BARU"  # only the legal form on its own
     assert company_name("Taste Of The WorId Sdn Bhd") == "Taste Of The World Sdn Bhd"
     assert lettered("IKEA Ipoh, KIDZANIA") == "IKEA Ipoh, KIDZANIA"  # capitals among capitals stay
+    assert lettered("No: G3, BIk G, Jalan $$21/39, Lot $25") == "No: G3, Blk G, Jalan SS21/39, Lot S25"
+    assert lettered("Ice Cream Idaman") == "Ice Cream Idaman"  # a word's own capital I stays
     assert company_name("KEDAI MAJU SDN BHD (417940-M),") == "KEDAI MAJU SDN BHD"  # the number, then a comma
 
 

@@ -918,8 +918,11 @@ def company_name(text: str) -> str:
 
 
 def lettered(text: str) -> str:
-    """A name's or an address's text with a capital I between small letters read as the l it is ("WorId")."""
-    return re.sub(r"(?<=[a-z])I(?=[a-z])", "l", text)
+    """A name's or an address's text with the letters the OCR read as others put right: a capital I between
+    small letters, or after a word's first capital and before small ones, is an l ("WorId", "BIk G"); a
+    dollar sign in a word is an S (no name or address holds one: "Jalan $$21/39", "Lot $25")."""
+    text = re.sub(r"(?<=[a-z])I(?=[a-z])|(?<=\b[A-Z])I(?=[a-z])", "l", text)
+    return re.sub(r"\$(?=[A-Za-z0-9$])|(?<=[A-Za-z0-9])\$", "S", text)
 
 
 PHONE_ONLY = re.compile(r"^[\W_]*\+?[\d\s\-/()]{8,}[\W_]*$")
