@@ -104,21 +104,21 @@ _OWNED_POSTGRES = "(:everyone OR s.user_name = :user)"
 # does not count fetching a tsvector from TOAST to test it, and for a rare word that reads every row.
 _MATCHES_POSTGRES = f"job_search AS s, q WHERE s.document @@ q.q AND {_OWNED_POSTGRES}"
 # The window (up to window + 1 rows, for the count) is read once, for the ranking and for the count. Its rows carry
-# the long values as they are stored (TOAST pointers): only the window's tsvectors are fetched, to rank them, and
-# only the page's text, with no second lookup of a row by its job id. A page past the last hit has no row to carry
-# the count: COUNT_POSTGRES.
+# the tsvector as it is stored (a TOAST pointer): only the window's are fetched, to rank them, with no second lookup
+# of a row by its job id. (Carrying the fields of the snippet too would make the sort that cuts the window, through
+# which every match passes, slower than looking up the page's rows again.) A page past the last hit has no row to
+# carry the count: COUNT_POSTGRES.
 _RANKED_POSTGRES = text(
     f"""WITH q AS MATERIALIZED (SELECT {_TSQUERY} AS q),
-             w AS MATERIALIZED (SELECT * FROM (SELECT s.job_id, s.document, s.descr, s.correlation_id, s.body
-                                                  FROM {_MATCHES_POSTGRES} OFFSET 0) AS f
+             w AS MATERIALIZED (SELECT * FROM (SELECT s.job_id, s.document FROM {_MATCHES_POSTGRES} OFFSET 0) AS f
                                  ORDER BY job_id DESC LIMIT :window + 1),
-             best AS (SELECT c.job_id, ts_rank(c.document, q.q) AS score, c.descr, c.correlation_id, c.body
+             best AS (SELECT c.job_id, ts_rank(c.document, q.q) AS score
                         FROM (SELECT * FROM w ORDER BY job_id DESC LIMIT :window) AS c, q
                        ORDER BY score DESC, c.job_id DESC
                        LIMIT :limit OFFSET :offset)
-        SELECT job_id, score, descr AS found_descr, correlation_id AS found_correlation_id, body AS found_body,
-               (SELECT count(*) FROM w) AS counted
-          FROM best"""
+        SELECT b.job_id, b.score, s.descr AS found_descr, s.correlation_id AS found_correlation_id,
+               s.body AS found_body, (SELECT count(*) FROM w) AS counted
+          FROM best AS b JOIN job_search AS s ON s.job_id = b.job_id"""
 ).bindparams(*_SEARCH_BINDS, _WINDOW_BINDS[-1])
 COUNT_POSTGRES = text(
     f"""WITH q AS MATERIALIZED (SELECT {_TSQUERY} AS q),
