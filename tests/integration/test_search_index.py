@@ -67,7 +67,7 @@ def found(db: Database, words: list[str], user: str | None, window: int = search
         hits, total, more = search.search(
             session=session, query=words, user_name=user, limit=20, offset=0, window=window
         )
-    return [hit.job_id for hit in hits], total, more
+    return [hit.job_id for hit, _job in hits], total, more
 
 
 def test_jobs_indexed_before_0012_are_found_after_it_by_their_owners(old_db: Database) -> None:
@@ -148,7 +148,7 @@ def nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
 @pytest.mark.postgres
 def test_a_common_words_matches_are_read_from_narrow_rows(filled: Database) -> None:
     with filled.connection() as connection:
-        root = plan(connection, search.SEARCH_POSTGRES.text, VALUES)
+        root = plan(connection, str(search.SEARCH_POSTGRES), VALUES)
     scans = [n for n in nodes(root) if n["Node Type"] == "Bitmap Heap Scan" and n["Relation Name"] == "job_search"]
     assert len(scans) == 1, root
     assert scans[0]["Actual Rows"] == (JOBS + LATER) // EVERY
@@ -159,7 +159,7 @@ def test_a_common_words_matches_are_read_from_narrow_rows(filled: Database) -> N
 def test_a_rare_words_search_reads_a_few_pages_also_for_jobs_added_since_the_index_was_built(filled: Database) -> None:
     # (not a list of pending entries that every search reads through until a vacuum merges it into the index)
     with filled.connection() as connection:
-        root = plan(connection, search.SEARCH_POSTGRES.text, VALUES | {"match": f"rare{JOBS + LATER:05d}"})
+        root = plan(connection, str(search.SEARCH_POSTGRES), VALUES | {"match": f"rare{JOBS + LATER:05d}"})
     assert root["Actual Rows"] == 1
     assert root["Shared Hit Blocks"] + root["Shared Read Blocks"] <= 200, (
         root
@@ -187,6 +187,6 @@ def test_matches_are_found_through_the_gin_index_in_the_generic_plan(
 ) -> None:
     values = VALUES | {"match": "rare00042", "everyone": everyone, "user": "user0"}
     with filled.connection() as connection:
-        lines = generic(connection, getattr(search, statement).text, values)
+        lines = generic(connection, str(getattr(search, statement)), values)
     assert any("Bitmap Index Scan on ix_job_search_document" in line for line in lines), "\n".join(lines)
     assert not any("Index Scan Backward" in line or "Seq Scan on job_search" in line for line in lines)

@@ -6,10 +6,11 @@ import dataclasses
 import re
 from typing import Any
 
+from ocrmill.api.streaming import render
 from ocrmill.api.uploads import CONTENT_TYPES
 from ocrmill.domain.options import CALLBACK_URL_PATTERN, MAX_TEXT, OUTPUT_FLAGS, READ_ONLY, JobOptions
-from ocrmill.service.ocrjobs.document import UNSET_DATE, iso, job_public
-from ocrmill.service.ocrjobs.search import Results
+from ocrmill.service.ocrjobs.document import UNSET_DATE, iso, job_public, stored_json
+from ocrmill.service.ocrjobs.search import Found, Results
 
 __all__ = ["UNSET_DATE", "iso", "job_public"]  # the status document lives with the service: webhooks send it too
 
@@ -126,17 +127,17 @@ SEARCH_RESULTS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def search_results(results: Results) -> dict[str, Any]:
-    answer: dict[str, Any] = {
-        "Total": results.total,
-        "Results": [
-            {"Rank": round(f.rank, 6), "Snippet": f.snippet, "SnippetField": f.field, "Job": job_public(f.job)}
-            for f in results.found
-        ],
-    }
-    if results.more:
-        answer["TotalIsLowerBound"] = True
-    return answer
+def search_answer(results: Results) -> bytes:
+    """The answer as JSON, the same bytes as JSONResponse renders for it, each job's status document put in as it is
+    stored: a page of hits renders no job, as the listings do not."""
+    hits = b",".join(_hit(found) for found in results.found)
+    more = b',"TotalIsLowerBound":true' if results.more else b""
+    return b'{"Total":%d,"Results":[%s]%s}' % (results.total, hits, more)
+
+
+def _hit(found: Found) -> bytes:
+    shown = render({"Rank": round(found.rank, 6), "Snippet": found.snippet, "SnippetField": found.field})
+    return b'%s,"Job":%s}' % (shown[:-1], stored_json(found.job).encode())
 
 
 _BINARY = {"type": "string", "format": "binary"}

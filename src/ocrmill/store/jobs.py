@@ -187,10 +187,6 @@ def set_options(*, session: Session, job: Job, options: JobOptions, now: datetim
         search.enter_job(session=session, job_id=job.id, descr=options.Descr, correlation_id=options.CorrelationId)
 
 
-def list_jobs(*, session: Session, where: JobFilter) -> list[Job]:
-    return list(session.scalars(where.apply(select(Job)).order_by(Job.id)))
-
-
 def job_documents_after(*, connection: Connection, where: JobFilter, after: int, limit: int) -> list[tuple[int, str]]:
     """(id, status document as JSON text) of the next `limit` jobs `where` selects with ids above `after`, in id
     order: a listing read a page at a time along the primary key, each page as cheap as the first, sending the

@@ -13,9 +13,25 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Integer, String, Text, TextClause, bindparam, text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Connection,
+    Float,
+    Integer,
+    Row,
+    Select,
+    String,
+    Text,
+    TextClause,
+    bindparam,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
+
+from ocrmill.store.tables import Job
 
 # A job's text beyond this is left out of the index (PostgreSQL's tsvector holds at most 1 MB).
 MAX_TEXT = 500_000
@@ -67,12 +83,12 @@ _WINDOW_SQLITE = f"""SELECT job_search.rowid AS job_id, bm25(job_search, 4.0, 4.
                      ORDER BY job_search.rowid DESC LIMIT :window"""
 # bm25 is smaller for better matches; its column weights favour the description and correlation id. The page is
 # cut from the ranked window before the fields are read: only its rows' text is fetched, not every match's.
-SEARCH_SQLITE = text(
-    f"""SELECT c.job_id, -c.cost AS score, s.descr, s.correlation_id, s.body
+_RANKED_SQLITE = text(
+    f"""SELECT c.job_id, -c.cost AS score, s.descr AS found_descr, s.correlation_id AS found_correlation_id,
+               s.body AS found_body
           FROM (SELECT job_id, cost FROM ({_WINDOW_SQLITE}) ORDER BY cost, job_id DESC
                  LIMIT :limit OFFSET :offset) AS c
-          JOIN job_search AS s ON s.rowid = c.job_id
-         ORDER BY c.cost, c.job_id DESC"""
+          JOIN job_search AS s ON s.rowid = c.job_id"""
 ).bindparams(*_SEARCH_BINDS, _WINDOW_BINDS[-1])
 COUNT_SQLITE = text(
     f"""SELECT count(*) FROM (SELECT job_search.rowid FROM job_search
@@ -82,29 +98,57 @@ COUNT_SQLITE = text(
 _TSQUERY = """to_tsquery('simple', array_to_string(array(
                  SELECT quote_literal(lexeme) || ':*' FROM unnest(to_tsvector('simple', :match))), ' & '))"""
 _OWNED_POSTGRES = "(:everyone OR s.user_name = :user)"
-# Every match is found through the GIN index (`found`: a bitmap of rows, each read for its job id, which the narrow
-# rows make cheap); its own CTE so that the planner cannot instead read the primary key backwards, testing each row
-# for the words until it has the window: the planner does not count fetching a tsvector from TOAST to test it, and
-# for a rare word that reads every row. The window is read once, for the ranking and for the count (`counted`, up
-# to window + 1). A page past the last hit has no row to carry the count: COUNT_POSTGRES.
-_FOUND_POSTGRES = f"""q AS MATERIALIZED (SELECT {_TSQUERY} AS q),
-                      found AS MATERIALIZED (SELECT s.job_id FROM job_search AS s, q
-                                              WHERE s.document @@ q.q AND {_OWNED_POSTGRES})"""
-SEARCH_POSTGRES = text(
-    f"""WITH {_FOUND_POSTGRES},
-             w AS MATERIALIZED (SELECT job_id FROM found ORDER BY job_id DESC LIMIT :window + 1),
-             best AS (SELECT s.job_id, ts_rank(s.document, q.q) AS score
-                        FROM (SELECT job_id FROM w ORDER BY job_id DESC LIMIT :window) AS c
-                        JOIN job_search AS s ON s.job_id = c.job_id, q
-                       ORDER BY score DESC, s.job_id DESC
+# Every match is found through the GIN index (a bitmap of rows, each read for its job id, which the narrow rows make
+# cheap): the matches are a subquery of their own (OFFSET 0, or a CTE), planned to be read in full, so that the
+# planner cannot instead read the primary key backwards, testing each row for the words until it has the window: it
+# does not count fetching a tsvector from TOAST to test it, and for a rare word that reads every row.
+_MATCHES_POSTGRES = f"job_search AS s, q WHERE s.document @@ q.q AND {_OWNED_POSTGRES}"
+# The window (up to window + 1 rows, for the count) is read once, for the ranking and for the count. Its rows carry
+# the tsvector as it is stored (a TOAST pointer): only the window's are fetched, to rank them, with no second lookup
+# of a row by its job id. (Carrying the fields of the snippet too would make the sort that cuts the window, through
+# which every match passes, slower than looking up the page's rows again.) A page past the last hit has no row to
+# carry the count: COUNT_POSTGRES.
+_RANKED_POSTGRES = text(
+    f"""WITH q AS MATERIALIZED (SELECT {_TSQUERY} AS q),
+             w AS MATERIALIZED (SELECT * FROM (SELECT s.job_id, s.document FROM {_MATCHES_POSTGRES} OFFSET 0) AS f
+                                 ORDER BY job_id DESC LIMIT :window + 1),
+             best AS (SELECT c.job_id, ts_rank(c.document, q.q) AS score
+                        FROM (SELECT * FROM w ORDER BY job_id DESC LIMIT :window) AS c, q
+                       ORDER BY score DESC, c.job_id DESC
                        LIMIT :limit OFFSET :offset)
-        SELECT b.job_id, b.score, s.descr, s.correlation_id, s.body, (SELECT count(*) FROM w) AS counted
-          FROM best AS b JOIN job_search AS s ON s.job_id = b.job_id
-         ORDER BY b.score DESC, b.job_id DESC"""
+        SELECT b.job_id, b.score, s.descr AS found_descr, s.correlation_id AS found_correlation_id,
+               s.body AS found_body, (SELECT count(*) FROM w) AS counted
+          FROM best AS b JOIN job_search AS s ON s.job_id = b.job_id"""
 ).bindparams(*_SEARCH_BINDS, _WINDOW_BINDS[-1])
 COUNT_POSTGRES = text(
-    f"""WITH {_FOUND_POSTGRES} SELECT count(*) FROM (SELECT job_id FROM found LIMIT :window) AS c"""
+    f"""WITH q AS MATERIALIZED (SELECT {_TSQUERY} AS q),
+             found AS MATERIALIZED (SELECT s.job_id FROM {_MATCHES_POSTGRES})
+        SELECT count(*) FROM (SELECT job_id FROM found LIMIT :window) AS c"""
 ).bindparams(*_WINDOW_BINDS)
+
+_HIT_TYPES: dict[str, TypeEngine[Any]] = {
+    "job_id": Integer(),
+    "score": Float(),
+    "found_descr": Text(),
+    "found_correlation_id": Text(),
+    "found_body": Text(),
+}
+
+
+def _with_jobs(ranked: TextClause, **more: TypeEngine[Any]) -> Select[Any]:
+    """The page of hits and their jobs' rows (every column of jobs), best first, read with one statement: the hits'
+    fields are named found_* (jobs has a correlation_id of its own)."""
+    hit = ranked.columns(**_HIT_TYPES, **more).subquery("hit")
+    jobs = Job.__table__
+    return (
+        select(hit, jobs)
+        .select_from(hit.join(jobs, jobs.c.id == hit.c.job_id))
+        .order_by(hit.c.score.desc(), hit.c.job_id.desc())
+    )
+
+
+SEARCH_SQLITE = _with_jobs(_RANKED_SQLITE)
+SEARCH_POSTGRES = _with_jobs(_RANKED_POSTGRES, counted=BigInteger())
 
 
 @dataclass(frozen=True)
@@ -137,25 +181,35 @@ def enter_text(*, session: Session | Connection, job_id: int, body: str) -> None
     session.execute(statement, {"job_id": job_id, "body": body[:MAX_TEXT]})
 
 
-def _match(session: Session, query: list[str]) -> str:
+def _match(session: Session | Connection, query: list[str]) -> str:
     if _is_postgres(session):
         return " ".join(query)
     return " ".join(f'"{word}"*' for word in query)  # words are letters and digits: nothing to escape
 
 
 def search(
-    *, session: Session, query: list[str], user_name: str | None, limit: int, offset: int, window: int = WINDOW
-) -> tuple[list[Hit], int, bool]:
+    *,
+    session: Session | Connection,
+    query: list[str],
+    user_name: str | None,
+    limit: int,
+    offset: int,
+    window: int = WINDOW,
+) -> tuple[list[tuple[Hit, Row[Any]]], int, bool]:
     """The best `limit` jobs (after `offset`) of the newest `window` jobs whose fields hold every word of `query`,
-    best first; how many jobs match, counted up to `window`; and whether more than `window` match (the total is
-    then `window`). `user_name` None searches every user's jobs."""
+    best first, each with its row of the jobs table (the same names as Job's attributes); how many jobs match,
+    counted up to `window`; and whether more than `window` match (the total is then `window`). `user_name` None
+    searches every user's jobs."""
     postgres = _is_postgres(session)
     values = {"match": _match(session, query), "everyone": user_name is None, "user": user_name or ""}
     rows = session.execute(
         SEARCH_POSTGRES if postgres else SEARCH_SQLITE,
         values | {"limit": limit, "offset": offset, "window": window},
     ).all()
-    hits = [Hit(int(r.job_id), float(r.score), r.descr or "", r.correlation_id or "", r.body or "") for r in rows]
+    hits = [
+        (Hit(int(r.job_id), float(r.score), r.found_descr or "", r.found_correlation_id or "", r.found_body or ""), r)
+        for r in rows
+    ]
     if postgres and (rows or offset == 0):
         total = int(rows[0].counted) if rows else 0
         return hits, min(total, window), total > window

@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from ocrmill.api.deps import CurrentUser, Folders, Jobs, Search, Server
 from ocrmill.api.downloads import stored_response
 from ocrmill.api.openapi import raises
-from ocrmill.api.schemas import JOB_OPTIONS_BODY, JOB_QUERY_BODY, SEARCH_RESULTS, file_body, job_public, search_results
+from ocrmill.api.schemas import JOB_OPTIONS_BODY, JOB_QUERY_BODY, SEARCH_RESULTS, file_body, job_public, search_answer
 from ocrmill.api.streaming import job_array
 from ocrmill.api.uploads import check_length, ext_of_part, ext_of_type, file_part, json_body, read_part
 from ocrmill.domain import languages
@@ -223,11 +223,11 @@ def search(
     q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="words, each to be found")],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
-) -> JSONResponse:
+) -> Response:
     """An ocrmill addition: the jobs (not templates) whose recognised text, description or correlation id hold every
     word of q (as a word or the start of one), best match first, each with the line that matched. Users see only
     their own jobs."""
-    return JSONResponse(search_results(finder.search(who, q, limit=limit, offset=offset)))
+    return Response(search_answer(finder.search(who, q, limit=limit, offset=offset)), media_type="application/json")
 
 
 @router.get("/templates")

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 
 from ocrmill.errors import BadRequest
 from ocrmill.service.auth.principal import Principal
-from ocrmill.store import jobs as job_repo
+from ocrmill.service.ocrjobs.document import JobView
 from ocrmill.store import search as repo
 from ocrmill.store.db import Database
-from ocrmill.store.tables import Job
 
 MAX_QUERY = 1000  # characters of a query
 MAX_WORDS = 16
@@ -21,7 +20,7 @@ FIELDS = ("Text", "Descr", "CorrelationId")  # where a snippet comes from, in th
 
 @dataclass(frozen=True)
 class Found:
-    job: Job
+    job: JobView  # its row, read with the hit
     rank: float
     snippet: str
     field: str  # one of FIELDS
@@ -41,22 +40,17 @@ class JobSearch:
 
     def search(self, who: Principal, query: str, *, limit: int = 20, offset: int = 0) -> Results:
         wanted = query_words(query)
-        with self.db.read() as session:
+        with self.db.connection() as connection:
             hits, total, more = repo.search(
-                session=session,
+                session=connection,
                 query=wanted,
                 user_name=who.owner_filter,
                 limit=max(1, min(limit, MAX_LIMIT)),
                 offset=max(0, offset),
                 window=self.window,
             )
-            where = job_repo.JobFilter(ids=[hit.job_id for hit in hits])
-            jobs = {job.id: job for job in job_repo.list_jobs(session=session, where=where)} if hits else {}
         found = []
-        for hit in hits:
-            job = jobs.get(hit.job_id)
-            if job is None:  # deleted between the two reads
-                continue
+        for hit, job in hits:
             field, line = snippet(hit, wanted)
             found.append(Found(job=job, rank=hit.score, snippet=line, field=field))
         return Results(total=total, found=found, more=more)
