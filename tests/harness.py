@@ -353,6 +353,12 @@ def has_files(server: Server, job_id: int) -> bool:
     return bool(stored_names(server, f"jobs/{job_id}/"))
 
 
+def job_files(data_dir: Path) -> list[Path]:
+    """What a server keeps in its data folder besides its SQLite database and its id: job files, or a job's scratch
+    (none, where its file store is S3 and no job is running)."""
+    return [p for p in data_dir.rglob("*") if p.is_file() and not p.name.startswith(("ocrmill.db", "server"))]
+
+
 def stored_names(server: Server, name_prefix: str) -> list[str]:
     """The names of the files in the server's store under `name_prefix` ("invoices/<id>/"), sorted: files in the data
     folder, or objects in its bucket."""
@@ -377,6 +383,18 @@ def stored_names(server: Server, name_prefix: str) -> list[str]:
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=root + name_prefix):
         keys += [item["Key"].removeprefix(root) for item in page.get("Contents", []) if not item["Key"].endswith("/")]
     return sorted(keys)
+
+
+def database_dump(server: Server) -> bytes:
+    """All the server's database holds, to search: its SQLite files (with the WAL), or pg_dump's dump of its data."""
+    url = server.env.get("OCRMILL_DATABASE_URL", "")
+    if not url:
+        return b"".join(path.read_bytes() for path in sorted(server.data_dir.glob("ocrmill.db*")))
+    pg_dump = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"))[-1]
+    dumped = subprocess.run(
+        [str(pg_dump), "--data-only", url.replace("+psycopg", "")], capture_output=True, check=True, timeout=120
+    )
+    return dumped.stdout
 
 
 def folder_config(
