@@ -30,11 +30,11 @@ OCRMILL = str(Path(sys.executable).parent / "ocrmill")
 PHOTOTEST = DATA / "ocr-tesseract-test" / "phototest.tif"
 
 
-def stop_process(process: subprocess.Popen[bytes], *, grace: float, sig: int = signal.SIGINT) -> None:
+def stop_process(process: subprocess.Popen[bytes], *, grace: float) -> None:
     """Ask a process to stop (SIGINT: ocrmill shuts down cleanly); kill it after `grace` seconds."""
     if process.poll() is not None:
         return
-    process.send_signal(sig)
+    process.send_signal(signal.SIGINT)
     try:
         process.wait(grace)
     except subprocess.TimeoutExpired:
@@ -340,8 +340,9 @@ class SeaweedFS:
         return found
 
     def stop(self) -> None:
-        if self.process:
-            stop_process(self.process, grace=3, sig=signal.SIGTERM)  # a throwaway: killed if slow
+        if self.process:  # a throwaway, deleted next: killed (weed takes more than 3 s to heed SIGTERM)
+            self.process.kill()
+            self.process.wait(10)
         self.process = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
