@@ -87,7 +87,6 @@ def started(
     name: str,
     *,
     env: dict[str, str] | None = None,
-    extra: tuple[str, ...] = (),
 ) -> Iterator[Server]:
     """A started server of the kind the fixture's parameter names (KINDS), with `env` on top of its settings. On the S3
     store, once it has stopped, its files must all be in the bucket: none in the data folder."""
@@ -95,7 +94,7 @@ def started(
     url = request.getfixturevalue("postgres").new_database() if database == "postgres" else ""
     root = tmp_path_factory.mktemp(f"{name}-{request.param}")
     srv = Server(root, database_url=url, env={**store_env(request, store), **(env or {})})
-    with running(srv, *extra):
+    with running(srv):
         yield srv
     if store == "s3":
         assert job_files(srv.data_dir) == [], "files of the S3 pass in the data folder"
