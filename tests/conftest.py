@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from ocrmill.store.files import FileStore, LocalFiles
-from tests.harness import DATA, Postgres, SeaweedFS, Server, running
+from tests.harness import DATA, Postgres, SeaweedFS, Server, job_files, running, stored_names
 from tests.remote import Remote, remote_server
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -52,6 +52,25 @@ def seaweedfs() -> Iterator[SeaweedFS]:
 
 STORES = ["local", pytest.param("s3", marks=pytest.mark.s3)]
 
+# The servers the `server` fixture starts, by the id pytest shows: (database, file store).
+KINDS = {
+    "sqlite": ("sqlite", "local"),
+    "postgres": ("postgres", "local"),
+    "s3": ("sqlite", "s3"),
+    "postgres-s3": ("postgres", "s3"),
+}
+
+
+def kind(name: str) -> Any:
+    database, store = KINDS[name]
+    marks = [*([pytest.mark.postgres] if database == "postgres" else []), *([pytest.mark.s3] if store == "s3" else [])]
+    return pytest.param(name, marks=marks)
+
+
+# Both databases and both file stores in two passes, for modules whose tests measure what the server makes rather than
+# the database (marked paired): PostgreSQL with S3 is also how ocrmill runs on several machines.
+PAIRED = [kind("sqlite"), kind("postgres-s3")]
+
 
 def store_env(request: pytest.FixtureRequest, store: str) -> dict[str, str]:
     """The settings of a server whose file store is `store`: the data folder ("local"), or a new bucket ("s3")."""
@@ -62,14 +81,24 @@ def store_env(request: pytest.FixtureRequest, store: str) -> dict[str, str]:
 
 
 @contextmanager
-def server_on_store(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, name: str
+def started(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
+    *,
+    env: dict[str, str] | None = None,
 ) -> Iterator[Server]:
-    """A started server (SQLite) whose file store is the fixture's parameter (STORES): for a module whose tests
-    measure what the server makes, not the database, but whose files all go through the store."""
-    env = store_env(request, request.param)
-    with running(Server(tmp_path_factory.mktemp(f"{name}-{request.param}"), env=env)) as srv:
+    """A started server of the kind the fixture's parameter names (KINDS), with `env` on top of its settings. On the S3
+    store, once it has stopped, its files must all be in the bucket: none in the data folder."""
+    database, store = KINDS[request.param]
+    url = request.getfixturevalue("postgres").new_database() if database == "postgres" else ""
+    root = tmp_path_factory.mktemp(f"{name}-{request.param}")
+    srv = Server(root, database_url=url, env={**store_env(request, store), **(env or {})})
+    with running(srv):
         yield srv
+    if store == "s3":
+        assert job_files(srv.data_dir) == [], "files of the S3 pass in the data folder"
+        assert stored_names(srv, ""), "the S3 pass stored nothing in its bucket"
 
 
 @pytest.fixture(params=STORES)
@@ -82,20 +111,27 @@ def file_store(request: pytest.FixtureRequest, tmp_path: Path) -> FileStore:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """`server` on SQLite and PostgreSQL; in modules marked s3, once more on SQLite with the S3 file store."""
-    if "server" in metafunc.fixturenames and "server" not in metafunc.module.__dict__:
-        kinds: list[Any] = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
-        if metafunc.definition.get_closest_marker("s3"):
-            kinds.append(pytest.param("s3", marks=pytest.mark.s3))
-        metafunc.parametrize("server", kinds, indirect=True, scope="module")
+    """`server` on SQLite and PostgreSQL, and in modules marked s3 once more on SQLite with the S3 file store; in
+    modules marked paired (their own `server` fixture too), PAIRED."""
+    if "server" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("paired"):
+        kinds = PAIRED
+    elif "server" in metafunc.module.__dict__:
+        return
+    else:
+        kinds = [
+            kind("sqlite"),
+            kind("postgres"),
+            *([kind("s3")] if metafunc.definition.get_closest_marker("s3") else []),
+        ]
+    metafunc.parametrize("server", kinds, indirect=True, scope="module")
 
 
 @pytest.fixture(scope="module")
 def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A started server with default settings, on SQLite and on PostgreSQL (and on S3 where the module is marked)."""
-    url = request.getfixturevalue("postgres").new_database() if request.param == "postgres" else ""
-    env = store_env(request, request.param)
-    with running(Server(tmp_path_factory.mktemp(f"server-{request.param}"), database_url=url, env=env)) as srv:
+    """A started server with default settings, of each kind pytest_generate_tests gives the module."""
+    with started(request, tmp_path_factory, "server") as srv:
         yield srv
 
 

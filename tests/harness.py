@@ -30,11 +30,11 @@ OCRMILL = str(Path(sys.executable).parent / "ocrmill")
 PHOTOTEST = DATA / "ocr-tesseract-test" / "phototest.tif"
 
 
-def stop_process(process: subprocess.Popen[bytes], *, grace: float, sig: int = signal.SIGINT) -> None:
+def stop_process(process: subprocess.Popen[bytes], *, grace: float) -> None:
     """Ask a process to stop (SIGINT: ocrmill shuts down cleanly); kill it after `grace` seconds."""
     if process.poll() is not None:
         return
-    process.send_signal(sig)
+    process.send_signal(signal.SIGINT)
     try:
         process.wait(grace)
     except subprocess.TimeoutExpired:
@@ -340,8 +340,9 @@ class SeaweedFS:
         return found
 
     def stop(self) -> None:
-        if self.process:
-            stop_process(self.process, grace=3, sig=signal.SIGTERM)  # a throwaway: killed if slow
+        if self.process:  # a throwaway, deleted next: killed (weed takes more than 3 s to heed SIGTERM)
+            self.process.kill()
+            self.process.wait(10)
         self.process = None
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -351,6 +352,12 @@ def has_files(server: Server, job_id: int) -> bool:
     if not server.env.get("OCRMILL_STORAGE_URL"):
         return (server.data_dir / "jobs" / str(job_id)).exists()
     return bool(stored_names(server, f"jobs/{job_id}/"))
+
+
+def job_files(data_dir: Path) -> list[Path]:
+    """What a server keeps in its data folder besides its SQLite database and its id: job files, or a job's scratch
+    (none, where its file store is S3 and no job is running)."""
+    return [p for p in data_dir.rglob("*") if p.is_file() and not p.name.startswith(("ocrmill.db", "server"))]
 
 
 def stored_names(server: Server, name_prefix: str) -> list[str]:
@@ -377,6 +384,18 @@ def stored_names(server: Server, name_prefix: str) -> list[str]:
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=root + name_prefix):
         keys += [item["Key"].removeprefix(root) for item in page.get("Contents", []) if not item["Key"].endswith("/")]
     return sorted(keys)
+
+
+def database_dump(server: Server) -> bytes:
+    """All the server's database holds, to search: its SQLite files (with the WAL), or pg_dump's dump of its data."""
+    url = server.env.get("OCRMILL_DATABASE_URL", "")
+    if not url:
+        return b"".join(path.read_bytes() for path in sorted(server.data_dir.glob("ocrmill.db*")))
+    pg_dump = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_dump"))[-1]
+    dumped = subprocess.run(
+        [str(pg_dump), "--data-only", url.replace("+psycopg", "")], capture_output=True, check=True, timeout=120
+    )
+    return dumped.stdout
 
 
 def folder_config(

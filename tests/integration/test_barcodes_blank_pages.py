@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +15,12 @@ import zxingcpp
 from lxml import etree
 from PIL import Image, ImageDraw
 
-from tests.harness import Server, running
+from tests.harness import Server
+
+pytestmark = pytest.mark.paired
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 BARCODES = Path("barcodes-zxing")
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running(Server(tmp_path_factory.mktemp("barcodes"))) as srv:
-        yield srv
 
 
 def decodable(data: Path, symbology: str) -> tuple[Path, str]:

@@ -7,8 +7,11 @@ import io
 import zipfile
 
 import httpx
+import pytest
 
 from tests.harness import PHOTOTEST, Server
+
+pytestmark = pytest.mark.paired
 
 
 def test_zip_holds_every_output_as_downloaded(server: Server) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +15,13 @@ import pytest
 from PIL import Image, ImageDraw
 
 from tests.consumers import words
-from tests.harness import Server, running
+from tests.harness import Server
 from tests.metrics import cer
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running(Server(tmp_path_factory.mktemp("cleanup"))) as srv:
-        yield srv
+pytestmark = pytest.mark.paired
 
 
 @pytest.fixture(scope="module")

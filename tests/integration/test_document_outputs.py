@@ -7,7 +7,6 @@ import email
 import email.policy
 import io
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import docx
@@ -19,7 +18,7 @@ from odf import text as odf_text
 from odf.opendocument import load as load_odt
 
 from tests.consumers import epubcheck, pdftotext, soffice_to_pdf, words
-from tests.harness import Server, running
+from tests.harness import Server
 
 FORMATS = ("pdf", "txt", "docx", "xml", "rtf", "odt", "mht", "epub")
 MEDIA_TYPES = {
@@ -32,19 +31,20 @@ MEDIA_TYPES = {
     "mht": "multipart/related",
     "epub": "application/epub+zip",
 }
+pytestmark = pytest.mark.paired
+
 ALTO_XSD = Path(__file__).resolve().parents[1] / "schemas" / "alto-4-4.xsd"
 
 
 @pytest.fixture(scope="module")
-def job(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Iterator[tuple[Server, int]]:
-    with running(Server(tmp_path_factory.mktemp("documents"))) as server:
-        flags = {f"{ext.capitalize()}Output": True for ext in FORMATS}
-        submitted = server.submit(
-            data / "ocr-tesseract-test" / "eurotext.tif", PdfTitle="Eurotext", PdfAuthor="ocrmill tests", **flags
-        )
-        info = server.wait(submitted["Id"])
-        assert info["Status"] == 3, info["ErrorDescription"]
-        yield server, submitted["Id"]
+def job(server: Server, data: Path) -> tuple[Server, int]:
+    flags = {f"{ext.capitalize()}Output": True for ext in FORMATS}
+    submitted = server.submit(
+        data / "ocr-tesseract-test" / "eurotext.tif", PdfTitle="Eurotext", PdfAuthor="ocrmill tests", **flags
+    )
+    info = server.wait(submitted["Id"])
+    assert info["Status"] == 3, info["ErrorDescription"]
+    return server, submitted["Id"]
 
 
 @pytest.fixture(scope="module")

@@ -4,19 +4,14 @@ the job's MinConfidence, and the job's JSON shows HocrOutput only when it is ask
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from lxml import html
 
-from tests.harness import OCRMILL, Server, running
+from tests.harness import OCRMILL, Server
 
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running(Server(tmp_path_factory.mktemp("hocr"))) as srv:
-        yield srv
+pytestmark = pytest.mark.paired
 
 
 def hocr_words(content: bytes) -> list[str]:

@@ -34,6 +34,8 @@ from tests.harness import Server
 
 pillow_heif.register_heif_opener()
 
+pytestmark = pytest.mark.paired
+
 UNSET_DATE = "0001-01-01T00:00:00"
 PUNCTUATION = ".,;:!?()[]{}<>\"'\u2018\u2019\u201c\u201d\u00ab\u00bb"
 TESSERACT_TEST = "ocr-tesseract-test"

@@ -14,20 +14,15 @@ import httpx
 import pikepdf
 import pytest
 
-from tests.conftest import STORES, server_on_store
 from tests.consumers import pdftotext
 from tests.harness import DATA, Server
 from tests.invoice_api import data_url, new_job, new_page, ok, pages_of, text_png, upload, v1, wait_job, writable
 
+pytestmark = pytest.mark.paired
+
 EINFACH = DATA / "invoices-zugferd" / "EN16931_Einfach.pdf"
 LINN = DATA / "pdfs-ocrmypdf" / "linn.pdf"  # a scanned page, no text
 EXPECTED = json.loads(EINFACH.with_suffix(".expected.json").read_text(encoding="utf-8"))
-
-
-@pytest.fixture(scope="module", params=STORES)
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with server_on_store(request, tmp_path_factory, "invoice-pdf") as srv:
-        yield srv
 
 
 @pytest.fixture(scope="module")

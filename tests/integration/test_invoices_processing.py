@@ -18,7 +18,6 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.conftest import STORES, server_on_store
 from tests.consumers import pdftotext
 from tests.harness import DATA, Server, running, stored_names
 from tests.invoice_api import (
@@ -42,15 +41,11 @@ from tests.invoice_api import (
     writable,
 )
 
+pytestmark = pytest.mark.paired
+
 AWS = DATA / "invoices-invoice2data" / "AmazonWebServices.png"
 EINFACH = DATA / "invoices-zugferd" / "EN16931_Einfach.pdf"
 BLOCK_TYPES = {"text", "table", "header", "footer", "title", "list", "image", "barcode", "signature", "other"}
-
-
-@pytest.fixture(scope="module", params=STORES)
-def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with server_on_store(request, tmp_path_factory, "invoices-ocr") as srv:
-        yield srv
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ import functools
 import io
 import re
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,8 +21,10 @@ from PIL import Image, ImageDraw, ImageFont
 from xmlschema import XMLSchema
 
 from tests.consumers import pdftotext
-from tests.harness import Server, running
+from tests.harness import Server
 from tests.metrics import cer
+
+pytestmark = pytest.mark.paired
 
 CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 CJK_INDEX = {"ja": 0, "ko": 1, "zh": 2}  # the faces of Noto Sans CJK's collection
@@ -96,22 +97,21 @@ def render(script: Script, target: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def outputs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, dict[str, bytes]]]:
+def outputs(server: Server, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, bytes]]:
     """Each script's page, one job each with default settings (MinConfidence too), every output downloaded."""
     root = tmp_path_factory.mktemp("languages")
     options = {"TxtOutput": True, "PdfOutput": True, "DocxOutput": True, "OdtOutput": True, "XmlOutput": True,
                "EpubOutput": True}  # fmt: skip
-    with running(Server(root)) as server:
-        ids = {
-            s.name: server.submit(render(s, root / f"{s.name}.png"), RecognitionLanguages=s.language, **options)["Id"]
-            for s in SCRIPTS
-        }
-        out: dict[str, dict[str, bytes]] = {}
-        for name, job_id in ids.items():
-            info = server.wait(job_id)
-            assert info["Status"] == 3, f"{name}: {info['ErrorDescription']}"
-            out[name] = {ext: server.client.get(f"/download/{job_id}/{ext}").content for ext in OUTPUTS}
-        yield out
+    ids = {
+        s.name: server.submit(render(s, root / f"{s.name}.png"), RecognitionLanguages=s.language, **options)["Id"]
+        for s in SCRIPTS
+    }
+    out: dict[str, dict[str, bytes]] = {}
+    for name, job_id in ids.items():
+        info = server.wait(job_id)
+        assert info["Status"] == 3, f"{name}: {info['ErrorDescription']}"
+        out[name] = {ext: server.client.get(f"/download/{job_id}/{ext}").content for ext in OUTPUTS}
+    return out
 
 
 def assert_read(script: Script, text: str, where: str) -> None:

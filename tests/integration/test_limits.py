@@ -13,7 +13,8 @@ import httpx
 import pytest
 from PIL import Image
 
-from tests.harness import Server, running
+from tests.conftest import started
+from tests.harness import Server, database_dump, stored_names
 from tests.hostile import bomb_png, peak_rss, text_pdf
 from tests.integration.test_bad_input import assert_readable_error
 from tests.invoice_api import data_url, error, listed, new_job, new_page, text_png, v1, wait_page
@@ -22,11 +23,13 @@ from tests.invoice_api import data_url, error, listed, new_job, new_page, text_p
 # never needs more than this ceiling here: the default limit of 300 megapixels is not approached by these pages.
 MEMORY_CEILING = 1200 * 2**20
 
+pytestmark = pytest.mark.paired
+
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {"OCRMILL_JOBS_THREADS": "1", "OCRMILL_FETCH_MAX_MB": "1"}
-    with running(Server(tmp_path_factory.mktemp("limits"), env=env)) as srv:
+    with started(request, tmp_path_factory, "limits", env=env) as srv:
         yield srv
 
 
@@ -80,7 +83,7 @@ def test_a_data_url_over_fetch_max_mb_is_413_and_nothing_is_kept(api: httpx.Clie
     message = error(response, 413, "payload_too_large", "pageUrl", "larger than 1 MB", "fetch_max_mb")
     assert "Internal" not in message
     assert listed(api.get("/ocr-invoice-job-pages", params={"filter": f'{{"job": "{job["_id"]}"}}'}))[1] == 0
-    assert not (server.data_dir / "invoices" / job["_id"] / "images").exists()
+    assert stored_names(server, f"invoices/{job['_id']}/images/") == []
 
 
 def test_a_page_body_longer_than_a_data_url_can_be_is_413_before_it_is_read(api: httpx.Client) -> None:
@@ -101,5 +104,4 @@ def test_a_data_url_page_is_kept_as_a_file_not_in_the_database(api: httpx.Client
     assert "PLOVER" in done["ocrResults"]["text"]
     listing = api.get("/ocr-invoice-job-pages", params={"filter": f'{{"job": "{job["_id"]}"}}'})
     assert len(listing.content) < len(png), "the listing carries the page's URL, not its image"
-    database = b"".join(path.read_bytes() for path in server.data_dir.glob("ocrmill.db*"))  # with its WAL
-    assert base64.b64encode(png)[:64] not in database
+    assert base64.b64encode(png)[:64] not in database_dump(server)

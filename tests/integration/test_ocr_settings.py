@@ -6,22 +6,17 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.consumers import pdf_words, pdftotext, words
-from tests.harness import Server, running
+from tests.harness import Server
+
+pytestmark = pytest.mark.paired
 
 ALTO = "{http://www.loc.gov/standards/alto/ns-v4#}"
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running(Server(tmp_path_factory.mktemp("settings"))) as srv:
-        yield srv
 
 
 def run(server: Server, path: Path, variants: dict[Any, dict[str, Any]], ext: str = "txt") -> dict[Any, bytes]:

@@ -17,7 +17,9 @@ import pytest
 from PIL import Image, ImageChops
 
 from tests.consumers import pdftotext, words
-from tests.harness import Server, running
+from tests.harness import Server
+
+pytestmark = pytest.mark.paired
 
 PROPERTIES = {
     "PdfTitle": "Quarterly report — Zoë",
@@ -27,12 +29,6 @@ PROPERTIES = {
 }
 # PdfConformance -> (pdfaid:part, pdfaid:conformance)
 LEVELS = {1: ("1", "B"), 2: ("2", "B"), 3: ("3", "B"), 4: ("1", "A"), 5: ("2", "A"), 6: ("3", "A")}
-
-
-@pytest.fixture(scope="module")
-def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running(Server(tmp_path_factory.mktemp("pdf-outputs"))) as server:
-        yield server
 
 
 def run_all(server: Server, path: Path, variants: dict[Any, dict[str, Any]]) -> dict[Any, tuple[int, bytes]]:
@@ -48,9 +44,9 @@ def run_all(server: Server, path: Path, variants: dict[Any, dict[str, Any]]) -> 
 
 
 @pytest.fixture(scope="module")
-def levels(sqlite_server: Server, data: Path) -> dict[int, tuple[int, bytes]]:
+def levels(server: Server, data: Path) -> dict[int, tuple[int, bytes]]:
     variants = {level: {"PdfConformance": level, "TxtOutput": True, **PROPERTIES} for level in range(7)}
-    return run_all(sqlite_server, data / "ocr-tesseract-test" / "phototest.tif", variants)
+    return run_all(server, data / "ocr-tesseract-test" / "phototest.tif", variants)
 
 
 def pdfa_findings(pdf: pikepdf.Pdf, flavour: str) -> list[Any]:
@@ -131,11 +127,9 @@ def test_document_properties_in_info_and_xmp(levels: dict[int, tuple[int, bytes]
 
 
 @pytest.mark.parametrize("level", [4, 5, 6])
-def test_level_a_is_tagged_with_the_ocr_text(
-    sqlite_server: Server, levels: dict[int, tuple[int, bytes]], level: int
-) -> None:
+def test_level_a_is_tagged_with_the_ocr_text(server: Server, levels: dict[int, tuple[int, bytes]], level: int) -> None:
     job_id, content = levels[level]
-    text = sqlite_server.client.get(f"/download/{job_id}/txt").text
+    text = server.client.get(f"/download/{job_id}/txt").text
     with open_pdf(content) as pdf:
         assert pdf.Root.MarkInfo.Marked is True
         assert str(pdf.Root.Lang) == "en"
@@ -167,20 +161,20 @@ def test_level_a_is_tagged_with_the_ocr_text(
 
 
 @pytest.mark.parametrize("level", range(7))
-def test_every_level_stays_searchable(sqlite_server: Server, levels: dict[int, tuple[int, bytes]], level: int,
+def test_every_level_stays_searchable(server: Server, levels: dict[int, tuple[int, bytes]], level: int,
                                       tmp_path: Path) -> None:  # fmt: skip
     job_id, content = levels[level]
-    text = sqlite_server.client.get(f"/download/{job_id}/txt").text
+    text = server.client.get(f"/download/{job_id}/txt").text
     pdf = tmp_path / "out.pdf"
     pdf.write_bytes(content)
     assert words(pdftotext(pdf)) == words(text)
 
 
-def test_level_a_of_a_tagged_born_digital_pdf(sqlite_server: Server, data: Path) -> None:
+def test_level_a_of_a_tagged_born_digital_pdf(server: Server, data: Path) -> None:
     """A PDF input's own structure refers to content we keep but a tree we do not copy: the output's
     tree is ours, and valid."""
     ((_, content),) = run_all(
-        sqlite_server, data / "pdfs-ocrmypdf" / "tagged.pdf", {5: {"PdfConformance": 5}}
+        server, data / "pdfs-ocrmypdf" / "tagged.pdf", {5: {"PdfConformance": 5}}
     ).values()  # fmt: skip
     with open_pdf(content) as pdf:
         assert len(pdf.pages) == 2
@@ -210,9 +204,9 @@ def filters(raw_filter: Any) -> list[str]:
     return [str(f) for f in raw_filter] if isinstance(raw_filter, pikepdf.Array) else [str(raw_filter)]
 
 
-def test_bilevel_compression_g4_and_run_length(sqlite_server: Server, data: Path) -> None:
+def test_bilevel_compression_g4_and_run_length(server: Server, data: Path) -> None:
     source = data / "ocr-tesseract-test" / "phototest.tif"  # a bilevel scan
-    out = run_all(sqlite_server, source, {0: {"BWCompression": 0}, 1: {"BWCompression": 1}})
+    out = run_all(server, source, {0: {"BWCompression": 0}, 1: {"BWCompression": 1}})
     with Image.open(source) as original:
         expected = original.convert("1")
         for choice, wanted in ((0, "/CCITTFaxDecode"), (1, "/RunLengthDecode")):
@@ -234,8 +228,8 @@ def colour_page(tmp_path_factory: pytest.TempPathFactory, data: Path) -> Path:
     return target
 
 
-def test_colour_compression_jpeg_qualities_and_lossless(sqlite_server: Server, colour_page: Path) -> None:
-    out = run_all(sqlite_server, colour_page, {c: {"ColorCompression": c} for c in range(4)})
+def test_colour_compression_jpeg_qualities_and_lossless(server: Server, colour_page: Path) -> None:
+    out = run_all(server, colour_page, {c: {"ColorCompression": c} for c in range(4)})
     sizes = {}
     with Image.open(colour_page) as original:
         original_rgb = original.convert("RGB")
@@ -249,9 +243,9 @@ def test_colour_compression_jpeg_qualities_and_lossless(sqlite_server: Server, c
     assert sizes[0] < sizes[1] < sizes[2] < sizes[3]
 
 
-def test_a_born_digital_page_keeps_its_content_and_only_gains_text(sqlite_server: Server, data: Path) -> None:
+def test_a_born_digital_page_keeps_its_content_and_only_gains_text(server: Server, data: Path) -> None:
     source = data / "pdfs-ocrmypdf" / "tagged.pdf"
-    (_, content), = run_all(sqlite_server, source, {0: {}}).values()  # fmt: skip
+    (_, content), = run_all(server, source, {0: {}}).values()  # fmt: skip
     with pikepdf.open(source) as original, open_pdf(content) as result:
         assert len(result.pages) == len(original.pages)
         for before, after in zip(original.pages, result.pages, strict=True):
@@ -273,39 +267,39 @@ def test_a_born_digital_page_keeps_its_content_and_only_gains_text(sqlite_server
 # -- text --------------------------------------------------------------------------------------
 
 
-def test_txt_paragraphs_blank_lines_and_remove_white_space_regions(sqlite_server: Server, data: Path) -> None:
+def test_txt_paragraphs_blank_lines_and_remove_white_space_regions(server: Server, data: Path) -> None:
     source = data / "ocr-tesseract-test" / "phototest.tif"
     ids = {
-        flag: sqlite_server.submit(source, PdfOutput=False, TxtOutput=True, RemoveWhiteSpaceRegions=flag)["Id"]
+        flag: server.submit(source, PdfOutput=False, TxtOutput=True, RemoveWhiteSpaceRegions=flag)["Id"]
         for flag in (False, True)
     }
     texts = {}
     for flag, job_id in ids.items():
-        assert sqlite_server.wait(job_id)["Status"] == 3
-        texts[flag] = sqlite_server.client.get(f"/download/{job_id}/txt").text
+        assert server.wait(job_id)["Status"] == 3
+        texts[flag] = server.client.get(f"/download/{job_id}/txt").text
     assert "\n\n" in texts[False].strip()  # phototest has two paragraphs
     assert all(line.strip() for line in texts[True].strip().split("\n"))
     assert words(texts[True]) == words(texts[False])
 
 
-def test_txt_pages_are_separated_by_a_form_feed(sqlite_server: Server, data: Path, tmp_path: Path) -> None:
+def test_txt_pages_are_separated_by_a_form_feed(server: Server, data: Path, tmp_path: Path) -> None:
     two = tmp_path / "two.tif"
     with (
         Image.open(data / "ocr-tesseract-test" / "phototest.tif") as a,
         Image.open(data / "ocr-tesseract-test" / "eurotext.tif") as b,
     ):
         a.save(two, save_all=True, append_images=[b.convert(a.mode)], compression="group4", dpi=(300, 300))
-    job_id = sqlite_server.submit(two, PdfOutput=False, TxtOutput=True)["Id"]
-    assert sqlite_server.wait(job_id)["Status"] == 3
-    text = sqlite_server.client.get(f"/download/{job_id}/txt").text
+    job_id = server.submit(two, PdfOutput=False, TxtOutput=True)["Id"]
+    assert server.wait(job_id)["Status"] == 3
+    text = server.client.get(f"/download/{job_id}/txt").text
     first, second = text.split("\f")
     assert "quick brown dog" in first and "quick brown dog" not in second
     assert "\f" not in second
 
 
-def test_downloads_name_the_file_and_type(sqlite_server: Server, levels: dict[int, tuple[int, bytes]]) -> None:
+def test_downloads_name_the_file_and_type(server: Server, levels: dict[int, tuple[int, bytes]]) -> None:
     job_id, _ = levels[0]
     for ext, media in (("pdf", "application/pdf"), ("txt", "text/plain; charset=utf-8")):
-        response = sqlite_server.client.get(f"/download/{job_id}/{ext}")
+        response = server.client.get(f"/download/{job_id}/{ext}")
         assert response.headers["content-type"] == media
         assert f'filename="{job_id}.{ext}"' in response.headers["content-disposition"]

@@ -13,18 +13,13 @@ import pytest
 from ocrmill.config import Settings
 from ocrmill.errors import NotFound, ServiceUnavailable
 from ocrmill.store.s3 import S3Files
-from tests.harness import SeaweedFS, Server, free_port
+from tests.harness import SeaweedFS, Server, free_port, job_files
 from tests.integration.test_document_outputs import FORMATS, MEDIA_TYPES
 from tests.invoice_api import pages_of, text_png, upload, v1, wait_job
 
 pytestmark = pytest.mark.s3
 
 MakeServer = Callable[..., Server]
-
-
-def job_files(data_dir: Path) -> list[Path]:
-    """Files in the data folder other than the SQLite database and the server's own id."""
-    return [p for p in data_dir.rglob("*") if p.is_file() and not p.name.startswith(("ocrmill.db", "server"))]
 
 
 def test_job_files_live_in_the_bucket_and_nowhere_else(

@@ -18,7 +18,18 @@ from typing import Any
 import pytest
 
 from tests.consumers import pdftotext
-from tests.harness import DATA, OCRMILL, PHOTOTEST, Postgres, SeaweedFS, Server, folder_config, pages, stored_names
+from tests.harness import (
+    DATA,
+    OCRMILL,
+    PHOTOTEST,
+    Postgres,
+    SeaweedFS,
+    Server,
+    folder_config,
+    job_files,
+    pages,
+    stored_names,
+)
 from tests.invoice_api import data_url, new_job, new_page, pages_of, text_png, upload, v1, wait_job
 
 pytestmark = [pytest.mark.postgres, pytest.mark.s3]
@@ -85,11 +96,6 @@ def cluster(postgres: Postgres, seaweedfs: SeaweedFS, tmp_path: Path) -> Iterato
         for worker in workers:
             worker.stop()
         api.stop()
-
-
-def stored_job_files(data_dir: Path) -> list[Path]:
-    """What a node keeps in its data folder besides the SQLite database and its id: job files or scratch."""
-    return [p for p in data_dir.rglob("*") if p.is_file() and not p.name.startswith(("ocrmill.db", "server"))]
 
 
 def test_two_workers_without_a_shared_disk_convert_every_job_once_through_a_kill(
@@ -189,8 +195,8 @@ def test_two_workers_without_a_shared_disk_convert_every_job_once_through_a_kill
     long_keys = seaweedfs.keys(bucket, f"ocrmill/jobs/{long}/")
     runs = {k.split("/")[4] for k in long_keys if k.startswith(f"ocrmill/jobs/{long}/runs/")}
     assert len(runs) == 1 and f"ocrmill/jobs/{long}/runs/{runs.pop()}/result.pdf" in long_keys, long_keys
-    assert stored_job_files(api.data_dir) == []
+    assert job_files(api.data_dir) == []
     deadline = time.monotonic() + 10
-    while (stored_job_files(second.data_dir) or stored_job_files(restarted.data_dir)) and time.monotonic() < deadline:
+    while (job_files(second.data_dir) or job_files(restarted.data_dir)) and time.monotonic() < deadline:
         time.sleep(0.2)
-    assert stored_job_files(second.data_dir) == [] and stored_job_files(restarted.data_dir) == []
+    assert job_files(second.data_dir) == [] and job_files(restarted.data_dir) == []

@@ -124,7 +124,11 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Session]:
+        """A write transaction, begun at once: on SQLite it holds the write lock from here on, so a time taken inside
+        comes after every commit it waited for (a session begins only at its first statement, and a claim's `now`
+        taken before that was older than the upload it then claimed: Started before Scheduled)."""
         with _answering(), self._writers() as session, session.begin():
+            session.connection()
             yield session
 
     def dispose(self) -> None:
