@@ -15,6 +15,8 @@ import pytest
 from ocrmill.service.auth.passwords import verify_password
 from tests.harness import OCRMILL, Postgres, Server, free_port
 
+pytestmark = pytest.mark.paired  # its jobs' files: on the data folder (sqlite) and on S3 (postgres-s3)
+
 MakeServer = Callable[..., Server]
 
 

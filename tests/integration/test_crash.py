@@ -32,6 +32,8 @@ from PIL import Image
 
 from tests.harness import Server, stop_process
 
+pytestmark = pytest.mark.paired  # its jobs' files: on the data folder (sqlite) and on S3 (postgres-s3)
+
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 JOBS_THREADS = 2  # the harness's OCRMILL_JOBS_THREADS
 PHOTOTEST = "ocr-tesseract-test/phototest.tif"

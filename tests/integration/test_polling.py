@@ -12,6 +12,8 @@ import pytest
 
 from tests.harness import Server
 
+pytestmark = pytest.mark.paired  # its jobs' files: on the data folder (sqlite) and on S3 (postgres-s3)
+
 
 def create(server: Server, **options: object) -> dict[str, object]:
     response = server.client.post("/create", json=options)

@@ -16,6 +16,8 @@ import pytest
 
 from tests.harness import PHOTOTEST, Server, converting, pages, running
 
+pytestmark = pytest.mark.paired  # its jobs' files: on the data folder (sqlite) and on S3 (postgres-s3)
+
 
 def terminated(server: Server, *, second_after: float | None = None, within: float) -> float:
     """SIGTERM to the server (and another `second_after` seconds later); the seconds until it had exited, asserted

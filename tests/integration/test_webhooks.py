@@ -24,6 +24,8 @@ from tests.harness import OCRMILL, PHOTOTEST, Postgres, Server
 from tests.invoice_api import text_png, upload, v1
 from tests.webhook_receiver import receiver, verified
 
+pytestmark = pytest.mark.paired  # its jobs' files: on the data folder (sqlite) and on S3 (postgres-s3)
+
 MakeServer = Callable[..., Server]
 SECRET = "test-secret-0123456789abcdef"
 QUICK = {
