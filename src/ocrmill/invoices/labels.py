@@ -261,12 +261,19 @@ NOT_ADDRESS = re.compile(
 )
 
 
+def unaccented(text: str) -> str:
+    """The text without its letters' accents, in its own case ("SIMPÀNG": "SIMPANG")."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+
+
+def folded(text: str) -> str:
+    """Lower case without accents, for keyword matching: "Qté" -> "qte", "Straße" -> "strasse"."""
+    return unaccented(text.casefold()).replace("ß", "ss")
+
+
 def label_key(text: str) -> str:
     """A label's or a word's matching form: case-folded, without accents, punctuation or spaces."""
-    folded = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(ch for ch in folded if not unicodedata.combining(ch))
-    folded = folded.replace("ß", "ss")
-    return re.sub(r"[^a-z0-9#%]", "", folded)
+    return re.sub(r"[^a-z0-9#%]", "", folded(text))
 
 
 def _index() -> dict[str, list[tuple[str, float]]]:

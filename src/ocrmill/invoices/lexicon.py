@@ -22,10 +22,10 @@ lexicon words is kept as it was read.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
+from ocrmill.invoices.labels import unaccented
 from ocrmill.invoices.model import Field
 
 MIN_GROUPS = 2  # a word is in the lexicon when the values of at least this many vendors have it
@@ -125,11 +125,6 @@ def _nearest(word: str, known: frozenset[str]) -> str | None:
         if word.startswith(first) and len(rest) >= MIN_EDITED - 1:
             joined |= {f"{first} {w}" for w in known if w == rest or (len(w) >= MIN_EDITED and _one_edit(rest, w))}
     return next(iter(joined)) if len(joined) == 1 else None
-
-
-def unaccented(word: str) -> str:
-    """The word without its letters' accents ("SIMPÀNG": "SIMPANG")."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", word) if not unicodedata.combining(ch))
 
 
 def _one_edit(a: str, b: str) -> bool:

@@ -34,13 +34,13 @@ from __future__ import annotations
 import itertools
 import re
 import statistics
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from ocrmill.domain.document import Box, Page, Word, union
 from ocrmill.invoices.formats import amount_str, parse_amount, quantity_str
+from ocrmill.invoices.labels import folded
 from ocrmill.invoices.model import Cell, LineItem, Table
 
 # Column roles (the API's names where the item has the field).
@@ -201,15 +201,9 @@ def _currency(seg: _Segment) -> bool:
 # --- words of headers and labels --------------------------------------------------------------------------------
 
 
-def fold(text: str) -> str:
-    """Lower case without accents, for keyword matching: "Qté" -> "qte", "Désignation" -> "designation"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ß", "ss")
-
-
 def _key(text: str) -> str:
-    """A word folded, with dots, dashes and other punctuation taken out ("Art.-Nr." -> "artnr")."""
-    return re.sub(r"[^\w%#]", "", fold(text)).replace("_", "")
+    """A word folded (labels.folded), with dots, dashes and other punctuation taken out ("Art.-Nr." -> "artnr")."""
+    return re.sub(r"[^\w%#]", "", folded(text)).replace("_", "")
 
 
 _ITEM_NUMBER = re.compile(
