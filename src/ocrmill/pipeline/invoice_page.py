@@ -338,13 +338,13 @@ def without_surround(gray: NDArray[np.uint8], dpi: float) -> tuple[NDArray[np.ui
     geometry.clear_border) painted in the paper's colour when the surround hides the print: its dark takes
     Otsu's threshold, so the text cannot be measured or is measured wrong, and Tesseract's own threshold,
     which then finds little print or none. A dark band printed on the page (a footer with white text) leaves
-    the measurement alone and is kept. Returns the page, its text height and glyph count (text_height) and
-    whether it was cleared."""
+    the measurement alone and is kept (a page with no border costs the search for one, no copy). Returns the
+    page, its text height and glyph count (text_height) and whether it was cleared."""
     from ocrmill.pipeline.cleanup import geometry
 
     height, glyphs = text_height(gray)
-    cleared = geometry.clear_border(gray, dpi)
-    if np.array_equal(cleared, gray):
+    cleared = geometry.border_cleared(gray, dpi)
+    if cleared is None:
         return gray, height, glyphs, False
     clear_height, clear_glyphs = text_height(cleared)
     if not measured(clear_height, clear_glyphs):

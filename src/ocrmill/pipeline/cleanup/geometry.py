@@ -273,11 +273,18 @@ def clear_border(image: Array, dpi: float) -> Array:
     """ClearBorder: paint the dark scan border (the black or grey frame a scanner lid or a photocopier leaves
     around the page, see _find_border) in the paper's colour; the image keeps its size. A page without
     such a border comes back unchanged (a copy)."""
+    cleared = border_cleared(image, dpi)
+    return image.copy() if cleared is None else cleared
+
+
+def border_cleared(image: Array, dpi: float) -> Array | None:
+    """clear_border's page, or None when the page has no such border (and nothing is copied)."""
     gray = _gray(image)
     border = _find_border(gray, dpi)
+    if border is None:
+        return None
     out = image.copy()
-    if border is not None:
-        out[border.mask] = _background(image, gray)
+    out[border.mask] = _background(image, gray)
     return out
 
 
