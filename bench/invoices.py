@@ -282,31 +282,26 @@ def _engines() -> Any:
 
 
 def page_images(path: Path) -> Iterator[tuple[Any, float]]:
-    """The pages of an input as the server sees them: an image file through open_page_image, a PDF rendered."""
+    """The pages of an input as the server sees them: an image file through open_page_image, a PDF's pages
+    rendered in colour as the invoice worker renders them."""
     from ocrmill.pipeline.invoice_page import open_page_image
+    from ocrmill.pipeline.pages import InputFile, enumerate_pages, load_raster
 
     if path.suffix.lower() != ".pdf":
         image, dpi, _ = open_page_image(path.read_bytes(), max_pixels=1e9)
         yield image, dpi
         return
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(path)
-    try:
-        for index in range(len(pdf)):
-            page = pdf[index]
-            image = page.render(scale=PDF_DPI / 72, grayscale=True).to_pil()
-            page.close()
-            yield image, float(PDF_DPI)
-    finally:
-        pdf.close()
+    for ref in enumerate_pages([InputFile(path, "PDF")], max_pages=1000, max_pixels=1e9, render_dpi=PDF_DPI):
+        raster = load_raster(ref, render_dpi=PDF_DPI, max_pixels=1e9, colour=True)
+        yield raster.image, raster.dpi
 
 
 def cleanup_version() -> str:
-    """What the cached OCR depends on besides the input: the clean-up code and the engine wrappers."""
+    """What the cached OCR depends on besides the input: the rendering, the clean-up code and the engine
+    wrappers."""
     root = Path(__file__).resolve().parents[1] / "src" / "ocrmill" / "pipeline"
     digest = hashlib.sha256()
-    for name in ("invoice_page.py", "engine.py", "lines.py"):
+    for name in ("pages.py", "invoice_page.py", "cleanup/pixels.py", "engine.py", "lines.py"):
         digest.update((root / name).read_bytes())
     return digest.hexdigest()[:12]
 

@@ -44,6 +44,8 @@ from tests.invoice_api import (
 pytestmark = pytest.mark.paired
 
 AWS = DATA / "invoices-invoice2data" / "AmazonWebServices.png"
+AWS_PDF = DATA / "invoices-invoice2data" / "AmazonWebServices.pdf"
+AWS_ITEMS = ("AWS Data Transfer", "Amazon Elastic Compute Cloud", "Amazon Glacier", "Amazon Simple Storage Service")
 EINFACH = DATA / "invoices-zugferd" / "EN16931_Einfach.pdf"
 BLOCK_TYPES = {"text", "table", "header", "footer", "title", "list", "image", "barcode", "signature", "other"}
 
@@ -56,8 +58,8 @@ def api(server: Server) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def jobs(api: httpx.Client) -> dict[str, dict[str, Any]]:
-    """Three uploaded jobs recognised at once: the AWS invoice (read only), the AWS invoice again (for
-    corrections) and the two-page Factur-X PDF."""
+    """Four uploaded jobs recognised at once: the AWS invoice (read only), the AWS invoice again (for
+    corrections), the AWS invoice as its PDF and the two-page Factur-X PDF."""
     made = {
         "aws": upload(
             api,
@@ -67,6 +69,7 @@ def jobs(api: httpx.Client) -> dict[str, dict[str, Any]]:
         ),
         "corrected": upload(api, ("aws.png", AWS.read_bytes(), "application/octet-stream")),
         "einfach": upload(api, ("EN16931_Einfach.pdf", EINFACH.read_bytes(), "application/pdf")),
+        "aws_pdf": upload(api, ("AmazonWebServices.pdf", AWS_PDF.read_bytes(), "application/pdf")),
     }
     for job in made.values():
         assert job["status"] == "pending" and job["pageCount"] == 0
@@ -152,6 +155,19 @@ def test_word_boxes_are_in_the_pixels_of_the_page_image_also_when_it_was_enlarge
     )
     first = next(w for w in words if w["text"] == "Line")
     assert abs(first["boundingBox"]["x"] - 40) <= 6 and abs(first["boundingBox"]["y"] - 40) <= 10, first
+
+
+@pytest.mark.parametrize("key", ["aws", "aws_pdf"])
+def test_text_printed_in_a_light_colour_is_read(api: httpx.Client, jobs: dict[str, dict[str, Any]], key: str) -> None:
+    """The AWS invoice's item names are orange (grey 173, paper to a threshold beside its black print), as an
+    uploaded image and as a PDF page (rendered in colour): they are read, as words of the page."""
+    job = jobs[key]
+    assert job["status"] == "completed", job["errorLog"]
+    (page,) = pages_of(api, job["_id"])
+    text = " ".join(page["ocrResults"]["text"].split())
+    assert all(name in text for name in AWS_ITEMS), text
+    words = {w["text"] for w in page["ocrResults"]["words"]}
+    assert {"Glacier", "Elastic", "Transfer"} <= words
 
 
 def test_the_page_image_is_served_at_its_page_url(api: httpx.Client, jobs: dict[str, dict[str, Any]]) -> None:

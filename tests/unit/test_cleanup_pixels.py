@@ -1,4 +1,4 @@
-"""Pixel clean-up (Despeckle, RemoveColorNoise, RemoveHalftone, Binarize, ImproveText) on real pages from
+"""Pixel clean-up (Despeckle, RemoveColorNoise, RemoveHalftone, Binarize, ImproveText, text_gray) on real pages from
 ../shared/data and on degraded copies made here: what each option must remove is counted or measured, the text is
 checked with the engine's OCR against the page's ground truth, and a clean page must come out (almost) unchanged."""
 
@@ -409,6 +409,61 @@ def test_improve_text_faint_but_whole_page_not_worse() -> None:
     assert accuracy(reference, pixels.improve_text(copy, dpi), dpi) >= accuracy(reference, copy, dpi)
 
 
+# text_gray ----------------------------------------------------------------------------------------------------
+
+ORANGE = (255, 165, 0)  # grey 173 by ITU-R 601: paper to Otsu's threshold on a page that has black print too
+MARKER = (250, 240, 40)  # a yellow highlighter
+
+
+def inked(gray: Pixels, colour: tuple[int, int, int], rows: slice) -> Pixels:
+    """The page in RGB with the print in `rows` in `colour` (each pixel's darkness times the colour)."""
+    rgb = np.repeat(gray[..., None], 3, axis=2).astype(np.float32)
+    darkness = 1 - gray[rows].astype(np.float32)[..., None] / 255
+    rgb[rows] = 255 - darkness * (255 - np.array(colour, np.float32))
+    return np.asarray(rgb + 0.5, np.uint8)
+
+
+def test_text_gray_reads_text_printed_in_a_light_colour() -> None:
+    """Half of a page's lines in orange: in plain grey the engine loses them, in text_gray it reads them as it
+    reads the page in black."""
+    dpi = SINGLECOL[1]
+    clean = page(SINGLECOL[0])[300:1380, 400:2150]
+    coloured = inked(clean, ORANGE, slice(540, None))
+    reference = ocr(clean, dpi)
+    plain = np.asarray(Image.fromarray(coloured).convert("L"))
+    before, after = (
+        1 - bag_error(reference, ocr(plain, dpi)),
+        1 - bag_error(reference, ocr(pixels.text_gray(coloured, dpi), dpi)),
+    )
+    assert before < 0.75 and after > 0.97, (before, after)
+
+
+def test_text_gray_leaves_highlighter_marks_and_dark_colours_alone() -> None:
+    """A highlighter's mark over black print and a marker's stroke stay as grey as they were (the print under them
+    reads as before); print in a dark colour is dark already, its light edges too."""
+    dpi = SINGLECOL[1]
+    clean = page(SINGLECOL[0])[300:1380, 400:2150]
+    rgb = inked(clean, (20, 40, 160), slice(0, 200))  # dark blue print
+    mark = (slice(400, 520), slice(100, 1500))
+    rgb[mark] = np.minimum(rgb[mark], np.array(MARKER, np.uint8))  # a highlighter over a line: the ink shows through
+    stroke = np.zeros(clean.shape, np.uint8)
+    cv2.line(stroke, (100, 700), (1400, 760), 255, 12)  # a marker's stroke 1 mm wide over the lines below
+    rgb[stroke > 0] = np.minimum(rgb[stroke > 0], np.array(MARKER, np.uint8))
+    plain = np.asarray(Image.fromarray(rgb).convert("L"))
+    out = pixels.text_gray(rgb, dpi, gray=plain)
+    assert np.array_equal(out, plain)
+    assert bag_error(ocr(clean, dpi), ocr(out, dpi)) <= 0.03
+
+
+@pytest.mark.parametrize("name", [MULTICOL, RECEIPT], ids=str)
+def test_text_gray_is_the_plain_grey_of_a_page_without_coloured_text(name: tuple[str, float]) -> None:
+    """A page in black and grey (halftone tints) and a colour scan of blue print on bluish paper (its colours are
+    dark or faint): the page's own grey, as Pillow makes it."""
+    rgb, plain = page(name[0], "RGB"), page(name[0], "L")
+    assert np.array_equal(pixels.text_gray(rgb, name[1], gray=plain), plain)
+    assert np.array_equal(pixels.text_gray(page(name[0]), name[1]), page(name[0]))
+
+
 # All operations -----------------------------------------------------------------------------------------------
 
 OPERATIONS = [pixels.despeckle, pixels.remove_color_noise, pixels.remove_halftone, pixels.improve_text]
@@ -422,7 +477,7 @@ def test_operation_returns_a_new_array_of_the_same_kind(operation: object, mode:
     assert out is not scan and out.dtype == np.uint8 and out.shape == scan.shape
 
 
-@pytest.mark.parametrize("operation", [*OPERATIONS, pixels.binarize], ids=lambda f: f.__name__)
+@pytest.mark.parametrize("operation", [*OPERATIONS, pixels.binarize, pixels.text_gray], ids=lambda f: f.__name__)
 def test_operation_rejects_other_pixels(operation: object) -> None:
     for bad in (np.zeros((10, 10), np.float32), np.zeros((10, 10, 4), np.uint8)):
         with pytest.raises(ValueError, match="uint8"):

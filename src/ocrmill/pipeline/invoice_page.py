@@ -136,17 +136,18 @@ def recognise_page(
 ) -> RecognisedPage:
     """Clean-up chosen for this page, then one Tesseract pass.
 
-    In order: a dark surround that hides the print painted in the paper's colour (without_surround); dotted
-    print (dot-matrix receipts) joined into strokes; the page enlarged when its text is too
-    small for Tesseract (measured on the glyphs, not guessed from the dpi); faint print darkened
-    (pixels.improve_text, which leaves dark print alone); straightened; and when that reads badly (few words,
+    In order: a colour page made grey with its coloured text kept dark (page_gray); a dark surround that
+    hides the print painted in the paper's colour (without_surround); dotted print (dot-matrix receipts)
+    joined into strokes; the page enlarged when its text is too small for Tesseract (measured on the glyphs,
+    not guessed from the dpi); faint print darkened (pixels.improve_text, which leaves dark print alone);
+    straightened; and when that reads badly (few words,
     low confidence), turned upright if Tesseract's OSD is sure, straightened and read again."""
     import cv2
 
     from ocrmill.pipeline.cleanup import geometry, pixels  # OpenCV: imported on first use
 
     done = Preprocessing()
-    gray, height, glyphs, cleared = without_surround(np.asarray(image.convert("L")), dpi)
+    gray, height, glyphs, cleared = without_surround(page_gray(image, dpi), dpi)
     done.enhanced = cleared
     quarter = 0  # the quarter turn taken, in degrees clockwise
     if not measured(height, glyphs):
@@ -331,6 +332,15 @@ def text_height(gray: NDArray[np.uint8]) -> tuple[float, int]:
 
 
 SURROUND_HEIGHT_RATIO = 1.25  # the text measured this much taller or shorter without the surround: it was in the way
+
+
+def page_gray(image: Image.Image, dpi: float) -> NDArray[np.uint8]:
+    """The page in grey, text printed in a light colour as dark as its darkest channel (pixels.text_gray): an
+    orange item name is grey 173, which Tesseract's threshold takes for paper on a page with black print."""
+    from ocrmill.pipeline.cleanup import pixels
+
+    gray = np.asarray(image.convert("L"))
+    return pixels.text_gray(np.asarray(image), dpi, gray=gray) if image.mode == "RGB" else gray
 
 
 def without_surround(gray: NDArray[np.uint8], dpi: float) -> tuple[NDArray[np.uint8], float, int, bool]:

@@ -86,9 +86,11 @@ def enumerate_pages(files: list[InputFile], *, max_pages: int, max_pixels: float
     return refs
 
 
-def load_raster(ref: PageRef, *, render_dpi: int, max_pixels: float) -> Raster:
+def load_raster(ref: PageRef, *, render_dpi: int, max_pixels: float, colour: bool = False) -> Raster:
+    """The page's pixels: an image's frame as it is, a PDF page rendered in grey (`colour`: in colour, for
+    readers that use the colours, as the invoice pages' cleanup.pixels.text_gray does)."""
     if ref.kind == "pdf":
-        return _render_pdf_page(ref, render_dpi, max_pixels)
+        return _render_pdf_page(ref, render_dpi, max_pixels, colour=colour)
     return _load_image_frame(ref, max_pixels)
 
 
@@ -283,7 +285,7 @@ def _within_pdf_sizes(image: Image.Image, dpi: float) -> float:
     return min(max(dpi, lowest), highest)
 
 
-def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float) -> Raster:
+def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float, *, colour: bool) -> Raster:
     with PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(ref.file)
@@ -292,7 +294,7 @@ def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float) -> Raster:
                 width, height = page.get_size()
                 check_pdf_page(ref.source_index + 1, width, height, dpi=dpi, max_pixels=max_pixels)
                 used = pdf_dpi(width, height, dpi)
-                bitmap = page.render(scale=used / 72, grayscale=True, may_draw_forms=True)
+                bitmap = page.render(scale=used / 72, grayscale=not colour, may_draw_forms=True)
                 image = bitmap.to_pil()
                 page.close()
             finally:

@@ -191,7 +191,10 @@ class InvoiceWork:
         names = []
         for number, ref in enumerate(refs, start=1):
             raster = load_raster(
-                ref, render_dpi=self.settings.invoice_render_dpi, max_pixels=self.settings.max_image_pixels
+                ref,
+                render_dpi=self.settings.invoice_render_dpi,
+                max_pixels=self.settings.max_image_pixels,
+                colour=True,  # text in a light colour is read (recognise_page)
             )
             kind = _kept_as_is(ref.file) if ref.kind == "image" and frames[ref.file] == 1 else None
             if kind is not None:
@@ -343,6 +346,7 @@ class InvoiceWork:
                 refs[0],
                 render_dpi=self.settings.invoice_render_dpi,
                 max_pixels=self.settings.max_image_pixels,
+                colour=True,
             )
             out = io.BytesIO()
             raster.image.save(out, format="PNG", dpi=(round(raster.dpi), round(raster.dpi)))

@@ -1,5 +1,6 @@
 """Pixel clean-up: specks (Despeckle), colour noise (RemoveColorNoise), halftone screens (RemoveHalftone),
-faint or broken strokes (ImproveText) and adaptive binarization (Binarize).
+faint or broken strokes (ImproveText), adaptive binarization (Binarize), and the grey page of a colour page on
+which coloured text stays dark (text_gray).
 
 Every operation takes a uint8 page, greyscale (H, W) or RGB (H, W, 3), and its dpi; sizes are set in
 millimetres and turned into pixels with the dpi. Inputs are never modified; the result is a new array.
@@ -53,6 +54,13 @@ SAUVOLA_WINDOW_MM = 3.0
 SAUVOLA_K = 0.3
 SAUVOLA_RANGE = 128.0
 SAUVOLA_PAPER = 0.9  # the global threshold applies where it is below this fraction of the local mean
+
+# text_gray. Text printed in a light colour (orange: grey 173, light green, cyan) is paper to a global threshold
+# (Otsu's and Tesseract's own) on a page that also has black print: an invoice's orange item names were not read.
+TEXT_CHROMA = 96  # max - min channel (mean of 3 x 3) from which a pixel is coloured; paper casts, JPEG fringes: less
+TEXT_STROKE_MM = 0.8  # a coloured shape is text when no part of it is wider (body text 0.3-0.5 mm; bold headings)
+TEXT_MIN_MM = 0.4  # ... and when it is at least a period's size across (coloured specks of a photo are not)
+TEXT_TOUCH_MM = 0.2  # a coloured shape this close to dark print is part of it (its edge, a fringe, a marker's rim)
 
 # ImproveText.
 FAINT_CONTRAST = 140.0  # paper minus ink (grey levels) below which the contrast is stretched
@@ -504,6 +512,48 @@ def improve_text(image: Pixels, dpi: float) -> Pixels:
         return _u8(cv2.erode(out, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))))
     size = max(2, round(0.6 * stroke))
     return _u8(cv2.morphologyEx(out, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (size, size))))
+
+
+def text_gray(image: Pixels, dpi: float, *, gray: Pixels | None = None) -> Pixels:
+    """The grey page of an RGB page, on which text printed in a colour that is light in grey (orange, light green)
+    is as dark as its darkest channel. Only the coloured pixels lighter than Otsu's threshold (what a threshold
+    would take for paper) that make thin shapes are changed. Left as grey as they were: a coloured area with any
+    part wider than TEXT_STROKE_MM (a highlighter's mark, a tinted bar, a logo's fill) and the thin shapes
+    touching one (the marker's strokes between the letters it covers); specks smaller than a period; shapes
+    touching print that is dark already (the light edges of dark blue print, JPEG's colour fringes, a marker's
+    colour inside the letters it covers). A page without such text is its plain grey: `gray` when given (the
+    caller's, such as Pillow's "L", which rounds some colours a level apart from OpenCV's), else OpenCV's; a
+    grey page is returned as it is (a copy)."""
+    _check(image)
+    if image.ndim == 2:
+        return image.copy()
+    gray = _gray(image) if gray is None else gray.copy()
+    r, g, b = cv2.split(image)
+    darkest = _u8(cv2.min(cv2.min(r, g), b))
+    chroma = _u8(cv2.blur(cv2.subtract(cv2.max(cv2.max(r, g), b), darkest), (3, 3)))
+    _, coloured = cv2.threshold(chroma, TEXT_CHROMA - 1, 255, cv2.THRESH_BINARY)
+    if not cv2.countNonZero(coloured):
+        return gray
+    _, light = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    x, y, w, h = cv2.boundingRect(cv2.bitwise_and(coloured, light))
+    if not w:
+        return gray
+    box = (slice(y, y + h), slice(x, x + w))  # the work is done where the light coloured pixels are
+    shapes = _u8(cv2.bitwise_and(coloured[box], light[box]))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(shapes, connectivity=8)
+    half = _px(TEXT_STROKE_MM, dpi) / 2
+    _, core = cv2.threshold(_f32(cv2.distanceTransform(shapes, cv2.DIST_L2, 3)), half, 255, cv2.THRESH_BINARY)
+    reach = _odd(4 * half)  # the wide parts grown by their own width and as much again: the shapes they touch
+    near = cv2.dilate(_u8(core), cv2.getStructuringElement(cv2.MORPH_RECT, (reach, reach)))
+    touch = max(5, _odd(2 * _px(TEXT_TOUCH_MM, dpi) + 1))  # and 2 pixels at least: a JPEG's blur
+    ink = cv2.dilate(cv2.bitwise_not(light[box]), np.ones((touch, touch), np.uint8))  # print, as a threshold sees it
+    not_text = np.zeros(count, bool)
+    not_text[0] = True  # the background
+    not_text[stats[:, cv2.CC_STAT_AREA] < _px(TEXT_MIN_MM, dpi) ** 2] = True  # specks
+    not_text[labels[cv2.bitwise_and(cv2.bitwise_or(near, ink), shapes) > 0]] = True
+    text = ~not_text[labels]
+    gray[box][text] = np.minimum(gray[box], darkest[box])[text]
+    return gray
 
 
 def _stroke_width(gray: Pixels) -> float:
