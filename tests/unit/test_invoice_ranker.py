@@ -8,7 +8,9 @@ import json
 import math
 import re
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 from bench import train_invoices as T
 from bench.invoices import Sample, sroie, zugferd
@@ -21,6 +23,7 @@ from ocrmill.invoices.ranker import (
     FEATURES,
     MODEL_FILE,
     RANKED,
+    Bagged,
     Model,
     Scored,
     choose,
@@ -186,11 +189,25 @@ def test_the_shipped_model_loads_with_the_features_of_this_code() -> None:
     data = json.loads(MODEL_FILE.read_text(encoding="utf-8"))
     assert data["features"] == list(FEATURES)
     model = load_model()
-    assert model is not None
+    assert model is not None and isinstance(model.booster, Bagged)
+    assert len(model.booster.boosters) == T.SEEDS == len(data["boosters"])
     assert ANY_FIELD in model.calibration
     for knots in model.calibration.values():
         shares = [y for _, y in knots]
         assert shares == sorted(shares) and shares[0] >= 0 and shares[-1] <= 1
+
+
+class _Constant:
+    def __init__(self, scores: list[float]) -> None:
+        self.scores = scores
+
+    def predict(self, rows: object) -> Any:
+        return np.array(self.scores)
+
+
+def test_a_bagged_model_scores_a_row_with_its_boosters_mean() -> None:
+    bagged = Bagged([_Constant([1.0, -2.0]), _Constant([3.0, 0.0]), _Constant([2.0, 2.0])])
+    assert bagged.predict(None).tolist() == [2.0, 0.0]
 
 
 def test_the_shipped_model_decides_a_page_and_its_confidences_are_probabilities() -> None:
@@ -243,7 +260,7 @@ def test_the_shipped_model_on_a_fixed_sample_regression_guard(ocr_cache: str) ->
     assert tally.f1 >= GUARD_F1 - 0.08, f"F1 {tally.f1:.3f} on the fixed sample (was {GUARD_F1:.3f})"
 
 
-GUARD_F1 = 1.0  # measured with the shipped model when it was trained (44 right of 44 values, 44 expected)
+GUARD_F1 = 0.989  # measured with the shipped model when it was trained (43 right of 43 values, 44 expected)
 
 
 # --- no vendor of the development data in the source ------------------------------------------------------------

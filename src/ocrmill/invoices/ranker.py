@@ -11,8 +11,10 @@ share (the softmax of the scores over the field's distinct values), calibrated o
 (isotonic, vendors and generators never on both sides), is the field's confidence, and a field whose best
 candidate is too unlikely (the model's `threshold`) is not reported.
 
-The model is a file in the package (fields-model.json: the booster as LightGBM's text, the feature names, the
-calibration table, the threshold), loaded once per process. Without it the rules choose alone.
+The model is a file in the package (fields-model.json: the boosters as LightGBM's text, the feature names, the
+calibration table, the threshold), loaded once per process. Without it the rules choose alone. It is a few
+boosters trained alike but for their seed (which rows and features each tree sees), whose scores are averaged
+(`Bagged`): one booster's choices move with its seed, and on receipts a field's F1 by a point or two.
 """
 
 from __future__ import annotations
@@ -161,9 +163,19 @@ ANY_FIELD = "*"  # the calibration of every field that has none of its own
 NONE_SCORE = 0.0  # the score of "the field is not on this page" in a field's softmax
 
 
+@dataclass(frozen=True)
+class Bagged:
+    """Boosters trained alike but for their seed; a row's score is their mean."""
+
+    boosters: Sequence[Any]  # lightgbm.Booster
+
+    def predict(self, rows: Any) -> Any:
+        return sum(b.predict(rows) for b in self.boosters) / len(self.boosters)
+
+
 @dataclass
 class Model:
-    booster: Any  # lightgbm.Booster
+    booster: Any  # Bagged, or one lightgbm.Booster
     calibration: dict[str, Knots]  # per field (fields with enough cross-validated values), and ANY_FIELD
     threshold: float  # calibrated probability under which a field is not reported
     lexicon: Lexicon = field(default_factory=dict)  # the text fields' recurring words (lexicon.py)
@@ -196,7 +208,7 @@ def load_model(path: Path = MODEL_FILE) -> Model | None:
     data = json.loads(path.read_text(encoding="utf-8"))
     if list(data["features"]) != list(FEATURES):
         raise ValueError(f"{path.name} was trained on other features; run python -m bench.train_invoices")
-    booster = lightgbm.Booster(model_str=data["booster"])
+    booster = Bagged([lightgbm.Booster(model_str=text) for text in data["boosters"]])
     calibration = {name: [(float(x), float(y)) for x, y in knots] for name, knots in data["calibration"].items()}
     return Model(booster, calibration, float(data["threshold"]), loaded(data.get("lexicon", {})))
 
