@@ -137,12 +137,20 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture()
 def make_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
-    """Builds servers with their own settings: make_server(env={...}, database="postgres")."""
+    """Builds servers with their own settings: make_server(env={...}, database="postgres"), or of a kind of KINDS
+    (make_server(kind="postgres-s3"))."""
     started: list[Server] = []
 
     def make(
-        *, env: dict[str, str] | None = None, database: str = "sqlite", start: bool = True, store: str = "local"
+        *,
+        env: dict[str, str] | None = None,
+        database: str = "sqlite",
+        start: bool = True,
+        store: str = "local",
+        kind: str = "",
     ) -> Server:
+        if kind:
+            database, store = KINDS[kind]
         url = request.getfixturevalue("postgres").new_database() if database == "postgres" else ""
         env = {**store_env(request, store), **(env or {})}
         srv = Server(tmp_path / f"server{len(started)}", database_url=url, env=env)
