@@ -10,7 +10,7 @@ import pytest
 
 from ocrmill.store.files import FileStore, LocalFiles
 from tests.harness import DATA, Postgres, SeaweedFS, Server, job_files, running, stored_names
-from tests.remote import Remote, remote_server
+from tests.remote import Remote, remote_of
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -70,6 +70,12 @@ def kind(name: str) -> Any:
 # Both databases and both file stores in two passes, for modules whose tests measure what the server makes rather than
 # the database (marked paired): PostgreSQL with S3 is also how ocrmill runs on several machines.
 PAIRED = [kind("sqlite"), kind("postgres-s3")]
+
+
+def one_pass(fixture: str, name: str = "sqlite") -> pytest.MarkDecorator:
+    """For a test of a module whose paired `fixture` other tests already take through both stores, and which adds no
+    file of its own that they do not: the `name` pass only."""
+    return pytest.mark.parametrize(fixture, [kind(name)], indirect=True)
 
 
 def store_env(request: pytest.FixtureRequest, store: str) -> dict[str, str]:
@@ -162,8 +168,9 @@ def make_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[obje
         srv.stop()
 
 
-@pytest.fixture(scope="module")
-def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
-    """A started server with authentication on and an API token of its user (the client's and remote CLI's tests)."""
-    with remote_server(tmp_path_factory.mktemp("remote")) as started:
-        yield started
+@pytest.fixture(scope="module", params=PAIRED)
+def remote(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
+    """A started server with authentication on and an API token of its user (the client's and remote CLI's tests),
+    paired: on SQLite with the data folder, and on PostgreSQL with the S3 store."""
+    with started(request, tmp_path_factory, "remote", env={"OCRMILL_AUTH": "true"}) as srv:
+        yield remote_of(srv)
