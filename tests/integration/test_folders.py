@@ -168,7 +168,11 @@ def test_claimed_files_of_a_stopped_server_are_converted_once(
 def test_folder_rights(tmp_path: Path) -> None:
     env = {"OCRMILL_CONFIG": str(config(tmp_path)), "OCRMILL_AUTH": "true", **FAST}
     with running(Server(tmp_path / "server", env=env)) as server, ThreadPoolExecutor(3) as pool:
-        users = (("plain", []), ("lister", ["--can-enum-folders"]), ("poster", ["--can-post-folders"]))
+        users: list[tuple[str, list[str]]] = [
+            ("plain", []),
+            ("lister", ["--can-enum-folders"]),
+            ("poster", ["--can-post-folders"]),
+        ]
         adding = [
             pool.submit(server.ocrmill, "users", "add", name, "--password-stdin", *flags, input="folder-secret\n")
             for name, flags in users
