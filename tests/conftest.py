@@ -10,7 +10,7 @@ import pytest
 
 from ocrmill.store.files import FileStore, LocalFiles
 from tests.harness import DATA, Postgres, SeaweedFS, Server, job_files, running, stored_names
-from tests.remote import Remote, remote_server
+from tests.remote import Remote, remote_of
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
@@ -70,6 +70,12 @@ def kind(name: str) -> Any:
 # Both databases and both file stores in two passes, for modules whose tests measure what the server makes rather than
 # the database (marked paired): PostgreSQL with S3 is also how ocrmill runs on several machines.
 PAIRED = [kind("sqlite"), kind("postgres-s3")]
+
+
+def one_pass(fixture: str, name: str = "sqlite") -> pytest.MarkDecorator:
+    """For a test of a module whose paired `fixture` other tests already take through both stores, and which adds no
+    file of its own that they do not: the `name` pass only."""
+    return pytest.mark.parametrize(fixture, [kind(name)], indirect=True)
 
 
 def store_env(request: pytest.FixtureRequest, store: str) -> dict[str, str]:
@@ -137,12 +143,20 @@ def server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 
 @pytest.fixture()
 def make_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[object]:
-    """Builds servers with their own settings: make_server(env={...}, database="postgres")."""
+    """Builds servers with their own settings: make_server(env={...}, database="postgres"), or of a kind of KINDS
+    (make_server(kind="postgres-s3"))."""
     started: list[Server] = []
 
     def make(
-        *, env: dict[str, str] | None = None, database: str = "sqlite", start: bool = True, store: str = "local"
+        *,
+        env: dict[str, str] | None = None,
+        database: str = "sqlite",
+        start: bool = True,
+        store: str = "local",
+        kind: str = "",
     ) -> Server:
+        if kind:
+            database, store = KINDS[kind]
         url = request.getfixturevalue("postgres").new_database() if database == "postgres" else ""
         env = {**store_env(request, store), **(env or {})}
         srv = Server(tmp_path / f"server{len(started)}", database_url=url, env=env)
@@ -154,8 +168,9 @@ def make_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[obje
         srv.stop()
 
 
-@pytest.fixture(scope="module")
-def remote(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
-    """A started server with authentication on and an API token of its user (the client's and remote CLI's tests)."""
-    with remote_server(tmp_path_factory.mktemp("remote")) as started:
-        yield started
+@pytest.fixture(scope="module", params=PAIRED)
+def remote(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Remote]:
+    """A started server with authentication on and an API token of its user (the client's and remote CLI's tests),
+    paired: on SQLite with the data folder, and on PostgreSQL with the S3 store."""
+    with started(request, tmp_path_factory, "remote", env={"OCRMILL_AUTH": "true"}) as srv:
+        yield remote_of(srv)

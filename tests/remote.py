@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from ocrmill.client import Client
-from tests.harness import Server, running
+from tests.harness import Server
 
 ALICE = ("alice", "alice-secret-password")
 
@@ -20,12 +17,10 @@ class Remote:
     token: str  # an API token of ALICE's, made through the client
 
 
-@contextlib.contextmanager
-def remote_server(root: Path) -> Iterator[Remote]:
-    server = Server(root, env={"OCRMILL_AUTH": "true"})
-    with running(server):
-        server.add_user(*ALICE)
-        url = f"http://127.0.0.1:{server.port}"
-        with Client(url, auth=ALICE) as basic:
-            token = basic.create_token("tests").secret
-        yield Remote(server, url, token)
+def remote_of(server: Server) -> Remote:
+    """`server` (started, authentication on) with ALICE added and an API token of hers."""
+    server.add_user(*ALICE)
+    url = f"http://127.0.0.1:{server.port}"
+    with Client(url, auth=ALICE) as basic:
+        token = basic.create_token("tests").secret
+    return Remote(server, url, token)

@@ -13,7 +13,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.harness import Server, running
+from tests.conftest import PAIRED, started
+from tests.harness import Server, stored_names
 
 MakeServer = Callable[..., Server]
 Auth = tuple[str, str]
@@ -32,16 +33,12 @@ def add_user(server: Server, auth: Auth, *, admin: bool = False) -> None:
     assert result.stdout == f"added {'admin ' if admin else ''}user {name}\n"
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=PAIRED)
 def auth_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server with authentication on and three users: root (admin), alice and bob."""
-    url = request.getfixturevalue("postgres").new_database() if request.param == "postgres" else ""
-    server = Server(
-        tmp_path_factory.mktemp(f"auth-{request.param}"),
-        database_url=url,
-        env={"OCRMILL_AUTH": "true", "OCRMILL_JOBS_THREADS": "1"},
-    )
-    with running(server):
+    """A server with authentication on and three users: root (admin), alice and bob; paired (the refused uploads must
+    store nothing on either store)."""
+    env = {"OCRMILL_AUTH": "true", "OCRMILL_JOBS_THREADS": "1"}
+    with started(request, tmp_path_factory, "auth", env=env) as server:
         with ThreadPoolExecutor(3) as pool:  # each `ocrmill users add` takes a second or so
             adds = [pool.submit(add_user, server, ROOT, admin=True)]
             adds += [pool.submit(add_user, server, user) for user in (ALICE, BOB)]
@@ -249,7 +246,8 @@ def test_another_users_job_is_not_found(auth_server: Server, jobs: Jobs, action:
     after = {key: as_json(auth_server.client.get(f"/info/{job['Id']}", auth=ROOT)) for key, job in vars(jobs).items()}
     assert after == before, "the refused request changed a job"
     assert as_json(auth_server.client.get("/count", auth=BOB)) == bob_count
-    assert not list((auth_server.data_dir / "jobs" / str(jobs.alice_created["Id"])).rglob("*.tif"))
+    assert stored_names(auth_server, f"jobs/{jobs.alice_created['Id']}/") == []  # bob's upload stored nothing
+    assert stored_names(auth_server, f"jobs/{jobs.alice_converted['Id']}/runs/")  # nor did his delete delete
 
 
 def test_a_normal_user_cannot_see_the_admins_jobs(auth_server: Server, jobs: Jobs) -> None:

@@ -1,5 +1,6 @@
 """`ocrmill backup` while a job converts, `ocrmill restore` into a new data folder and database, and a server
-started on the restored data: every job and file is there, on SQLite and on PostgreSQL."""
+started on the restored data: every job and file is there, on SQLite and on PostgreSQL. Files on the S3 store are
+left to the object store's own tools: both commands refuse, saying so."""
 
 from __future__ import annotations
 
@@ -71,3 +72,15 @@ def test_a_backup_taken_while_a_job_converts_restores_every_job_and_file(
     assert refused.returncode == 2
     assert f"{result.relative_to(damaged).as_posix()} has changed" in refused.stderr
     assert not fresh.data_dir.exists()
+
+
+@pytest.mark.s3
+def test_files_on_the_s3_store_are_neither_backed_up_nor_restored_and_it_says_so(
+    make_server: Callable[..., Server], tmp_path: Path
+) -> None:
+    server = make_server(store="s3", start=False)
+    for command in ("backup", "restore"):
+        refused = server.ocrmill(command, str(tmp_path / "backup"))
+        assert refused.returncode == 2, refused.stderr
+        assert "ocrmill backup does not copy: back up the bucket with the object store's own tools" in refused.stderr
+    assert not server.data_dir.exists() and not (tmp_path / "backup").exists()

@@ -16,10 +16,11 @@ import pikepdf
 import pytest
 from PIL import Image
 
-from tests.harness import Server, running
+from tests.conftest import kind, started
+from tests.harness import Server, running, stored_names
 
-# the `server` tests (hostile uploads into a job's store) run on the S3 store too
-pytestmark = pytest.mark.s3
+# hostile uploads into a job's store, and refused big ones: on the data folder (sqlite) and on S3 (postgres-s3)
+pytestmark = pytest.mark.paired
 
 PHOTOTEST = "ocr-tesseract-test/phototest.tif"
 
@@ -40,10 +41,9 @@ def create(server: Server, **options: Any) -> int:
     return int(response.json()["Id"])
 
 
-def stored_inputs(server: Server, job_id: int) -> list[Path]:
-    """Every file (hidden temporary files included) in the job's input folder."""
-    folder = server.data_dir / "jobs" / str(job_id) / "input"
-    return sorted(p for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+def stored_inputs(server: Server, job_id: int) -> list[str]:
+    """Every file (hidden temporary files included) in the job's input folder, or under its input/ in the bucket."""
+    return stored_names(server, f"jobs/{job_id}/input/")
 
 
 def assert_nothing_stored(server: Server, job_id: int) -> None:
@@ -100,21 +100,21 @@ def test_multipart_upload_of_an_unsupported_file_is_415(server: Server) -> None:
 
 @pytest.mark.parametrize("ext", ["docx", "txt", "exe", "webp", "svg", "tif.exe"])
 def test_uploadext_with_unsupported_extension_is_415(server: Server, data: Path, ext: str) -> None:
-    job_id = create(server)
+    job_id = create(server, Autostart=False)
     response = server.client.post(f"/uploadext/{job_id}/{ext}", content=(data / PHOTOTEST).read_bytes())
     api_error(response, 415)
     assert_nothing_stored(server, job_id)
-    # the job is untouched and still takes a proper upload
+    # the job is untouched and still takes a proper upload (that it then converts: the 413 tests below)
     ok = server.client.post(f"/uploadext/{job_id}/tif", content=(data / PHOTOTEST).read_bytes())
     assert ok.status_code == 200, ok.text
-    converts(server, job_id)
+    assert ok.json()["FileUploaded"] is True and len(stored_inputs(server, job_id)) == 1
 
 
-@pytest.fixture(scope="module")
-def small_uploads(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server that takes uploads of at most 0.1 MB (OCRMILL_MAX_UPLOAD_MB)."""
-    env = {"OCRMILL_MAX_UPLOAD_MB": "0.1"}
-    with running(Server(tmp_path_factory.mktemp("small-uploads"), env=env)) as srv:
+@pytest.fixture(scope="module", params=[kind("sqlite"), kind("s3")])
+def small_uploads(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server that takes uploads of at most 0.1 MB (OCRMILL_MAX_UPLOAD_MB), on each store: the data folder writes
+    an upload to a temporary file beside its place, the S3 store spools it before putting it."""
+    with started(request, tmp_path_factory, "small-uploads", env={"OCRMILL_MAX_UPLOAD_MB": "0.1"}) as srv:
         yield srv
 
 

@@ -12,6 +12,7 @@ import pikepdf
 from PIL import Image
 
 from ocrmill.client import Client
+from tests.conftest import one_pass
 from tests.harness import DATA, OCRMILL, PHOTOTEST, Server, free_port
 from tests.remote import Remote
 
@@ -63,6 +64,7 @@ def test_submit_takes_a_folders_files_as_jobs_or_joined(remote: Remote, tmp_path
     assert len([page for page in pages if "quick brown" in page]) == 2
 
 
+@one_pass("remote")  # refusals: no file
 def test_submit_reports_the_servers_message(remote: Remote, tmp_path: Path) -> None:
     wrong = ocrmill(
         remote.server, "submit", str(PHOTOTEST), "--out", str(tmp_path), "--server", remote.url, "--token", "ocm_nope"
@@ -88,6 +90,7 @@ def test_submit_reports_the_servers_message(remote: Remote, tmp_path: Path) -> N
     assert unreachable.returncode == 2 and "failed" in unreachable.stderr
 
 
+@one_pass("remote")  # the fields it prints: the same invoice's files go through both stores in test_client
 def test_invoice_prints_the_fields_of_a_real_invoice(remote: Remote) -> None:
     expected = json.loads(EINFACH.with_suffix(".expected.json").read_text(encoding="utf-8"))
     printed = ocrmill(

@@ -2,7 +2,7 @@
 
 The job must be retried by a fresh worker and end Converted with a complete result (or, with
 OCRMILL_MAX_ATTEMPTS=1, end in Error saying why); the API keeps answering throughout and the
-supervisor replaces the dead workers. On SQLite and on PostgreSQL.
+supervisor replaces the dead workers. On SQLite with the data folder and on PostgreSQL with the S3 store.
 
 With two workers, one converts the job and the other waits for work. Which of them the supervisor
 notices first matters, so the tests arrange the busy worker to be the first one started (its slot
@@ -30,11 +30,11 @@ import psutil
 import pytest
 from PIL import Image
 
-from tests.harness import Server, stop_process
+from tests.conftest import PAIRED
+from tests.harness import Server, stop_process, stored_names
 
-pytestmark = pytest.mark.paired  # its jobs' files: on the data folder (sqlite) and on S3 (postgres-s3)
-
-DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+# its jobs' files: on the data folder (sqlite) and on S3 (postgres-s3), the shared server's and the crash servers'
+pytestmark = pytest.mark.paired
 JOBS_THREADS = 2  # the harness's OCRMILL_JOBS_THREADS
 PHOTOTEST = "ocr-tesseract-test/phototest.tif"
 
@@ -295,9 +295,9 @@ def check_server_load(api: Api) -> None:
 # -- the tests --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("database", DATABASES)
-def test_killed_workers_job_is_retried_and_converts(make_server: MakeServer, six_pages: Path, database: str) -> None:
-    with crash_server(make_server, database=database) as (server, procs, api):
+@pytest.mark.parametrize("kind", PAIRED)
+def test_killed_workers_job_is_retried_and_converts(make_server: MakeServer, six_pages: Path, kind: str) -> None:
+    with crash_server(make_server, kind=kind) as (server, procs, api):
         check_retried_and_converted(server, procs, api, six_pages)
 
 
@@ -327,13 +327,12 @@ def check_retried_and_converted(server: Server, procs: Processes, api: Api, six_
     assert pdf.status_code == 200
     with pikepdf.open(io.BytesIO(pdf.content)) as doc:
         assert len(doc.pages) == len(SCANS)
-    job_dir = server.data_dir / "jobs" / str(job_id)
     # one run's outputs: the killed run's (half-written, <run>.partial) went when the second run committed
-    (outputs,) = (job_dir / "runs").iterdir()
-    assert sorted(p.name for p in outputs.iterdir()) == ["pages", "result.pdf", "result.txt"]
-    viewer = sorted(p.name for p in (outputs / "pages").iterdir())
-    assert viewer == [f"{n:04d}.{ext}" for n in range(1, len(SCANS) + 1) for ext in ("jpg", "json")]
-    assert not list(job_dir.rglob("*.partial")), "a half-written result was left behind"
+    names = stored_names(server, f"jobs/{job_id}/runs/")
+    (run,) = {name.split("/")[3] for name in names}
+    viewer = [f"pages/{n:04d}.{ext}" for n in range(1, len(SCANS) + 1) for ext in ("jpg", "json")]
+    assert [name.removeprefix(f"jobs/{job_id}/runs/{run}/") for name in names] == [*viewer, "result.pdf", "result.txt"]
+    assert not [name for name in stored_names(server, f"jobs/{job_id}/") if ".partial" in name], "a half-written result"
 
     # the API answered throughout, promptly
     assert probe.calls > 20
@@ -346,11 +345,11 @@ def check_retried_and_converted(server: Server, procs: Processes, api: Api, six_
     assert api.get("/stats") == {"ProcessingFiles": 0, "ProcessedFiles": 1, "SuccessFiles": 1, "ErrorFiles": 0}
 
 
-@pytest.mark.parametrize("database", DATABASES)
+@pytest.mark.parametrize("kind", PAIRED)
 def test_killed_worker_with_one_attempt_ends_in_error(
-    make_server: MakeServer, six_pages: Path, data: Path, database: str
+    make_server: MakeServer, six_pages: Path, data: Path, kind: str
 ) -> None:
-    with crash_server(make_server, database=database, env={"OCRMILL_MAX_ATTEMPTS": "1"}) as (server, procs, api):
+    with crash_server(make_server, kind=kind, env={"OCRMILL_MAX_ATTEMPTS": "1"}) as (server, procs, api):
         check_given_up(server, procs, api, six_pages, data)
 
 

@@ -8,6 +8,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pytest
 from PIL import Image
 
 from tests.conftest import STORES, store_env
-from tests.harness import Postgres, Server, folder_config, running
+from tests.harness import Postgres, Server, folder_config, job_files, running, stored_names
 
 FOLDER_ID = str(uuid.UUID("802231b4-bea3-485f-911e-00adb98f1e23"))
 
@@ -36,6 +37,8 @@ def folder_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
     with running(Server(root / "server", env=env)) as server:
         server.folder_root = root  # type: ignore[attr-defined]
         yield server
+    if request.param == "s3":
+        on_s3(server)
 
 
 def until(check: Callable[[], bool], timeout: float = 120) -> None:
@@ -49,6 +52,12 @@ def until(check: Callable[[], bool], timeout: float = 120) -> None:
 
 def root(server: Server) -> Path:
     return server.folder_root  # type: ignore[attr-defined, no-any-return]
+
+
+def on_s3(server: Server) -> None:
+    """The server (stopped) had its job files in the bucket: its data folder holds none, nor the jobs folder that the
+    data folder's store makes when it starts. (A folder job's files leave the store once its results are delivered.)"""
+    assert not (server.data_dir / "jobs").exists() and job_files(server.data_dir) == []
 
 
 def copy_slowly(source: Path, target: Path, *, chunks: int = 5, pause: float = 0.4) -> None:
@@ -132,7 +141,10 @@ def test_folders_and_folder_report_the_counters(folder_server: Server) -> None:
     assert folder_server.client.get("/serverload").json()["FoldersThreads"] == 1
 
 
-def test_claimed_files_of_a_stopped_server_are_converted_once(tmp_path: Path, data: Path) -> None:
+@pytest.mark.s3  # on the S3 store: folder_server's local pass hands its files over to the data folder
+def test_claimed_files_of_a_stopped_server_are_converted_once(
+    tmp_path: Path, data: Path, request: pytest.FixtureRequest
+) -> None:
     """A file the previous run had taken (claimed) but not handed over, and a file waiting in the folder
     when the server starts: both converted, once each, and the counters survive a restart."""
     cfg = config(tmp_path, originals="delete")
@@ -140,7 +152,7 @@ def test_claimed_files_of_a_stopped_server_are_converted_once(tmp_path: Path, da
     claimed.mkdir(parents=True)
     shutil.copy(data / "ocr-tesseract-test" / "phototest.tif", claimed / f"{uuid.uuid4().hex}__left.tif")
     shutil.copy(data / "ocr-tesseract-test" / "eurotext.tif", tmp_path / "in" / "waiting.tif")
-    env = {"OCRMILL_CONFIG": str(cfg), **FAST}
+    env = {"OCRMILL_CONFIG": str(cfg), **FAST, **store_env(request, "s3")}
     with running(Server(tmp_path / "server", env=env)) as server:
         until(lambda: (tmp_path / "out" / "left.txt").exists() and (tmp_path / "out" / "waiting.txt").exists())
         until(lambda: server.client.get(f"/folder/{FOLDER_ID}").json()["SuccessFiles"] == 2)
@@ -150,14 +162,23 @@ def test_claimed_files_of_a_stopped_server_are_converted_once(tmp_path: Path, da
         time.sleep(2)
         info = again.client.get(f"/folder/{FOLDER_ID}").json()
         assert info["SuccessFiles"] == 2 and info["ProcessedFiles"] == 2
+    on_s3(again)
 
 
 def test_folder_rights(tmp_path: Path) -> None:
     env = {"OCRMILL_CONFIG": str(config(tmp_path)), "OCRMILL_AUTH": "true", **FAST}
-    with running(Server(tmp_path / "server", env=env)) as server:
-        for name, flags in (("plain", []), ("lister", ["--can-enum-folders"]), ("poster", ["--can-post-folders"])):
-            result = server.ocrmill("users", "add", name, "--password-stdin", *flags, input="folder-secret\n")
-            assert result.returncode == 0, result.stderr
+    with running(Server(tmp_path / "server", env=env)) as server, ThreadPoolExecutor(3) as pool:
+        users: list[tuple[str, list[str]]] = [
+            ("plain", []),
+            ("lister", ["--can-enum-folders"]),
+            ("poster", ["--can-post-folders"]),
+        ]
+        adding = [
+            pool.submit(server.ocrmill, "users", "add", name, "--password-stdin", *flags, input="folder-secret\n")
+            for name, flags in users
+        ]
+        for added in adding:  # each `ocrmill users add` takes a second or so: at once
+            assert added.result().returncode == 0, added.result().stderr
         assert server.client.get("/folders", auth=("plain", "folder-secret")).status_code == 403
         assert server.client.get("/folders", auth=("lister", "folder-secret")).status_code == 200
         assert server.client.get(f"/folder/{FOLDER_ID}", auth=("poster", "folder-secret")).status_code == 403
@@ -170,7 +191,8 @@ def test_folder_rights(tmp_path: Path) -> None:
         assert allowed.status_code == 200 and allowed.json() == "a.tif"
 
 
-def test_a_file_whose_worker_died_goes_to_error(tmp_path: Path, data: Path) -> None:
+@pytest.mark.s3  # its file comes back from the bucket; folder_server's corrupt file from either store
+def test_a_file_whose_worker_died_goes_to_error(tmp_path: Path, data: Path, request: pytest.FixtureRequest) -> None:
     """With max_attempts 1, a folder job whose worker is killed ends in Error like any job, and its file
     goes to the folder's error/ with the reason, instead of staying in the job store unseen."""
     pages = tmp_path / "six.tif"
@@ -178,10 +200,12 @@ def test_a_file_whose_worker_died_goes_to_error(tmp_path: Path, data: Path) -> N
         page = im.convert("L")
     page.save(pages, save_all=True, append_images=[page] * 5, dpi=(300, 300), compression="tiff_deflate")
     env = {"OCRMILL_CONFIG": str(config(tmp_path)), "OCRMILL_MAX_ATTEMPTS": "1", "OCRMILL_JOBS_THREADS": "1",
-           "OCRMILL_FOLDERS_THREADS": "0", **FAST}  # fmt: skip
+           "OCRMILL_FOLDERS_THREADS": "0", **FAST, **store_env(request, "s3")}  # fmt: skip
     with running(Server(tmp_path / "server", env=env)) as server:
         shutil.copy(pages, tmp_path / "in" / "long.tif")
         until(lambda: [j["Status"] for j in server.client.get("/all").json()] == [2])
+        (job,) = server.client.get("/all").json()
+        assert stored_names(server, f"jobs/{job['Id']}/input/"), "the folder's file is not in the bucket"
         assert server.process is not None
         for child in psutil.Process(server.process.pid).children():
             if "spawn_main" in " ".join(child.cmdline()) and "resource_tracker" not in " ".join(child.cmdline()):
@@ -190,6 +214,7 @@ def test_a_file_whose_worker_died_goes_to_error(tmp_path: Path, data: Path) -> N
         assert "kill" in (tmp_path / "out" / "error" / "long.tif.txt").read_text(encoding="utf-8").lower()
         info = server.client.get(f"/folder/{FOLDER_ID}").json()
         assert (info["ErrorFiles"], info["SuccessFiles"]) == (1, 0)
+    on_s3(server)
 
 
 def test_an_unusable_folder_is_reported_and_skipped(tmp_path: Path, data: Path) -> None:
@@ -248,12 +273,13 @@ options = {{ {options} }}
 
 
 @pytest.mark.postgres
+@pytest.mark.s3  # PostgreSQL with the S3 store, as on several machines
 def test_a_file_dropped_while_the_database_is_away_is_converted_once_it_is_back(
-    own_postgres: Postgres, tmp_path: Path, data: Path
+    own_postgres: Postgres, tmp_path: Path, data: Path, request: pytest.FixtureRequest
 ) -> None:
     """bench.chaos found such files left claimed until the next start: the hand-over is tried again."""
-    env = {"OCRMILL_CONFIG": str(config(tmp_path)), **FAST}
-    with running(Server(tmp_path / "server", database_url=own_postgres.new_database(), env=env)):
+    env = {"OCRMILL_CONFIG": str(config(tmp_path)), **FAST, **store_env(request, "s3")}
+    with running(Server(tmp_path / "server", database_url=own_postgres.new_database(), env=env)) as server:
         own_postgres.halt()
         try:
             shutil.copy(data / "ocr-tesseract-test" / "phototest.tif", tmp_path / "in" / "while away.tif")
@@ -263,3 +289,4 @@ def test_a_file_dropped_while_the_database_is_away_is_converted_once_it_is_back(
             own_postgres.resume()
         until(lambda: (tmp_path / "out" / "while away.txt").exists(), timeout=120)
     assert "quick brown dog" in (tmp_path / "out" / "while away.txt").read_text(encoding="utf-8")
+    on_s3(server)

@@ -18,8 +18,9 @@ import httpx
 import pytest
 from PIL import Image
 
+from tests.conftest import kind, started
 from tests.consumers import pdftotext
-from tests.harness import DATA, Server, running, stored_names
+from tests.harness import DATA, Server, stored_names
 from tests.invoice_api import (
     BOX,
     EXAMPLE_BLOCK,
@@ -423,9 +424,12 @@ def images() -> Iterator[Images]:
     httpd.server_close()
 
 
-@pytest.fixture(scope="module")
-def fetch_server(tmp_path_factory: pytest.TempPathFactory, images: Images) -> Iterator[Server]:
-    """A server that may fetch from 127.0.0.1, with a 0.2 MB / 1 s limit, quick retries and one worker."""
+@pytest.fixture(scope="module", params=[kind("s3")])
+def fetch_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, images: Images
+) -> Iterator[Server]:
+    """A server that may fetch from 127.0.0.1, with a 0.2 MB / 1 s limit, quick retries and one worker; on the S3
+    store (a fetched page is kept as a data: URL's is, which `server`'s sqlite pass keeps in the data folder)."""
     env = {
         "OCRMILL_FETCH_ALLOW": '["127.0.0.1"]',
         "OCRMILL_FETCH_MAX_MB": "0.2",
@@ -433,7 +437,7 @@ def fetch_server(tmp_path_factory: pytest.TempPathFactory, images: Images) -> It
         "OCRMILL_INVOICE_RETRY_SECONDS": "0.2",
         "OCRMILL_JOBS_THREADS": "1",
     }
-    with running(Server(tmp_path_factory.mktemp("invoices-fetch"), env=env)) as srv:
+    with started(request, tmp_path_factory, "invoices-fetch", env=env) as srv:
         yield srv
 
 

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import store_env
-from tests.harness import Server, has_files, running
+from tests.conftest import PAIRED, started
+from tests.harness import Server, has_files
 
 MakeServer = Callable[..., Server]
 
@@ -22,19 +22,14 @@ MAX_DAYS = 50
 EARLY = 0.25  # tolerance when checking that nothing was deleted before its time
 
 
-@pytest.fixture(
-    scope="module",
-    params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres), pytest.param("s3", marks=pytest.mark.s3)],
-)
+@pytest.fixture(scope="module", params=PAIRED)  # both databases and both stores in two passes
 def retention_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    url = request.getfixturevalue("postgres").new_database() if request.param == "postgres" else ""
     env = {
-        **store_env(request, request.param),
         "OCRMILL_RETENTION_DAY_SECONDS": str(DAY),
         "OCRMILL_RETENTION_CHECK_HOURS": str(CHECK_HOURS),
         "OCRMILL_MAX_RETENTION_DAYS": str(MAX_DAYS),
     }
-    with running(Server(tmp_path_factory.mktemp(f"retention-{request.param}"), database_url=url, env=env)) as srv:
+    with started(request, tmp_path_factory, "retention", env=env) as srv:
         yield srv
 
 
