@@ -283,7 +283,7 @@ def _engines() -> Any:
 
 def page_images(path: Path) -> Iterator[tuple[Any, float]]:
     """The pages of an input as the server sees them: an image file through open_page_image, a PDF's pages
-    rendered in colour as the invoice worker renders them."""
+    rendered as the invoice worker renders them."""
     from ocrmill.pipeline.invoice_page import open_page_image
     from ocrmill.pipeline.pages import InputFile, enumerate_pages, load_raster
 
@@ -292,7 +292,7 @@ def page_images(path: Path) -> Iterator[tuple[Any, float]]:
         yield image, dpi
         return
     for ref in enumerate_pages([InputFile(path, "PDF")], max_pages=1000, max_pixels=1e9, render_dpi=PDF_DPI):
-        raster = load_raster(ref, render_dpi=PDF_DPI, max_pixels=1e9, colour=True)
+        raster = load_raster(ref, render_dpi=PDF_DPI, max_pixels=1e9, coloured_text=True)
         yield raster.image, raster.dpi
 
 

@@ -6,6 +6,7 @@ import io
 import resource
 from pathlib import Path
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -184,3 +185,20 @@ def test_a_200_inch_pdf_page_is_rendered_at_a_resolution_tesseract_reads(tmp_pat
     assert max(raster.image.size) <= MAX_SIDE
     assert raster.dpi == pytest.approx(163.8, abs=0.1)
     assert raster.image.width == pytest.approx(14400 / 72 * raster.dpi, abs=2)
+
+
+@pytest.mark.parametrize(("name", "changed"), [("AmazonWebServices.pdf", True), ("saeco.pdf", False)])
+def test_a_pdf_page_with_coloured_text_is_its_grey_rendering_with_that_text_darker(
+    data: Path, name: str, changed: bool
+) -> None:
+    """coloured_text: the page in grey as PDFium renders it, where text printed in a light colour (the AWS
+    invoice's orange item names) is darker; a page without such text (blue and grey print) is the grey
+    rendering itself."""
+    item = InputFile(data / "invoices-invoice2data" / name, "PDF")
+    (ref, *_) = enumerate_pages([item], max_pages=10, max_pixels=1e9, render_dpi=300)
+    plain = np.asarray(load_raster(ref, render_dpi=300, max_pixels=1e9).image)
+    coloured = load_raster(ref, render_dpi=300, max_pixels=1e9, coloured_text=True).image
+    assert coloured.mode == "L"
+    darker = np.asarray(coloured) < plain
+    assert bool(np.all(np.asarray(coloured) <= plain))
+    assert bool(np.count_nonzero(darker) > 10_000) == changed

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pikepdf
 import pillow_heif
 import pypdfium2 as pdfium
@@ -86,11 +87,12 @@ def enumerate_pages(files: list[InputFile], *, max_pages: int, max_pixels: float
     return refs
 
 
-def load_raster(ref: PageRef, *, render_dpi: int, max_pixels: float, colour: bool = False) -> Raster:
-    """The page's pixels: an image's frame as it is, a PDF page rendered in grey (`colour`: in colour, for
-    readers that use the colours, as the invoice pages' cleanup.pixels.text_gray does)."""
+def load_raster(ref: PageRef, *, render_dpi: int, max_pixels: float, coloured_text: bool = False) -> Raster:
+    """The page's pixels: an image's frame as it is, a PDF page rendered in grey (`coloured_text`: with text
+    printed in a light colour as dark as its darkest channel, cleanup.pixels.text_gray, from a second rendering
+    in colour; the invoice pages' reading)."""
     if ref.kind == "pdf":
-        return _render_pdf_page(ref, render_dpi, max_pixels, colour=colour)
+        return _render_pdf_page(ref, render_dpi, max_pixels, coloured_text=coloured_text)
     return _load_image_frame(ref, max_pixels)
 
 
@@ -285,7 +287,7 @@ def _within_pdf_sizes(image: Image.Image, dpi: float) -> float:
     return min(max(dpi, lowest), highest)
 
 
-def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float, *, colour: bool) -> Raster:
+def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float, *, coloured_text: bool) -> Raster:
     with PDFIUM_LOCK:
         try:
             pdf = pdfium.PdfDocument(ref.file)
@@ -294,13 +296,21 @@ def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float, *, colour: bool)
                 width, height = page.get_size()
                 check_pdf_page(ref.source_index + 1, width, height, dpi=dpi, max_pixels=max_pixels)
                 used = pdf_dpi(width, height, dpi)
-                bitmap = page.render(scale=used / 72, grayscale=not colour, may_draw_forms=True)
-                image = bitmap.to_pil()
+                image = page.render(scale=used / 72, grayscale=True, may_draw_forms=True).to_pil()
+                # in colour, PDFium draws glyph edges otherwise (Tesseract read 'griin' for 'grün' on it): the
+                # colour rendering only tells which strokes are coloured
+                rgb = page.render(scale=used / 72, rev_byteorder=True, may_draw_forms=True) if coloured_text else None
+                colours = rgb.to_numpy()[..., :3] if rgb is not None else None
                 page.close()
             finally:
                 pdf.close()
         except pdfium.PdfiumError as e:
             raise InputError(f"Page {ref.source_index + 1} of the PDF could not be rendered: {e}") from None
+    if colours is not None and image.mode == "L":
+        from ocrmill.pipeline.cleanup.pixels import text_gray  # OpenCV: imported on first use
+
+        gray = np.asarray(image)
+        image = Image.fromarray(text_gray(np.ascontiguousarray(colours), used, gray=gray))
     if image.mode not in ("1", "L", "RGB"):
         image = image.convert("RGB")
     return Raster(image=image, dpi=used, transformed=True)

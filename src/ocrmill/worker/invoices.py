@@ -194,7 +194,7 @@ class InvoiceWork:
                 ref,
                 render_dpi=self.settings.invoice_render_dpi,
                 max_pixels=self.settings.max_image_pixels,
-                colour=True,  # text in a light colour is read (recognise_page)
+                coloured_text=True,  # text printed in a light colour is read
             )
             kind = _kept_as_is(ref.file) if ref.kind == "image" and frames[ref.file] == 1 else None
             if kind is not None:
@@ -346,7 +346,7 @@ class InvoiceWork:
                 refs[0],
                 render_dpi=self.settings.invoice_render_dpi,
                 max_pixels=self.settings.max_image_pixels,
-                colour=True,
+                coloured_text=True,
             )
             out = io.BytesIO()
             raster.image.save(out, format="PNG", dpi=(round(raster.dpi), round(raster.dpi)))
