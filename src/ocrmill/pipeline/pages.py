@@ -300,7 +300,7 @@ def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float, *, coloured_text
                 # in colour, PDFium draws glyph edges otherwise (Tesseract read 'griin' for 'grün' on it): the
                 # colour rendering only tells which strokes are coloured
                 rgb = page.render(scale=used / 72, rev_byteorder=True, may_draw_forms=True) if coloured_text else None
-                colours = rgb.to_numpy()[..., :3] if rgb is not None else None
+                colours = rgb.to_numpy()[..., :3].copy() if rgb is not None else None  # its own pixels, not PDFium's
                 page.close()
             finally:
                 pdf.close()
@@ -309,8 +309,7 @@ def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float, *, coloured_text
     if colours is not None and image.mode == "L":
         from ocrmill.pipeline.cleanup.pixels import text_gray  # OpenCV: imported on first use
 
-        gray = np.asarray(image)
-        image = Image.fromarray(text_gray(np.ascontiguousarray(colours), used, gray=gray))
+        image = Image.fromarray(text_gray(colours, used, gray=np.asarray(image)))
     if image.mode not in ("1", "L", "RGB"):
         image = image.convert("RGB")
     return Raster(image=image, dpi=used, transformed=True)
