@@ -203,7 +203,7 @@ def train(documents: Sequence[Document]) -> Bagged:
     return Bagged([lightgbm.train({**PARAMS, "seed": seed}, data, num_boost_round=ROUNDS) for seed in seeds])
 
 
-def raw_fields(document: Document, booster: Any, lexicon: Lexicon) -> dict[str, Field]:
+def raw_fields(document: Document, booster: Bagged, lexicon: Lexicon) -> dict[str, Field]:
     """The document's ranked fields as the server reports them (analyse_document: each page ranked, then the
     job's merge, which takes a heading field from the first page that has one), with the booster's raw share
     as the confidence: no calibration and no threshold yet. The calibration is fitted on these, so that it

@@ -175,7 +175,7 @@ class Bagged:
 
 @dataclass
 class Model:
-    booster: Any  # Bagged, or one lightgbm.Booster
+    booster: Bagged
     calibration: dict[str, Knots]  # per field (fields with enough cross-validated values), and ANY_FIELD
     threshold: float  # calibrated probability under which a field is not reported
     lexicon: Lexicon = field(default_factory=dict)  # the text fields' recurring words (lexicon.py)

@@ -306,7 +306,7 @@ def _render_pdf_page(ref: PageRef, dpi: int, max_pixels: float, *, coloured_text
                 pdf.close()
         except pdfium.PdfiumError as e:
             raise InputError(f"Page {ref.source_index + 1} of the PDF could not be rendered: {e}") from None
-    if colours is not None and image.mode == "L":
+    if colours is not None:  # the grey rendering is "L"
         from ocrmill.pipeline.cleanup.pixels import text_gray  # OpenCV: imported on first use
 
         image = Image.fromarray(text_gray(colours, used, gray=np.asarray(image)))

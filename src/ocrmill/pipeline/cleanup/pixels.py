@@ -521,13 +521,14 @@ def text_gray(image: Pixels, dpi: float, *, gray: Pixels | None = None) -> Pixel
     part wider than TEXT_STROKE_MM (a highlighter's mark, a tinted bar, a logo's fill) and the thin shapes
     touching one (the marker's strokes between the letters it covers); specks smaller than a period; shapes
     touching print that is dark already (the light edges of dark blue print, JPEG's colour fringes, a marker's
-    colour inside the letters it covers). A page without such text is its plain grey: `gray` when given (the
-    caller's, such as Pillow's "L", which rounds some colours a level apart from OpenCV's), else OpenCV's; a
-    grey page is returned as it is (a copy)."""
+    colour inside the letters it covers). A page without such text is its plain grey: `gray` itself when given
+    (the caller's, such as Pillow's "L", which rounds some colours a level apart from OpenCV's; it is copied
+    only when something changes), else OpenCV's; a grey page is returned as it is (a copy)."""
     _check(image)
     if image.ndim == 2:
         return image.copy()
-    gray = _gray(image) if gray is None else gray.copy()
+    plain = gray is None
+    gray = _gray(image) if gray is None else gray
     r, g, b = cv2.split(image)
     darkest = _u8(cv2.min(cv2.min(r, g), b))
     chroma = _u8(cv2.blur(cv2.subtract(cv2.max(cv2.max(r, g), b), darkest), (3, 3)))
@@ -552,8 +553,11 @@ def text_gray(image: Pixels, dpi: float, *, gray: Pixels | None = None) -> Pixel
     not_text[stats[:, cv2.CC_STAT_AREA] < _px(TEXT_MIN_MM, dpi) ** 2] = True  # specks
     not_text[labels[cv2.bitwise_and(cv2.bitwise_or(near, ink), shapes) > 0]] = True
     text = ~not_text[labels]
-    gray[box][text] = np.minimum(gray[box], darkest[box])[text]
-    return gray
+    if not text.any():
+        return gray
+    out = gray if plain else gray.copy()  # OpenCV's grey is this call's own
+    out[box][text] = np.minimum(gray[box], darkest[box])[text]
+    return out
 
 
 def _stroke_width(gray: Pixels) -> float:
