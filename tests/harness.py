@@ -356,8 +356,14 @@ def has_files(server: Server, job_id: int) -> bool:
 
 def job_files(data_dir: Path) -> list[Path]:
     """What a server keeps in its data folder besides its SQLite database and its id: job files, or a job's scratch
-    (none, where its file store is S3 and no job is running)."""
-    return [p for p in data_dir.rglob("*") if p.is_file() and not p.name.startswith(("ocrmill.db", "server"))]
+    (none, where its file store is S3 and no job is running). Walked with os.walk, which passes over a folder that a
+    worker removes while it is listed (rglob raised FileNotFoundError on a scratch folder emptied meanwhile)."""
+    return [
+        Path(folder) / name
+        for folder, _, names in os.walk(data_dir)
+        for name in names
+        if not name.startswith(("ocrmill.db", "server"))
+    ]
 
 
 def stored_names(server: Server, name_prefix: str) -> list[str]:
