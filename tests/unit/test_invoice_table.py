@@ -177,6 +177,42 @@ def test_a_receipt_without_a_header_reads_text_and_amount_rows() -> None:
     assert cola.confidence > table.items[1].confidence  # 2 x 1,50 = 3,00 held
 
 
+def test_a_statement_whose_items_have_indented_sub_lines_reads_each_item_once() -> None:
+    """A cloud or telephone bill: each service with its amount, then its breakdown set in under it (charges,
+    credits, VAT) with figures in the same column; the VAT label under an item ends nothing."""
+    rows = [(300, [("Detail", 200)])]
+    for k, (name, amount) in enumerate([("Data Transfer", "$0.01"), ("Compute Cloud", "$1.87"), ("Archive", "$2.22")]):
+        top = 400 + 300 * k
+        rows += [
+            (top, [(name, 250), right(amount, 2200)]),
+            (top + 90, [("Charges", 310), right(amount, 2230)]),
+            (top + 180, [("VAT *", 310), right("$0.00", 2230)]),
+        ]
+    rows += [(1400, [("Total for this invoice", 200), right("$4.10", 2200)])]
+    table = find_table(page_of(rows))
+    assert [(i.description, i.amount) for i in table.items] == [
+        ("Data Transfer", "0.01"),
+        ("Compute Cloud", "1.87"),
+        ("Archive", "2.22"),
+    ]
+    assert all(i.quantity is None for i in table.items)  # "VAT * $0.00" above an item is no "2 x 1,50"
+
+
+def test_a_totals_label_set_in_under_the_last_item_still_ends_the_items() -> None:
+    """The service charge under a receipt's subtotal does not start where the items' text does, so the
+    subtotal between them is no sub-line: it ends the items."""
+    page = page_of(
+        [
+            (400, [("1", 180), ("Pineapple juice", 300), right("12.90", 1100)]),
+            (460, [("1", 180), ("Tostada chips", 300), right("16.90", 1100)]),
+            (560, [("Subtotal", 270), right("29.80", 1100)]),
+            (620, [("10% Service charge", 270), right("2.98", 1100)]),
+            (680, [("Total:", 270), right("32.78", 1100)]),
+        ]
+    )
+    assert [i.amount for i in find_table(page).items] == ["12.90", "16.90"]
+
+
 def test_quantity_times_price_raises_or_lowers_the_confidence() -> None:
     page = page_of(
         [

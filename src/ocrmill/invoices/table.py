@@ -22,7 +22,9 @@ cut into segments at wide gaps. Then:
   table, at another header, or after a wide empty stretch.
 - without a header: rows of the form "text ... amount" whose amounts line up at the right, two or more close
   together, none labelled as a total, tax, payment or discount line (a receipt); "2 x 1,50" gives the quantity
-  and unit price.
+  and unit price. Rows set in under such an item, each close under the one above, are its sub-lines (a
+  statement's "Charges", "Credits" and "VAT" of one service) and part of no item: the next item starting at
+  the first one's left edge continues the run even across a tax label there.
 
 Confidence: an item starts from the mean confidence of its words; quantity * unit price = amount (allowing for
 a discount column and for an amount that includes the tax rate) raises it, a mismatch lowers it. Items of a
@@ -1133,16 +1135,19 @@ def _receipt_table(rows: Sequence[_Row], em: float, number: int) -> Table:
         if found is not None:
             candidates.append((r, found))
     groups: list[list[tuple[int, _Candidate]]] = []
+    sub_lines: set[int] = set()  # rows set in under an item: its breakdown, not a quantity line of the next
     for r, cand in candidates:
         group = groups[-1] if groups else None
         if group is not None:
             last_r, last = group[-1]
             rights = [c.amount.right for _, c in group]
             aligned = abs(cand.amount.right - _median(rights)) <= 1.5 * em
-            close = cand.row.top - last.row.bottom <= 3 * max(em, last.row.height)
             blocked = any(_blocks(rows[k]) for k in range(last_r + 1, r))
-            if aligned and close and not blocked:
+            joined = _close(last.row, cand.row, em) and not blocked
+            if aligned and (joined or _sub_lines(rows, (last_r, last), (r, cand), em)):
                 group.append((r, cand))
+                if not joined:
+                    sub_lines.update(range(last_r + 1, r))
                 continue
         groups.append([(r, cand)])
     good = [g for g in groups if len(g) >= 2]
@@ -1164,7 +1169,7 @@ def _receipt_table(rows: Sequence[_Row], em: float, number: int) -> Table:
             item.cells[2 if _HAS_DECIMALS.search(only.text) else 1] = list(only.words)
         source = list(cand.text)
         times = _TIMES.search(_text(source))
-        above = rows[r - 1] if r > 0 and (k == 0 or chosen[k - 1][0] != r - 1) else None
+        above = rows[r - 1] if r > 0 and (k == 0 or chosen[k - 1][0] != r - 1) and r - 1 not in sub_lines else None
         if times is None and above is not None and _receipt_row(above) is None:
             source = list(above.words)
             times = _TIMES.search(above.text)  # "2 x 1,50" on the line above the item
@@ -1173,6 +1178,30 @@ def _receipt_table(rows: Sequence[_Row], em: float, number: int) -> Table:
             item.cells[2] = [_word_for(times.group(2), source)]
         items.append(item)
     return _build(columns, items, number, header=False)
+
+
+def _close(above: _Row, below: _Row, em: float) -> bool:
+    return below.top - above.bottom <= 3 * max(em, above.height)
+
+
+def _sub_lines(
+    rows: Sequence[_Row], item: tuple[int, _Candidate], following: tuple[int, _Candidate], em: float
+) -> bool:
+    """Whether the rows between an item and the next are the first item's sub-lines: each set in from the items'
+    text by half an em to six (a statement's breakdown of one service: "Charges", "Credits", "VAT" with their
+    own figures, or a note), each close under the row above, and the next item's text starting where the
+    item's does. A totals label among them then ends nothing."""
+    (item_r, first), (next_r, second) = item, following
+    between = rows[item_r + 1 : next_r]
+    left = min(w.box.left for w in first.text)
+    if not between or abs(min(w.box.left for w in second.text) - left) > em / 2:
+        return False
+    above = rows[item_r]
+    for row in between:
+        if not left + em / 2 <= row.words[0].box.left <= left + 6 * em or not _close(above, row, em):
+            return False
+        above = row
+    return _close(above, second.row, em)
 
 
 def _word_for(text: str, words: Sequence[Word]) -> Word:
