@@ -18,6 +18,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ocrmill.domain.document import Box, Page
 from ocrmill.errors import EngineError, InputError
+from ocrmill.pipeline.diacritics import accents_for
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.pages import check_image_page, normalise_image, opened, short_error, working_dpi
 
@@ -194,6 +195,10 @@ def recognise_page(
             )
         except EngineError as e:  # a second opinion only: the page goes on with Tesseract's reading
             log.warning("PP-OCR could not read page %d: %s", number, e)
+    accents = accents_for(tessdata, langs)
+    if accents is not None:
+        for reading in (page, *alternates):
+            accents.restore_page(reading)
     return RecognisedPage(
         page=page,
         image=cleaned,

@@ -23,6 +23,7 @@ from ocrmill.errors import InputError, PipelineError
 from ocrmill.pipeline.calibration import calibrate
 from ocrmill.pipeline.cleanup.speckle import speckled
 from ocrmill.pipeline.compression import run_length_page
+from ocrmill.pipeline.diacritics import accents_for
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import installed_languages
 from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, image_bytes, load_raster
@@ -87,6 +88,7 @@ def run_job(
 
     needs_pixels = images or options.DetectBarcodes or options.DeleteBlankPages
     twice = options.SecondReading and reads_again(langs)
+    accents = accents_for(engines.tessdata, langs)
 
     def one(ref: PageRef) -> _Outcome:
         own = own_text_page(ref, dpi=options.RenderResolution) if intelligent and ref.kind == "pdf" else None
@@ -106,6 +108,8 @@ def run_job(
                 )
                 page = read_in_order(read_unread(page, image, engine), image, engine)
                 page = read_twice(page, image) if twice else calibrate(page)
+                if accents is not None:
+                    accents.restore_page(page)
             base = page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
         codes: list[Barcode] = []
         blank = False

@@ -1,0 +1,95 @@
+"""Accents a reading in several languages dropped, put back from the dictionaries (pipeline.diacritics): the rule on
+a hand-made word list, then Tesseract's own dictionaries, then a real German invoice page that an English-first
+reading spells without its umlauts."""
+
+from __future__ import annotations
+
+import pypdfium2 as pdfium
+import pytest
+
+from ocrmill.domain.document import Box, Word
+from ocrmill.pipeline.diacritics import Accents, accents_for, bare
+from ocrmill.pipeline.engine import EnginePool
+from ocrmill.pipeline.invoice_page import recognise_page
+from ocrmill.pipeline.languages import tessdata_dir
+from tests.harness import DATA
+
+WORDS = ["Übernachtung", "Nächte", "über", "Bar", "Bär", "Quantité", "résumé", "resume", "Straße", "Thé", "Thè"]
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("Ubernachtung.", "Übernachtung."),  # punctuation round the word stays
+        ("Nachte", "Nächte"),
+        ("(Quantite)", "(Quantité)"),
+        ("Strasse", "Straße"),
+        ("Bar", "Bar"),  # a word of its own: not turned into "Bär"
+        ("resume", "resume"),
+        ("The", "The"),  # two accented spellings: none chosen
+        ("Ober", "Ober"),  # no accented spelling known
+        ("Uber1", "Uber1"),  # letters and digits: a code, left alone
+        ("Ub", "Ub"),
+        ("Übernachtung", "Übernachtung"),
+    ],
+)
+def test_a_word_no_dictionary_knows_gets_its_one_accented_spelling(read: str, meant: str) -> None:
+    assert Accents(WORDS).restored(read) == meant
+
+
+def test_case_is_kept_as_the_dictionary_spells_it() -> None:
+    accents = Accents([*WORDS, "ÜBERNACHTUNG"])
+    assert accents.restored("UBERNACHTUNG") == "ÜBERNACHTUNG"
+    assert accents.restored("ubernachtung") == "ubernachtung"  # the dictionary has no such spelling
+
+
+def test_bare_takes_accents_and_sharp_s_away() -> None:
+    assert [bare(w) for w in ("Übernachtung", "Quantité", "Straße", "plain")] == [
+        "Ubernachtung",
+        "Quantite",
+        "Strasse",
+        "plain",
+    ]
+
+
+def test_restore_words_changes_only_the_text() -> None:
+    word = Word("Nachte", Box(1, 2, 3, 4), 87.0, 10.0)
+    Accents(WORDS).restore_words([word])
+    assert word == Word("Nächte", Box(1, 2, 3, 4), 87.0, 10.0)
+
+
+def test_tesseracts_own_dictionaries() -> None:
+    tessdata = tessdata_dir(None)
+    assert accents_for(tessdata, ["eng"]) is None  # one language reads as its model spells
+    accents = accents_for(tessdata, ["eng", "deu", "fra"])
+    assert accents is not None
+    assert accents.restored("Ubernachtung.") == "Übernachtung."
+    assert accents.restored("Quantite") == "Quantité"
+    assert [accents.restored(w) for w in ("Bar", "the", "invoice", "Rechnung", "HOR")] == [
+        "Bar",
+        "the",
+        "invoice",
+        "Rechnung",
+        "HOR",
+    ]
+
+
+def test_a_german_invoice_page_read_english_first_keeps_its_umlauts() -> None:
+    """The invoice path reads eng+deu+fra; on this travel expense invoice Tesseract alone writes "Ubernachtung."
+    and "Nachte" (checked: the engine's own reading below)."""
+    pdf = pdfium.PdfDocument(DATA / "invoices-zugferd" / "EN16931_Reisekostenabrechnung.pdf")
+    try:
+        image = pdf[1].render(scale=300 / 72, grayscale=True).to_pil()
+    finally:
+        pdf.close()
+    tessdata = tessdata_dir(None)
+    engines = EnginePool(tessdata)
+    langs = ["eng", "deu", "fra"]
+    raw = {w.text for w in engines.get(langs).recognize(image, dpi=300, number=1, source_index=0).words()}
+    assert {"Ubernachtung.", "Nachte"} <= raw
+    seen = {
+        w.text
+        for w in recognise_page(image, 300, engines=engines, langs=langs, number=1, tessdata=tessdata).page.words()
+    }
+    assert {"Übernachtung.", "Nächte"} <= seen
+    assert not {"Ubernachtung.", "Nachte"} & seen
