@@ -213,6 +213,24 @@ def test_a_totals_label_set_in_under_the_last_item_still_ends_the_items() -> Non
     assert [i.amount for i in find_table(page).items] == ["12.90", "16.90"]
 
 
+def test_a_word_space_under_a_two_word_header_does_not_cut_it_into_two_columns() -> None:
+    """ "Item description" over descriptions whose first word spaces happen to line up under the header's own
+    space: a word space is no gap between columns (those are wider), so the descriptions stay descriptions."""
+    page = page_of(
+        [
+            (500, [("Item description", 500), right("Qty.", 1500), right("Price", 1800), right("Total", 2200)]),
+            (600, [("Copy paper A4 80 g", 499), right("4", 1500), right("338.39", 1800), right("1,353.56", 2200)]),
+            (680, [("Desk lamp, anthracite", 501), right("10", 1500), right("704.87", 1800), right("7,048.70", 2200)]),
+            (800, [("Subtotal", 1400), right("8,402.26", 2200)]),
+        ]
+    )
+    table = find_table(page)
+    assert [(i.description, i.amount) for i in table.items] == [
+        ("Copy paper A4 80 g", "1353.56"),
+        ("Desk lamp, anthracite", "7048.70"),
+    ]
+
+
 def test_quantity_times_price_raises_or_lowers_the_confidence() -> None:
     page = page_of(
         [

@@ -559,6 +559,9 @@ def _overlapping(left: int, right: int, columns: Sequence[_Column], em: float) -
 
 
 ITEM_ROWS_LOOKED_AT = 40  # rows after a header that may show where its columns are
+# em: the narrowest white between two columns of item rows. Word spaces are narrower (a quarter to half an em of
+# word-box height), so the spaces of a few descriptions that happen to line up are no column gap.
+COLUMN_GAP = 0.6
 
 
 def _item_rows(rows: Sequence[_Row], start: int) -> list[_Row]:
@@ -598,7 +601,7 @@ def _split_by_body(columns: list[_Column], body: Sequence[_Row], em: float) -> l
             if role_of(b.text) is None or _key(a.text) in _MODIFIERS or b.text in ("%", "(%)", "[%]"):
                 groups[-1].append(b)
                 continue
-            river = _river(occupied, lo, left_mid, right_mid, allowed, max(2, int(0.25 * em)))
+            river = _river(occupied, lo, left_mid, right_mid, allowed, max(2, int(COLUMN_GAP * em)))
             sides = river is not None and _both_sides(body, river, left_mid, right_mid)
             if sides:
                 groups.append([b])
