@@ -213,7 +213,7 @@ def _serve(args: argparse.Namespace) -> int:
         )
     admin_password = os.environ.get(ADMIN_PASSWORD_ENV) or None
     if settings.auth and admin_password:
-        acceptable(admin_password)  # refused before anything is started
+        acceptable(admin_password, name=ADMIN_PASSWORD_ENV)  # refused before anything is started
     db = _database(settings, files=True)
     if settings.auth:
         ensure_first_admin(db=db, password=admin_password)
