@@ -204,4 +204,5 @@ def test_compose_serves_with_postgresql_and_a_printed_admin_password(image: str,
         assert "manifest.json" in podman("exec", f"{project}_ocrmill_1", "ls", "/data/backups/test").stdout
     finally:
         compose("down", "-v")
+        podman("network", "rm", "-f", f"{project}_default", check=False)  # podman-compose 1.0.3 leaves it
         podman("rmi", "-f", db_image, check=False)
