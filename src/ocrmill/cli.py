@@ -176,10 +176,15 @@ def _logging(settings: Settings) -> None:
     configure(settings.log_format)
 
 
-def _database(settings: Settings) -> Database:
+def _database(settings: Settings, *, files: bool = False) -> Database:
+    """The migrated database. The data folder is checked first when the database is in it (SQLite) or when the
+    command writes `files` there (serve, worker), so that a folder this user cannot write is said to be one."""
     from ocrmill.store.db import Database
     from ocrmill.store.migrate import upgrade
+    from ocrmill.store.writable import require_writable
 
+    if files or not settings.database_url:
+        require_writable(settings.data_dir, what="the data folder")
     db = Database(settings.effective_database_url)
     upgrade(db)
     return db
@@ -208,8 +213,8 @@ def _serve(args: argparse.Namespace) -> int:
         )
     admin_password = os.environ.get(ADMIN_PASSWORD_ENV) or None
     if settings.auth and admin_password:
-        acceptable(admin_password)  # refused before anything is started
-    db = _database(settings)
+        acceptable(admin_password, name=ADMIN_PASSWORD_ENV)  # refused before anything is started
+    db = _database(settings, files=True)
     if settings.auth:
         ensure_first_admin(db=db, password=admin_password)
     workers = settings.jobs_threads + (settings.folders_threads if settings.folders else 0)
@@ -315,7 +320,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     _logging(settings)
-    db = _database(settings)
+    db = _database(settings, files=True)
     supervisor = Supervisor(settings, db, count=settings.jobs_threads)
     housekeeper = Housekeeper(settings, db)
     stop = threading.Event()

@@ -6,6 +6,7 @@ An exception's docstring is its default message; each API turns these into its o
 from __future__ import annotations
 
 import errno
+from pathlib import PurePath
 
 
 class OcrmillError(Exception):
@@ -190,6 +191,17 @@ def described(error: Exception, doing: str) -> str:
 
 class ConfigError(OcrmillError):
     """The configuration is not valid."""
+
+
+class FolderNotWritable(ConfigError):
+    """A folder ocrmill has to write to cannot be written."""
+
+    def __init__(self, *, what: str, folder: PurePath, error: OSError, user: str, remedy: str) -> None:
+        reason = error.strerror or type(error).__name__
+        # a parent that could not be made is named; the folder itself, or the probe file in it, is not
+        failed = PurePath(error.filename) if isinstance(error.filename, str) else folder
+        where = "" if failed.is_relative_to(folder) else f" ({failed})"
+        super().__init__(f"{what} {folder} cannot be written by the user {user}: {reason}{where}. {remedy}")
 
 
 class Conflict(OcrmillError):

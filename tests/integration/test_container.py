@@ -135,6 +135,18 @@ def test_the_container_runs_as_a_user_under_tini_with_its_data_in_the_volume(con
     assert podman("healthcheck", "run", name, check=False).returncode == 0  # the image's HEALTHCHECK: /readyz
 
 
+def test_a_bind_mounted_data_folder_owned_by_root_is_refused_saying_so(image: str, tmp_path: Path) -> None:
+    """`-v /srv/ocrmill:/data` with a folder root made: the image's user cannot write it, and says so."""
+    mount = tmp_path / "srv-ocrmill"
+    mount.mkdir(mode=0o755)
+    done = podman("run", "--rm", "-v", f"{mount}:/data", "-e", f"OCRMILL_ADMIN_PASSWORD={ADMIN_PASSWORD}", image,
+                  timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+    assert "ocrmill: the data folder /data cannot be written by the user ocrmill (uid 10001)" in done.stderr
+    assert "chown" in done.stderr
+
+
 def test_sigterm_stops_the_container_cleanly(image: str) -> None:
     name = f"ocrmill-stop-{uuid.uuid4().hex[:8]}"
     podman("run", "-d", "--name", name, "-e", f"OCRMILL_ADMIN_PASSWORD={ADMIN_PASSWORD}",
@@ -192,4 +204,5 @@ def test_compose_serves_with_postgresql_and_a_printed_admin_password(image: str,
         assert "manifest.json" in podman("exec", f"{project}_ocrmill_1", "ls", "/data/backups/test").stdout
     finally:
         compose("down", "-v")
+        podman("network", "rm", "-f", f"{project}_default", check=False)  # podman-compose 1.0.3 leaves it
         podman("rmi", "-f", db_image, check=False)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.harness import Server, running
+from tests.invoice_api import text_png, upload, v1, wait_job
 
 ALICE = ("alice", "alice-secret-password")
 ADMIN_PASSWORD = "admin-secret-password"
@@ -100,3 +101,41 @@ def test_json_lines_parse_and_carry_the_fields(tmp_path: Path, data: Path) -> No
     converting = next(r for r in parsed if r.get("event") == "job_status" and r["new"] == "Converting")
     assert converting["process"] != create["process"] and converting["worker"]  # a worker process, same format
     assert "wrong-password-123" not in server.log.read_text()
+
+
+def test_invoice_jobs_status_changes_are_logged_too(tmp_path: Path) -> None:
+    """An invoice job's life, from the upload that makes it to its deletion, in the same lines as an OCR job's: text,
+    and JSON lines with their own event (their ids are strings)."""
+    for log_format in ("text", "json"):
+        server = Server(tmp_path / log_format, env={**AUTH, "OCRMILL_LOG_FORMAT": log_format})
+        with running(server):
+            server.add_user(*ALICE)
+            api = v1(server, auth=ALICE)
+            read = upload(api, ("receipt.png", text_png(["TOTAL 12.50"]), "image/png"))
+            assert wait_job(api, read["_id"])["status"] == "completed"
+            broken = upload(api, ("broken.pdf", b"%PDF-1.4 not really", "application/pdf"))
+            failed = wait_job(api, broken["_id"])
+            assert failed["status"] == "failed" and failed["errorLog"]
+            assert api.delete(f"/ocr-invoice-jobs/{read['_id']}").status_code == 200
+            lines_until(server, rf"{read['_id']}.*\(deleted\)")
+        log = server.log.read_text()
+        if log_format == "text":
+            done, bad = read["_id"], broken["_id"]
+            for line in (
+                rf"INFO ocrmill\.jobs\[\d+\] invoice job {done}: \(new\) -> pending, user alice$",
+                rf" invoice job {done}: pending -> processing(, worker \S+)?$",
+                rf" invoice job {done}: processing -> completed$",
+                rf" invoice job {done}: completed -> \(deleted\), user alice$",
+                rf"WARNING ocrmill\.jobs\[\d+\] invoice job {bad}: \S+ -> failed: \S.+$",
+            ):
+                assert re.search(line, log, re.MULTILINE), f"no line matches {line!r} in:\n{log}"
+        else:
+            parsed = [r for r in records(log) if r.get("event") == "invoice_job_status"]
+            changes = [(r["old"], r["new"]) for r in parsed if r["job_id"] == read["_id"]]
+            assert changes[0] == ("(new)", "pending") and changes[-2:] == [
+                ("processing", "completed"),
+                ("completed", "(deleted)"),
+            ]
+            failing = next(r for r in parsed if r["job_id"] == broken["_id"] and r["new"] == "failed")
+            assert failing["level"] == "WARNING" and failing["reason"] == failed["errorLog"]
+            assert not any(r.get("event") == "job_status" for r in records(log))  # OCR jobs' event: none here

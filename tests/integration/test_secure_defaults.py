@@ -63,7 +63,8 @@ def test_the_first_admin_takes_its_password_from_the_environment(tmp_path: Path)
     short = Server(tmp_path / "short", env={"OCRMILL_AUTH": "true", "OCRMILL_ADMIN_PASSWORD": "elevenchars"})
     refused = serve_briefly(short)
     assert refused.returncode == 2
-    assert refused.stderr.strip() == "ocrmill: password: must be at least 12 characters long (got 11)."
+    # named as the operator set it (compose's .env, the unit's EnvironmentFile), not as a form's field
+    assert refused.stderr.strip() == "ocrmill: OCRMILL_ADMIN_PASSWORD: must be at least 12 characters long (got 11)."
 
     chosen = "chosen-admin-password"
     with running(Server(tmp_path / "ok", env={"OCRMILL_AUTH": "true", "OCRMILL_ADMIN_PASSWORD": chosen})) as server:

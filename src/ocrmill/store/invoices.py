@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Select, and_, delete, false, func, not_, o
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from ocrmill.service.invoices.query import Condition, ListQuery, Scalar
+from ocrmill.store.jobs import DELETED, NEW, StatusChange, note_change
 from ocrmill.store.tables import InvoiceJob, InvoiceJobCount, InvoicePage
 
 _PAGE_COLUMNS: dict[str, InstrumentedAttribute[Any]] = {
@@ -141,6 +142,22 @@ def _kept_total(*, session: Session, query: ListQuery, owner: str | None) -> int
 def add_job(*, session: Session, job: InvoiceJob) -> None:
     session.add(job)
     session.flush()
+    note_status(session=session, job_id=job.id, old=NEW, new=job.status, user=job.user_name)
+
+
+def note_status(
+    *,
+    session: Session,
+    job_id: str,
+    old: str,
+    new: str,
+    reason: str = "",
+    user: str | None = None,
+    worker: str | None = None,
+) -> None:
+    """A job's status change, logged (ocrmill.jobs) like an OCR job's once the transaction commits."""
+    change = StatusChange(job_id, old, new, reason, user=user, worker=worker, kind="invoice job")
+    note_change(session=session, change=change)
 
 
 def get_job(*, session: Session, job_id: str, for_update: bool = False) -> InvoiceJob | None:
@@ -150,9 +167,10 @@ def get_job(*, session: Session, job_id: str, for_update: bool = False) -> Invoi
     return session.scalars(statement).first()
 
 
-def delete_job(*, session: Session, job_id: str) -> None:
-    session.execute(delete(InvoicePage).where(InvoicePage.job_id == job_id))
-    session.execute(delete(InvoiceJob).where(InvoiceJob.id == job_id))
+def delete_job(*, session: Session, job: InvoiceJob, user: str) -> None:
+    session.execute(delete(InvoicePage).where(InvoicePage.job_id == job.id))
+    session.execute(delete(InvoiceJob).where(InvoiceJob.id == job.id))
+    note_status(session=session, job_id=job.id, old=job.status, new=DELETED, user=user)
 
 
 def claim_job_task(*, session: Session, worker_id: str, now: datetime) -> str | None:
@@ -314,7 +332,11 @@ def _take(
     row_id = session.scalar(statement)
     if row_id is None:
         return None
+    # a job's own task (splitting its upload) starts its processing: logged like refresh_job's changes
+    old = session.scalar(select(InvoiceJob.status).where(InvoiceJob.id == row_id)) if table is InvoiceJob else None
     session.execute(
         update(table).where(table.id == row_id).values(status="processing", worker_id=worker_id, heartbeat=now)
     )
+    if old is not None and old != "processing":
+        note_status(session=session, job_id=str(row_id), old=old, new="processing", worker=worker_id)
     return str(row_id)

@@ -27,17 +27,31 @@ _CHANGES = "ocrmill.job_changes"  # Session.info key: the status changes of the 
 
 @dataclass(frozen=True)
 class StatusChange:
-    job_id: int
+    job_id: int | str
     old: str
     new: str
     reason: str = ""  # why a job ended in Error, or was deleted by the retention sweep
     user: str | None = None  # who asked, for changes a user asked for
     worker: str | None = None  # the worker that took the job
+    kind: str = "job"  # or "invoice job" (store.invoices), whose ids are strings and statuses lower-case
+
+    @property
+    def event(self) -> str:
+        return "job_status" if self.kind == "job" else "invoice_job_status"
+
+    @property
+    def failed(self) -> bool:
+        return self.new in (JobStatus.ERROR.name.capitalize(), "failed")
 
 
 def _changed(session: Session, change: StatusChange) -> None:
     """Notes a status change; it is logged once its transaction commits (a rolled-back change never happened)."""
     session.info.setdefault(_CHANGES, []).append(change)
+
+
+def note_change(*, session: Session, change: StatusChange) -> None:
+    """_changed for the other job tables (store.invoices), so that every job's changes are logged alike."""
+    _changed(session, change)
 
 
 @event.listens_for(Session, "after_commit")
@@ -48,15 +62,16 @@ def _log_changes(session: Session) -> None:
         why = f": {one_line(change.reason)}" if change.reason else ""
         named = (("reason", change.reason), ("user", change.user), ("worker", change.worker))
         log.log(
-            logging.WARNING if change.new == JobStatus.ERROR.name.capitalize() else logging.INFO,
-            "job %d: %s -> %s%s%s",
+            logging.WARNING if change.failed else logging.INFO,
+            "%s %s: %s -> %s%s%s",
+            change.kind,
             change.job_id,
             change.old,
             change.new,
             by,
             why,
             extra=fields(
-                event="job_status",
+                event=change.event,
                 job_id=change.job_id,
                 old=change.old,
                 new=change.new,

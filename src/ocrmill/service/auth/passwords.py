@@ -66,12 +66,13 @@ class Verifier:
                 self.running -= 1
 
 
-def acceptable(password: str) -> str:
-    """The password, if it may be set: WeakPassword (400) when shorter than MIN_LENGTH characters."""
+def acceptable(password: str, *, name: str = "password") -> str:
+    """The password, if it may be set: WeakPassword (400) when shorter than MIN_LENGTH characters. `name` is where
+    it came from, as the message names it."""
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"password: must be at least {MIN_LENGTH} characters long (got {len(password)}).")
+        raise WeakPassword(f"{name}: must be at least {MIN_LENGTH} characters long (got {len(password)}).")
     if len(password) > MAX_LENGTH:
-        raise BadRequest(f"password: must be at most {MAX_LENGTH} characters long.")
+        raise BadRequest(f"{name}: must be at most {MAX_LENGTH} characters long.")
     return password
 
 

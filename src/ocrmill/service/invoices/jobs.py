@@ -163,7 +163,7 @@ class InvoiceService:
         with self.db.write() as session:
             job = self._job(session, who, job_id)
             doc, removed = job.doc, job.id
-            repo.delete_job(session=session, job_id=job.id)
+            repo.delete_job(session=session, job=job, user=who.name)
         self._remove(job_folder(removed))
         return doc
 
@@ -660,6 +660,9 @@ def refresh_job(session: Session, job_id: str) -> InvoiceJob | None:
     doc["outputs"] = sorted(set(doc.get("outputs", [])) | {"json"}) if status == "completed" else ["json"]
     job.doc = doc
     ended = status != job.status and status in ("completed", "failed")
+    if status != job.status:
+        reason = doc.get("errorLog", "") if status == "failed" else ""
+        repo.note_status(session=session, job_id=job.id, old=job.status, new=status, reason=reason)
     job.status = status
     job.updated_at = utcnow()
     if ended:  # the webhook outbox, in the caller's transaction

@@ -31,6 +31,7 @@ from ocrmill.service.server import version
 from ocrmill.store import snapshot
 from ocrmill.store.db import Database, redacted
 from ocrmill.store.migrate import known_revision, upgrade
+from ocrmill.store.writable import require_writable
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -38,6 +39,10 @@ DATABASE = "database"
 FILES = "files"
 SERVER_GUID = "server.guid"
 CHUNK = 1 << 20
+BACKUP_REMEDY = (
+    "Make the folder it goes into that user's first (for example `install -d -o ocrmill -g ocrmill "
+    "/var/backups/ocrmill`), or name a folder it can write."
+)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Summary:
 def backup(settings: Settings, target: Path) -> Summary:
     _require_local_files(settings)
     _require_empty_folder(target, what="the backup folder")
+    require_writable(target, what="the backup folder", remedy=BACKUP_REMEDY)
     (target / DATABASE).mkdir(parents=True, exist_ok=True)
     copy = snapshot.take(url=settings.effective_database_url, into=target / DATABASE, pg_bin_dir=settings.pg_bin_dir)
     entries = [_entry(target, Path(DATABASE) / copy.file)]
@@ -110,6 +116,7 @@ def restore(settings: Settings, source: Path) -> dict[str, Any]:
         )
     data = settings.data_dir.resolve()
     _require_empty_folder(data, what="the data folder")
+    require_writable(data, what="the data folder")
     url = settings.effective_database_url
     if not snapshot.is_empty(url):
         raise RestoreTargetNotEmpty(

@@ -7,7 +7,6 @@ the metrics about work are read from it when Prometheus scrapes, and are the sam
 from __future__ import annotations
 
 import logging
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -24,6 +23,7 @@ from ocrmill.store.db import Database, utcnow
 from ocrmill.store.folders import COUNTERS as FOLDER_COUNTERS
 from ocrmill.store.folders import counter_name
 from ocrmill.store.workers import PAGE_MILLISECONDS, PAGE_SECONDS_BUCKETS, PAGES_CONVERTED
+from ocrmill.store.writable import cannot_write
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +58,10 @@ class Readiness:
         return [Check("database", True, "reachable"), *results, alive]
 
     def _data_dir(self) -> Check:
-        try:
-            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-            with tempfile.TemporaryFile(dir=self.settings.data_dir, prefix=".ready-") as probe:
-                probe.write(b"ok")
-                probe.flush()
-        except OSError as e:
-            log.warning("readiness: the data folder is not writable: %s", e)
-            return Check("data_dir", False, f"not writable ({e.strerror or type(e).__name__})")
+        error = cannot_write(self.settings.data_dir)
+        if error is not None:
+            log.warning("readiness: the data folder is not writable: %s", error)
+            return Check("data_dir", False, f"not writable ({error.strerror or type(error).__name__})")
         return Check("data_dir", True, "writable")
 
 
