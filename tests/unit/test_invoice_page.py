@@ -12,9 +12,12 @@ from ocrmill.domain.document import Box, Word
 from ocrmill.errors import EngineError
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.invoice_page import (
+    MAX_TEXT_PX,
+    TARGET_TEXT_PX,
     Preprocessing,
     RecognisedPage,
     _read_lines,
+    enlargement,
     measured,
     open_page_image,
     quarter_turn,
@@ -81,6 +84,30 @@ def test_source_box_undoes_enlargement_and_turn() -> None:
     mapped = page.source_box(Box(round(x) - 4, round(y) - 4, round(x) + 4, round(y) + 4))
     assert mapped.left <= 100 <= mapped.right and mapped.top <= 450 <= mapped.bottom
     assert mapped.width <= 6 and mapped.height <= 6
+
+
+def test_text_is_brought_to_the_target_height_from_either_side() -> None:
+    assert enlargement(15.0, 500, 150) == pytest.approx(TARGET_TEXT_PX / 15.0)
+    assert enlargement(35.0, 500, 600) == 1.0
+    assert enlargement(60.0, 500, 600) == pytest.approx(TARGET_TEXT_PX / 60.0)
+    assert enlargement(MAX_TEXT_PX, 500, 600) == 1.0
+    assert enlargement(60.0, 20, 600) == 1.0  # too few glyphs to trust: by the dpi, which is fine enough
+
+
+def test_a_receipt_scanned_at_600_dpi_is_read_reduced_and_its_words_land_on_the_source() -> None:
+    """A receipt on an A4 scan at 600 dpi (35 Mpx, text about 50 px high) is read at the target text height,
+    and its words' boxes map back onto the print of the scan."""
+    large, dpi, _ = open_page_image((DATA / "receipts-sroie-train" / "img" / "289.jpg").read_bytes(), max_pixels=1e9)
+    tessdata = tessdata_dir(None)
+    seen = recognise_page(large, dpi, engines=EnginePool(tessdata), langs=["eng"], number=1, tessdata=tessdata)
+    assert seen.image.width < 0.7 * large.width and seen.dpi < 0.7 * dpi
+    words = [w for w in seen.page.words() if len(w.text) >= 4 and w.text.isalpha()]
+    assert len(words) >= 20
+    ink = np.asarray(large.convert("L")) < 128
+    for word in words:
+        box = seen.source_box(word.box)
+        assert 0 <= box.left < box.right <= large.width and 0 <= box.top < box.bottom <= large.height
+        assert ink[box.top : box.bottom, box.left : box.right].mean() > 0.05  # on the print, not beside it
 
 
 @pytest.mark.parametrize("name", ["phototest-rotated-180.png", "phototest-rotated-L.png"])
