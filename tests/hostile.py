@@ -52,6 +52,16 @@ def animated_png(path: Path, width: int, height: int, frames: int) -> Path:
     return path
 
 
+def animated_gif(path: Path, width: int, height: int, frames: int) -> Path:
+    """A GIF of `frames` frames of a pixel each on a width x height screen (2100 on 10000 x 10000: 31 KB). Pillow
+    decodes every frame before the one it seeks, each onto a whole screen in RGB."""
+    out = bytearray(b"GIF89a" + struct.pack("<HHBBB", width, height, 0xF0, 0, 0) + b"\x00\x00\x00\xff\xff\xff")
+    for _ in range(frames):  # an image descriptor at 0,0 of 1 x 1, LZW code size 2: clear, pixel 0, end
+        out += b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"
+    path.write_bytes(bytes(out) + b"\x3b")
+    return path
+
+
 def many_pages_pdf(path: Path, pages: int) -> Path:
     """A PDF of `pages` empty Letter pages, one flat page tree (a million: 107 MB), written as text: pikepdf
     takes minutes to append that many pages."""
