@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from PIL import Image
 
 from tests.conftest import started
 from tests.harness import Server, database_dump, stored_names
-from tests.hostile import bomb_png, peak_rss, text_pdf
+from tests.hostile import animated_png, bomb_png, many_pages_pdf, peak_rss, text_pdf
 from tests.integration.test_bad_input import assert_readable_error
 from tests.invoice_api import data_url, error, listed, new_job, new_page, text_png, v1, wait_page
 
@@ -46,6 +47,26 @@ def test_a_decompression_bomb_is_refused_at_once_with_memory_bounded(server: Ser
     assert "3600.0 megapixels" in description and "limit of 300 (max_image_megapixels)" in description, description
     peak = peak_rss(server.process.pid)
     assert peak < MEMORY_CEILING, f"a server process peaked at {peak / 2**20:.0f} MB"
+
+
+def test_a_pdf_of_a_million_pages_is_refused_from_its_page_tree_with_memory_bounded(
+    server: Server, tmp_path: Path
+) -> None:
+    assert server.process is not None
+    job = server.submit(many_pages_pdf(tmp_path / "pages.pdf", 1_000_000), TxtOutput=True)  # 107 MB of empty pages
+    description = assert_readable_error(server.wait(job["Id"], timeout=120))
+    assert "more than 2000 pages" in description and "(max_pages)" in description, description
+    peak = peak_rss(server.process.pid)  # pikepdf's open walked every page: 2.5 GB and 30 s
+    assert peak < MEMORY_CEILING, f"a server process peaked at {peak / 2**20:.0f} MB"
+
+
+def test_an_animated_png_over_max_pages_is_refused_from_its_header(server: Server, tmp_path: Path) -> None:
+    frames = animated_png(tmp_path / "frames.png", 10000, 10000, 2100)  # 150 KB: 2100 frames of 100 megapixels
+    begun = time.monotonic()
+    job = server.submit(frames, TxtOutput=True)
+    description = assert_readable_error(server.wait(job["Id"], timeout=60))  # counted frame by frame: 14 minutes
+    assert "more than 2000 pages" in description and "(max_pages)" in description, description
+    assert time.monotonic() - begun < 30
 
 
 def test_a_one_pixel_page_is_an_error_naming_its_size_and_the_limits(server: Server, tmp_path: Path) -> None:

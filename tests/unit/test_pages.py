@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 import resource
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import GifImagePlugin, Image
 
 from ocrmill.errors import InputError, LimitExceeded
 from ocrmill.pipeline.pages import MAX_SIDE, InputFile, enumerate_pages, image_bytes, limit_pixels, load_raster, opened
-from tests.hostile import bomb_png, text_pdf
+from tests.hostile import animated_gif, animated_png, bomb_png, text_pdf
 
 PHOTOTEST = "ocr-tesseract-test/phototest.tif"
 
@@ -141,6 +143,19 @@ def test_frames_are_counted_only_up_to_the_page_limit(tmp_path: Path, data: Path
     with pytest.raises(LimitExceeded, match=r"more than 3 pages"):
         enumerate_pages([item], max_pages=3, max_pixels=1e9, render_dpi=300)
     assert len(enumerate_pages([item], max_pages=10, max_pixels=1e9, render_dpi=300)) == 10
+
+
+@pytest.mark.parametrize("make", [animated_png, animated_gif])
+def test_animation_frames_over_the_page_limit_are_refused_without_decoding_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, make: Callable[[Path, int, int, int], Path]
+) -> None:
+    # Pillow's own GIF loading (img2pdf, imported with OCRmyPDF, changes it to one that happens to seek faster)
+    monkeypatch.setattr(GifImagePlugin, "LOADING_STRATEGY", GifImagePlugin.LoadingStrategy.RGB_AFTER_FIRST)
+    path = make(tmp_path / "frames", 10000, 10000, 40)  # 40 frames of 100 megapixels: 0.2 s (APNG), 0.7 s (GIF) each
+    begun = time.monotonic()
+    with pytest.raises(LimitExceeded, match=r"more than 30 pages"):
+        enumerate_pages([InputFile(path, "PNG")], max_pages=30, max_pixels=300e6, render_dpi=300)
+    assert time.monotonic() - begun < 2
 
 
 @pytest.mark.parametrize(("size", "problem"), [((1, 1), "1 x 1 pixels, too small"), ((33000, 20), "too long")])

@@ -22,7 +22,7 @@ from ocrmill.service.auth.tokens import MAX_NAME as MAX_TOKEN_NAME
 from ocrmill.service.auth.tokens import NAME_PATTERN as TOKEN_NAME_PATTERN
 from ocrmill.service.console.users import MAX_NAME, Rights
 from ocrmill.service.console.views import JobListQuery
-from ocrmill.service.ocrjobs.search import MAX_QUERY
+from ocrmill.service.ocrjobs.search import MAX_QUERY, MAX_WORDS, WORD_PATTERN
 
 router = APIRouter()
 
@@ -116,7 +116,13 @@ def jobs(
     correlationId: str = "",
     user: str = "",
     q: Annotated[
-        str, Query(max_length=MAX_QUERY, description="words to search for; then the other filters are left out")
+        str,
+        Query(
+            max_length=MAX_QUERY,
+            json_schema_extra={"pattern": f"^$|{WORD_PATTERN}"},  # stated; the search refuses it, saying why
+            description=f"words (letters or digits, at most {MAX_WORDS} different ones) to search for; then the "
+            "other filters are left out",
+        ),
     ] = "",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,  # not past the databases' 64-bit integers (a 500)

@@ -34,7 +34,7 @@ from ocrmill.service.auth.principal import Principal
 from ocrmill.service.ocrjobs.bundles import Bundle
 from ocrmill.service.ocrjobs.folders import FolderService
 from ocrmill.service.ocrjobs.jobs import JobQuery, JobService, JobView
-from ocrmill.service.ocrjobs.search import MAX_LIMIT, MAX_QUERY
+from ocrmill.service.ocrjobs.search import MAX_LIMIT, MAX_QUERY, MAX_WORDS, WORD_PATTERN
 from ocrmill.service.server import version
 
 router = APIRouter()
@@ -220,7 +220,15 @@ async def query(request: Request, jobs: Jobs, who: CurrentUser) -> StreamingResp
 def search(
     finder: Search,
     who: CurrentUser,
-    q: Annotated[str, Query(min_length=1, max_length=MAX_QUERY, description="words, each to be found")],
+    q: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=MAX_QUERY,
+            json_schema_extra={"pattern": WORD_PATTERN},  # stated; the search refuses it, saying why
+            description=f"words (letters or digits), each to be found; at most {MAX_WORDS} different ones",
+        ),
+    ],
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 20,
     offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
 ) -> Response:

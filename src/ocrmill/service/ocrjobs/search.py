@@ -12,6 +12,8 @@ from ocrmill.store import search as repo
 from ocrmill.store.db import Database
 
 MAX_QUERY = 1000  # characters of a query
+# A query must hold a word: a letter or digit (store.search.words), as /openapi.json states it.
+WORD_PATTERN = r"[^\W_]"
 MAX_WORDS = 16
 MAX_LIMIT = 100
 SNIPPET_CHARS = 200
