@@ -62,11 +62,12 @@ def animated_gif(path: Path, width: int, height: int, frames: int) -> Path:
     return path
 
 
-def many_pages_pdf(path: Path, pages: int) -> Path:
+def many_pages_pdf(path: Path, pages: int, *, stated: int | None = None) -> Path:
     """A PDF of `pages` empty Letter pages, one flat page tree (a million: 107 MB), written as text: pikepdf
-    takes minutes to append that many pages."""
+    takes minutes to append that many pages. `stated`: the page count its tree's root states instead (a lie)."""
     kids = " ".join(f"{number + 3} 0 R" for number in range(pages)).encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Count %d /Kids [%s] >>" % (pages, kids)]
+    count = pages if stated is None else stated
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Count %d /Kids [%s] >>" % (count, kids)]
     objects += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] >>"] * pages
     out, offsets = bytearray(b"%PDF-1.7\n"), []
     for number, body in enumerate(objects, start=1):

@@ -60,6 +60,20 @@ def test_a_pdf_of_a_million_pages_is_refused_from_its_page_tree_with_memory_boun
     assert peak < MEMORY_CEILING, f"a server process peaked at {peak / 2**20:.0f} MB"
 
 
+def test_a_pdf_stating_one_page_and_holding_a_million_is_refused_with_memory_bounded(
+    server: Server, tmp_path: Path
+) -> None:
+    """Its tree's root says /Count 1, so PDFium's count passes; the tree itself is walked only up to the limit
+    (pikepdf's page list, and its open inheriting attributes into the pages, walked all of it: 2.3 GB)."""
+    assert server.process is not None
+    pdf = many_pages_pdf(tmp_path / "lying.pdf", 1_000_000, stated=1)
+    job = server.submit(pdf, TxtOutput=True)
+    description = assert_readable_error(server.wait(job["Id"], timeout=120))
+    assert "more than 2000 pages" in description and "(max_pages)" in description, description
+    peak = peak_rss(server.process.pid)
+    assert peak < MEMORY_CEILING, f"a server process peaked at {peak / 2**20:.0f} MB"
+
+
 def test_an_animated_png_over_max_pages_is_refused_from_its_header(server: Server, tmp_path: Path) -> None:
     frames = animated_png(tmp_path / "frames.png", 10000, 10000, 2100)  # 150 KB: 2100 frames of 100 megapixels
     begun = time.monotonic()

@@ -9,6 +9,7 @@ import io
 import re
 import threading
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -104,9 +105,14 @@ def _pdf_pages(path: Path, what: str, *, first: int, room: int, max_pixels: floa
     if count > room:
         return count
     try:
-        with pikepdf.open(path) as pdf:
+        # Not inheriting the page tree's attributes into the pages, which walks every page on opening: the tree
+        # may hold more pages than its root states (PDFium's count above), and is walked here only up to the limit.
+        with pikepdf.open(path, inherit_page_attributes=False) as pdf:
             if pdf.is_encrypted and not pdf.allow.extract:
                 raise InputError(f"The uploaded {what} is encrypted.")
+            count = _tree_pages(pdf, room)
+            if count > room:
+                return count
             count = len(pdf.pages)
             if count > room:
                 return count
@@ -119,6 +125,33 @@ def _pdf_pages(path: Path, what: str, *, first: int, room: int, max_pixels: floa
         raise InputError(f"The uploaded {what} is protected by a password.") from None
     except (pikepdf.PdfError, ValueError, TypeError, IndexError) as e:
         raise InputError(f"The uploaded {what} is not a readable PDF: {short_error(e)}.") from None
+
+
+def _tree_pages(pdf: pikepdf.Pdf, room: int) -> int:
+    """The pages the page tree holds, counted by walking its /Kids up to one more than `room` (a PDF stating one
+    page and holding a million: pikepdf's page list would walk them all, 2.3 GB); each node once."""
+    root = pdf.Root.get("/Pages")
+    if not isinstance(root, pikepdf.Dictionary):
+        return 0
+    count, seen = 0, set()
+    walks: list[Iterator[pikepdf.Object]] = [iter([root])]
+    while walks:
+        node = next(walks[-1], None)
+        if node is None:
+            walks.pop()
+            continue
+        if not isinstance(node, pikepdf.Dictionary) or (node.is_indirect and node.objgen in seen):
+            continue
+        if node.is_indirect:
+            seen.add(node.objgen)
+        kids = node.get("/Kids")
+        if isinstance(kids, pikepdf.Array):
+            walks.append(iter(kids))
+            continue
+        count += 1
+        if count > room:
+            return count
+    return count
 
 
 def _pdfium_page_count(path: Path) -> int:
