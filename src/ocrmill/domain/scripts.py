@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable
+from typing import Literal
 
 # Scripts written without spaces between words: CJK radicals and punctuation, kana, bopomofo, the ideographs
 # (with their extensions beyond the BMP) and the full-width forms. Hangul is not among them: Korean has spaces.
@@ -87,3 +88,9 @@ def reordered(word: str) -> str:
         else:
             runs.append([cluster])
     return "".join("".join(run) for run in reversed(runs))
+
+
+def unaccented(text: str, form: Literal["NFD", "NFKD"] = "NFKD") -> str:
+    """The text without its letters' accents, in its own case ("SIMPÀNG": "SIMPANG"). NFKD also spells out
+    compatibility characters ("ﬁ" as "fi", "™" as "TM"), NFD leaves them as they are."""
+    return "".join(ch for ch in unicodedata.normalize(form, text) if not unicodedata.combining(ch))

@@ -10,7 +10,8 @@ labels of things that are not fields, there to win that way ("Lieferdatum", "Tot
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from ocrmill.domain.scripts import unaccented
 
 # field -> {phrase: weight}; weight 1.0 = this label names the field unambiguously.
 LABELS: dict[str, dict[str, float]] = {
@@ -259,11 +260,6 @@ NOT_ADDRESS = re.compile(
     r"|(?<![\d/-])0\d{1,2}-\d{7,8}(?![\d/-])"  # a phone number without its label ("03-91321611")
     r"|(?i:\b[\w-]+\.(com|net|org|biz|info)(\.[a-z]{2})?\b)"  # a web address, however its "www" was read
 )
-
-
-def unaccented(text: str) -> str:
-    """The text without its letters' accents, in its own case ("SIMPÀNG": "SIMPANG")."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
 
 
 def folded(text: str) -> str:

@@ -25,7 +25,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-from ocrmill.invoices.labels import unaccented
+from ocrmill.domain.scripts import unaccented
 from ocrmill.invoices.model import Field
 
 MIN_GROUPS = 2  # a word is in the lexicon when the values of at least this many vendors have it

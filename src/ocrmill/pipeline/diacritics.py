@@ -23,7 +23,6 @@ import re
 import subprocess
 import tempfile
 import threading
-import unicodedata
 from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
@@ -32,6 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ocrmill.domain.document import Page, Word
+from ocrmill.domain.scripts import unaccented
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,9 @@ _LOCK = threading.Lock()
 
 
 def bare(word: str) -> str:
-    """A word without its accents: "Übernachtung" -> "Ubernachtung", "Straße" -> "Strasse"."""
-    decomposed = unicodedata.normalize("NFD", word)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("ß", "ss").replace("ẞ", "SS")
+    """A word without its accents: "Übernachtung" -> "Ubernachtung", "Straße" -> "Strasse" (a dictionary's "™"
+    and ligatures stay: NFD)."""
+    return unaccented(word, "NFD").replace("ß", "ss").replace("ẞ", "SS")
 
 
 class Accents:

@@ -157,7 +157,7 @@ def note_status(
 ) -> None:
     """A job's status change, logged (ocrmill.jobs) like an OCR job's once the transaction commits."""
     change = StatusChange(job_id, old, new, reason, user=user, worker=worker, kind="invoice job")
-    note_change(session=session, change=change)
+    note_change(session, change)
 
 
 def get_job(*, session: Session, job_id: str, for_update: bool = False) -> InvoiceJob | None:

@@ -44,14 +44,10 @@ class StatusChange:
         return self.new in (JobStatus.ERROR.name.capitalize(), "failed")
 
 
-def _changed(session: Session, change: StatusChange) -> None:
-    """Notes a status change; it is logged once its transaction commits (a rolled-back change never happened)."""
+def note_change(session: Session, change: StatusChange) -> None:
+    """Notes a status change of any job table (this one, store.invoices'); it is logged once its transaction
+    commits (a rolled-back change never happened)."""
     session.info.setdefault(_CHANGES, []).append(change)
-
-
-def note_change(*, session: Session, change: StatusChange) -> None:
-    """_changed for the other job tables (store.invoices), so that every job's changes are logged alike."""
-    _changed(session, change)
 
 
 @event.listens_for(Session, "after_commit")
@@ -183,7 +179,7 @@ def create_job(
     job.document = job_json(job)  # written at the next flush (before_flush renders only jobs that have an id)
     if not is_template:
         search.enter_job(session=session, job_id=job.id, descr=options.Descr, correlation_id=options.CorrelationId)
-    _changed(session, StatusChange(job.id, NEW, _name(job.status), user=user_name))
+    note_change(session, StatusChange(job.id, NEW, _name(job.status), user=user_name))
     return job
 
 
@@ -259,7 +255,7 @@ def add_file(*, session: Session, job: Job, ext: str, name: str, size: int, now:
 
 
 def schedule(*, session: Session, job: Job, now: datetime, user: str | None = None) -> None:
-    _changed(session, StatusChange(job.id, _name(job.status), _name(JobStatus.SCHEDULED), user=user))
+    note_change(session, StatusChange(job.id, _name(job.status), _name(JobStatus.SCHEDULED), user=user))
     job.status = int(JobStatus.SCHEDULED)
     job.scheduled = now
     job.modified = now
@@ -290,12 +286,12 @@ def cancel(*, session: Session, job: Job, now: datetime, user: str | None = None
     if canceled:
         _render(session, job.id)
     if canceled and old != _name(job.status):
-        _changed(session, StatusChange(job.id, old, _name(job.status), user=user))
+        note_change(session, StatusChange(job.id, old, _name(job.status), user=user))
     return canceled
 
 
 def delete_job(*, session: Session, job: Job, user: str | None = None) -> None:
-    _changed(session, StatusChange(job.id, _name(job.status), DELETED, user=user))
+    note_change(session, StatusChange(job.id, _name(job.status), DELETED, user=user))
     session.delete(job)
 
 
@@ -306,7 +302,9 @@ def claim_job(*, session: Session, worker_id: str, now: datetime) -> int | None:
         return None
     job_id = int(row[0])
     _render(session, job_id)
-    _changed(session, StatusChange(job_id, _name(JobStatus.SCHEDULED), _name(JobStatus.CONVERTING), worker=worker_id))
+    note_change(
+        session, StatusChange(job_id, _name(JobStatus.SCHEDULED), _name(JobStatus.CONVERTING), worker=worker_id)
+    )
     return job_id
 
 
@@ -361,7 +359,7 @@ def finish_job(
         search.enter_text(session=session, job_id=job_id, body=text)
     if finished:
         change = StatusChange(job_id, _name(JobStatus.CONVERTING), _name(values["status"]), error, worker=worker_id)
-        _changed(session, change)
+        note_change(session, change)
     return finished
 
 
@@ -394,10 +392,12 @@ def release_job(
         job.error_description = (
             f"Processing stopped {job.attempts} times ({reason}); the job was given up after {max_attempts} attempts."
         )
-        _changed(session, StatusChange(job_id, _name(JobStatus.CONVERTING), _name(job.status), job.error_description))
+        note_change(
+            session, StatusChange(job_id, _name(JobStatus.CONVERTING), _name(job.status), job.error_description)
+        )
         return JobStatus.ERROR
     job.status = int(JobStatus.SCHEDULED)
-    _changed(session, StatusChange(job_id, _name(JobStatus.CONVERTING), _name(job.status), reason))
+    note_change(session, StatusChange(job_id, _name(JobStatus.CONVERTING), _name(job.status), reason))
     _announce(session)
     return JobStatus.SCHEDULED
 
@@ -434,7 +434,7 @@ def delete_expired(*, session: Session, now: datetime) -> list[int]:
     )
     deleted = list(session.execute(statement).tuples())
     for job_id, status in deleted:
-        _changed(session, StatusChange(job_id, _name(status), DELETED, "its retention period expired"))
+        note_change(session, StatusChange(job_id, _name(status), DELETED, "its retention period expired"))
     return [job_id for job_id, _status in deleted]
 
 
