@@ -23,6 +23,7 @@ from ocrmill.pipeline.invoice_page import (
     quarter_turn,
     recognise_page,
     rotation,
+    text_height,
     without_surround,
 )
 from ocrmill.pipeline.languages import tessdata_dir
@@ -92,6 +93,39 @@ def test_text_is_brought_to_the_target_height_from_either_side() -> None:
     assert enlargement(60.0, 500, 600) == pytest.approx(TARGET_TEXT_PX / 60.0)
     assert enlargement(MAX_TEXT_PX, 500, 600) == 1.0
     assert enlargement(60.0, 20, 600) == 1.0  # too few glyphs to trust: by the dpi, which is fine enough
+
+
+def _lines_of_capitals(specks: int) -> np.ndarray:
+    """A white page with eight lines of capitals about 35 px high, and `specks` dots 5 to 11 px across."""
+    page = np.full((1400, 1200), 255, np.uint8)
+    for line in range(8):
+        cv2.putText(page, "RECEIPT TOTAL AMOUNT PAID", (40, 120 + 150 * line), cv2.FONT_HERSHEY_SIMPLEX, 1.7, 0, 4)
+    rng = np.random.default_rng(5)
+    for _ in range(specks):
+        x, y, r = int(rng.integers(0, 1200)), int(rng.integers(0, 1400)), int(rng.integers(2, 6))
+        cv2.circle(page, (x, y), r, 0, -1)
+    return page
+
+
+def test_specks_as_many_as_the_letters_do_not_shrink_the_measured_text() -> None:
+    """The median of every glyph is the specks' size when they outnumber the letters; the glyphs that stand
+    in a line beside others of their height measure the print. A clean page measures as before."""
+    clean_height, clean_glyphs = text_height(_lines_of_capitals(0))
+    assert 30 <= clean_height <= 40 and clean_glyphs >= 150
+    speckled = _lines_of_capitals(1500)
+    _, ink = cv2.threshold(speckled, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    assert np.median(stats[1:, cv2.CC_STAT_HEIGHT]) < 15  # what the plain median would say
+    height, glyphs = text_height(speckled)
+    assert height == pytest.approx(clean_height, rel=0.15) and glyphs >= 100
+
+
+def test_a_specked_600_dpi_scan_is_reduced_not_enlarged() -> None:
+    """A receipt scanned at 600 dpi with the scanner's dust all over it: its 50-odd-px print measured 17 px,
+    and the 35-Mpx page was enlarged 1.8 times; it is reduced."""
+    large, dpi, _ = open_page_image((DATA / "receipts-sroie-train" / "img" / "298.jpg").read_bytes(), max_pixels=1e9)
+    height, glyphs = text_height(np.asarray(large.convert("L")))
+    assert height > MAX_TEXT_PX and enlargement(height, glyphs, dpi) < 0.7
 
 
 def test_a_receipt_scanned_at_600_dpi_is_read_reduced_and_its_words_land_on_the_source() -> None:
