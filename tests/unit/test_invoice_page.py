@@ -18,6 +18,7 @@ from ocrmill.pipeline.invoice_page import (
     RecognisedPage,
     _read_lines,
     enlargement,
+    line_glyphs,
     measured,
     open_page_image,
     quarter_turn,
@@ -118,6 +119,16 @@ def test_specks_as_many_as_the_letters_do_not_shrink_the_measured_text() -> None
     assert np.median(stats[1:, cv2.CC_STAT_HEIGHT]) < 15  # what the plain median would say
     height, glyphs = text_height(speckled)
     assert height == pytest.approx(clean_height, rel=0.15) and glyphs >= 100
+
+
+def test_a_page_of_nothing_but_specks_is_not_compared_pair_by_pair() -> None:
+    """Glyphs so dense that their pairs on a line would take gigabytes are not compared: none is in a line,
+    and the page keeps the median of all."""
+    rng = np.random.default_rng(3)
+    x, y = rng.integers(0, 5000, 200_000).astype(np.int32), rng.integers(0, 40_000, 200_000).astype(np.int32)
+    sizes = np.full(200_000, 5, np.int32)
+    assert not line_glyphs(x, y, sizes, sizes).any()
+    assert line_glyphs(x[:2000], y[:2000], sizes[:2000], sizes[:2000]).any()  # fewer: compared
 
 
 def test_a_specked_600_dpi_scan_is_reduced_not_enlarged() -> None:

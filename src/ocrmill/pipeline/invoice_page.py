@@ -351,6 +351,9 @@ def text_height(gray: NDArray[np.uint8]) -> tuple[float, int]:
 
 
 NOISE_RATIO = 1.5
+# Pairs of glyphs line_glyphs compares at most (about 100 MB of arrays): a page of 20,000 glyphs in lines has
+# under a million; one of nothing but specks, 400,000 of them on 35 Mpx, had 40 million (1.7 GB, 5.6 s).
+MAX_LINE_PAIRS = 3_000_000
 
 
 def line_glyphs(
@@ -358,7 +361,7 @@ def line_glyphs(
 ) -> NDArray[np.bool_]:
     """Which glyphs (boxes) have another of about their height (at least 0.7 of the taller) beside them on
     their line: centres within 0.3 of the taller's height, and at most 0.8 of it apart. Letters do; specks
-    scattered over the page rarely do."""
+    scattered over the page rarely do. None on a page with more than MAX_LINE_PAIRS pairs to compare."""
     middle = y + heights / 2
     order = np.argsort(middle, kind="stable")
     x, widths, heights, middle = x[order], widths[order], heights[order], middle[order]
@@ -366,6 +369,8 @@ def line_glyphs(
     low = np.searchsorted(middle, middle - reach, side="left")
     high = np.searchsorted(middle, middle + reach, side="right")
     counts = high - low
+    if int(counts.sum()) > MAX_LINE_PAIRS:  # a page of noise: too many to compare, and nothing to find
+        return np.zeros(len(x), dtype=bool)
     first = np.repeat(np.arange(len(x)), counts)
     second = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(low, counts)
     taller = np.maximum(heights[first], heights[second])
