@@ -301,8 +301,8 @@ def text_lexicon(documents: Sequence[Document]) -> dict[str, list[str]]:
 
 def cross_validate(documents: list[Document], k: int) -> tuple[list[Model], dict[str, Knots], float]:
     """Out-of-fold probabilities for every document; returns the fold models (booster and lexicon, each learned
-    from the other folds), the calibration fitted on the out-of-fold results and the threshold that gives the
-    best F1 over all sets."""
+    from the other folds), the calibration fitted on the out-of-fold results and the highest threshold whose F1
+    over all sets is within one value of the best."""
     folds = folds_of(documents, k)
     models = []
     for fold in range(k):
@@ -316,7 +316,12 @@ def cross_validate(documents: list[Document], k: int) -> tuple[list[Model], dict
     calibration = fit_calibration(reported_pairs(documents))
     thresholds = [t / 100 for t in range(5, 80, 5)]
     f1s = [_f1_all(documents, Model(None, calibration, t)) for t in thresholds]
-    return models, calibration, thresholds[int(np.argmax(f1s))]
+    # The F1 is flat over a wide range (0.20-0.40 within 0.001 on receipts and invoices), where the argmax
+    # moved with every retraining (0.20-0.35), and the small e-invoice sets with it. Within one value's worth
+    # of F1 of the best, the highest threshold: a value not reported is asked for, a wrong one must be found.
+    values = sum(1 for d in scored_documents(documents) for name in d.sample.truth if name in RANKED)
+    best = max(f1s) - 1 / max(1, values)
+    return models, calibration, max(t for t, f1 in zip(thresholds, f1s, strict=True) if f1 >= best)
 
 
 def server_fields(d: Document, model: Model | None) -> dict[str, Field]:

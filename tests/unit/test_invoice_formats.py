@@ -59,6 +59,8 @@ def test_currencies() -> None:
     assert find_currency("Amount (RM)") == "MYR"
     assert find_currency("All amounts in CHF") == "CHF"
     assert find_currency("Thank you") is None
+    assert find_currency("At the shop we try to deliver every time") is None  # a verb, not Turkish lira
+    assert find_currency("Prices in TRY") == "TRY" and find_currency("Paid in euros") == "EUR"
 
 
 def test_iban_checksum_and_length() -> None:

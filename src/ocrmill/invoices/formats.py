@@ -207,13 +207,14 @@ def parse_currency(text: str) -> str | None:
 
 
 def find_currency(text: str) -> str | None:
-    """The currency named in a line of text: a sign anywhere, or a code or name as a word of its own."""
+    """The currency named in a line of text: a sign anywhere, or a code or name as a word of its own. A code is
+    printed in capitals: in lower case "try", "php" and "cad" are words ("we try to deliver")."""
     for sign in ("€", "£", "₹", "¥"):
         if sign in text:
             return CURRENCY_SIGNS[sign]
     for token in re.findall(r"[A-Za-zŁłČč$.]+", text):
         code = parse_currency(token) if len(token) >= 3 or token.upper() == "RM" else None
-        if code is not None:
+        if code is not None and (token.isupper() or token.upper() not in CURRENCY_CODES):
             return code
     return None
 

@@ -58,7 +58,8 @@ LABELS: dict[str, dict[str, float]] = {
         "summe netto": 1.0, "gesamt netto": 1.0, "nettosumme": 1.0, "rechnungssumme ohne ust": 1.0,
         "gesamtbetrag netto": 1.0, "zwischensumme": 0.9, "warenwert": 0.6, "summe ohne mwst": 1.0,
         "total ht": 1.0, "montant ht": 1.0, "total hors taxes": 1.0, "sous total": 0.9, "sous-total": 0.9,
-        "totaal excl btw": 1.0, "subtotaal": 1.0, "positionssumme": 0.4,
+        "totaal excl btw": 1.0, "subtotaal": 1.0, "positionssumme": 0.4, "exclusief btw": 1.0, "excl btw": 0.9,
+        "totaal exclusief btw": 1.0, "bedrag excl btw": 1.0, "grondslag": 0.7,
     },
     "taxAmount": {
         "tax": 0.6, "vat": 0.6, "gst": 0.6, "sales tax": 0.8, "tax amount": 1.0, "vat amount": 1.0, "total tax": 0.9,
@@ -66,6 +67,7 @@ LABELS: dict[str, dict[str, float]] = {
         "mwst": 0.7, "mwst betrag": 1.0, "mehrwertsteuer": 0.8, "umsatzsteuer": 0.7, "ust": 0.6, "summe mwst": 1.0,
         "steuer": 0.5, "tva": 0.7, "montant tva": 1.0, "total tva": 1.0, "btw": 0.7, "totaal btw": 1.0,
         "vat total": 1.0, "tax total": 1.0, "gst total": 1.0, "steuer gesamt": 1.0, "tva totale": 1.0,
+        "btw bedrag": 1.0, "bedrag btw": 1.0,
     },
     "taxRate": {"tax rate": 1.0, "vat rate": 1.0, "steuersatz": 1.0, "mwst satz": 1.0, "taux tva": 1.0, "taux": 0.6},
     "total": {
@@ -77,7 +79,8 @@ LABELS: dict[str, dict[str, float]] = {
         "jumlah besar": 0.9, "gesamtbetrag": 0.9, "gesamtsumme": 0.9, "bruttosumme": 1.0, "rechnungsbetrag": 1.0,
         "rechnungssumme": 0.8, "bruttobetrag": 1.0, "endbetrag": 1.0, "summe": 0.6, "gesamt": 0.6, "brutto": 0.6,
         "total ttc": 1.0, "montant ttc": 1.0, "total a payer": 0.9, "montant total": 0.9, "totaal": 0.75,
-        "totaal incl btw": 1.0, "total due": 0.8, "total rm": 0.9, "total myr": 0.9,
+        "totaal incl btw": 1.0, "totaal inclusief btw": 1.0, "factuurtotaal": 1.0,
+        "factuurbedrag": 1.0, "total due": 0.8, "total rm": 0.9, "total myr": 0.9,
     },
     "amountDue": {
         "amount due": 1.0, "balance due": 1.0, "amount payable": 0.9, "total due": 0.7, "please pay": 0.8,
