@@ -256,11 +256,17 @@ def test_glued_dates_and_times_are_cut_apart() -> None:
     assert cut("29Mar201818:19") == ["29Mar2018", "18:19"]
     assert cut("Date:17-04-1614:01") == ["Date:", "17-04-16", "14:01"]
     assert cut("Nr.:471102") == ["Nr.:", "471102"]
+    assert cut("n°562044387") == ["n°", "562044387"] and cut("Nº12") == ["Nº", "12"] and cut("No12") == ["No12"]
     assert cut(":05-05-201811:25:29") == [":", "05-05-2018", "11:25:29"]
     assert cut(".50") == [".50"] and cut("#02-03") == ["#02-03"]
     assert cut("12:30") == ["12:30"] and cut("1234.50") == ["1234.50"]
     tokens = tokens_of(Line(Box(0, 0, 130, 20), [Word("17-04-1614:01", Box(0, 0, 130, 20), 90)]))
     assert [(t.box.left, t.box.right) for t in tokens] == [(0, 80), (80, 130)]
+
+
+def test_a_number_run_into_its_numero_sign_is_the_invoice_number() -> None:
+    page = hand_page([["Free SAS"], ["Facture n°562044387 du 02 Juillet 2015"], ["Total facture 29.99"]])
+    assert normalized(page)["invoiceNumber"] == "562044387"
 
 
 def test_a_glued_date_is_the_invoice_date() -> None:
