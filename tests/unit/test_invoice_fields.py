@@ -269,6 +269,12 @@ def test_a_number_run_into_its_numero_sign_is_the_invoice_number() -> None:
     assert normalized(page)["invoiceNumber"] == "562044387"
 
 
+def test_a_currency_inside_a_label_is_passed_over() -> None:
+    page = hand_page([["Free SAS"], ["Facture 5620 du 02/07/2015"], ["Montant EUR HT 24.99", "Montant EUR TTC 29.99"]])
+    found = normalized(page)
+    assert found["subtotal"] == "24.99" and found["total"] == "29.99"
+
+
 def test_a_glued_date_is_the_invoice_date() -> None:
     page = hand_page([["SHOP SDN BHD"], ["20/03/20181:11:38PM"], ["TOTAL 12.00"]])
     assert normalized(page)["invoiceDate"] == "2018-03-20"

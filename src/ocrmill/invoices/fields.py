@@ -32,6 +32,7 @@ from ocrmill.invoices.formats import (
     find_date,
     parse_amount,
     parse_bic,
+    parse_currency,
     parse_vat_id,
     valid_iban,
     vat_checksum,
@@ -175,7 +176,9 @@ def choose(candidates: list[Candidate], number: int) -> dict[str, Field]:
 
 
 def find_labels(rows: list[Row]) -> list[Label]:
-    """Every label on the page; where two overlap in a row, the one over more words."""
+    """Every label on the page; where two overlap in a row, the one over more words. A currency inside a
+    label is passed over ("Montant EUR HT" is "Montant HT", "TOTAL (RM) INCL GST" "Total incl GST"), as
+    well as read with it ("Total RM")."""
     out: list[Label] = []
     for row in rows:
         found: list[Label] = []
@@ -185,10 +188,11 @@ def find_labels(rows: list[Row]) -> list[Label]:
                 continue
             joined = ""
             for end in range(start + 1, min(len(keys), start + L.MAX_LABEL_WORDS) + 1):
-                joined += keys[end - 1]
-                targets = L.LABEL_INDEX.get(joined)
+                targets = L.LABEL_INDEX.get(joined + keys[end - 1])
                 if targets:
                     found.append(Label(row, start, end, targets))
+                if end - 1 == start or not _currency_word(row.tokens[end - 1].text):
+                    joined += keys[end - 1]
         found.sort(key=lambda m: m.start - m.end)
         kept: list[Label] = []
         for m in found:
@@ -196,6 +200,12 @@ def find_labels(rows: list[Row]) -> list[Label]:
                 kept.append(m)
         out.extend(sorted(kept, key=lambda m: m.start))
     return out
+
+
+def _currency_word(text: str) -> bool:
+    """A token that is only a currency: a code in capitals or a sign, bracketed or not ("EUR", "(RM)", "€")."""
+    bare = text.strip("()[]:.")
+    return bool(bare) and (bare.isupper() or not bare.isalpha()) and parse_currency(bare) is not None
 
 
 def find_sections(rows: list[Row], labels: list[Label], width: int) -> list[Section]:
