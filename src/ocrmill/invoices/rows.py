@@ -71,8 +71,8 @@ def tokens_of(line: Line) -> list[Token]:
 
 
 # Words that are two tokens run together: a colon and a value, a label and its value ("Date:12/03/2018",
-# "Nr.:471102", "n°562044387"), a date and its time ("20/03/20181:11:38PM", "17-04-1614:01"; recognisers that print few
-# spaces), a date with its month's name ("29Mar201818:19")
+# "Nr.:471102", "n°562044387"), a date and its time ("20/03/20181:11:38PM", "17-04-1614:01"; recognisers that
+# print few spaces), a date with its month's name ("29Mar201818:19")
 GLUED = (
     re.compile(r"^([:;|]+)([^\W_].*)$"),  # a label's colon run into its value (":05-05-2018")
     re.compile(r"^([^\d:]{2,}:)(.+)$"),
