@@ -61,6 +61,7 @@ def test_currencies() -> None:
     assert find_currency("Thank you") is None
     assert find_currency("At the shop we try to deliver every time") is None  # a verb, not Turkish lira
     assert find_currency("Prices in TRY") == "TRY" and find_currency("Paid in euros") == "EUR"
+    assert find_currency("Discount of Rs -40.00") == "INR" and find_currency("Kr 40") is None
 
 
 def test_iban_checksum_and_length() -> None:

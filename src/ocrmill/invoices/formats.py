@@ -198,6 +198,9 @@ CURRENCY_SIGNS = {
 }  # fmt: skip
 
 
+SHORT_SIGNS = ("RM", "RS")  # two-letter signs that are no word: ringgit, rupees ("Rs -40.00")
+
+
 def parse_currency(text: str) -> str | None:
     """The ISO 4217 code a currency sign, code or name stands for ("€" -> "EUR", "RM" -> "MYR"), or None."""
     token = text.strip().strip(":()[]").upper()
@@ -213,7 +216,7 @@ def find_currency(text: str) -> str | None:
         if sign in text:
             return CURRENCY_SIGNS[sign]
     for token in re.findall(r"[A-Za-zŁłČč$.]+", text):
-        code = parse_currency(token) if len(token) >= 3 or token.upper() == "RM" else None
+        code = parse_currency(token) if len(token) >= 3 or token.upper() in SHORT_SIGNS else None
         if code is not None and (token.isupper() or token.upper() not in CURRENCY_CODES):
             return code
     return None
