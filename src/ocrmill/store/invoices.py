@@ -176,7 +176,7 @@ def delete_job(*, session: Session, job: InvoiceJob, user: str) -> None:
 def claim_job_task(*, session: Session, worker_id: str, now: datetime) -> str | None:
     """A job with work of its own waiting (splitting its upload, or writing its outputs), taken by this worker."""
     statement = (
-        select(InvoiceJob.id)
+        select(InvoiceJob.id, InvoiceJob.status)
         .where(InvoiceJob.split_pending.is_(true()), InvoiceJob.worker_id == "")
         .order_by(InvoiceJob.created_at)
         .limit(1)
@@ -273,7 +273,7 @@ def page_number_taken(*, session: Session, job_id: str, number: int, except_id: 
 def claim_page(*, session: Session, worker_id: str, now: datetime) -> str | None:
     """The oldest pending page whose retry back-off has passed, taken by this worker."""
     statement = (
-        select(InvoicePage.id)
+        select(InvoicePage.id, InvoicePage.status)
         .join(InvoiceJob, InvoiceJob.id == InvoicePage.job_id)
         .where(
             InvoicePage.status == "pending",
@@ -322,21 +322,22 @@ def any_pending(*, session: Session) -> bool:
 
 def _take(
     session: Session,
-    statement: Select[Any],
+    statement: Select[str, str],
     table: type[InvoiceJob] | type[InvoicePage],
     *,
     worker_id: str,
     now: datetime,
 ) -> str | None:
-    """The first id `statement` (locked, skipping locked rows) finds, marked as this worker's and processing."""
-    row_id = session.scalar(statement)
-    if row_id is None:
+    """The first row (id, status) `statement` (locked, skipping locked rows) finds, marked as this worker's and
+    processing; its id."""
+    row = session.execute(statement).first()
+    if row is None:
         return None
-    # a job's own task (splitting its upload) starts its processing: logged like refresh_job's changes
-    old = session.scalar(select(InvoiceJob.status).where(InvoiceJob.id == row_id)) if table is InvoiceJob else None
+    row_id, old = row
     session.execute(
         update(table).where(table.id == row_id).values(status="processing", worker_id=worker_id, heartbeat=now)
     )
-    if old is not None and old != "processing":
+    # a job's own task (splitting its upload) starts its processing: logged like refresh_job's changes
+    if table is InvoiceJob and old != "processing":
         note_status(session=session, job_id=str(row_id), old=old, new="processing", worker=worker_id)
     return str(row_id)
