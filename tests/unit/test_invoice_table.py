@@ -92,6 +92,12 @@ def test_german_header_three_items_and_the_totals_block_left_out() -> None:
     assert all(i.confidence > 0.95 for i in table.items)  # quantity x price = amount held on each
 
 
+def description_cell(table: Table, row: int) -> str:
+    """The text of the table's description cell in `row`."""
+    column = next(col for col, role in table.roles.items() if role == "description")
+    return next(c.text for c in table.cells if c.row == row and c.column == column)
+
+
 def test_a_wrapped_description_stays_with_its_item_and_a_note_below_is_no_item() -> None:
     page = page_of(
         [
@@ -108,10 +114,27 @@ def test_a_wrapped_description_stays_with_its_item_and_a_note_below_is_no_item()
         ("Small Business Exchange Grundgebühr pro Einheit", "3.89"),
         ("Small Business Quality", "10.78"),
     ]
-    description_column = next(col for col, role in table.roles.items() if role == "description")
-    first = next(c for c in table.cells if c.row == 1 and c.column == description_column)
-    assert first.text.endswith("Dienst: OUDJQ_office")
+    assert description_cell(table, 1).endswith("Dienst: OUDJQ_office")
     assert table.items[0].box is not None and table.items[0].box.bottom == 820
+
+
+def test_a_serial_number_set_tightly_under_an_item_is_no_part_of_its_description() -> None:
+    page = page_of(
+        [
+            (500, HEADER_DE),
+            item_de(600, "1", "Tablet Wifi 16 GB", "1", "399,00", "21 %", "399,00"),
+            (650, [("Serial number: SDM373MP15", 400)]),  # as close as a wrapped line, but a label names it
+            item_de(700, "2", "Leather Cover", "1", "69,99", "21 %", "69,99"),
+            (750, [("S/N: 4471-22", 400)]),
+            (800, [("Summe", 1300), right("468,99", 2250)]),
+        ]
+    )
+    table = find_table(page)
+    assert [(i.description, i.amount) for i in table.items] == [
+        ("Tablet Wifi 16 GB", "399.00"),
+        ("Leather Cover", "69.99"),
+    ]
+    assert description_cell(table, 1).endswith("SDM373MP15")  # kept in the item's cells
 
 
 def test_french_header_with_a_two_word_price_column() -> None:

@@ -15,7 +15,8 @@ cut into segments at wide gaps. Then:
 - items: a row with a figure in the quantity, unit price or amount column starts an item unless the item above
   is still missing that figure (an amount set half a line below its description joins it). Rows without such a
   figure belong to the item above; set tightly under its description they continue the description (a wrapped
-  line), further off they stay in its cells only (notes, article numbers). An item needs an amount (or a unit
+  line), further off they stay in its cells only (notes, article numbers), and so does a line labelled as one
+  piece's serial number ("Serienummer: SDM...", "S/N:", "IMEI:") however close. An item needs an amount (or a unit
   price, in a table without an amount column).
 - the table ends at the totals block (a row labelled Subtotal, Zwischensumme, Total, Gesamtbetrag, Netto,
   Summe, Sous-total, TVA, ... without a quantity or unit price), at a heading, at text starting left of the
@@ -784,7 +785,9 @@ def _body(
         if description is not None and description in placed:
             words = placed[description]
             top = min(w.box.top for w in words)
-            if not current.description or (current.wrapping and top - current.description_bottom <= _WRAP * em):
+            if current.description and _note(words):
+                current.wrapping = False  # "Serienummer: SDM..." under an item: in its cells, not its description
+            elif not current.description or (current.wrapping and top - current.description_bottom <= _WRAP * em):
                 current.description.extend(words)  # the first line of the description, or one wrapped under it
                 current.description_bottom = max(w.box.bottom for w in words)
             else:
@@ -794,6 +797,19 @@ def _body(
     need = AMOUNT if AMOUNT in keys else UNIT_PRICE
     kept = [it for it in items if need in keys and _has_value(need, _text(it.cells.get(keys[need], [])))]
     return kept, end
+
+
+# Labels of a line that names one piece of an item (its serial number, a phone's IMEI) rather than continuing its
+# description, in the languages of the other vocabularies
+_NOTE_LABELS = frozenset(
+    {"serial", "serialno", "serialnumber", "sn", "serienummer", "seriennummer", "seriennr", "imei"}
+)
+
+
+def _note(words: Sequence[Word]) -> bool:
+    """A line that names one piece of the item above: a serial number's or IMEI's label, then a colon."""
+    label, colon, _ = " ".join(w.text for w in words[:3]).partition(":")
+    return bool(colon) and _key(label) in _NOTE_LABELS
 
 
 _CARRIED = frozenset({"ubertrag", "uebertrag", "vortrag", "carried", "brought", "report", "reporter", "areporter"})
