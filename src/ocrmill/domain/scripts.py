@@ -53,8 +53,13 @@ def joins(before: str, after: str) -> bool:
     """Whether two of Tesseract's words with no space between them are pieces of one word (the syllables of a
     Korean word): not for Chinese or Japanese characters, each a word of its own, and not for right-to-left text,
     whose spaces Tesseract counts in another order."""
-    apart = any(unspaced(ch) or unicodedata.bidirectional(ch) in _RTL for ch in before + after)
-    return bool(before and after) and not apart
+    return bool(before and after) and not unevenly_spaced(before + after)
+
+
+def unevenly_spaced(text: str) -> bool:
+    """Whether `text` has a character of a script written without spaces or right to left, whose words Tesseract
+    does not space as a left-to-right line's."""
+    return any(unspaced(ch) or unicodedata.bidirectional(ch) in _RTL for ch in text)
 
 
 def right_to_left(text: str) -> bool:

@@ -15,6 +15,7 @@ from PIL import Image
 from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
 from ocrmill.domain.scripts import joins, reordered
 from ocrmill.errors import EngineError
+from ocrmill.pipeline.spaces import respace
 from ocrmill.pipeline.unspaced import even_out
 
 Glyph = tuple[str, Box]  # a character as Tesseract read it, and its box
@@ -56,7 +57,8 @@ class Engine:
         """One page. `fast` (FastMode) skips Tesseract's second pass over words it recognised badly,
         in which it tries them as white-on-black text: about 10% less time, text almost unchanged
         (bench.accuracy measures both). `single_block` reads the page as one block of text instead of
-        finding its layout (page segmentation mode 6; receipts read better so)."""
+        finding its layout (page segmentation mode 6; receipts read better so). Words run together across a
+        space are read again alone (pipeline.spaces)."""
         self._api.SetVariable("tessedit_do_invert", "0" if fast else "1")
         self._recognise(image, dpi, tesserocr.PSM.SINGLE_BLOCK if single_block else self._layout, "the page")
         page = Page(number=number, width=image.width, height=image.height, dpi=dpi, source_index=source_index)
@@ -94,6 +96,7 @@ class Engine:
             if not iterator.Next(level.WORD):
                 break
         _drop_empty(page)
+        respace(page, image, lambda crop: [word for word, _ in self.read_line(crop, dpi=dpi)])
         return page
 
     def read_line(self, image: Image.Image, *, dpi: float) -> list[tuple[Word, list[Glyph]]]:
