@@ -44,24 +44,28 @@ def respace(page: Page, image: Image.Image, read: Reader) -> int:
     space = typical_space(lines)
     if space is None:
         return 0
-    gray = np.asarray(image if image.mode == "L" else image.convert("L"))
-    suspects = sorted(
-        (
-            (gap, line, word)
-            for line in lines
-            for word in line.words
-            if (gap := _inner_gap(word, line, gray)) >= space * SPACE_SHARE
-        ),
-        key=lambda suspect: -suspect[0],
-    )
+    suspects = []
+    for line in lines:
+        strip, left, top = _strip(image, line.box)  # a line's pixels, not the page's (a copy of 8 Mpx: 5-10 ms)
+        for word in line.words:
+            if (gap := _inner_gap(word, line, strip, left, top)) >= space * SPACE_SHARE:
+                suspects.append((gap, line, word))
+    suspects.sort(key=lambda suspect: -suspect[0])
     replaced = 0
     for _, line, word in suspects[:MAX_READS]:
-        parts = reread(word, gray, read)
+        parts = reread(word, _strip(image, word.box)[0], read)
         if parts:
             at = next(i for i, w in enumerate(line.words) if w is word)
             line.words[at : at + 1] = parts
             replaced += 1
     return replaced
+
+
+def _strip(image: Image.Image, box: Box) -> tuple[NDArray[np.uint8], int, int]:
+    """The grey pixels of `image` inside `box` (within the image), and the position of their top-left one."""
+    left, top = max(0, box.left), max(0, box.top)
+    crop = image.crop((left, top, max(left, min(image.width, box.right)), max(top, min(image.height, box.bottom))))
+    return np.asarray(crop if crop.mode == "L" else crop.convert("L")), left, top
 
 
 def typical_space(lines: Sequence[Line]) -> float | None:
@@ -76,20 +80,21 @@ def typical_space(lines: Sequence[Line]) -> float | None:
     return float(np.median(gaps)) if len(gaps) >= MIN_SPACES else None
 
 
-def _inner_gap(word: Word, line: Line, gray: NDArray[np.uint8]) -> float:
+def _inner_gap(word: Word, line: Line, strip: NDArray[np.uint8], left: int, top: int) -> float:
     """The widest gap in the ink of `word` between its first and last stroke, in its line's heights; 0 for a word
     that cannot hold a space Tesseract missed (fewer than two letters or digits, no letter, an unspaced or
-    right-to-left script)."""
+    right-to-left script). `strip` holds the line's pixels, its top-left one at (`left`, `top`)."""
     if not joinable(word.text):
         return 0.0
     box = word.box
-    crop = gray[max(0, box.top) : box.bottom, max(0, box.left) : box.right]
+    crop = strip[max(0, box.top - top) : max(0, box.bottom - top), max(0, box.left - left) : max(0, box.right - left)]
     if crop.size == 0:
         return 0.0
-    darkest, lightest = int(crop.min()), int(crop.max())
+    columns = crop.min(axis=0)  # each column's darkest pixel
+    darkest, lightest = int(columns.min()), int(crop.max())
     if lightest - darkest < MIN_CONTRAST:
         return 0.0
-    inked = np.flatnonzero((crop < (darkest + lightest) / 2).any(axis=0))
+    inked = np.flatnonzero(columns < (darkest + lightest) / 2)
     if len(inked) < 2:
         return 0.0
     return float(np.diff(inked).max() - 1) / max(1, line.box.height)
@@ -101,12 +106,11 @@ def joinable(text: str) -> bool:
     return sum(c.isalnum() for c in text) >= 2 and any(c.isalpha() for c in text) and not unevenly_spaced(text)
 
 
-def reread(word: Word, gray: NDArray[np.uint8], read: Reader) -> list[Word]:
-    """`word` read again alone (its box on a margin of paper half its height wide), as words in the page's pixels,
-    when that reading is the same characters parted by spaces and Tesseract is as sure of each of its words as it
-    was of the word; else none."""
+def reread(word: Word, crop: NDArray[np.uint8], read: Reader) -> list[Word]:
+    """`word` read again alone (`crop`, the grey pixels of its box, on a margin of paper half its height wide), as
+    words in the page's pixels, when that reading is the same characters parted by spaces and Tesseract is as
+    sure of each of its words as it was of the word; else none."""
     box = word.box
-    crop = gray[max(0, box.top) : box.bottom, max(0, box.left) : box.right]
     margin = max(2, box.height // 2)
     paper = int(np.median(crop[crop >= (int(crop.min()) + int(crop.max())) / 2]))
     padded = np.pad(crop, margin, mode="constant", constant_values=paper)
