@@ -228,7 +228,7 @@ def unsure_phototest(engines: EnginePool, data: Path, text: str) -> tuple[Image.
     with Image.open(data / "ocr-tesseract-test" / "phototest.tif") as im:
         image = im.convert("L")
     page = engines.get(["eng"]).recognize(image, dpi=300, number=1, source_index=0)
-    target = second_reading.page_lines(page)[3].words[1]
+    target = page.lines()[3].words[1]
     assert target.text == "quick"
     target.text, target.confidence = text, 40.0
     return image, page, target
@@ -239,7 +239,7 @@ def test_a_clean_page_reads_an_unsure_word_alone(
 ) -> None:
     image, page, target = unsure_phototest(engines, data, "quick")
     before = [(w.text, w.box, w.confidence) for w in page.words()]
-    line = second_reading.page_lines(page)[3]
+    line = page.lines()[3]
     read = second_reading.read_windows
     cuts: list[tuple[int, int]] = []
 
@@ -273,7 +273,7 @@ def test_where_ppocr_reads_the_unsure_word_otherwise_its_line_is_read_whole(
     data: Path, engines: EnginePool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     image, page, target = unsure_phototest(engines, data, "qu1ck")
-    line = second_reading.page_lines(page)[3]
+    line = page.lines()[3]
     read = second_reading.read_lines
     boxes: list[Box] = []
 

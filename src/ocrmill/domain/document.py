@@ -84,6 +84,9 @@ class Page:
     def words(self) -> list[Word]:
         return [w for b in self.blocks for p in b.paragraphs for ln in p.lines for w in ln.words]
 
+    def lines(self) -> list[Line]:
+        return [ln for b in self.blocks for p in b.paragraphs for ln in p.lines]
+
     def text(self, min_confidence: float = 0) -> str:
         """Reading order: blocks as Tesseract orders them, paragraphs separated by a blank line."""
         paragraphs: list[str] = []

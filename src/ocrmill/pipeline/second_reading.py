@@ -67,10 +67,6 @@ def reads_again(langs: Sequence[str]) -> bool:
     return bool(langs) and all(lang in LANGUAGES for lang in langs)
 
 
-def page_lines(page: Page) -> list[Line]:
-    return [ln for b in page.blocks for p in b.paragraphs for ln in p.lines]
-
-
 @dataclass(frozen=True)
 class Piece:
     """Words of a line with no gap wider than GAP line heights between them, and the box PP-OCR reads them in."""
@@ -89,7 +85,7 @@ def pieces(page: Page) -> list[Piece]:
     the detector that finds its lines, reads a stretch of print, and across a wide gap it reads letters that are not
     there ("CASH09RM51.00")."""
     out = []
-    for line in page_lines(page):
+    for line in page.lines():
         words: list[Word] = []
         for word in line.words:
             if words and word.box.left - words[-1].box.right > GAP * line.box.height:
@@ -373,7 +369,7 @@ def combined(
             ]
             better = keep_better and not cluster.agrees and score(theirs) > (score(cluster.mine) if cluster.mine else 0)
             words += theirs if better else cluster.mine
-    for line in page_lines(page):
+    for line in page.lines():
         line.words = lines.get(id(line), [])
         if line.words:
             line.box = union([line.box, *(w.box for w in line.words)])

@@ -40,7 +40,7 @@ Reader = Callable[[Image.Image], list[Word]]  # a crop's words as one line of te
 def respace(page: Page, image: Image.Image, read: Reader) -> int:
     """The words of `page` (read from `image`) that were two or more run together, replaced by those words, in
     place. Returns how many were replaced."""
-    lines = [line for block in page.blocks for para in block.paragraphs for line in para.lines]
+    lines = page.lines()
     space = typical_space(lines)
     if space is None:
         return 0
