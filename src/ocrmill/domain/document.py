@@ -104,6 +104,13 @@ class Document:
     pages: list[Page] = field(default_factory=list)
 
 
+def sideways(words: Iterable[Word]) -> bool:
+    """Whether words Tesseract read lie on their side: of those with three letters or digits or more, fewer than
+    half in boxes wider than tall (a page turned a quarter reads in tall boxes, one upside down in flat ones)."""
+    long = [w for w in words if sum(c.isalnum() for c in w.text) >= 3]
+    return bool(long) and sum(w.box.width > w.box.height for w in long) < 0.5 * len(long)
+
+
 def page_to_dict(page: Page) -> dict[str, object]:
     """A page as plain JSON data (kept between a page's OCR and its job's outputs)."""
 

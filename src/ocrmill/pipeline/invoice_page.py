@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
-from ocrmill.domain.document import Box, Page
+from ocrmill.domain.document import Box, Page, sideways
 from ocrmill.errors import EngineError, InputError
 from ocrmill.pipeline.diacritics import accents_for
 from ocrmill.pipeline.engine import EnginePool
@@ -284,8 +284,7 @@ def _reads_well(page: Page) -> bool:
     words = [w for w in page.words() if sum(c.isalnum() for c in w.text) >= 3]
     if len(words) < READS_WELL_WORDS:
         return False
-    flat = sum(w.box.width > w.box.height for w in words) / len(words)
-    return flat >= 0.5 and sum(w.confidence for w in words) / len(words) >= READS_WELL_CONFIDENCE
+    return not sideways(words) and sum(w.confidence for w in words) / len(words) >= READS_WELL_CONFIDENCE
 
 
 def _reading_score(page: Page) -> float:
