@@ -3,14 +3,16 @@ real ZUGFeRD invoice page, rasterised and recognised as the server does, against
 
 from __future__ import annotations
 
+import itertools
 from decimal import Decimal
 
 import pytest
 from lxml import etree
 
 from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word
+from ocrmill.domain.knots import interpolate
 from ocrmill.invoices.model import Table
-from ocrmill.invoices.table import arithmetic, find_table, role_of
+from ocrmill.invoices.table import arithmetic, find_table, item_calibration, read_table, role_of
 from tests.documents import word
 from tests.harness import DATA
 
@@ -72,7 +74,7 @@ def test_german_header_three_items_and_the_totals_block_left_out() -> None:
             (1020, [("Gesamtbetrag", 1300), right("535,72", 2250)]),
         ]
     )
-    table = find_table(page, number=2)
+    table = read_table(page, number=2)
     assert [(i.description, i.quantity, i.unit_price, i.amount, i.tax_rate) for i in table.items] == [
         ("Trennblätter A4", "20", "9.90", "198.00", "19.00"),
         ("Joghurt Banane", "50", "5.50", "275.00", "7.00"),
@@ -187,7 +189,7 @@ def test_a_receipt_without_a_header_reads_text_and_amount_rows() -> None:
             (820, [("Rückgeld", 300), right("3,22", 1200)]),
         ]
     )
-    table = find_table(page)
+    table = read_table(page)
     assert table.header_row is None
     assert [(i.description, i.amount) for i in table.items] == [
         ("Milch 3,5%", "1.29"),
@@ -263,7 +265,7 @@ def test_quantity_times_price_raises_or_lowers_the_confidence() -> None:
             item_de(760, "3", "Scheiben", "", "10,00", "19 %", "10,00"),
         ]
     )
-    held, failed, unchecked = find_table(page).items
+    held, failed, unchecked = read_table(page).items
     assert unchecked.quantity is None
     assert held.confidence > unchecked.confidence > failed.confidence
     assert failed.confidence < 0.6
@@ -275,6 +277,26 @@ def test_arithmetic_allows_for_rounding_discounts_and_gross_amounts() -> None:
     assert arithmetic(Decimal(1), Decimal("100.00"), Decimal("90.00"), discount=Decimal(10)) is True
     assert arithmetic(Decimal(1), Decimal("67.2244"), Decimal("80.00"), rate=Decimal(19)) is True  # gross amount
     assert arithmetic(None, Decimal("1.00"), Decimal("1.00")) is None
+
+
+def test_items_confidence_is_the_reading_s_score_calibrated() -> None:
+    """find_table maps each item's score (read_table's) through the shipped calibration: increasing, in [0, 1],
+    a probability fitted on synthetic invoices (bench.invoice_tables --fit-confidence)."""
+    knots = item_calibration()
+    assert len(knots) >= 2
+    assert all(0 <= y <= 1 for _, y in knots)
+    assert all(a[0] <= b[0] and a[1] <= b[1] for a, b in itertools.pairwise(knots))
+    page = page_of(
+        [
+            (500, HEADER_DE),
+            item_de(600, "1", "Beratung", "2", "99,00", "19 %", "198,00"),
+            item_de(700, "2", "Reisekosten", "1", "275,00", "19 %", "270,00"),
+            (900, [("Summe", 1300), right("468,00", 2250)]),
+        ]
+    )
+    raw, calibrated = read_table(page).items, find_table(page).items
+    assert [i.confidence for i in calibrated] == [round(interpolate(knots, i.confidence), 4) for i in raw]
+    assert calibrated[0].confidence > calibrated[1].confidence  # the check that held still counts
 
 
 @pytest.mark.parametrize(
@@ -336,7 +358,7 @@ def einfach_items() -> Table:
     recognised = recognise_page(
         image, 300, engines=EnginePool(tessdata), langs=["eng", "deu", "fra"], number=2, tessdata=tessdata
     )
-    return find_table(recognised.page, number=2)
+    return read_table(recognised.page, number=2)  # confidences as read, before the calibration
 
 
 def test_a_real_zugferd_page_against_its_xml(einfach_items: Table) -> None:
@@ -382,12 +404,12 @@ def test_the_printed_net_total_chooses_whether_a_last_sub_line_is_an_item() -> N
             ]
         )
 
-    kept = find_table(page("34,90")).items
+    kept = read_table(page("34,90")).items
     assert [(i.description, i.amount) for i in kept] == [
         ("Schrauben", "20.00"),
         ("Muttern", "10.00"),
         ("Versandkosten", "4.90"),
     ]
-    left_out = find_table(page("30,00")).items
+    left_out = read_table(page("30,00")).items
     assert [(i.description, i.amount) for i in left_out] == [("Schrauben", "20.00"), ("Muttern", "10.00")]
     assert all(i.confidence > 0.97 for i in left_out)  # quantity x price and the sum both held

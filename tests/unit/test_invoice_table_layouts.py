@@ -12,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ocrmill.domain.document import Page
 from ocrmill.invoices.model import LineItem
-from ocrmill.invoices.table import find_table
+from ocrmill.invoices.table import find_table, read_table
 
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
@@ -116,7 +116,7 @@ def read(items: Sequence[LineItem]) -> list[tuple[str, str | None, str | None, s
 
 @pytest.fixture(scope="module")
 def single() -> list[LineItem]:
-    return find_table(one_page(), number=1).items
+    return read_table(one_page(), number=1).items  # confidences as read, before the calibration
 
 
 def test_an_unruled_table_with_a_header_set_close_together(single: list[LineItem]) -> None:

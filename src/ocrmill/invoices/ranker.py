@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ocrmill.domain.document import Page
+from ocrmill.domain.knots import interpolate
 from ocrmill.invoices import labels as L
 from ocrmill.invoices.consensus import key
 from ocrmill.invoices.fields import (
@@ -185,17 +186,6 @@ class Model:
         such as a vendor's name among the top lines, is right at lower shares than a total), else the
         common one."""
         return interpolate(self.calibration.get(name) or self.calibration.get(ANY_FIELD, []), share)
-
-
-def interpolate(knots: Sequence[tuple[float, float]], x: float) -> float:
-    if not knots:
-        return x
-    if x <= knots[0][0]:
-        return knots[0][1]
-    for (x0, y0), (x1, y1) in itertools.pairwise(knots):
-        if x <= x1:
-            return y0 + (y1 - y0) * (x - x0) / (x1 - x0) if x1 > x0 else y1
-    return knots[-1][1]
 
 
 @functools.cache

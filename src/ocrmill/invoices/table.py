@@ -29,19 +29,24 @@ cut into segments at wide gaps. Then:
 
 Confidence: an item starts from the mean confidence of its words; quantity * unit price = amount (allowing for
 a discount column and for an amount that includes the tax rate) raises it, a mismatch lowers it. Items of a
-table found without a header count somewhat less.
+table found without a header count somewhat less. That score is then mapped to the share of items right at it
+(item-confidence.json, isotonic, fitted on synthetic invoices by `bench.invoice_tables --fit-confidence`).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
+import json
 import re
 import statistics
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 
 from ocrmill.domain.document import Box, Page, Word, union
+from ocrmill.domain.knots import interpolate
 from ocrmill.invoices.formats import amount_str, parse_amount, quantity_str
 from ocrmill.invoices.labels import folded
 from ocrmill.invoices.model import Cell, LineItem, Table
@@ -864,9 +869,33 @@ def _ends_table(
 # --- the table -----------------------------------------------------------------------------------------------
 
 
+ITEM_CALIBRATION_FILE = Path(__file__).with_name("item-confidence.json")
+
+
+@functools.cache
+def item_calibration() -> tuple[tuple[float, float], ...]:
+    """The knots that make an item's confidence a probability (fitted by `bench.invoice_tables --fit-confidence`
+    on synthetic invoices only); none, and the confidences as read, where the file is not shipped."""
+    if not ITEM_CALIBRATION_FILE.is_file():
+        return ()
+    data = json.loads(ITEM_CALIBRATION_FILE.read_text(encoding="utf-8"))
+    return tuple((float(x), float(y)) for x, y in data["knots"])
+
+
 def find_table(page: Page, *, number: int = 1) -> Table:
     """The line-item table of one page (see the module docstring); an empty Table when there is none.
-    `number` is the page's 1-based number within the invoice job, stored on the items."""
+    `number` is the page's 1-based number within the invoice job, stored on the items. Each item's confidence
+    is calibrated (item_calibration) from what read_table makes of it."""
+    table = read_table(page, number=number)
+    knots = item_calibration()
+    for item in table.items:
+        item.confidence = round(interpolate(knots, item.confidence), 4)
+    return table
+
+
+def read_table(page: Page, *, number: int = 1) -> Table:
+    """find_table's table with the items' confidences as the reading makes them (their words' confidence,
+    raised or lowered by the checks), before the calibration."""
     rows, em = _rows(page)
     if not rows:
         return Table()

@@ -9,7 +9,6 @@ pipeline.second_reading, which calibrates with the maps of its agreement classes
 
 from __future__ import annotations
 
-import bisect
 import functools
 import json
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ocrmill.domain.document import Page
+from ocrmill.domain.knots import interpolate
 
 CALIBRATION_FILE = Path(__file__).with_name("word-confidence.json")
 SHORT_WORD = 2  # characters: "a", "1", "-", "of" say less at the same raw confidence than longer words
@@ -30,7 +30,7 @@ class Calibration:
     long: Knots
 
     def of(self, raw: float, text: str) -> float:
-        return round(_interpolate(self.short if len(text) <= SHORT_WORD else self.long, raw), 2)
+        return round(interpolate(self.short if len(text) <= SHORT_WORD else self.long, raw), 2)
 
     def to_json(self) -> dict[str, Any]:
         return {"short": [list(k) for k in self.short], "long": [list(k) for k in self.long]}
@@ -41,18 +41,6 @@ class Calibration:
             return tuple((float(x), float(y)) for x, y in values)
 
         return Calibration(short=knots(data["short"]), long=knots(data["long"]))
-
-
-def _interpolate(knots: Knots, raw: float) -> float:
-    """Linear between knots, flat beyond the first and the last."""
-    xs = [x for x, _ in knots]
-    i = bisect.bisect_left(xs, raw)
-    if i == 0:
-        return knots[0][1]
-    if i == len(knots):
-        return knots[-1][1]
-    (x0, y0), (x1, y1) = knots[i - 1], knots[i]
-    return y0 + (y1 - y0) * (raw - x0) / (x1 - x0) if x1 > x0 else y1
 
 
 @functools.cache
