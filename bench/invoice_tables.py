@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import itertools
 import json
 import pickle
 import random
@@ -68,6 +67,7 @@ from typing import Any
 
 from lxml import etree
 
+from bench import isotonic
 from bench.invoices import Sample, cache_file, cleanup_version, invoice2data, ocr, zugferd
 from ocrmill.domain.document import Page
 from ocrmill.invoices.einvoice import EInvoice, parse_einvoice_xml
@@ -360,17 +360,14 @@ def summary(name: str, outcomes: Sequence[Outcome]) -> dict[str, Any]:
 BUCKETS = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95, 1.0001)
 
 
+def item_pairs(outcomes: Sequence[Outcome]) -> list[tuple[float, int]]:
+    """Every found item's (confidence, 1 if it matched a truth line else 0)."""
+    return [(item.confidence, int(ok)) for o in outcomes for item, ok in zip(o.items, o.right, strict=True)]
+
+
 def reliability(outcomes: Sequence[Outcome]) -> list[dict[str, Any]]:
-    """Items' confidence bucket -> how many were found there and the share of them right."""
-    pairs = [(item.confidence, ok) for o in outcomes for item, ok in zip(o.items, o.right, strict=True)]
-    rows = []
-    for low, high in itertools.pairwise(BUCKETS):
-        inside = [ok for c, ok in pairs if low <= c < high]
-        if inside:
-            rows.append(
-                {"from": low, "to": min(high, 1.0), "n": len(inside), "right": round(sum(inside) / len(inside), 3)}
-            )
-    return rows
+    """Items' confidence bucket -> how many were found there and the share of them right (buckets with items)."""
+    return [row for row in isotonic.reliability(item_pairs(outcomes), BUCKETS) if row["n"]]
 
 
 def line(row: dict[str, Any]) -> str:
@@ -466,12 +463,11 @@ def fit_confidence(invoices: Sequence[Invoice]) -> None:
     reading's own confidence (read_table) to the share of items right (no block of fewer than MIN_BLOCK items:
     5 right of 5 would promise 1.0), fitted on synthetic invoices only and written beside the table reader; the
     real invoices' figures are then out of sample."""
-    from bench.isotonic import isotonic_blocks
     from ocrmill.invoices import table
 
     outcomes = run(invoices, table.read_table)
-    pairs = [(item.confidence, int(ok)) for o in outcomes for item, ok in zip(o.items, o.right, strict=True)]
-    knots = [(x, p) for x, p, _ in pooled(isotonic_blocks([p[0] for p in pairs], [p[1] for p in pairs]))]
+    pairs = item_pairs(outcomes)
+    knots = [(x, p) for x, p, _ in pooled(isotonic.isotonic_blocks([p[0] for p in pairs], [p[1] for p in pairs]))]
     fitted = {"knots": [list(k) for k in knots], "items": len(pairs), "invoices": len(invoices)}
     table.ITEM_CALIBRATION_FILE.write_text(json.dumps(fitted) + "\n", encoding="utf-8")
     table.item_calibration.cache_clear()

@@ -24,7 +24,6 @@ the same data and code give the same model.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import math
 import os
@@ -38,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from bench.invoices import LOADERS, SETS, Outcome, Reading, Sample, Tally, cache_file, normalise, ocr, score
-from bench.isotonic import isotonic_blocks
+from bench.isotonic import isotonic_blocks, reliability
 from ocrmill.invoices.analyse import analyse_document, field_from_api
 from ocrmill.invoices.lexicon import Lexicon, learn, loaded
 from ocrmill.invoices.model import Field
@@ -376,12 +375,9 @@ def calibration_report(documents: list[Document], k: int) -> dict[str, Any]:
             if fold_of[id(d)] == fold:
                 rows.append((d.sample.set, name, Model(None, calibration, 0).calibrated(raw, name), right))
     print("\nconfidence (calibrated on the other folds) -> share right")
-    table = []
-    for low, high in itertools.pairwise(BUCKETS):
-        inside = [r for r in rows if low <= r[2] < high]
-        share = sum(r[3] for r in inside) / len(inside) if inside else 0.0
-        table.append({"from": low, "to": min(high, 1.0), "n": len(inside), "right": round(share, 4)})
-        print(f"  [{low:.2f}, {min(high, 1.0):.2f})  n {len(inside):>4}  right {share:.3f}")
+    table = reliability([(r[2], r[3]) for r in rows], BUCKETS)
+    for row in table:
+        print(f"  [{row['from']:.2f}, {row['to']:.2f})  n {row['n']:>4}  right {row['right']:.3f}")
     sure = [r for r in rows if r[2] >= CONFIDENT]
     precision = sum(r[3] for r in sure) / len(sure) if sure else 0.0
     print(f"  confidence >= {CONFIDENT}: {len(sure)} values, {precision:.3f} right (target >= 0.97)")
