@@ -3,7 +3,8 @@
     .venv/bin/python -m bench.throughput [--cores N] [--singles 40] [--multi-jobs 4]
         [--references limit,cli,ocrmypdf] [--rounds 1]
 
---references limit skips the two CLI runs (the ratio ocrmill/limit is the figure that matters); --rounds N
+--parts clean (or scans) measures only that part of the single-page batch. --references limit skips the two CLI
+runs (the ratio ocrmill/limit is the figure that matters); --rounds N
 runs the limit and ocrmill N times one after the other and reports each round's ratio and their median, since on
 a shared machine one round's figure moves with the other load.
 
@@ -345,6 +346,9 @@ def main() -> None:
     parser.add_argument("--singles", type=int, default=40)
     parser.add_argument("--multi-jobs", type=int, default=4)
     parser.add_argument("--batches", default="single,multi", help="which batches to run")
+    parser.add_argument(
+        "--parts", default="clean,scans", help="which parts of the single-page batch to run (clean, scans)"
+    )
     parser.add_argument("--references", default="limit,cli,ocrmypdf", help="reference runs beside the limit")
     parser.add_argument("--rounds", type=int, default=1, help="limit + ocrmill runs, one after the other")
     parser.add_argument(
@@ -359,17 +363,14 @@ def main() -> None:
         root = Path(tmp)
         env = {"OCRMILL_JOBS_THREADS": str(cores), "OCRMILL_MAX_THREADS_PER_JOB": str(cores)}
         with running(Server(root / "server", env=env)) as server:
+            singles = [
+                Part(name, batch[f"single_{name}"], batch[f"single_{name}"])
+                for name in ("clean", "scans")
+                if batch[f"single_{name}"] and name in args.parts.split(",")
+            ]
+            chosen = [path for part in singles for path in part.images]
             for label, images, jobs, parts in (
-                (
-                    "single",
-                    batch["single"],
-                    batch["single"],
-                    [
-                        Part(name, batch[f"single_{name}"], batch[f"single_{name}"])
-                        for name in ("clean", "scans")
-                        if batch[f"single_{name}"]
-                    ],
-                ),
+                ("single", chosen, chosen, singles),
                 # a job of the multi-page batch holds both kinds: measured as one
                 ("multi", batch["multi_pages"], batch["multi"], [Part("all", batch["multi_pages"], batch["multi"])]),
             ):
