@@ -301,7 +301,15 @@ def cleanup_version() -> str:
     wrappers."""
     root = Path(__file__).resolve().parents[1] / "src" / "ocrmill" / "pipeline"
     digest = hashlib.sha256()
-    for name in ("pages.py", "invoice_page.py", "cleanup/pixels.py", "engine.py", "spaces.py", "lines.py"):
+    for name in (
+        "pages.py",
+        "invoice_page.py",
+        "cleanup/pixels.py",
+        "engine.py",
+        "spaces.py",
+        "lines.py",
+        "diacritics.py",
+    ):
         digest.update((root / name).read_bytes())
     return digest.hexdigest()[:12]
 

@@ -4,14 +4,17 @@ reading spells without its umlauts."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pypdfium2 as pdfium
 import pytest
 
 from ocrmill.domain.document import Box, Word
-from ocrmill.pipeline.diacritics import Accents, accents_for, bare
+from ocrmill.pipeline.diacritics import Accents, accents_for, bare, shows_others
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.invoice_page import recognise_page
 from ocrmill.pipeline.languages import tessdata_dir
+from tests.documents import hand_page
 from tests.harness import DATA
 
 WORDS = ["Übernachtung", "Nächte", "über", "Bar", "Bär", "Quantité", "résumé", "resume", "Straße", "Thé", "Thè"]
@@ -93,3 +96,21 @@ def test_a_german_invoice_page_read_english_first_keeps_its_umlauts() -> None:
     }
     assert {"Übernachtung.", "Nächte"} <= seen
     assert not {"Ubernachtung.", "Nachte"} & seen
+
+
+def test_a_page_read_in_english_shows_german_or_french_words_by_the_dictionaries() -> None:
+    tessdata = tessdata_dir(None)
+    langs = ["eng", "deu", "fra"]
+    english = hand_page([["TAX INVOICE", "ROTI CANAI 2 x 1.50", "Total Amount 3.00", "Thank you, please come again"]])
+    german = hand_page([["Rechnung Nr. 4711", "Menge Einzelpreis Betrag", "Ubernachtung 2 Nachte"]])
+    french = hand_page([["FACTURE", "Quantite Montant"]])
+    assert not shows_others(english, tessdata, langs)  # "ROTI" alone (French "rôti") is one word, not two
+    assert shows_others(german, tessdata, langs)
+    assert shows_others(french, tessdata, langs)  # "Quantite" counts by its accented spelling
+    assert not shows_others(german, tessdata, ["eng"])  # one language: nothing to ask
+    assert not shows_others(hand_page([["Rechnung 4711"]]), tessdata, langs)  # one word is no language
+
+
+def test_without_dictionaries_every_page_shows_the_other_languages(tmp_path: Path) -> None:
+    """No word lists (an empty tessdata): the page is read in every language, as before the question existed."""
+    assert shows_others(hand_page([["TAX INVOICE"]]), tmp_path, ["eng", "deu"])

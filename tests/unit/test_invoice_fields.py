@@ -117,6 +117,12 @@ def test_iban_with_a_bad_checksum_is_rejected() -> None:
     assert "iban" not in bad
 
 
+def test_an_iban_read_with_a_letter_for_a_check_digit_is_mended() -> None:
+    """An English reading of a Dutch invoice printed "NL50" as "NLSO"; the mod-97 check holds once mended."""
+    found = normalized(hand_page([["IBAN NLSOINGB0683251309"]]))
+    assert found["iban"] == "NL50INGB0683251309"
+
+
 def test_total_qualifiers_and_receipt_words() -> None:
     page = hand_page(
         [

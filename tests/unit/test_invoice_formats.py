@@ -9,6 +9,7 @@ import pytest
 from ocrmill.invoices.formats import (
     amount_str,
     find_currency,
+    mended_iban,
     parse_amount,
     parse_bic,
     parse_currency,
@@ -62,6 +63,21 @@ def test_currencies() -> None:
     assert find_currency("At the shop we try to deliver every time") is None  # a verb, not Turkish lira
     assert find_currency("Prices in TRY") == "TRY" and find_currency("Paid in euros") == "EUR"
     assert find_currency("Discount of Rs -40.00") == "INR" and find_currency("Kr 40") is None
+
+
+@pytest.mark.parametrize(
+    ("read", "meant"),
+    [
+        ("NLSO INGB 0683 2513 09", "NL50INGB0683251309"),  # the check digits read as letters
+        ("G882 WEST 1234 5698 7654 32", "GB82WEST12345698765432"),  # the country's B read as an 8
+        ("DE89 37O4 0044 0532 0130 00", None),  # the account part is left as read
+        ("NL50 INGB 0683 2513 09", None),  # nothing to mend: parse_iban's
+        ("06.12.2018 den Beitrag", None),  # no country code, whatever the look-alikes
+        ("UNSB EKANNTENKONTOABBUCHEN", None),
+    ],
+)
+def test_an_iban_read_with_look_alikes_in_its_first_four_characters_is_mended(read: str, meant: str | None) -> None:
+    assert mended_iban(read) == meant
 
 
 def test_iban_checksum_and_length() -> None:

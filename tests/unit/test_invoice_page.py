@@ -269,3 +269,21 @@ def test_a_dark_band_printed_on_the_page_keeps_its_white_text() -> None:
         pdf.close()
     page, _, _, cleared = without_surround(gray, 300)
     assert not cleared and page is gray
+
+
+def test_a_receipt_is_read_in_english_alone_and_a_german_invoice_in_every_language() -> None:
+    """The invoice languages are eng+deu+fra: a Malaysian receipt shows no German or French words and keeps
+    its English reading; a German invoice page read in English shows them and is read again in all three."""
+    tessdata = tessdata_dir(None)
+    engines, langs = EnginePool(tessdata), ["eng", "deu", "fra"]
+    receipt, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / "004.jpg").read_bytes(), max_pixels=1e9)
+    seen = recognise_page(receipt, dpi, engines=engines, langs=langs, number=1, tessdata=tessdata)
+    assert seen.languages == ["eng"]
+    pdf = pdfium.PdfDocument(DATA / "invoices-zugferd" / "EN16931_Einfach.pdf")
+    try:
+        invoice = pdf[0].render(scale=300 / 72, grayscale=True).to_pil()
+    finally:
+        pdf.close()
+    seen = recognise_page(invoice, 300, engines=engines, langs=langs, number=1, tessdata=tessdata)
+    assert seen.languages == langs
+    assert "Rechnung" in {w.text.strip(":.") for w in seen.page.words()}

@@ -30,6 +30,7 @@ from ocrmill.invoices.formats import (
     amount_str,
     find_currency,
     find_date,
+    mended_iban,
     parse_amount,
     parse_bic,
     parse_currency,
@@ -572,10 +573,16 @@ def _runs(tokens: list[Token], most: int, longest: int = 34) -> Iterator[tuple[l
             yield tokens[start : end + 1], compact
 
 
+MENDED_IBAN = 0.8  # the evidence of an IBAN whose country code or check digits were read as look-alikes
+
+
 def read_iban(name: str, tokens: list[Token]) -> Candidate | None:
     for used, compact in _runs(tokens, 9):
         if valid_iban(compact):
             return Candidate(name, text_of(used), compact, used, 1.0)
+        mended = mended_iban(compact)
+        if mended is not None:
+            return Candidate(name, text_of(used), mended, used, MENDED_IBAN)
     return None
 
 
