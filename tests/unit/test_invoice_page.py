@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pypdfium2 as pdfium
 import pytest
 from PIL import Image
 
-from ocrmill.domain.document import Box, Word
+from ocrmill.domain.document import Box, Page, Word
 from ocrmill.errors import EngineError
+from ocrmill.pipeline import invoice_page
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.invoice_page import (
     MAX_TEXT_PX,
@@ -29,6 +32,7 @@ from ocrmill.pipeline.invoice_page import (
 )
 from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.lines import line_reader
+from tests.documents import hand_page
 from tests.harness import DATA
 
 
@@ -287,3 +291,24 @@ def test_a_receipt_is_read_in_english_alone_and_a_german_invoice_in_every_langua
     seen = recognise_page(invoice, 300, engines=engines, langs=langs, number=1, tessdata=tessdata)
     assert seen.languages == langs
     assert "Rechnung" in {w.text.strip(":.") for w in seen.page.words()}
+
+
+def test_a_page_read_in_english_alone_keeps_no_accents_from_the_second_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PP-OCR writes accents it saw in specks ("Simpàng" for a Malay street name); on a page read in English
+    alone they go, on a page read in German too they stay."""
+
+    def lines(*args: object, **kwargs: object) -> Page:
+        size = args[3]
+        assert isinstance(size, tuple)
+        page = hand_page([["No 7, Simpàng Off Batu Village", "Grüße aus Köln"]])
+        return replace(page, width=size[0], height=size[1])
+
+    monkeypatch.setattr(invoice_page, "_read_lines", lines)
+    monkeypatch.setattr(invoice_page, "_unsure", lambda page: True)
+    image, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / "004.jpg").read_bytes(), max_pixels=1e9)
+    tessdata = tessdata_dir(None)
+    engines = EnginePool(tessdata)
+    seen = recognise_page(image, dpi, engines=engines, langs=["eng"], number=1, tessdata=tessdata)
+    assert {"Simpang", "Gruße", "Koln"} <= {w.text for w in seen.alternates[0].words()}
+    seen = recognise_page(image, dpi, engines=engines, langs=["deu"], number=1, tessdata=tessdata)
+    assert {"Simpàng", "Grüße", "Köln"} <= {w.text for w in seen.alternates[0].words()}

@@ -10,7 +10,7 @@ import pytest
 
 from ocrmill.domain.document import Block, Box, Document, Line, Page, Paragraph, Word
 from ocrmill.domain.options import JobOptions
-from ocrmill.domain.scripts import join_words, joins, reordered, right_to_left, spaced
+from ocrmill.domain.scripts import join_words, joins, plain_latin, reordered, right_to_left, spaced
 from ocrmill.pipeline.unspaced import even_out
 from ocrmill.writers.base import PageBase, WriteContext
 from ocrmill.writers.pdf import PdfWriter
@@ -92,3 +92,19 @@ def test_characters_beyond_the_bmp_read_back_from_the_text_layer(tmp_path: Path)
     PdfWriter().write(doc, ctx, target)
     text = pdftotext(target)
     assert text.split() == ["\U00020000\U0002a6d6", "\U0001d400x", "\U00020000"], text
+
+
+@pytest.mark.parametrize(
+    ("read", "plain"),
+    [
+        ("Simpàng", "Simpang"),
+        ("NANÚING", "NANUING"),
+        ("Lapängan,", "Lapangan,"),
+        ("Straße", "Straße"),  # a letter of its own, no accent on a plain one
+        ("한국어", "한국어"),  # Hangul decomposes in NFD: other scripts are left alone
+        ("€5.00", "€5.00"),
+        ("ROTI", "ROTI"),
+    ],
+)
+def test_plain_latin_takes_the_accents_off_latin_letters_only(read: str, plain: str) -> None:
+    assert plain_latin(read) == plain

@@ -99,3 +99,22 @@ def unaccented(text: str, form: Literal["NFD", "NFKD"] = "NFKD") -> str:
     """The text without its letters' accents, in its own case ("SIMPÀNG": "SIMPANG"). NFKD also spells out
     compatibility characters ("ﬁ" as "fi", "™" as "TM"), NFD leaves them as they are."""
     return "".join(ch for ch in unicodedata.normalize(form, text) if not unicodedata.combining(ch))
+
+
+# Languages written in Latin letters without accents: a page read in these alone has no use for them
+UNACCENTED_LANGUAGES = frozenset({"eng", "msa", "ind"})
+
+
+def plain_latin(text: str) -> str:
+    """The text with its accented Latin letters as their plain letters ("Simpàng": "Simpang", "NANÚING":
+    "NANUING"); every other character (digits, signs, other scripts, "ß") as it is."""
+    if text.isascii():
+        return text
+    return "".join(_plain_letter(ch) for ch in text)
+
+
+def _plain_letter(ch: str) -> str:
+    if ch.isascii() or not unicodedata.name(ch, "").startswith("LATIN"):
+        return ch
+    base = unicodedata.normalize("NFD", ch)[0]
+    return base if base.isascii() else ch

@@ -17,6 +17,7 @@ from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
 from ocrmill.domain.document import Box, Page, sideways
+from ocrmill.domain.scripts import UNACCENTED_LANGUAGES, plain_latin
 from ocrmill.errors import EngineError, InputError
 from ocrmill.pipeline.diacritics import accents_for, shows_others
 from ocrmill.pipeline.engine import EnginePool
@@ -200,6 +201,12 @@ def recognise_page(
             )
         except EngineError as e:  # a second opinion only: the page goes on with Tesseract's reading
             log.warning("PP-OCR could not read page %d: %s", number, e)
+    if set(read_in) <= UNACCENTED_LANGUAGES:
+        # PP-OCR knows the letters of many languages and now and then takes a speck for an accent ("Simpàng",
+        # "Lapängan" in Malay street names): on a page in a language written without them, they go
+        for reading in (page, *alternates):
+            for word in reading.words():
+                word.text = plain_latin(word.text)
     accents = accents_for(tessdata, read_in)
     if accents is not None:
         for reading in (page, *alternates):
