@@ -9,7 +9,7 @@ import pypdfium2 as pdfium
 
 from ocrmill.domain.document import Page
 from ocrmill.invoices.analyse import analyse_document
-from ocrmill.invoices.fields import extract_fields
+from ocrmill.invoices.fields import company_name, extract_fields
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.invoice_page import open_page_image, recognise_page
 from ocrmill.pipeline.languages import tessdata_dir
@@ -298,11 +298,18 @@ def test_cash_rounding_makes_the_rounded_amount_the_total() -> None:
 
 
 def test_a_company_name_loses_frame_strokes_at_its_ends() -> None:
-    from ocrmill.invoices.fields import company_name
-
     assert company_name("| UNIHAKKA INTERNATIONAL SDN BHD |") == "UNIHAKKA INTERNATIONAL SDN BHD"
     assert company_name("'SHOP 2 U' SDN BHD") == "SHOP 2 U' SDN BHD"
     assert company_name("B & BEST RESTAURANT") == "B & BEST RESTAURANT"
+
+
+def test_the_word_after_sdn_is_bhd_however_it_was_read() -> None:
+    """Sendirian Berhad: "BHD" is the only word that follows "SDN"; and "S/B" ends a name, "S/D" does not."""
+    assert company_name("ONE THREE SEAFOOD RESTAURANT SDN DHD") == "ONE THREE SEAFOOD RESTAURANT SDN BHD"
+    assert company_name("Aik Huat Sdn Bhi") == "Aik Huat Sdn Bhd"
+    assert company_name("GOLDEN SDN. 8HD") == "GOLDEN SDN. BHD"
+    assert company_name("99 SPEED MART S/D") == "99 SPEED MART S/B"
+    assert company_name("S/D MART") == "S/D MART"  # not at the end: not the legal form
 
 
 def test_a_company_names_misread_legal_form_and_small_l_are_put_right() -> None:

@@ -925,13 +925,21 @@ def _legal_form_only(text: str) -> bool:
 
 
 def company_name(text: str) -> str:
-    """A company's name as printed, without a trailing registration number; a Malaysian "SDN BHD" that the OCR
-    read as "SON BHD", or an "S/B" read as "5/B", is put right."""
+    """A company's name as printed, without a trailing registration number; a Malaysian "SDN BHD" (Sendirian
+    Berhad: "BHD" is the only word that follows "SDN") that the OCR read as "SON BHD" or "SDN BHI", or an "S/B"
+    read as "5/B" or, ending the name, "S/D", is put right."""
     text = re.sub(r"\s*\([^)]*\d[^)]*\)?[\s,.;:]*$", "", text)
     text = re.sub(r"^[\s|!_*~'\"]+|[\s|!_*~'\"]+$", "", text)  # a frame's or a smudge's strokes at either end
     text = re.sub(r"(?i)\b(SON|SDM|SUN|SIN|5DN|SDH)(\.?\s*BHD)\b", r"SDN\2", text)
-    text = re.sub(r"(?<![^\W_])[5$]/[B8](?![^\W_])|(?<![^\W_])S/8(?![^\W_])", "S/B", text)
+    text = re.sub(r"(?i)\b(SDN\.?\s*)([BD8]H[DIUO0])\b", _berhad, text)
+    text = re.sub(r"(?<![^\W_])[5$]/[B8](?![^\W_])|(?<![^\W_])S/8(?![^\W_])|(?<![^\W_])S/D$", "S/B", text)
     return lettered(_collapse(text))
+
+
+def _berhad(match: re.Match[str]) -> str:
+    """ "SDN" and the word the OCR read for "BHD", in the case it was printed in."""
+    word = match.group(2)
+    return match.group(1) + ("Bhd" if word[1:].islower() else "BHD")
 
 
 def lettered(text: str) -> str:
