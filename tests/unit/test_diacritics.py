@@ -104,7 +104,7 @@ def test_a_page_read_in_english_shows_german_or_french_words_by_the_dictionaries
     english = hand_page([["TAX INVOICE", "ROTI CANAI 2 x 1.50", "Total Amount 3.00", "Thank you, please come again"]])
     german = hand_page([["Rechnung Nr. 4711", "Menge Einzelpreis Betrag", "Ubernachtung 2 Nachte"]])
     french = hand_page([["FACTURE", "Quantite Montant"]])
-    assert not shows_others(english, tessdata, langs)  # "ROTI" alone (French "rôti") is one word, not two
+    assert not shows_others(english, tessdata, langs)  # English and Malay words: none German or French
     assert shows_others(german, tessdata, langs)
     assert shows_others(french, tessdata, langs)  # "Quantite" counts by its accented spelling
     assert not shows_others(german, tessdata, ["eng"])  # one language: nothing to ask
