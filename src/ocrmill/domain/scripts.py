@@ -106,15 +106,8 @@ UNACCENTED_LANGUAGES = frozenset({"eng", "msa", "ind"})
 
 
 def plain_latin(text: str) -> str:
-    """The text with its accented Latin letters as their plain letters ("Simpàng": "Simpang", "NANÚING":
-    "NANUING"); every other character (digits, signs, other scripts, "ß") as it is."""
+    """The text with its accented Latin letters unaccented ("Simpàng": "Simpang", "NANÚING": "NANUING"); every
+    other character (digits, signs, "ß", and other scripts, which NFD would take apart: Hangul) as it is."""
     if text.isascii():
         return text
-    return "".join(_plain_letter(ch) for ch in text)
-
-
-def _plain_letter(ch: str) -> str:
-    if ch.isascii() or not unicodedata.name(ch, "").startswith("LATIN"):
-        return ch
-    base = unicodedata.normalize("NFD", ch)[0]
-    return base if base.isascii() else ch
+    return "".join(unaccented(ch, "NFD") if unicodedata.name(ch, "").startswith("LATIN") else ch for ch in text)

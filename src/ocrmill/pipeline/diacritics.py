@@ -63,8 +63,9 @@ class Accents:
     def __bool__(self) -> bool:
         return bool(self._accented)
 
-    def __len__(self) -> int:
-        return len(self._known)
+    def empty(self) -> bool:
+        """Whether no word was read into it (the word lists or the tools to read them missing)."""
+        return not len(self._known)
 
     def knows(self, word: str) -> bool:
         key = hash(word.lower())
@@ -128,7 +129,7 @@ def shows_others(page: Page, tessdata: Path, langs: Sequence[str]) -> bool:
     with _LOCK:
         first = _dictionary(tessdata, (langs[0],))
         others = _dictionary(tessdata, tuple(sorted(langs[1:])))
-    if not len(first) or not len(others):
+    if first.empty() or others.empty():
         return True
     seen: set[str] = set()
     for word in page.words():
