@@ -212,8 +212,14 @@ def test_a_file_whose_worker_died_goes_to_error(tmp_path: Path, data: Path, requ
                 child.kill()
         until(lambda: (tmp_path / "out" / "error" / "long.tif.txt").exists(), timeout=90)
         assert "kill" in (tmp_path / "out" / "error" / "long.tif.txt").read_text(encoding="utf-8").lower()
-        info = server.client.get(f"/folder/{FOLDER_ID}").json()
-        assert (info["ErrorFiles"], info["SuccessFiles"]) == (1, 0)
+
+        def counted() -> tuple[int, int]:
+            info = server.client.get(f"/folder/{FOLDER_ID}").json()
+            return info["ErrorFiles"], info["SuccessFiles"]
+
+        # the delivery places the file, then counts it in a write of its own (folders._deliver): wait for it
+        until(lambda: counted() != (0, 0), timeout=30)
+        assert counted() == (1, 0)
     on_s3(server)
 
 
