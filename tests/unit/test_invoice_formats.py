@@ -37,6 +37,8 @@ from ocrmill.invoices.formats import (
         ("12 décembre 2019", "2019-12-12"),
         ("Date: 11/03/2018 06:20 PM", "2018-03-11"),
         ("31/12/99", "1999-12-31"),
+        ("27032018", "2018-03-27"),  # day and month first without separators
+        ("Le 30/03/2018 a 12:36", "2018-03-30"),
     ],
 )
 def test_dates_day_first(text: str, iso: str) -> None:
@@ -49,6 +51,15 @@ def test_month_first_preference_and_impossible_orders() -> None:
     assert parse_date("12/31/2018", day_first=True) == "2018-12-31"  # 31 cannot be a month
     assert parse_date("31.02.2018") is None
     assert parse_date("no date here 12345") is None
+
+
+def test_a_number_of_more_groups_is_no_date() -> None:
+    # a phone number in dotted pairs holds "05.22.95" (22 May 1995 read month first), but a date's groups end there
+    assert parse_date("Tel. : 05.22.95.66.66") is None
+    assert parse_date("2018-03-05-0012") is None
+    assert parse_date("Datum 05.03.2018.") == "2018-03-05"  # a sentence's full stop after it is no group
+    assert parse_date("99999999") is None
+    assert parse_date("12345678") is None
 
 
 def test_currencies() -> None:

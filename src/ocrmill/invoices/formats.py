@@ -84,9 +84,11 @@ _MONTH = r"(?P<mon>[A-Za-zÄÖÜäöüÉéÛûè]{3,9})\.?"
 _SEP = r"[./\-]"
 DATE_PATTERNS = (
     # 2018-03-05, 2018/3/5
-    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<s>[./\-])(?P<a>\d{1,2})(?P=s)(?P<b>\d{1,2})(?!\d)"),
+    re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)(?P<s>[./\-])(?P<a>\d{1,2})(?P=s)(?P<b>\d{1,2})(?!\d|(?P=s)\d)"),
     # 05.03.2018, 5/3/18, 05-03-2018
-    re.compile(r"(?<![\d.])(?P<a>\d{1,2})\s?(?P<s>[./\-])\s?(?P<b>\d{1,2})\s?(?P=s)\s?(?P<y>\d{4}|\d{2})(?![\d])"),
+    re.compile(
+        r"(?<![\d.])(?P<a>\d{1,2})\s?(?P<s>[./\-])\s?(?P<b>\d{1,2})\s?(?P=s)\s?(?P<y>\d{4}|\d{2})(?!\d|(?P=s)\d)"
+    ),
     # 5 March 2018, 05-Mar-18, 5. März 2018, 12 JAN, 2018
     re.compile(
         r"(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th|er)?\.?[\s\-/]*" + _MONTH + r"[\s\-/,]*(?P<y>(?:19|20)\d\d|\d\d)(?!\d)"
@@ -95,13 +97,17 @@ DATE_PATTERNS = (
     re.compile(_MONTH + r"\s*(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s*(?P<y>(?:19|20)\d\d)(?!\d)"),
     # 20180305
     re.compile(r"(?<!\d)(?P<y>20\d\d)(?P<a>[01]\d)(?P<b>[0-3]\d)(?!\d)"),
+    # 05032018: day and month first, as printed without separators (or as an OCR that lost them read it)
+    re.compile(r"(?<!\d)(?P<a>[0-3]\d)(?P<b>[0-3]\d)(?P<y>20\d\d)(?!\d)"),
 )
 
 
 def find_date(text: str, *, day_first: bool = True) -> tuple[date, tuple[int, int]] | None:
     """The first valid date printed in `text` and where it is (start, end); numeric dates in either order,
-    month names in English, German and French, 2-digit years (taken as 19xx from 70 on, else 20xx).
-    day_first decides "03/05/2018" (5 March when False); an order that cannot be a date is not forced."""
+    month names in English, German and French, 2-digit years (taken as 19xx from 70 on, else 20xx), eight
+    digits year first or day first ("20180305", "05032018"). day_first decides "03/05/2018" (5 March when False);
+    an order that cannot be a date is not forced. A date's groups end with its year: "05.22.95.66.66" (a phone
+    number in pairs) holds none."""
     found: list[tuple[int, int, date]] = []
     for index, pattern in enumerate(DATE_PATTERNS):
         for match in pattern.finditer(text):
