@@ -113,7 +113,7 @@ def recognise(image: Path) -> tuple[dict[str, Any], float]:
     assert _ENGINES is not None
     langs = languages.parse(JobOptions().RecognitionLanguages, installed=installed_languages(_ENGINES.tessdata))
     picture = raster(image)
-    page = _ENGINES.get(langs).recognize(picture.image, dpi=picture.dpi, number=1, source_index=0)
+    page = _ENGINES.recognize(langs, picture.image, dpi=picture.dpi, number=1, source_index=0)
     from PIL import Image
 
     with Image.open(image) as im:

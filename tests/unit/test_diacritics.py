@@ -88,7 +88,7 @@ def test_a_german_invoice_page_read_english_first_keeps_its_umlauts() -> None:
     tessdata = tessdata_dir(None)
     engines = EnginePool(tessdata)
     langs = ["eng", "deu", "fra"]
-    raw = {w.text for w in engines.get(langs).recognize(image, dpi=300, number=1, source_index=0).words()}
+    raw = {w.text for w in engines.recognize(langs, image, dpi=300, number=1, source_index=0).words()}
     assert {"Ubernachtung.", "Nachte"} <= raw
     seen = {
         w.text

@@ -158,7 +158,7 @@ def test_only_english_jobs_are_read_twice() -> None:
 def test_a_clean_page_gets_no_second_reading(data: Path, engines: EnginePool, monkeypatch: pytest.MonkeyPatch) -> None:
     with Image.open(data / "ocr-tesseract-test" / "phototest.tif") as im:
         image = im.convert("L")
-    page = engines.get(["eng"]).recognize(image, dpi=300, number=1, source_index=0)
+    page = engines.recognize(["eng"], image, dpi=300, number=1, source_index=0)
     raw = [(w.text, w.confidence) for w in page.words()]
     assert second_reading.unsure_pieces(page) == []
 
@@ -178,7 +178,7 @@ def test_a_page_read_lying_on_its_side_is_not_read_again(
     a line left to right, made more of it (CER 0.82 -> 0.98 on this page in bench.accuracy)."""
     with Image.open(data / "ocr-tesseract-test" / "phototest-rotated-L.png") as im:
         image = im.convert("L")
-    page = engines.get(["eng"]).recognize(image, dpi=300, number=1, source_index=0)
+    page = engines.recognize(["eng"], image, dpi=300, number=1, source_index=0)
     assert second_reading.unsure_pieces(page)  # unsure lines: they would be read again but for the page's lie
     assert sideways(page.words())
     raw = [w.text for w in page.words()]
@@ -252,7 +252,7 @@ def unsure_phototest(engines: EnginePool, data: Path, text: str) -> tuple[Image.
     leaves one word of a clean page now and then."""
     with Image.open(data / "ocr-tesseract-test" / "phototest.tif") as im:
         image = im.convert("L")
-    page = engines.get(["eng"]).recognize(image, dpi=300, number=1, source_index=0)
+    page = engines.recognize(["eng"], image, dpi=300, number=1, source_index=0)
     target = page.lines()[3].words[1]
     assert target.text == "quick"
     target.text, target.confidence = text, 40.0

@@ -28,7 +28,7 @@ def header(data: Path) -> Image.Image:
 
 
 def test_a_word_run_together_is_read_apart(data: Path, engines: EnginePool) -> None:
-    page = engines.get(["eng"]).recognize(header(data), dpi=300, number=1, source_index=0)
+    page = engines.recognize(["eng"], header(data), dpi=300, number=1, source_index=0)
     texts = [w.text for w in page.words()]
     assert texts[:6] == ["Case", "1:13-cv-01317-TWT-ECS", "Document", "1", "Filed", "04/22/13"]
     document, one = page.words()[2:4]
@@ -41,7 +41,7 @@ def test_without_it_tesseract_runs_them_together(
 ) -> None:
     """The case the module is for still happens with this Tesseract (else the test above proves nothing)."""
     monkeypatch.setattr("ocrmill.pipeline.engine.respace", lambda *args: 0)
-    page = engines.get(["eng"]).recognize(header(data), dpi=300, number=1, source_index=0)
+    page = engines.recognize(["eng"], header(data), dpi=300, number=1, source_index=0)
     assert "Document1" in [w.text for w in page.words()]
 
 

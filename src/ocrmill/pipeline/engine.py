@@ -1,13 +1,17 @@
 """Tesseract through tesserocr, kept warm: the only module that imports tesserocr.
 
 tesserocr's wheel carries its own libtesseract without OpenMP and releases the GIL while it
-recognises, so one engine per thread runs pages in parallel.
+recognises, so engines lent one to a thread (EnginePool) run pages in parallel.
 """
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import tesserocr
 from PIL import Image
@@ -32,7 +36,7 @@ _TEXT_BLOCKS = {
 
 
 class Engine:
-    """One Tesseract instance for one set of languages. Not thread-safe: one per thread."""
+    """One Tesseract instance for one set of languages. Not thread-safe: one thread at a time (EnginePool.lease)."""
 
     def __init__(self, tessdata: Path, langs: list[str]) -> None:
         # Tesseract's page layout analysis (PSM 3) tears Hangul apart (a syllable's jamo are separate blobs): on a
@@ -201,47 +205,82 @@ def _drop_empty(page: Page) -> None:
     page.blocks = [b for b in page.blocks if b.paragraphs]
 
 
+T = TypeVar("T")
+
+
+class Lender(Generic[T]):
+    """Warm objects by key, each lent to one thread at a time and kept for the process's life: at most `keys`
+    keys are kept (the least recently used one's objects are closed), of each as many objects as were ever in
+    use at once. Kept per process, not per thread: a job's page threads are new with each job, and objects kept
+    per thread were made again for every job (a Tesseract model load, 45-130 ms)."""
+
+    def __init__(self, make: Callable[[str], T], close: Callable[[T], object], *, keys: int = 4) -> None:
+        self._make = make
+        self._close = close
+        self._keys = keys
+        self._idle: OrderedDict[str, list[T]] = OrderedDict()  # the least recently given back key first
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def lend(self, key: str) -> Iterator[T]:
+        with self._lock:
+            idle = self._idle.get(key)
+            lent = idle.pop() if idle else None
+        if lent is None:
+            lent = self._make(key)
+        try:
+            yield lent
+        finally:
+            self._give_back(key, lent)
+
+    def _give_back(self, key: str, lent: T) -> None:
+        closing: list[T] = []
+        with self._lock:
+            self._idle.setdefault(key, []).append(lent)
+            self._idle.move_to_end(key)
+            while len(self._idle) > self._keys:  # a few language sets: models are large
+                closing += self._idle.popitem(last=False)[1]
+        for old in closing:
+            self._close(old)
+
+
 class EnginePool:
-    """Warm engines per (thread, languages); a worker process keeps one for its whole life."""
+    """Warm engines per set of languages, each used by one thread at a time (a Lender)."""
 
     def __init__(self, tessdata: Path) -> None:
         self.tessdata = tessdata
-        self._local = threading.local()
+        self._engines = Lender[Engine](lambda key: Engine(tessdata, key.split("+")), Engine.close)
 
-    def get(self, langs: list[str]) -> Engine:
-        engines: dict[str, Engine] = self._local.__dict__.setdefault("engines", {})
-        key = "+".join(langs)
-        engine = engines.get(key)
-        if engine is None:
-            if len(engines) >= 4:  # a few language sets per thread; models are large
-                for old in engines.values():
-                    old.close()
-                engines.clear()
-            engine = engines[key] = Engine(self.tessdata, langs)
-        return engine
+    def lease(self, langs: list[str]) -> AbstractContextManager[Engine]:
+        """`with pool.lease(langs) as engine:` an engine no other thread uses until the block ends."""
+        return self._engines.lend("+".join(langs))
+
+    def recognize(self, langs: list[str], image: Image.Image, *, dpi: float, number: int, source_index: int) -> Page:
+        """One page read by a lent engine (Engine.recognize)."""
+        with self.lease(langs) as engine:
+            return engine.recognize(image, dpi=dpi, number=number, source_index=source_index)
 
 
-_OSD = threading.local()
+def _osd(tessdata: str) -> tesserocr.PyTessBaseAPI:
+    try:
+        return tesserocr.PyTessBaseAPI(path=tessdata + "/", lang="osd", psm=tesserocr.PSM.OSD_ONLY)
+    except RuntimeError as e:
+        raise EngineError(f"Tesseract could not load its orientation model (osd): {e}") from e
+
+
+_OSD = Lender[tesserocr.PyTessBaseAPI](_osd, tesserocr.PyTessBaseAPI.End)
 
 
 def detect_orientation(image: Image.Image, dpi: float, tessdata: Path) -> tuple[int, float]:
     """Tesseract's orientation detection (OSD): the clockwise rotation (0, 90, 180, 270) that makes the
     page upright, and Tesseract's confidence in it (0.0 when it found too little text to tell).
 
-    One OSD instance per thread and tessdata folder, kept warm like the engines of EnginePool."""
-    apis: dict[str, tesserocr.PyTessBaseAPI] = _OSD.__dict__.setdefault("apis", {})
-    key = str(tessdata)
-    api = apis.get(key)
-    if api is None:
-        try:
-            api = tesserocr.PyTessBaseAPI(path=key + "/", lang="osd", psm=tesserocr.PSM.OSD_ONLY)
-        except RuntimeError as e:
-            raise EngineError(f"Tesseract could not load its orientation model (osd): {e}") from e
-        apis[key] = api
-    api.SetImage(image)
-    api.SetSourceResolution(max(70, round(dpi)))
-    result = api.DetectOrientationScript()
-    api.Clear()
+    OSD instances per tessdata folder are kept warm like the engines of EnginePool."""
+    with _OSD.lend(str(tessdata)) as api:
+        api.SetImage(image)
+        api.SetSourceResolution(max(70, round(dpi)))
+        result = api.DetectOrientationScript()
+        api.Clear()
     if not result:
         return 0, 0.0
     # orient_deg is how far the image is turned clockwise from upright; undoing it is the opposite turn.

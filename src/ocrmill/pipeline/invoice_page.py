@@ -229,10 +229,10 @@ def _read(
     and all of them when that reading shows words of the others (diacritics.shows_others). Tesseract tries
     each further language on every word the first reads poorly, which on a receipt costs 40% more time
     (eng+deu+fra 1.35 s against 0.97 s of CPU a receipt, clean-up included)."""
-    page = engines.get(langs[:1]).recognize(image, dpi=dpi, number=number, source_index=number - 1)
+    page = engines.recognize(langs[:1], image, dpi=dpi, number=number, source_index=number - 1)
     if len(langs) < 2 or not shows_others(page, tessdata, langs):
         return page, langs[:1]
-    return engines.get(langs).recognize(image, dpi=dpi, number=number, source_index=number - 1), langs
+    return engines.recognize(langs, image, dpi=dpi, number=number, source_index=number - 1), langs
 
 
 def _read_lines(

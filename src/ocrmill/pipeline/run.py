@@ -102,11 +102,15 @@ def run_job(
             with ocr_gate or nullcontext():  # clean-up is as CPU-bound as the OCR: the same bound
                 raster = cleaned(raster, options, engines.tessdata)
                 image, dpi = fast_raster(raster) if options.FastMode else (raster.image, raster.dpi)
-                engine = engines.get(langs)
-                page = engine.recognize(
-                    image, dpi=dpi, number=ref.source_index + 1, source_index=ref.source_index, fast=options.FastMode
-                )
-                page = read_in_order(read_unread(page, image, engine), image, engine)
+                with engines.lease(langs) as engine:
+                    page = engine.recognize(
+                        image,
+                        dpi=dpi,
+                        number=ref.source_index + 1,
+                        source_index=ref.source_index,
+                        fast=options.FastMode,
+                    )
+                    page = read_in_order(read_unread(page, image, engine), image, engine)
                 page = read_twice(page, image) if twice else calibrate(page)
                 if accents is not None:
                     accents.restore_page(page)
