@@ -43,8 +43,9 @@ import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -367,8 +368,10 @@ class RememberingPool(EnginePool):
         super().__init__(tessdata)
         self.pages: dict[tuple[Any, ...], bytes] = {}
 
-    def get(self, *args: Any, **kwargs: Any) -> Any:
-        return _Remembering(super().get(*args, **kwargs), self.pages)
+    @contextmanager
+    def lease(self, langs: list[str]) -> Iterator[Any]:
+        with super().lease(langs) as engine:
+            yield _Remembering(engine, self.pages)
 
 
 _ENGINES: RememberingPool | None = None
@@ -381,7 +384,8 @@ def _start_worker() -> None:
 
 def _warm(_: int) -> int:
     assert _ENGINES is not None
-    _ENGINES.get(["eng"])
+    with _ENGINES.lease(["eng"]):  # loaded, and kept by the process
+        pass
     time.sleep(0.3)  # so that each warm-up task lands in its own process
     return os.getpid()
 

@@ -39,6 +39,7 @@ from PIL import Image
 from tests.harness import Server, running
 
 from bench.pages import prepare
+from ocrmill.pipeline.engine import set_pixels
 from ocrmill.pipeline.languages import tessdata_dir
 
 VENV_BIN = Path(sys.executable).parent
@@ -67,7 +68,7 @@ def limit(images: list[Path], cores: int) -> float:
                 if not queue:
                     return
                 index = queue.pop(0)
-            api.SetImage(loaded[index])
+            set_pixels(api, loaded[index])  # as the engine does: SetImage would encode an opened PNG again
             api.SetSourceResolution(300)
             api.Recognize()
 

@@ -1,5 +1,6 @@
 """Warm engines (pipeline.engine.EnginePool, Lender): a worker's jobs reuse the Tesseract engines of the jobs before
-them, though each job reads its pages in threads of its own; engines in use at once are never shared."""
+them, though each job reads its pages in threads of its own; engines in use at once are never shared. And the
+pixels Tesseract is given (set_pixels)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ import threading
 from pathlib import Path
 
 import pytest
+import tesserocr
+from PIL import Image
 
 from ocrmill.domain.options import JobOptions
 from ocrmill.pipeline import engine as engine_module
-from ocrmill.pipeline.engine import Engine, EnginePool, Lender
+from ocrmill.pipeline.engine import Engine, EnginePool, Lender, set_pixels
 from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.pages import InputFile
 from ocrmill.pipeline.run import Limits, run_job
@@ -105,3 +108,22 @@ def test_only_the_most_recent_keys_are_kept_and_the_others_closed() -> None:
     assert [(t.key, t.closed) for t in made] == [("eng", False), ("deu", True), ("fra", False)]
     with things.lend("deu") as thing:
         assert thing is made[-1] and not thing.closed  # made again
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "1", "P"])
+def test_tesseract_reads_pixels_handed_over_as_it_reads_an_image(data: Path, mode: str) -> None:
+    """set_pixels gives Tesseract the pixels without writing a file in memory first (which tesserocr's SetImage
+    does: as PNG for an image opened from a PNG, 0.1-0.25 s an A4 page); the reading is the same."""
+    with Image.open(data / PAGE) as opened:
+        image = opened.convert(mode)
+    api = tesserocr.PyTessBaseAPI(path=str(tessdata_dir(None)) + "/", lang="eng")
+    try:
+        readings = []
+        for hand_over in (lambda: api.SetImage(image), lambda: set_pixels(api, image)):
+            hand_over()
+            api.SetSourceResolution(300)
+            readings.append((api.GetUTF8Text(), api.AllWordConfidences()))
+    finally:
+        api.End()
+    assert "quick brown dog" in readings[0][0]
+    assert readings[1] == readings[0]

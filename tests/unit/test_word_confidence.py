@@ -38,8 +38,7 @@ def test_the_calibration_is_monotone_and_a_percentage() -> None:
 def test_calibrate_maps_each_word_of_a_recognised_page(data: Path) -> None:
     with Image.open(data / "ocr-tesseract-test" / "phototest.tif") as im:
         image = im.convert("L")
-    engine = EnginePool(tessdata_dir(None)).get(["eng"])
-    page = engine.recognize(image, dpi=300, number=1, source_index=0)
+    page = EnginePool(tessdata_dir(None)).recognize(["eng"], image, dpi=300, number=1, source_index=0)
     raw = [(w.text, w.confidence) for w in page.words()]
     assert len(raw) > 40
     calibrated = cal.calibrate(page)
