@@ -114,3 +114,17 @@ def test_a_page_read_in_english_shows_german_or_french_words_by_the_dictionaries
 def test_without_dictionaries_every_page_shows_the_other_languages(tmp_path: Path) -> None:
     """No word lists (an empty tessdata): the page is read in every language, as before the question existed."""
     assert shows_others(hand_page([["TAX INVOICE"]]), tmp_path, ["eng", "deu"])
+
+
+def test_languages_joined_are_their_words_read_together() -> None:
+    """Accents.joined (each language's word list read once): a word known to either; a plain spelling restored
+    only where every language that accents it does so alike, and never where one language has two spellings."""
+    german = ["Übernachtung", "Straße", "müde", "Muße", "Mühe"]
+    french = ["Élève", "muse", "mûde", "Quantité", "fête", "fêté"]
+    together = Accents([*german, *french])
+    joined = Accents.joined([Accents(german), Accents(french)])
+    for read in ("Ubernachtung", "Eleve", "mude", "Quantite", "fete", "Muse", "Muhe", "Strasse", "rien"):
+        assert joined.restored(read) == together.restored(read), read
+        assert joined.knows(read) == together.knows(read), read
+    assert joined.restored("mude") == "mude"  # müde and mûde: two spellings, none chosen
+    assert joined.restored("Ubernachtung") == "Übernachtung"
