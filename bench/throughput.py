@@ -13,7 +13,9 @@ pages ("clean") and the real scans ("scans"), with pages/min and CPU seconds a p
 are the two parts' sums. The multi-page batch's jobs hold both kinds and are measured as one.
 
 Prints a table, the ratios ocrmill/limit and ocrmill/OCRmyPDF, job latencies, the server's peak
-RSS, and a closing JSON line with every figure.
+RSS, and a closing JSON line with every figure. Beside each part's CPU a page: where ocrmill's went, by phase of its
+pages (the workers' own accounting, pipeline.cpu, from their log lines), the rest of the workers' CPU for the jobs
+(database, store, heartbeat), the workers' CPU between jobs and the API process's.
 """
 
 from __future__ import annotations
@@ -153,10 +155,11 @@ class PeakRss:
 
 def ocrmill(
     server: Server, jobs: list[Path], clients: int = 8, options: dict[str, Any] | None = None
-) -> tuple[float, list[float]]:
-    """Every job over HTTP (PdfOutput + TxtOutput, and `options`), polled until Converted, outputs downloaded."""
+) -> tuple[float, list[float], list[int]]:
+    """Every job over HTTP (PdfOutput + TxtOutput, and `options`), polled until Converted, outputs downloaded:
+    the seconds, each job's latency and its id."""
 
-    def one(path: Path) -> float:
+    def one(path: Path) -> tuple[float, int]:
         started = time.perf_counter()
         job = server.submit(path, PdfOutput=True, TxtOutput=True, **(options or {}))
         info = server.wait(job["Id"], timeout=1800, poll=0.5)  # as a client would; faster polling only loads the CPU
@@ -165,12 +168,26 @@ def ocrmill(
         for ext in ("pdf", "txt"):
             response = server.client.get(f"/download/{job['Id']}/{ext}")
             response.raise_for_status()
-        return time.perf_counter() - started
+        return time.perf_counter() - started, int(job["Id"])
 
     started = time.perf_counter()
     with ThreadPoolExecutor(clients) as pool:
-        latencies = list(pool.map(one, jobs))
-    return time.perf_counter() - started, latencies
+        done = list(pool.map(one, jobs))
+    return time.perf_counter() - started, [latency for latency, _ in done], [job for _, job in done]
+
+
+def job_cpu(log: Path, jobs: list[int]) -> dict[str, float]:
+    """CPU seconds by phase summed over `jobs`, from the workers' JSON log lines (worker.child: the pages' phases
+    and "job", the process's CPU for the job)."""
+    wanted, sums = set(jobs), dict[str, float]()
+    for line in log.read_text(errors="replace").splitlines():
+        if not line.startswith("{"):
+            continue
+        record = json.loads(line)
+        if record.get("event") == "job_run" and record["job_id"] in wanted:
+            for name, seconds in record["cpu"].items():
+                sums[name] = sums.get(name, 0.0) + seconds
+    return sums
 
 
 def show(name: str, pages: int, seconds: float) -> None:
@@ -207,9 +224,11 @@ class Round:
     workers_cpu: float
     peak_rss: int
     latencies: list[float]
+    phases: dict[str, float]  # the workers' CPU seconds by phase of the jobs' pages, and "job" (job_cpu)
 
     @classmethod
     def total(cls, rounds: list[Round]) -> Round:
+        names = dict.fromkeys(name for r in rounds for name in r.phases)
         return cls(
             sum(r.pages for r in rounds),
             sum(r.limit_s for r in rounds),
@@ -219,6 +238,7 @@ class Round:
             sum(r.workers_cpu for r in rounds),
             max(r.peak_rss for r in rounds),
             [latency for r in rounds for latency in r.latencies],
+            {name: sum(r.phases.get(name, 0.0) for r in rounds) for name in names},
         )
 
     @property
@@ -235,8 +255,26 @@ class Round:
         return (
             f"  {label}ocrmill/limit {self.ratio:.3f}   CPU a page: limit {self.limit_cpu / self.pages:.2f} s, "
             f"ocrmill {(self.api_cpu + self.workers_cpu) / self.pages:.2f} s (limit/ocrmill {self.cpu_ratio:.3f}; "
-            f"the API process {self.api_cpu / self.pages:.2f} s, the workers {self.workers_cpu / self.pages:.2f} s)"
+            f"the API process {self.api_cpu / self.pages:.2f} s, the workers {self.workers_cpu / self.pages:.2f} s)\n"
+            f"    where ocrmill's CPU a page went, in ms: {self.breakdown()}"
         )
+
+    def where(self) -> dict[str, float]:
+        """ocrmill's CPU a page in milliseconds: each phase of the pages, the rest of the workers' CPU for the jobs
+        (database, store, heartbeat), the workers' CPU between jobs (claiming, polling) and the API process's."""
+        phases = {name: s for name, s in self.phases.items() if name != "job"}
+        jobs = self.phases.get("job", 0.0)
+        parts = {
+            **phases,
+            "rest of the jobs": jobs - sum(phases.values()),
+            "workers between jobs": self.workers_cpu - jobs,
+            "API process": self.api_cpu,
+        }
+        return {name: round(1000 * seconds / self.pages, 1) for name, seconds in parts.items()}
+
+    def breakdown(self) -> str:
+        limit = 1000 * self.limit_cpu / self.pages
+        return f"(the limit's {limit:.0f}) " + ", ".join(f"{name} {ms:.0f}" for name, ms in self.where().items())
 
     def figures(self) -> dict[str, Any]:
         return {
@@ -247,6 +285,7 @@ class Round:
             "cpu_limit_s": round(self.limit_cpu / self.pages, 3),
             "cpu_ocrmill_s": round((self.api_cpu + self.workers_cpu) / self.pages, 3),
             "cpu_limit_over_ocrmill": self.cpu_ratio,
+            "cpu_ms_a_page": self.where(),
         }
 
 
@@ -260,11 +299,20 @@ def measure_part(server: Server, part: Part, cores: int, options: dict[str, Any]
     show(f"limit{label}", pages, limit_s)
     rss = PeakRss(server.process.pid)
     api_cpu, workers_cpu = tree_cpu(server.process.pid)
-    seconds, latencies = ocrmill(server, part.jobs, options=options)
+    seconds, latencies, jobs = ocrmill(server, part.jobs, options=options)
     show(f"ocrmill{label}", pages, seconds)
     api_after, workers_after = tree_cpu(server.process.pid)
+    time.sleep(0.2)  # the workers' last log lines, written right after their jobs' Converted commits
     return Round(
-        pages, limit_s, limit_cpu, seconds, api_after - api_cpu, workers_after - workers_cpu, rss.stop(), latencies
+        pages,
+        limit_s,
+        limit_cpu,
+        seconds,
+        api_after - api_cpu,
+        workers_after - workers_cpu,
+        rss.stop(),
+        latencies,
+        job_cpu(server.log, jobs),
     )
 
 
@@ -362,7 +410,11 @@ def main() -> None:
     results: dict[str, Any] = {"cores": cores}
     with tempfile.TemporaryDirectory(prefix="ocrmill-bench-") as tmp:
         root = Path(tmp)
-        env = {"OCRMILL_JOBS_THREADS": str(cores), "OCRMILL_MAX_THREADS_PER_JOB": str(cores)}
+        env = {
+            "OCRMILL_JOBS_THREADS": str(cores),
+            "OCRMILL_MAX_THREADS_PER_JOB": str(cores),
+            "OCRMILL_LOG_FORMAT": "json",  # the workers' CPU by phase (job_cpu)
+        }
         with running(Server(root / "server", env=env)) as server:
             singles = [
                 Part(name, batch[f"single_{name}"], batch[f"single_{name}"])

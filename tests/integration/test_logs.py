@@ -100,6 +100,13 @@ def test_json_lines_parse_and_carry_the_fields(tmp_path: Path, data: Path) -> No
     ]
     converting = next(r for r in parsed if r.get("event") == "job_status" and r["new"] == "Converting")
     assert converting["process"] != create["process"] and converting["worker"]  # a worker process, same format
+    # the worker's line on the run: where its CPU went, by phase of the pages (pipeline.cpu) and in all
+    run = next(r for r in parsed if r.get("event") == "job_run" and r["job_id"] == job["Id"])
+    assert run["process"] == converting["process"] and run["seconds"] > 0
+    cpu = run["cpu"]
+    assert {"open", "recognise", "layout", "second reading", "page images", "outputs", "job"} <= cpu.keys()
+    assert cpu["recognise"] > max(seconds for name, seconds in cpu.items() if name not in ("recognise", "job"))
+    assert sum(seconds for name, seconds in cpu.items() if name != "job") <= cpu["job"] + 0.01
     assert "wrong-password-123" not in server.log.read_text()
 
 

@@ -23,6 +23,18 @@ from ocrmill.errors import InputError, PipelineError
 from ocrmill.pipeline.calibration import calibrate
 from ocrmill.pipeline.cleanup.speckle import speckled
 from ocrmill.pipeline.compression import run_length_page
+from ocrmill.pipeline.cpu import (
+    BARCODES,
+    BLANK_PAGES,
+    CLEAN_UP,
+    LAYOUT,
+    OPEN,
+    OUTPUTS,
+    PAGE_IMAGES,
+    RECOGNISE,
+    SECOND_READING,
+    CpuTimes,
+)
 from ocrmill.pipeline.diacritics import accents_for
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import installed_languages
@@ -53,6 +65,7 @@ class JobResult:
     barcodes: list[dict[str, object]] = field(default_factory=list)
     removed_pages: list[int] = field(default_factory=list)  # 1-based source pages left out as blank
     text: str = ""  # the recognised text of the kept pages, as the outputs have it (for the search index)
+    cpu: CpuTimes = field(default_factory=CpuTimes)  # where the job's CPU went, by phase (pipeline.cpu)
 
 
 def run_job(
@@ -78,9 +91,11 @@ def run_job(
         )
     langs = languages.parse(options.RecognitionLanguages, installed=installed_languages(engines.tessdata))
     max_pixels = limits.max_image_megapixels * 1e6
-    refs = enumerate_pages(
-        inputs, max_pages=limits.max_pages, max_pixels=max_pixels, render_dpi=options.RenderResolution
-    )
+    cpu = CpuTimes()
+    with cpu.phase(OPEN):
+        refs = enumerate_pages(
+            inputs, max_pages=limits.max_pages, max_pixels=max_pixels, render_dpi=options.RenderResolution
+        )
     work_dir.mkdir(parents=True, exist_ok=True)
     done = itertools.count(1)
     images = any(WRITERS[ext].needs_page_images for ext in options.outputs())
@@ -91,53 +106,64 @@ def run_job(
     accents = accents_for(engines.tessdata, langs)
 
     def one(ref: PageRef) -> _Outcome:
-        own = own_text_page(ref, dpi=options.RenderResolution) if intelligent and ref.kind == "pdf" else None
-        if own is not None:  # a born-digital page: its own text, its own content, no OCR
+        with cpu.phase(OPEN):
+            own = own_text_page(ref, dpi=options.RenderResolution) if intelligent and ref.kind == "pdf" else None
             raster = (
-                load_raster(ref, render_dpi=options.RenderResolution, max_pixels=max_pixels) if needs_pixels else None
+                load_raster(ref, render_dpi=options.RenderResolution, max_pixels=max_pixels)
+                if own is None or needs_pixels
+                else None
             )
+        if own is not None:  # a born-digital page: its own text, its own content, no OCR
             page, base = own, PageBase(ref.file, ref.index)
         else:
-            raster = load_raster(ref, render_dpi=options.RenderResolution, max_pixels=max_pixels)
+            assert raster is not None
             with ocr_gate or nullcontext():  # clean-up is as CPU-bound as the OCR: the same bound
-                raster = cleaned(raster, options, engines.tessdata)
+                with cpu.phase(CLEAN_UP):
+                    raster = cleaned(raster, options, engines.tessdata)
                 image, dpi = fast_raster(raster) if options.FastMode else (raster.image, raster.dpi)
                 with engines.lease(langs) as engine:
-                    page = engine.recognize(
-                        image,
-                        dpi=dpi,
-                        number=ref.source_index + 1,
-                        source_index=ref.source_index,
-                        fast=options.FastMode,
-                    )
-                    page = read_in_order(read_unread(page, image, engine), image, engine)
-                page = read_twice(page, image) if twice else calibrate(page)
-                if accents is not None:
-                    accents.restore_page(page)
-            base = page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
+                    with cpu.phase(RECOGNISE):
+                        page = engine.recognize(
+                            image,
+                            dpi=dpi,
+                            number=ref.source_index + 1,
+                            source_index=ref.source_index,
+                            fast=options.FastMode,
+                        )
+                    with cpu.phase(LAYOUT):
+                        page = read_in_order(read_unread(page, image, engine), image, engine)
+                with cpu.phase(SECOND_READING):
+                    page = read_twice(page, image) if twice else calibrate(page)
+                    if accents is not None:
+                        accents.restore_page(page)
+            with cpu.phase(PAGE_IMAGES):
+                base = page_base(ref, raster, options, work_dir) if options.PdfOutput else PageBase(ref.file, 0)
         codes: list[Barcode] = []
         blank = False
         if raster is not None and options.DetectBarcodes:
             from ocrmill.pipeline.barcodes import read_barcodes  # imported on first use: see cleaned()
 
-            codes = read_barcodes(
-                raster.image,
-                page_no=ref.source_index + 1,
-                filter_bits=options.BarcodeFilter,
-                direction=options.BarcodeDirection,
-            )
+            with cpu.phase(BARCODES):
+                codes = read_barcodes(
+                    raster.image,
+                    page_no=ref.source_index + 1,
+                    filter_bits=options.BarcodeFilter,
+                    direction=options.BarcodeDirection,
+                )
         if raster is not None and options.DeleteBlankPages:
             from ocrmill.pipeline.blank import is_blank  # imported on first use: see cleaned()
 
-            blank = is_blank(
-                raster.image,
-                raster.dpi,
-                max_noise_percent=options.BlankPagesMaxNoise,
-                has_words=_has_words(page),
-                has_barcode=bool(codes),
-            )
-        picture = page_image(ref, raster, work_dir) if raster is not None and images and not blank else None
-        preview = None if blank else page_preview(ref, raster, work_dir)
+            with cpu.phase(BLANK_PAGES):
+                blank = is_blank(
+                    raster.image,
+                    raster.dpi,
+                    max_noise_percent=options.BlankPagesMaxNoise,
+                    has_words=_has_words(page),
+                    has_barcode=bool(codes),
+                )
+        with cpu.phase(PAGE_IMAGES):
+            picture = page_image(ref, raster, work_dir) if raster is not None and images and not blank else None
+            preview = None if blank else page_preview(ref, raster, work_dir)
         if on_page:
             on_page(next(done), len(refs))  # count's next() is atomic under the GIL
         return _Outcome(page, base, picture, codes, blank, preview)
@@ -163,19 +189,22 @@ def run_job(
         barcodes=[code.to_api() for code in codes],
     )
     staging = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    for ext in options.outputs():
-        WRITERS[ext].write(doc, ctx, staging / f"result.{ext}")
-    save_pages(staging / "pages", kept)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    os.replace(staging, out_dir)
+    with cpu.phase(OUTPUTS):
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        for ext in options.outputs():
+            WRITERS[ext].write(doc, ctx, staging / f"result.{ext}")
+        save_pages(staging / "pages", kept)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        os.replace(staging, out_dir)
+        text = "\n\n".join(page.text(options.MinConfidence) for page in doc.pages)
     return JobResult(
         pages=len(doc.pages),
         outputs=options.outputs(),
         barcodes=ctx.barcodes,
         removed_pages=removed,
-        text="\n\n".join(page.text(options.MinConfidence) for page in doc.pages),
+        text=text,
+        cpu=cpu,
     )
 
 

@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection
 from ocrmill.config import Settings
 from ocrmill.domain.options import JobOptions
 from ocrmill.errors import InsufficientStorage, OcrmillError, ServiceUnavailable, described
-from ocrmill.logs import configure
+from ocrmill.logs import configure, fields
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.pages import InputFile, limit_pixels
@@ -165,7 +165,7 @@ class WorkerLoop:
         scratch = scratch_dir(self.settings, f"job-{job_id}")
         run = new_run()  # the run's outputs are stored apart, and become the job's with the Converted commit
         out_dir = self.files.run_outputs(job_id, run, scratch)
-        started = time.monotonic()
+        started, cpu_started = time.monotonic(), time.process_time()
         result: JobResult | None = None
         error = ""
         try:
@@ -197,12 +197,16 @@ class WorkerLoop:
             settle_run(self.files, f"jobs/{job_id}", run, won=finished and not error, ended=finished)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
+        # the process's CPU for the job: its pages' phases (pipeline.cpu), the rest its database, store, heartbeat
+        cpu = {**(result.cpu.rounded() if result else {}), "job": round(time.process_time() - cpu_started, 3)}
         log.info(
-            "job %s %s in %.1f s%s",
+            "job %s %s in %.1f s%s (CPU %s)",
             job_id,
             "failed" if error else "converted" if finished else "lost to another worker",
             time.monotonic() - started,
             f": {error}" if error else "",
+            ", ".join(f"{name} {seconds:.3f} s" for name, seconds in cpu.items()),
+            extra=fields(event="job_run", job_id=job_id, seconds=round(time.monotonic() - started, 3), cpu=cpu),
         )
 
     def _holds(self, job_id: int) -> bool:
