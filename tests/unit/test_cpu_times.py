@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-from ocrmill.pipeline.cpu import CpuTimes
+from ocrmill.pipeline.cpu import CpuTimes, helped
 
 
 def _spin(seconds: float) -> None:
@@ -43,3 +44,21 @@ def test_a_phase_that_raises_is_counted() -> None:
     except ValueError:
         pass
     assert cpu.seconds["open"] >= 0.01
+
+
+def test_work_handed_to_a_pool_is_charged_to_the_callers_phase() -> None:
+    """PP-OCR reads a page's lines two at once (pipeline.lines): their CPU is the second reading's, though the
+    pool's threads ran it and the caller only waited."""
+    cpu = CpuTimes()
+    with cpu.phase("second reading"), ThreadPoolExecutor(2) as pool:
+        spun = helped(_spin_and_return, [0.03, 0.03, 0.03, 0.03], pool.map)
+    assert spun == [0.03] * 4
+    assert 0.12 <= cpu.seconds["second reading"] < 0.2
+    with ThreadPoolExecutor(2) as pool:  # outside a phase: charged to none
+        helped(_spin_and_return, [0.01], pool.map)
+    assert cpu.seconds.keys() == {"second reading"}
+
+
+def _spin_and_return(seconds: float) -> float:
+    _spin(seconds)
+    return seconds

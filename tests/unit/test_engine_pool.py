@@ -13,7 +13,7 @@ from PIL import Image
 
 from ocrmill.domain.options import JobOptions
 from ocrmill.pipeline import engine as engine_module
-from ocrmill.pipeline.engine import Engine, EnginePool, Lender, set_pixels
+from ocrmill.pipeline.engine import Engine, EnginePool, Lender, pixel_bytes, set_pixels
 from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.pages import InputFile
 from ocrmill.pipeline.run import Limits, run_job
@@ -110,7 +110,7 @@ def test_only_the_most_recent_keys_are_kept_and_the_others_closed() -> None:
         assert thing is made[-1] and not thing.closed  # made again
 
 
-@pytest.mark.parametrize("mode", ["L", "RGB", "1", "P"])
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "1", "P"])
 def test_tesseract_reads_pixels_handed_over_as_it_reads_an_image(data: Path, mode: str) -> None:
     """set_pixels gives Tesseract the pixels without writing a file in memory first (which tesserocr's SetImage
     does: as PNG for an image opened from a PNG, 0.1-0.25 s an A4 page); the reading is the same."""
@@ -127,3 +127,11 @@ def test_tesseract_reads_pixels_handed_over_as_it_reads_an_image(data: Path, mod
         api.End()
     assert "quick brown dog" in readings[0][0]
     assert readings[1] == readings[0]
+
+
+@pytest.mark.parametrize("mode", ["1", "L", "RGB", "RGBA"])
+@pytest.mark.parametrize("width", [8, 13, 2481])
+def test_pixel_bytes_are_pillows_bytes(mode: str, width: int) -> None:
+    """The pixels copied through NumPy are Pillow's own bytes, a bilevel image's rows packed and padded to a byte."""
+    noise = Image.effect_noise((width, 7), 80).convert(mode)
+    assert pixel_bytes(noise) == noise.tobytes()

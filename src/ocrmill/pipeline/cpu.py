@@ -1,8 +1,9 @@
 """Where a job's CPU goes: seconds of CPU by phase of its pages, summed over the threads that ran them.
 
 Each phase is timed with the CPU clock of the thread that runs it (time.thread_time), so pages read at once in a
-job's threads are each counted once and waiting (a lease, the OCR gate, the disk) counts nothing. The worker logs
-the sums with the job's end and its process's CPU for the job besides (the rest: the database, the store, the
+job's threads are each counted once and waiting (a lease, the OCR gate, the disk) counts nothing. Work a phase hands
+to threads of its own (PP-OCR's lines, read two at once: pipeline.lines) is charged to it by `helped`. The worker
+logs the sums with the job's end and its process's CPU for the job besides (the rest: the database, the store, the
 heartbeat); bench.throughput adds them up beside the engine's limit.
 """
 
@@ -10,8 +11,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 # The phases of a page, in the order it goes through them (run_job)
 OPEN = "open"  # the inputs counted and checked, a page's pixels decoded or rendered
@@ -34,11 +40,13 @@ class CpuTimes:
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
+        token = _current.set((self, name))
         start = time.thread_time()
         try:
             yield
         finally:
             self.add(name, time.thread_time() - start)
+            _current.reset(token)
 
     def add(self, name: str, seconds: float) -> None:
         with self._lock:
@@ -47,3 +55,28 @@ class CpuTimes:
     def rounded(self) -> dict[str, float]:
         """The sums in milliseconds' precision, for a log line."""
         return {name: round(seconds, 3) for name, seconds in self.seconds.items()}
+
+
+_current: ContextVar[tuple[CpuTimes, str] | None] = ContextVar("cpu_phase", default=None)
+
+
+def helped(
+    each: Callable[[T], R], items: Iterable[T], run: Callable[[Callable[[T], R], Iterable[T]], Iterator[R]]
+) -> list[R]:
+    """`run(each, items)` (a pool's map), the CPU each item took in the pool's threads charged to the phase the
+    calling thread is in (if any): their clocks are not the caller's."""
+    spent: list[float] = []
+
+    def timed(item: T) -> R:
+        start = time.thread_time()
+        try:
+            return each(item)
+        finally:
+            spent.append(time.thread_time() - start)  # list.append is atomic under the GIL
+
+    try:
+        return list(run(timed, items))
+    finally:
+        current = _current.get()
+        if current is not None:
+            current[0].add(current[1], sum(spent))

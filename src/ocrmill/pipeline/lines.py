@@ -35,6 +35,7 @@ from numpy.typing import NDArray
 
 from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
 from ocrmill.errors import EngineError
+from ocrmill.pipeline.cpu import helped
 
 DET_THRESHOLD = 0.3  # probability a pixel is text
 BOX_THRESHOLD = 0.6  # mean probability inside a region for it to count as a line
@@ -138,7 +139,7 @@ class LineReader:
         if len(boxes) < 2 * REC_THREADS:
             return [self._read_line(rgb, box) for box in boxes]
         with ThreadPoolExecutor(max_workers=REC_THREADS, thread_name_prefix="ppocr-rec") as pool:
-            return list(pool.map(lambda box: self._read_line(rgb, box), boxes))
+            return helped(lambda box: self._read_line(rgb, box), boxes, pool.map)
 
     def _read_line(self, rgb: NDArray[np.uint8], box: NDArray[np.float32]) -> TextLine:
         crop = straight_crop(rgb, box)
