@@ -176,17 +176,27 @@ def ocrmill(
     return time.perf_counter() - started, [latency for latency, _ in done], [job for _, job in done]
 
 
-def job_cpu(log: Path, jobs: list[int]) -> dict[str, float]:
+def job_cpu(log: Path, jobs: list[int], *, timeout: float = 10.0) -> dict[str, float]:
     """CPU seconds by phase summed over `jobs`, from the workers' JSON log lines (worker.child: the pages' phases
-    and "job", the process's CPU for the job)."""
-    wanted, sums = set(jobs), dict[str, float]()
-    for line in log.read_text(errors="replace").splitlines():
-        if not line.startswith("{"):
-            continue
-        record = json.loads(line)
-        if record.get("event") == "job_run" and record["job_id"] in wanted:
-            for name, seconds in record["cpu"].items():
-                sums[name] = sums.get(name, 0.0) + seconds
+    and "job", the process's CPU for the job). A worker logs a job right after its Converted commit, so the last
+    lines may come a moment after the client saw the job done: read until every job has its line."""
+    wanted, deadline = set(jobs), time.monotonic() + timeout
+    while True:
+        records = [
+            record
+            for line in log.read_text(errors="replace").splitlines()
+            if line.startswith("{") and (record := json.loads(line)).get("event") == "job_run"
+        ]
+        found = {record["job_id"]: record["cpu"] for record in records if record["job_id"] in wanted}
+        if len(found) == len(wanted):
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no job_run log line for jobs {sorted(wanted - found.keys())}")
+        time.sleep(0.05)
+    sums: dict[str, float] = {}
+    for cpu in found.values():
+        for name, seconds in cpu.items():
+            sums[name] = sums.get(name, 0.0) + seconds
     return sums
 
 
@@ -302,7 +312,6 @@ def measure_part(server: Server, part: Part, cores: int, options: dict[str, Any]
     seconds, latencies, jobs = ocrmill(server, part.jobs, options=options)
     show(f"ocrmill{label}", pages, seconds)
     api_after, workers_after = tree_cpu(server.process.pid)
-    time.sleep(0.2)  # the workers' last log lines, written right after their jobs' Converted commits
     return Round(
         pages,
         limit_s,
