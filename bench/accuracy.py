@@ -58,6 +58,7 @@ from tests.metrics import levenshtein, normalise, word_bag, words
 from bench.word_truth import Truth, label, reliability, reliability_lines, scribe_truth, sroie_truth
 from ocrmill.domain.document import page_from_dict
 from ocrmill.domain.options import JobOptions
+from ocrmill.pipeline import calibration
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import tessdata_dir
 from ocrmill.pipeline.pages import InputFile
@@ -377,9 +378,11 @@ class RememberingPool(EnginePool):
 _ENGINES: RememberingPool | None = None
 
 
-def _start_worker() -> None:
+def _start_worker(calibration_file: Path | None) -> None:
     global _ENGINES
     _ENGINES = RememberingPool(tessdata_dir(None))
+    if calibration_file is not None:
+        calibration.use(calibration_file)
 
 
 def _warm(_: int) -> int:
@@ -746,6 +749,11 @@ def main() -> None:
     )
     parser.add_argument("--variants", type=int, default=len(RECIPES), help="degraded copies per clean page")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--calibration",
+        type=Path,
+        help="word calibration to read with instead of the shipped one (bench.word_calibration --without ... --out)",
+    )
     args = parser.parse_args()
     names = [n.strip() for n in args.sets.split(",") if n.strip()]
     unknown = [n for n in names if n not in SETS]
@@ -769,6 +777,7 @@ def main() -> None:
         "jobs": args.jobs,
         "limit": args.limit,
         "seed": args.seed,
+        "calibration": str(args.calibration) if args.calibration else "shipped",
         "min_confidence": 0,
         "extra_min_confidence": DEFAULT_MIN_CONFIDENCE,
         "cleanup_options": [c.options for c in cleanups],
@@ -777,7 +786,8 @@ def main() -> None:
     }
     totals: dict[str, Outcome] = {}
     spawn = multiprocessing.get_context("spawn")  # workers start clean, whatever threads this process runs
-    with ProcessPoolExecutor(args.jobs, mp_context=spawn, initializer=_start_worker) as pool:
+    calibrated = (args.calibration,)
+    with ProcessPoolExecutor(args.jobs, mp_context=spawn, initializer=_start_worker, initargs=calibrated) as pool:
         list(pool.map(_warm, range(args.jobs)))
         for name, samples in sets.items():
             print(f"\n{name}: {len(samples)} page(s), {args.jobs} at once", flush=True)

@@ -4,6 +4,7 @@ Tesseract really read, and the one rule (Word.kept) by which every output and th
 from __future__ import annotations
 
 import itertools
+import json
 import tomllib
 from pathlib import Path
 
@@ -24,6 +25,21 @@ def test_the_calibration_ships_with_the_package_and_is_read_once() -> None:
     assert cal.calibration() is cal.calibration()
     table = cal.calibration()
     assert len(table.short) >= 5 and len(table.long) >= 5  # fitted, not the identity's two knots
+
+
+def test_another_calibration_file_replaces_every_map_until_the_shipped_one_is_used_again(tmp_path: Path) -> None:
+    # bench.accuracy --calibration: pages read with maps fitted without them
+    shipped, shipped_classes = cal.calibration(), cal.class_calibrations()
+    other = tmp_path / "other.json"
+    flat = {"short": [[0, 10], [100, 20]], "long": [[0, 30], [100, 40]]}
+    other.write_text(json.dumps({**flat, "second_reading": {"agrees": flat}}), encoding="utf-8")
+    try:
+        cal.use(other)
+        assert cal.calibration().of(50, "a") == 15 and cal.calibration().of(50, "word") == 35
+        assert cal.class_calibrations() == {"agrees": cal.calibration()}
+    finally:
+        cal.use(cal.CALIBRATION_FILE)
+    assert cal.calibration() == shipped and cal.class_calibrations() == shipped_classes
 
 
 def test_the_calibration_is_monotone_and_a_percentage() -> None:

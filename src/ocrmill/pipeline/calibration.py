@@ -43,9 +43,21 @@ class Calibration:
         return Calibration(short=knots(data["short"]), long=knots(data["long"]))
 
 
+_file = CALIBRATION_FILE
+
+
+def use(path: Path) -> None:
+    """Calibrate with the maps in `path` from now on instead of the shipped ones (bench.accuracy --calibration:
+    pages the shipped maps were fitted on, read with maps fitted without them)."""
+    global _file
+    _file = path
+    for cached in (_shipped, calibration, class_calibrations):
+        cached.cache_clear()
+
+
 @functools.cache
 def _shipped() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(CALIBRATION_FILE.read_text(encoding="utf-8"))
+    data: dict[str, Any] = json.loads(_file.read_text(encoding="utf-8"))
     return data
 
 
