@@ -15,12 +15,16 @@ are the two parts' sums. The multi-page batch's jobs hold both kinds and are mea
 Prints a table, the ratios ocrmill/limit and ocrmill/OCRmyPDF, job latencies, the server's peak
 RSS, and a closing JSON line with every figure. Beside each part's CPU a page: where ocrmill's went, by phase of its
 pages (the workers' own accounting, pipeline.cpu, from their log lines), the rest of the workers' CPU for the jobs
-(database, store, heartbeat), the workers' CPU between jobs and the API process's.
+(database, store, heartbeat), the workers' CPU between jobs and the API process's; and beside it, this process's
+own CPU while ocrmill ran (its HTTP clients and RSS sampler: not ocrmill's, but on the same cores as its workers,
+which the limit's run does not share with anything).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import itertools
 import json
 import os
 import statistics
@@ -128,7 +132,9 @@ def tree_cpu(pid: int) -> tuple[float, float]:
 
 
 class PeakRss:
-    """Samples the RSS of a process and its children until stopped."""
+    """Samples the RSS of a process and its children until stopped: every 0.1 s, the children looked up again
+    every second (psutil finds them by reading every process's /proc entry: 2 ms, which 10 times a second took
+    1% of a 2-core machine from the workers being measured)."""
 
     def __init__(self, pid: int) -> None:
         self.process = psutil.Process(pid)
@@ -138,13 +144,19 @@ class PeakRss:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(0.1):
+        children: list[psutil.Process] = []
+        for tick in itertools.count():
+            if self._stop.wait(0.1):
+                return
             try:
-                total = self.process.memory_info().rss + sum(
-                    c.memory_info().rss for c in self.process.children(recursive=True)
-                )
+                if tick % 10 == 0:
+                    children = self.process.children(recursive=True)
+                total = self.process.memory_info().rss
             except psutil.Error:
                 continue
+            for child in children:
+                with contextlib.suppress(psutil.Error):  # a worker restarted since the lookup
+                    total += child.memory_info().rss
             self.peak = max(self.peak, total)
 
     def stop(self) -> int:
@@ -235,6 +247,7 @@ class Round:
     peak_rss: int
     latencies: list[float]
     phases: dict[str, float]  # the workers' CPU seconds by phase of the jobs' pages, and "job" (job_cpu)
+    client_cpu: float  # this process's while ocrmill ran: the HTTP clients and the RSS sampler, not ocrmill's
 
     @classmethod
     def total(cls, rounds: list[Round]) -> Round:
@@ -249,6 +262,7 @@ class Round:
             max(r.peak_rss for r in rounds),
             [latency for r in rounds for latency in r.latencies],
             {name: sum(r.phases.get(name, 0.0) for r in rounds) for name in names},
+            sum(r.client_cpu for r in rounds),
         )
 
     @property
@@ -284,7 +298,12 @@ class Round:
 
     def breakdown(self) -> str:
         limit = 1000 * self.limit_cpu / self.pages
-        return f"(the limit's {limit:.0f}) " + ", ".join(f"{name} {ms:.0f}" for name, ms in self.where().items())
+        client = 1000 * self.client_cpu / self.pages
+        return (
+            f"(the limit's {limit:.0f}) "
+            + ", ".join(f"{name} {ms:.0f}" for name, ms in self.where().items())
+            + f"; beside it on the same cores, this bench's clients {client:.0f}"
+        )
 
     def figures(self) -> dict[str, Any]:
         return {
@@ -296,6 +315,7 @@ class Round:
             "cpu_ocrmill_s": round((self.api_cpu + self.workers_cpu) / self.pages, 3),
             "cpu_limit_over_ocrmill": self.cpu_ratio,
             "cpu_ms_a_page": self.where(),
+            "client_cpu_ms_a_page": round(1000 * self.client_cpu / self.pages, 1),
         }
 
 
@@ -309,7 +329,9 @@ def measure_part(server: Server, part: Part, cores: int, options: dict[str, Any]
     show(f"limit{label}", pages, limit_s)
     rss = PeakRss(server.process.pid)
     api_cpu, workers_cpu = tree_cpu(server.process.pid)
+    client_cpu = time.process_time()
     seconds, latencies, jobs = ocrmill(server, part.jobs, options=options)
+    client_cpu = time.process_time() - client_cpu
     show(f"ocrmill{label}", pages, seconds)
     api_after, workers_after = tree_cpu(server.process.pid)
     return Round(
@@ -322,6 +344,7 @@ def measure_part(server: Server, part: Part, cores: int, options: dict[str, Any]
         rss.stop(),
         latencies,
         job_cpu(server.log, jobs),
+        client_cpu,
     )
 
 
