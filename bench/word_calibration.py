@@ -45,11 +45,12 @@ from bench.word_truth import (
     sroie_truth,
 )
 from ocrmill.domain import languages
-from ocrmill.domain.document import Box, Page, Word, page_from_dict, page_to_dict
+from ocrmill.domain.document import Box, Page, Word, page_from_dict, page_to_dict, sideways
 from ocrmill.domain.options import JobOptions
 from ocrmill.pipeline.calibration import CALIBRATION_FILE, SHORT_WORD, Calibration
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import installed_languages, tessdata_dir
+from ocrmill.pipeline.missed import FEW_WORDS, has_text, joined, missed, outside, read_whole
 from ocrmill.pipeline.pages import InputFile, Raster, enumerate_pages, load_raster
 from ocrmill.pipeline.run import cleaned
 from ocrmill.pipeline.second_reading import CLASSES, GAP, clusters, combined, pieces, read_lines, unsure_pieces
@@ -144,17 +145,39 @@ def second_cached(sample: Sample) -> dict[int, list[Word]]:
     if not path.is_file():
         page, _ = cached(sample)
         boxes = [piece.box for piece in pieces(page)]
-        read = read_lines(raster(sample.image).image, boxes)
-        data = [[[w.text, [w.box.left, w.box.top, w.box.right, w.box.bottom], w.confidence] for w in ws] for ws in read]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(data), encoding="utf-8")
+        _keep_lines(path, read_lines(raster(sample.image).image, boxes))
+    return dict(enumerate(_kept_lines(path)))
+
+
+def alone_cached(sample: Sample) -> list[list[Word]]:
+    """PP-OCR's words outside Tesseract's of a page whose print Tesseract missed (pipeline.missed), line by line
+    with PP-OCR's own confidences; none for any other page."""
+    page, _ = cached(sample)
+    if sum(has_text(w) for w in page.words()) >= FEW_WORDS or sideways(page.words()):
+        return []  # no raster needed to know: not a missed page
+    path = CACHE / "alone" / f"{sample.source}-{sample.name.replace('/', '-')}.json"
+    if not path.is_file():
+        image = raster(sample.image).image
+        lines = outside(read_whole(image, page), [w.box for w in page.words()]) if missed(page, image) else []
+        _keep_lines(path, lines)
+    return _kept_lines(path)
+
+
+def _keep_lines(path: Path, lines: Sequence[Sequence[Word]]) -> None:
+    data = [[[w.text, [w.box.left, w.box.top, w.box.right, w.box.bottom], w.confidence] for w in ws] for ws in lines]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def _kept_lines(path: Path) -> list[list[Word]]:
     lines = json.loads(path.read_text(encoding="utf-8"))
-    return {i: [Word(str(t), Box(*b), float(c)) for t, b, c in ws] for i, ws in enumerate(lines)}
+    return [[Word(str(t), Box(*b), float(c)) for t, b, c in ws] for ws in lines]
 
 
 def _read(sample: Sample) -> str:
     cached(sample)
     second_cached(sample)
+    alone_cached(sample)
     return sample.name
 
 
@@ -243,6 +266,7 @@ def classed(sample: Sample, plain: Calibration) -> dict[str, list[Labelled]]:
         for cluster in clusters(piece.words, read[i]):
             out[cluster.kind] += [replace(rights[id(w)], raw=cluster.evidence(w)) for w in cluster.mine]
             others += [(w, cluster.other_kind) for w in cluster.theirs]
+    others += [(w, "alone") for line in alone_cached(sample) for w in line]
     found = _rights(sample, [w for w, _ in others], scale)
     for (word, kind), right in zip(others, found, strict=True):
         out[kind].append(Labelled(sample.source, word.text, word.confidence, right))
@@ -288,6 +312,7 @@ def held_out(
         else:
             read = second_cached(sample)
             combined(page, {i: read[i] for i in unsure_pieces(page, plain)}, tables, keep_better=keep_better)
+            joined(page, alone_cached(sample), tables["alone"])
         found = page.words()
         rights = _rights(sample, found, scale)
         words += [(w.confidence, r, len(w.text)) for w, r in zip(found, rights, strict=True)]

@@ -17,8 +17,9 @@ calibrated on whether the two readings agree, and where they differ the likelier
    there (case-folded), and so do its words.
 3. The confidence of a word is the share of words right among the development pages' words of its class and
    evidence (CLASSES: Tesseract's word not read again, agreeing (evidence: the surer engine's confidence),
-   disagreeing; PP-OCR's word one letter or digit from Tesseract's, more, or spaced otherwise (its own
-   confidence)): isotonic maps fitted by bench.word_calibration, shipped in word-confidence.json.
+   disagreeing; PP-OCR's word one letter or digit from Tesseract's, more, or spaced otherwise, or alone on a page
+   whose print Tesseract missed (its own confidence)): isotonic maps fitted by bench.word_calibration, shipped in
+   word-confidence.json.
 4. Where the readings differ, each cluster keeps the reading expected to have more characters right (score; a
    cluster only PP-OCR read is taken when more likely right than not). PP-OCR's words take Tesseract's boxes where
    they were cut as Tesseract's words, else their own (from where their characters were read) at the line's
@@ -40,6 +41,7 @@ from PIL import Image
 from ocrmill.domain.document import Box, Line, Page, Word, sideways, union
 from ocrmill.errors import EngineError
 from ocrmill.pipeline.calibration import Calibration, calibrate, calibration, class_calibrations
+from ocrmill.pipeline.missed import has_text, joined, missed, outside, read_whole
 
 log = logging.getLogger("ocrmill.worker")
 
@@ -58,8 +60,9 @@ PAD_X = 0.5  # ... and to the left and right (PP-OCR was trained on detected lin
 # any other language reads its pages once, calibrated by every word's map
 LANGUAGES = frozenset({"eng"})
 # Tesseract's word not read again, agreeing with PP-OCR's, or not; PP-OCR's word agreeing with Tesseract's, or not
-# (Cluster.other_kind: one letter or digit apart, more, or spaced otherwise)
-CLASSES = ("unread", "agrees", "disagrees", "other_agrees", "other_near", "other_far", "other_spaced")
+# (Cluster.other_kind: one letter or digit apart, more, or spaced otherwise); PP-OCR's word of a page whose print
+# Tesseract missed, where Tesseract read nothing (pipeline.missed)
+CLASSES = ("unread", "agrees", "disagrees", "other_agrees", "other_near", "other_far", "other_spaced", "alone")
 
 
 def reads_again(langs: Sequence[str]) -> bool:
@@ -97,10 +100,6 @@ def pieces(page: Page) -> list[Piece]:
     return out
 
 
-def _has_text(word: Word) -> bool:
-    return any(c.isalnum() for c in word.text)
-
-
 def unsure_pieces(page: Page, table: Calibration | None = None) -> list[int]:
     """The indices (in pieces order) of the stretches to read again: those holding a word of letters or digits
     whose calibrated confidence is under UNSURE (`page` has Tesseract's own confidences)."""
@@ -111,7 +110,7 @@ def unsure_pieces(page: Page, table: Calibration | None = None) -> list[int]:
 
 
 def _unsure(word: Word, *tables: Calibration) -> bool:
-    return _has_text(word) and any(table.of(word.confidence, word.text) < UNSURE for table in tables)
+    return has_text(word) and any(table.of(word.confidence, word.text) < UNSURE for table in tables)
 
 
 def windows(doubtful: Sequence[bool]) -> list[range]:
@@ -247,7 +246,7 @@ def respaced(theirs: list[Word], mine: Sequence[Word]) -> list[Word]:
     otherwise ("RM51.00" where Tesseract read "RM 51.0O"): their letters and digits aligned (fewest edits), each
     of Tesseract's words takes the characters aligned with its own. Punctuation after a cut stays with the word
     before, unless the next word of Tesseract's begins with it. As they are when a word would take none."""
-    if not mine or len(theirs) == len(mine) or not all(_has_text(w) for w in mine):
+    if not mine or len(theirs) == len(mine) or not all(has_text(w) for w in mine):
         return theirs
     text = _joined(theirs)
     counts = _aligned_counts([sum(c.isalnum() for c in w.text) for w in mine], _letters(_joined(mine)), _letters(text))
@@ -381,8 +380,23 @@ def read_twice(page: Page, image: Image.Image) -> Page:
     reading (in place; returned). Should PP-OCR fail, the page keeps Tesseract's reading. A page Tesseract read
     lying on its side (a sideways scan without AutoOrientation) is not read again: PP-OCR's recogniser reads a
     line left to right, and such a page's lines are none (a phototest page turned a quarter: its garbage, CER 0.82
-    as Tesseract read it, became CER 0.98 read twice)."""
-    chosen = [] if sideways(page.words()) else unsure_pieces(page)
+    as Tesseract read it, became CER 0.98 read twice). A page whose print Tesseract missed (pipeline.missed) is
+    also read whole by PP-OCR, and what PP-OCR reads outside Tesseract's words joins it."""
+    flat = not sideways(page.words())
+    table = class_calibrations().get("alone")
+    boxes = [w.box for w in page.words()] if flat and table is not None and missed(page, image) else None
+    page = _read_unsure(page, image, unsure_pieces(page) if flat else [])
+    if boxes is None or table is None:
+        return page
+    try:
+        lines = outside(read_whole(image, page), boxes)
+    except EngineError as e:
+        log.warning("PP-OCR could not read page %d whole: %s", page.number, e)
+        return page
+    return joined(page, lines, table)
+
+
+def _read_unsure(page: Page, image: Image.Image, chosen: list[int]) -> Page:
     if not chosen:
         return combined(page, {})
     try:
@@ -410,7 +424,7 @@ def read_again(page: Page, image: Image.Image, chosen: Sequence[int]) -> tuple[l
     for i in chosen:
         by_line.setdefault(id(stretches[i].line), []).append(i)
     spans: dict[int, list[range]] = {}  # by pieces index, for the lines read first in windows
-    text = [w for w in page.words() if _has_text(w)]
+    text = [w for w in page.words() if has_text(w)]
     few = sum(_unsure(w, every) for w in text) <= FEW_UNSURE * len(text)
     for indices in by_line.values() if few else ():
         cut = {i: windows([_unsure(w, every, unread) for w in stretches[i].words]) for i in indices}
