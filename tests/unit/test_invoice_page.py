@@ -226,6 +226,18 @@ def test_an_unsure_receipt_is_read_twice_in_one_raster() -> None:
     assert sum(_near(a.box, b.box) for a, b in pairs) >= 0.8 * len(pairs)
 
 
+def test_a_receipt_tesseract_reads_no_word_of_is_read_by_pp_ocr() -> None:
+    """SROIE 278, faint dot-matrix print: Tesseract, even on the enhanced raster, reads no word of it; PP-OCR's
+    reading is then the page's only source of text (its total, its date), so it is read so."""
+    image, dpi, _ = open_page_image((DATA / "receipts-sroie" / "img" / "278.jpg").read_bytes(), max_pixels=1e9)
+    tessdata = tessdata_dir(None)
+    seen = recognise_page(image, dpi, engines=EnginePool(tessdata), langs=["eng"], number=1, tessdata=tessdata)
+    assert not [w for w in seen.page.words() if any(c.isalnum() for c in w.text)]
+    assert len(seen.alternates) == 1
+    text = " ".join(w.text for w in seen.alternates[0].words())
+    assert len(seen.alternates[0].words()) >= 40 and "Selangor" in text, text
+
+
 def test_pp_ocr_words_of_a_turned_page_land_in_the_upright_raster() -> None:
     """The page as given lies sideways; PP-OCR reads it turned upright, and `forward` (here the quarter turn
     alone) takes its words into the upright raster, where a reading of the upright image has them."""

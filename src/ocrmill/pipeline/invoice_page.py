@@ -290,10 +290,12 @@ UNSURE_CONFIDENCE = 88.0  # a page read with less mean word confidence (0..100) 
 
 def _unsure(page: Page) -> bool:
     """Receipts and poor scans (clean invoices read at 93-96) are read again by PP-OCR (clean pages pay
-    nothing). Tesseract's reading of the page as one block, a third reading until the field ranker, is gone:
-    in the ranker's grouped cross-validation it changed SROIE F1 by 0.0005 and cost 0.65 s of CPU a page."""
+    nothing), and so is a page Tesseract read no word of: a receipt in faint dot-matrix print, its letters rows of
+    dots Tesseract takes for specks (SROIE 278), has nothing else to give its fields. Tesseract's reading of the
+    page as one block, a third reading until the field ranker, is gone: in the ranker's grouped cross-validation
+    it changed SROIE F1 by 0.0005 and cost 0.65 s of CPU a page."""
     words = [w for w in page.words() if any(c.isalnum() for c in w.text)]
-    return bool(words) and sum(w.confidence for w in words) / len(words) < UNSURE_CONFIDENCE
+    return not words or sum(w.confidence for w in words) / len(words) < UNSURE_CONFIDENCE
 
 
 READS_WELL_CONFIDENCE = 70.0  # mean word confidence (0..100) of a page read the right way up ...
