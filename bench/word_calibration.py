@@ -45,15 +45,24 @@ from bench.word_truth import (
     sroie_truth,
 )
 from ocrmill.domain import languages
-from ocrmill.domain.document import Box, Page, Word, page_from_dict, page_to_dict, sideways
+from ocrmill.domain.document import Box, Page, Word, page_from_dict, page_to_dict
 from ocrmill.domain.options import JobOptions
 from ocrmill.pipeline.calibration import CALIBRATION_FILE, SHORT_WORD, Calibration
 from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import installed_languages, tessdata_dir
-from ocrmill.pipeline.missed import FEW_WORDS, has_text, joined, missed, outside, read_whole
+from ocrmill.pipeline.missed import joined, missed, outside, sparse
 from ocrmill.pipeline.pages import InputFile, Raster, enumerate_pages, load_raster
 from ocrmill.pipeline.run import cleaned
-from ocrmill.pipeline.second_reading import CLASSES, GAP, clusters, combined, pieces, read_lines, unsure_pieces
+from ocrmill.pipeline.second_reading import (
+    CLASSES,
+    GAP,
+    clusters,
+    combined,
+    pieces,
+    read_lines,
+    read_whole,
+    unsure_pieces,
+)
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 CACHE = Path(__file__).parent / "out" / "word_calibration"
@@ -153,7 +162,7 @@ def alone_cached(sample: Sample) -> list[list[Word]]:
     """PP-OCR's words outside Tesseract's of a page whose print Tesseract missed (pipeline.missed), line by line
     with PP-OCR's own confidences; none for any other page."""
     page, _ = cached(sample)
-    if sum(has_text(w) for w in page.words()) >= FEW_WORDS or sideways(page.words()):
+    if not sparse(page):
         return []  # no raster needed to know: not a missed page
     path = CACHE / "alone" / f"{sample.source}-{sample.name.replace('/', '-')}.json"
     if not path.is_file():

@@ -104,6 +104,23 @@ class Document:
     pages: list[Page] = field(default_factory=list)
 
 
+def overlaps(a: Box, b: Box) -> bool:
+    """Whether the two boxes share some area (touching edges do not)."""
+    return min(a.right, b.right) > max(a.left, b.left) and min(a.bottom, b.bottom) > max(a.top, b.top)
+
+
+def has_text(word: Word) -> bool:
+    """Whether the word holds a letter or a digit (not only punctuation, a rule read as "|", a speck as ".")."""
+    return any(c.isalnum() for c in word.text)
+
+
+def line_block(words: list[Word]) -> Block:
+    """A block of one paragraph of one line holding `words` (at least one), each as big as the words' union:
+    text a reading found apart from the page's layout (PP-OCR's lines, runs Tesseract's layout left out)."""
+    box = union(w.box for w in words)
+    return Block(box=box, paragraphs=[Paragraph(box=box, lines=[Line(box=box, words=words)])])
+
+
 def sideways(words: Iterable[Word]) -> bool:
     """Whether words Tesseract read lie on their side: of those with three letters or digits or more, fewer than
     half in boxes wider than tall (a page turned a quarter reads in tall boxes, one upside down in flat ones)."""

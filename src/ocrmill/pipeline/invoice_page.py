@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
-from ocrmill.domain.document import Box, Page, sideways
+from ocrmill.domain.document import Box, Page, has_text, sideways
 from ocrmill.domain.scripts import UNACCENTED_LANGUAGES, plain_latin
 from ocrmill.errors import EngineError, InputError
 from ocrmill.pipeline.diacritics import accents_for, shows_others
@@ -294,7 +294,7 @@ def _unsure(page: Page) -> bool:
     dots Tesseract takes for specks (SROIE 278), has nothing else to give its fields. Tesseract's reading of the
     page as one block, a third reading until the field ranker, is gone: in the ranker's grouped cross-validation
     it changed SROIE F1 by 0.0005 and cost 0.65 s of CPU a page."""
-    words = [w for w in page.words() if any(c.isalnum() for c in w.text)]
+    words = [w for w in page.words() if has_text(w)]
     return not words or sum(w.confidence for w in words) / len(words) < UNSURE_CONFIDENCE
 
 

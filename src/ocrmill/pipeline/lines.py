@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
+from ocrmill.domain.document import Box, Page, Word, line_block
 from ocrmill.errors import EngineError
 from ocrmill.pipeline.cpu import helped
 
@@ -300,13 +300,7 @@ def ctc_decode(probabilities: NDArray[np.float32], keys: list[str]) -> list[tupl
 
 
 def _page(lines: list[TextLine], *, width: int, height: int, dpi: float, number: int, source: int) -> Page:
-    blocks = []
-    for line in lines:
-        words = line_words(line)
-        if not words:
-            continue
-        box = union(w.box for w in words)
-        blocks.append(Block(box=box, paragraphs=[Paragraph(box=box, lines=[Line(box=box, words=words)])]))
+    blocks = [line_block(words) for line in lines if (words := line_words(line))]
     return Page(number=number, width=width, height=height, dpi=dpi, blocks=blocks, source_index=source)
 
 

@@ -38,10 +38,10 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from ocrmill.domain.document import Box, Line, Page, Word, sideways, union
+from ocrmill.domain.document import Box, Line, Page, Word, has_text, sideways, union
 from ocrmill.errors import EngineError
 from ocrmill.pipeline.calibration import Calibration, calibrate, calibration, class_calibrations
-from ocrmill.pipeline.missed import has_text, joined, missed, outside, read_whole
+from ocrmill.pipeline.missed import joined, missed, outside
 
 log = logging.getLogger("ocrmill.worker")
 
@@ -165,6 +165,14 @@ def read_lines(image: Image.Image, boxes: Sequence[Box]) -> list[list[Word]]:
     pixels = _pixels(image)
     corners = [crop_corners(box, pixels.shape[1], pixels.shape[0]) for box in boxes]
     return [line_words(line) for line in line_reader().recognise(pixels, corners)]
+
+
+def read_whole(image: Image.Image, page: Page) -> list[list[Word]]:
+    """PP-OCR's lines of the whole page (detection and recognition), words with PP-OCR's own confidences."""
+    from ocrmill.pipeline.lines import line_reader
+
+    found = line_reader().read(_pixels(image), dpi=page.dpi, number=page.number, source_index=page.source_index)
+    return [line.words for line in found.lines()]
 
 
 def read_windows(image: Image.Image, spans: Sequence[tuple[Piece, range]]) -> list[list[Word]]:
@@ -382,10 +390,9 @@ def read_twice(page: Page, image: Image.Image) -> Page:
     line left to right, and such a page's lines are none (a phototest page turned a quarter: its garbage, CER 0.82
     as Tesseract read it, became CER 0.98 read twice). A page whose print Tesseract missed (pipeline.missed) is
     also read whole by PP-OCR, and what PP-OCR reads outside Tesseract's words joins it."""
-    flat = not sideways(page.words())
     table = class_calibrations().get("alone")
-    boxes = [w.box for w in page.words()] if flat and table is not None and missed(page, image) else None
-    page = _read_unsure(page, image, unsure_pieces(page) if flat else [])
+    boxes = [w.box for w in page.words()] if table is not None and missed(page, image) else None
+    page = _read_unsure(page, image, [] if sideways(page.words()) else unsure_pieces(page))
     if boxes is None or table is None:
         return page
     try:

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from ocrmill.domain.document import Box, Line, Page, Word, union
+from ocrmill.domain.document import Box, Line, Page, Word, overlaps, union
 from ocrmill.domain.layout import in_reading_order
 from ocrmill.pipeline.engine import Engine, Glyph
 
@@ -77,7 +77,7 @@ def _read_cell(
         return
     read = engine.read_line(image.crop((crop.left, crop.top, crop.right, crop.bottom)), dpi=dpi)
     words = [moved(w, crop.left, crop.top) for w in spaced(read)]
-    words = [w for w in words if _alnum(w.text) or _overlaps(w.box, box)]  # not a ruling line read as "|"
+    words = [w for w in words if _alnum(w.text) or overlaps(w.box, box)]  # not a ruling line read as "|"
     if words and len(words) != len(line.words) and _key(words) == _key(line.words):
         line.words = words
         line.box = union([box, *(w.box for w in words)])
@@ -135,7 +135,3 @@ def _alnum(text: str) -> str:
 
 def _key(words: list[Word]) -> str:
     return "".join(_alnum(w.text) for w in words)
-
-
-def _overlaps(a: Box, b: Box) -> bool:
-    return min(a.right, b.right) > max(a.left, b.left) and min(a.bottom, b.bottom) > max(a.top, b.top)

@@ -20,7 +20,7 @@ import statistics
 import numpy as np
 from PIL import Image, ImageFilter
 
-from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
+from ocrmill.domain.document import Box, Page, Word, line_block, union
 from ocrmill.pipeline.engine import Engine, Glyph
 from ocrmill.pipeline.tables import moved, spaced
 
@@ -46,9 +46,7 @@ def read_unread(page: Page, image: Image.Image, engine: Engine) -> Page:
     for run in runs:
         found = _read_run(image, run, height, engine, page.dpi)
         if found:
-            box = union(w.box for w in found)
-            line = Line(box=box, words=found)
-            page.blocks.append(Block(box=box, paragraphs=[Paragraph(box=box, lines=[line])]))
+            page.blocks.append(line_block(found))
     return page
 
 
