@@ -133,6 +133,23 @@ def test_two_columns_are_read_left_then_right_below_the_full_width_title() -> No
     assert all(isinstance(item, TextBlock) and item.role == "paragraph" for item in body)
 
 
+def test_a_title_ending_inside_the_gutter_does_not_hide_it() -> None:
+    """A title over the left column that runs on into the gutter and stops a few pixels short of the right
+    column: the part of the gutter no line crosses is a sliver, narrower than a letter. The gutter is still the
+    stretch the fewest lines cross, and the columns are read one after the other."""
+    page, b = _two_column_page(title=False)
+    words = _words("Harbour Bridge Plans Approved", 0, 200, size=22)
+    shift = RIGHT - 12 - words[-1].box.right  # the title ends 12 px left of the right column
+    moved = [Word(w.text, Box(w.box.left + shift, w.box.top, w.box.right + shift, w.box.bottom), 95, 22) for w in words]
+    title = _block([_line(moved)])
+    assert title.box.left > LEFT and RIGHT - _em(11) < title.box.right < RIGHT  # the premise: a sliver of gutter
+    page.blocks.insert(3, title)
+    layout = page_layout(page)
+    assert layout.columns == 2
+    expected = [title, *(b[k] for k in ["L0", "L1", "L2", "R0", "R1", "R2"])]
+    assert _texts(layout) == [_block_text(block) for block in expected]
+
+
 def test_a_full_width_block_between_columns_closes_the_columns_above_it() -> None:
     page, b = _two_column_page(title=False, middle=True)
     layout = page_layout(page)

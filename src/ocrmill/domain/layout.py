@@ -737,12 +737,8 @@ def _gutters(paragraphs: Sequence[_Placed], em: float) -> list[tuple[int, int]]:
     inner = profile[high[0] : high[-1] + 1]  # a margin note or a speck outside the text is no column
     candidates: list[_Gutter] = []
     for is_low, group in itertools.groupby(inner, key=lambda s: s[2] <= 0.2 * peak):
-        if is_low:
-            low = list(group)
-            floor = min(v for _, _, v in low)
-            left, right = max(_runs_of(low, floor), key=lambda r: r[1] - r[0])
-            if right - left >= em:
-                candidates.append(_Gutter(left, right, floor))
+        if is_low and (gutter := _emptiest(list(group), em)) is not None:
+            candidates.append(gutter)
     candidates = sorted(candidates, key=lambda g: g.right - g.left, reverse=True)[:6]
     for count in (2, 1):
         for chosen in itertools.combinations(sorted(candidates, key=lambda g: g.left), count):
@@ -791,11 +787,22 @@ def _makes_columns(
     return True
 
 
-def _runs_of(segments: Sequence[tuple[int, int, int]], value: int) -> list[tuple[int, int]]:
-    """The x ranges where the profile has exactly `value`."""
+def _emptiest(low: Sequence[tuple[int, int, int]], em: float) -> _Gutter | None:
+    """The widest x range at least an em wide that the fewest lines cross, in a stretch of the profile; None
+    where the stretch is narrower. The fewest, not none: a heading or a full-width line may cross a gutter, and
+    where it ends inside it (a title over two columns) the part no line crosses can be a sliver."""
+    for load in sorted({v for _, _, v in low}):
+        left, right = max(_runs_within(low, load), key=lambda r: r[1] - r[0])
+        if right - left >= em:
+            return _Gutter(left, right, load)
+    return None
+
+
+def _runs_within(segments: Sequence[tuple[int, int, int]], value: int) -> list[tuple[int, int]]:
+    """The x ranges where the profile has `value` or less."""
     out: list[tuple[int, int]] = []
     for x0, x1, v in segments:
-        if v == value:
+        if v <= value:
             if out and out[-1][1] == x0:
                 out[-1] = (out[-1][0], x1)
             else:
