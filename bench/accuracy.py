@@ -14,6 +14,8 @@ Sets (../shared/data, see each folder's README.md):
                bench/out/accuracy/degraded/)
   speckled     the `tesseract` and `scribe` pages in greys with fine salt-and-pepper noise (0.5% of the pixels,
                one pixel each, seeded; bench/out/accuracy/speckled/), also read with Despeckle
+  layouts      pages of 2-3 text columns and of tables drawn here from the seed (bench.layouts), against their
+               reading order: layouts no one tuned on (bench/out/accuracy/layouts/)
 
 Configurations: `tesseract <image> stdout` (OMP_THREAD_LIMIT=1, one per core); ocrmill's run_job in a process per
 core (threads=1) with default options, without the second reading (SecondReading=false), with FastMode, and on
@@ -55,6 +57,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 from tests.metrics import levenshtein, normalise, word_bag, words
 
+from bench.layouts import layout_pages
 from bench.word_truth import Truth, label, reliability, reliability_lines, scribe_truth, sroie_truth
 from ocrmill.domain.document import page_from_dict
 from ocrmill.domain.options import JobOptions
@@ -66,7 +69,8 @@ from ocrmill.pipeline.run import Limits, run_job
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 OUT = Path(__file__).parent / "out" / "accuracy"
-SETS = ("tesseract", "orientation", "scribe", "sroie", "degraded", "speckled")
+SETS = ("tesseract", "orientation", "scribe", "sroie", "degraded", "speckled", "layouts")
+LAYOUT_PAGES = 20  # the `layouts` set: 10 column pages and 10 table pages
 CLEANUP = ("AutoOrientation", "Deskew", "ClearBorder", "RemoveHalftone", "Despeckle")
 CLEANUP_SETS = ("degraded", "orientation")
 CLEANUP_NAME = "ocrmill clean-up"
@@ -728,6 +732,10 @@ def load(name: str, args: argparse.Namespace, recipes: list[dict[str, Any]]) -> 
         samples = sroie()
     elif name == "speckled":
         samples = speckled(tesseract_test(rotated=False) + scribe(), seed=args.seed)
+    elif name == "layouts":
+        shutil.rmtree(OUT / "layouts", ignore_errors=True)
+        drawn = layout_pages(OUT / "layouts", count=LAYOUT_PAGES, seed=args.seed)
+        samples = [Sample(page, image, reference) for page, image, reference in drawn]
     else:
         samples, made = degraded(
             tesseract_test(rotated=False), variants=args.variants, seed=args.seed, limit=args.limit

@@ -1,0 +1,110 @@
+"""Layout pages no one has tuned on: text columns and tables drawn here from a seed, with their reading order.
+
+A page of 2 or 3 columns holds a title and paragraphs of random words (the scribe transcripts' vocabulary); its
+reference is the title, then each column top to bottom, left to right. A table page holds a sentence and a table of
+3-6 columns and 8-25 rows (words, amounts, dates, counts), ruled or not; its reference is the sentence, then the
+table row by row, each row's cells in order. Font sizes, gaps and widths are drawn from the seed, so a new seed is
+a new set of pages: bench.accuracy's `layouts` set (--seed) measures on pages the layout code was never shown.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from bench.pages import A4, FONT, _vocabulary
+
+MARGIN = 200
+
+
+def _wrapped(draw: ImageDraw.ImageDraw, words: list[str], font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+    lines: list[str] = []
+    line: list[str] = []
+    for word in words:
+        if line and draw.textlength(" ".join([*line, word]), font=font) > width:
+            lines.append(" ".join(line))
+            line = []
+        line.append(word)
+    return [*lines, " ".join(line)] if line else lines
+
+
+def columns_page(rng: random.Random, words: list[str]) -> tuple[Image.Image, str]:
+    page = Image.new("L", A4, 255)
+    draw = ImageDraw.Draw(page)
+    size = rng.choice([38, 42, 46])  # 9-11 pt at 300 dpi
+    body, head = ImageFont.truetype(str(FONT), size), ImageFont.truetype(str(FONT), rng.choice([64, 80]))
+    count, gap = rng.choice([2, 3]), rng.choice([60, 90, 120])
+    width = (A4[0] - 2 * MARGIN - (count - 1) * gap) // count
+    title = " ".join(rng.sample(words, rng.randint(3, 6))).title()
+    draw.text((MARGIN, 200), title, font=head, fill=0)
+    reference = [title]
+    for column in range(count):
+        x, y = MARGIN + column * (width + gap), 420
+        while y < A4[1] - 400:
+            for line in _wrapped(draw, rng.sample(words, rng.randint(25, 70)), body, width):
+                if y > A4[1] - 300:
+                    break
+                draw.text((x, y), line, font=body, fill=0)
+                reference.append(line)
+                y += round(size * 1.4)
+            y += size  # a paragraph's break
+    return page, "\n".join(reference)
+
+
+def _cell(rng: random.Random, words: list[str], kind: str) -> str:
+    if kind == "amount":
+        return f"{rng.randint(0, 9999)}.{rng.randint(0, 99):02d}"
+    if kind == "date":
+        return f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/20{rng.randint(10, 29)}"
+    if kind == "count":
+        return str(rng.randint(1, 500))
+    return " ".join(w.strip(".,;") for w in rng.sample(words, rng.randint(1, 3)))
+
+
+def table_page(rng: random.Random, words: list[str]) -> tuple[Image.Image, str]:
+    page = Image.new("L", A4, 255)
+    draw = ImageDraw.Draw(page)
+    size = rng.choice([34, 38, 42])
+    font = ImageFont.truetype(str(FONT), size)
+    while True:  # a table that fits the page's width
+        columns, rows = rng.randint(3, 6), rng.randint(8, 25)
+        kinds = ["words", *(rng.choice(["words", "amount", "date", "count"]) for _ in range(columns - 1))]
+        header = [" ".join(w.strip(".,;") for w in rng.sample(words, rng.randint(1, 2))).title() for _ in kinds]
+        cells = [header, *([_cell(rng, words, kind) for kind in kinds] for _ in range(rows))]
+        widths = [round(max(draw.textlength(row[c], font=font) for row in cells)) + 60 for c in range(columns)]
+        if sum(widths) <= A4[0] - 2 * MARGIN:
+            break
+    sentence = " ".join(rng.sample(words, 12))
+    first = _wrapped(draw, sentence.split(), font, A4[0] - 2 * MARGIN)[0]
+    draw.text((MARGIN, 250), first, font=font, fill=0)
+    height, top = round(size * 1.9), 400
+    for r, row in enumerate(cells):
+        x = MARGIN
+        for c, text in enumerate(row):
+            draw.text((x + 30, top + r * height + (height - size) // 2), text, font=font, fill=0)
+            x += widths[c]
+    if rng.random() < 0.5:  # ruled
+        bottom, right = top + len(cells) * height, MARGIN + sum(widths)
+        for r in range(len(cells) + 1):
+            draw.line((MARGIN, top + r * height, right, top + r * height), fill=0, width=3)
+        x = MARGIN
+        for width in [0, *widths]:
+            x += width
+            draw.line((x, top, x, bottom), fill=0, width=3)
+    return page, "\n".join([first, *(" ".join(row) for row in cells)])
+
+
+def layout_pages(folder: Path, *, count: int, seed: int) -> list[tuple[str, Path, str]]:
+    """`count` pages, columns and tables in turn, written to `folder`: (name, image, reference) each."""
+    folder.mkdir(parents=True, exist_ok=True)
+    words = _vocabulary()
+    pages = []
+    for i in range(count):
+        kind = "columns" if i % 2 == 0 else "table"
+        image, reference = (columns_page if kind == "columns" else table_page)(random.Random(f"{seed}-{i}"), words)
+        name = f"{kind}-{seed}-{i:02d}"
+        image.save(folder / f"{name}.png", dpi=(300, 300))
+        pages.append((name, folder / f"{name}.png", reference))
+    return pages
