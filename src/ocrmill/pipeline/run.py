@@ -40,6 +40,7 @@ from ocrmill.pipeline.engine import EnginePool
 from ocrmill.pipeline.languages import installed_languages
 from ocrmill.pipeline.pages import InputFile, PageRef, Raster, enumerate_pages, image_bytes, load_raster
 from ocrmill.pipeline.pdftext import own_text_page
+from ocrmill.pipeline.rules import drop_rules
 from ocrmill.pipeline.second_reading import read_twice, reads_again
 from ocrmill.pipeline.tables import read_in_order
 from ocrmill.pipeline.unread import read_unread
@@ -131,7 +132,9 @@ def run_job(
                             fast=options.FastMode,
                         )
                     with cpu.phase(LAYOUT):
-                        page = read_in_order(read_unread(page, image, engine), image, engine)
+                        page = read_unread(page, image, engine)
+                        drop_rules(page, image)
+                        page = read_in_order(page, image, engine)
                 with cpu.phase(SECOND_READING):
                     page = read_twice(page, image) if twice else calibrate(page)
                     if accents is not None:
