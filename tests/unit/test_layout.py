@@ -266,6 +266,26 @@ def test_a_table_whose_columns_tesseract_put_in_separate_blocks_is_found() -> No
     assert len(layout.items) == 1
 
 
+def test_a_table_of_names_and_dates_read_column_by_column_is_a_table() -> None:
+    """Two columns of names and two of dates (10 characters each), without rules, each column a block of its own
+    as Tesseract reads such a table: long cells and no line through two columns are what a letter's footer of
+    blocks side by side shows too, but a column of figures under its head is a table's."""
+    rows = [
+        ("Partly Field", "Cash Include", "Escapees", "Part of Rating"),
+        ("capitalizing not", "10/01/2024", "18/08/2022", "Northeastern and"),
+        ("expression held", "28/09/2016", "06/12/2020", "short these"),
+        ("Northern Debits", "25/06/2026", "16/09/2021", "limited Force"),
+        ("No third true", "22/10/2022", "21/03/2014", "occupied interest"),
+    ]
+    columns: list[list[Line]] = [[], [], [], []]
+    for i, row in enumerate(rows):
+        for j, (text, left) in enumerate(zip(row, (200, 800, 1200, 1600), strict=True)):
+            columns[j].append(_line(_words(text, left, 600 + 70 * i)))
+    layout = page_layout(_page(*[_block(lines) for lines in columns]))
+    (table,) = _tables(layout)
+    assert table.grid() == [list(row) for row in rows]
+
+
 def test_a_header_cell_running_into_the_next_column_is_cut_between_the_columns() -> None:
     """'VAT Price incl. VAT' is set with ordinary word spacing in the header; the rows below keep
     the gap between the two columns free."""

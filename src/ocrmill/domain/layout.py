@@ -659,7 +659,10 @@ def _side_by_side_text(grid: Sequence[_GridRow]) -> bool:
         if sum(len(s) for s in lines) != len(set().union(*lines)):
             return False  # one line runs through two columns
     bands = sorted({band for g in grid for band in g.cells})
-    return all(_median(len(_joined(g.cells[band])) for g in grid if band in g.cells) >= 10 for band in bands)
+    columns = [[_joined(g.cells[band]) for g in grid if band in g.cells] for band in bands]
+    if any(len(texts) > 2 and all(_numeric(t) for t in texts[1:]) for texts in columns):
+        return False  # a column of figures under its head (dates, amounts): a table's, not a letter's
+    return all(_median(len(text) for text in texts) >= 10 for texts in columns)
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")
