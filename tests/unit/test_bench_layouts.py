@@ -1,0 +1,31 @@
+"""bench.layouts: the drawn layout pages are the same for a seed and new for another."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bench.layouts import layout_pages
+from PIL import Image, ImageChops
+
+
+def test_a_seed_draws_the_same_pages_and_another_seed_new_ones(tmp_path: Path) -> None:
+    first = layout_pages(tmp_path / "a", count=2, seed=5)
+    again = layout_pages(tmp_path / "b", count=2, seed=5)
+    other = layout_pages(tmp_path / "c", count=2, seed=6)
+    assert [name for name, _, _ in first] == ["columns-5-00", "table-5-01"]
+    for (_, image, reference), (_, image_again, reference_again), (_, image_other, reference_other) in zip(
+        first, again, other, strict=True
+    ):
+        assert reference == reference_again and reference != reference_other
+        with Image.open(image) as a, Image.open(image_again) as b, Image.open(image_other) as c:
+            assert ImageChops.difference(a, b).getbbox() is None
+            assert ImageChops.difference(a, c).getbbox() is not None
+            assert a.size == (2480, 3508) and round(a.info["dpi"][0]) == 300
+
+
+def test_a_table_page_reads_a_sentence_then_its_rows(tmp_path: Path) -> None:
+    (_, _, reference) = layout_pages(tmp_path, count=2, seed=5)[1]
+    sentence, header, *rows = reference.splitlines()
+    assert 1 <= len(sentence.split()) <= 12  # the first line of a 12-word sentence
+    assert 3 <= len(header.split()) <= 12 and 8 <= len(rows) <= 25  # 3-6 head cells of 1-2 words; the rows
+    assert all(len(row.split()) >= 3 for row in rows)  # a cell in each of 3 or more columns
