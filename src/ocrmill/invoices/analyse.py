@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ocrmill.domain.document import Box, Page, union
+from ocrmill.domain.document import Box, Page, has_text, union
 from ocrmill.invoices import formats
 from ocrmill.invoices.checks import check_fields
 from ocrmill.invoices.consensus import agreed, key, mended
@@ -137,7 +137,7 @@ def quality_score(confidence: float, fields: Mapping[str, object], checks: list[
 
 def guess_page_type(page: Page, fields: dict[str, Field], table: Table, *, number: int) -> str:
     """cover | header | content | summary | attachment, from what the page holds."""
-    words = [w for w in page.words() if any(c.isalnum() for c in w.text)]
+    words = [w for w in page.words() if has_text(w)]
     if len(words) < 20:
         return "cover" if number == 1 else "attachment"
     if table.items:

@@ -313,7 +313,7 @@ def _reads_well(page: Page) -> bool:
 
 def _reading_score(page: Page) -> float:
     """How well a page was read: the confidence of its words, summed over those lying flat."""
-    return sum(w.confidence for w in page.words() if w.box.width > w.box.height and any(c.isalnum() for c in w.text))
+    return sum(w.confidence for w in page.words() if w.box.width > w.box.height and has_text(w))
 
 
 def _straightened(gray: NDArray[np.uint8], dpi: float) -> tuple[NDArray[np.uint8], float, NDArray[np.float64]]:

@@ -17,7 +17,7 @@ import img2pdf
 from PIL import Image
 
 from ocrmill.domain import languages
-from ocrmill.domain.document import Document, Page, page_to_dict
+from ocrmill.domain.document import Document, Page, has_text, page_to_dict
 from ocrmill.domain.options import CLEANUP_OPTIONS, JobOptions
 from ocrmill.errors import InputError, PipelineError
 from ocrmill.pipeline.calibration import calibrate
@@ -227,7 +227,7 @@ def _has_words(page: Page) -> bool:
     """Words a reader would call text (not OCR of specks): a page with them is never blank."""
     return any(
         (w.confidence >= BLANK_WORD_CONFIDENCE and sum(c.isalnum() for c in w.text) >= 2)
-        or (w.confidence >= SURE_CONFIDENCE and any(c.isalnum() for c in w.text))  # a page number "3"
+        or (w.confidence >= SURE_CONFIDENCE and has_text(w))  # a page number "3"
         for w in page.words()
     )
 

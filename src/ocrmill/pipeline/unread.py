@@ -20,7 +20,7 @@ import statistics
 import numpy as np
 from PIL import Image, ImageFilter
 
-from ocrmill.domain.document import Box, Page, Word, line_block, union
+from ocrmill.domain.document import Box, Page, Word, has_text, line_block, union
 from ocrmill.pipeline.engine import Engine, Glyph
 from ocrmill.pipeline.tables import moved, spaced
 
@@ -109,4 +109,4 @@ def _read_run(image: Image.Image, run: Box, height: float, engine: Engine, dpi: 
 
 
 def _sure(read: list[tuple[Word, list[Glyph]]]) -> list[tuple[Word, list[Glyph]]]:
-    return [(w, g) for w, g in read if w.confidence >= UNREAD_CONFIDENCE and any(c.isalnum() for c in w.text)]
+    return [(w, g) for w, g in read if w.confidence >= UNREAD_CONFIDENCE and has_text(w)]
