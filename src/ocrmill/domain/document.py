@@ -114,6 +114,15 @@ def has_text(word: Word) -> bool:
     return any(c.isalnum() for c in word.text)
 
 
+def drop_empty(page: Page) -> None:
+    """Lines without words, paragraphs without lines and blocks without paragraphs taken out of `page`, in place."""
+    for block in page.blocks:
+        for para in block.paragraphs:
+            para.lines = [ln for ln in para.lines if ln.words]
+        block.paragraphs = [p for p in block.paragraphs if p.lines]
+    page.blocks = [b for b in page.blocks if b.paragraphs]
+
+
 def line_block(words: list[Word]) -> Block:
     """A block of one paragraph of one line holding `words` (at least one), each as big as the words' union:
     text a reading found apart from the page's layout (PP-OCR's lines, runs Tesseract's layout left out)."""

@@ -636,10 +636,9 @@ def _is_table(grid: Sequence[_GridRow], run: Sequence[_Row]) -> bool:
     need = 2 if in_table_block else 3
     if len(grid) < 2 or sum(len(g.cells) >= need for g in grid) < 2:
         return False
-    bands = sorted({band for g in grid for band in g.cells})
-    if len(bands) < need:
+    columns = _column_texts(grid)
+    if len(columns) < need:
         return False
-    columns = {band: [_joined(g.cells[band]) for g in grid if band in g.cells] for band in bands}
     short = any(_median(len(t.split()) for t in texts) <= 3 for texts in columns.values())
     if not short:
         return False
@@ -658,11 +657,16 @@ def _side_by_side_text(grid: Sequence[_GridRow]) -> bool:
         lines = [{line_of[id(w)] for w in words} for words in g.cells.values()]
         if sum(len(s) for s in lines) != len(set().union(*lines)):
             return False  # one line runs through two columns
-    bands = sorted({band for g in grid for band in g.cells})
-    columns = [[_joined(g.cells[band]) for g in grid if band in g.cells] for band in bands]
+    columns = _column_texts(grid).values()
     if any(len(texts) > 2 and all(_numeric(t) for t in texts[1:]) for texts in columns):
         return False  # a column of figures under its head (dates, amounts): a table's, not a letter's
     return all(_median(len(text) for text in texts) >= 10 for texts in columns)
+
+
+def _column_texts(grid: Sequence[_GridRow]) -> dict[int, list[str]]:
+    """Each band's cell texts, top to bottom, bands left to right."""
+    bands = sorted({band for g in grid for band in g.cells})
+    return {band: [_joined(g.cells[band]) for g in grid if band in g.cells] for band in bands}
 
 
 _NOT_ALNUM = re.compile(r"[\W_]+")

@@ -17,7 +17,7 @@ import numpy as np
 import tesserocr
 from PIL import Image
 
-from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, drop_empty, union
 from ocrmill.domain.scripts import joins, reordered
 from ocrmill.errors import EngineError
 from ocrmill.pipeline.spaces import respace
@@ -218,13 +218,9 @@ def _baseline(iterator: tesserocr.PyResultIterator) -> tuple[float, float]:
 
 
 def _drop_empty(page: Page) -> None:
-    for block in page.blocks:
-        for para in block.paragraphs:
-            para.lines = [ln for ln in para.lines if ln.words]
-            for line in para.lines:
-                even_out(line)
-        block.paragraphs = [p for p in block.paragraphs if p.lines]
-    page.blocks = [b for b in page.blocks if b.paragraphs]
+    drop_empty(page)
+    for line in page.lines():
+        even_out(line)
 
 
 T = TypeVar("T")

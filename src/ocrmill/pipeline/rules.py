@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from ocrmill.domain.document import Box, Page
+from ocrmill.domain.document import Box, Page, drop_empty
 
 BARS = frozenset("|¦")
 RUNS_ON = 0.5  # of the word's height, above or below it, in ink: a rule, not a character
@@ -28,13 +28,9 @@ def drop_rules(page: Page, image: Image.Image) -> int:
     rules = {id(w) for w in suspects if _runs_on(grey, w.box)}
     if not rules:
         return 0
-    for block in page.blocks:
-        for para in block.paragraphs:
-            for line in para.lines:
-                line.words = [w for w in line.words if id(w) not in rules]
-            para.lines = [ln for ln in para.lines if ln.words]
-        block.paragraphs = [p for p in block.paragraphs if p.lines]
-    page.blocks = [b for b in page.blocks if b.paragraphs]
+    for line in page.lines():
+        line.words = [w for w in line.words if id(w) not in rules]
+    drop_empty(page)
     return len(rules)
 
 
