@@ -150,6 +150,44 @@ def test_a_title_ending_inside_the_gutter_does_not_hide_it() -> None:
     assert _texts(layout) == [_block_text(block) for block in expected]
 
 
+def test_a_column_ending_lower_than_the_next_keeps_its_last_paragraph() -> None:
+    """The left column runs on below the right one, its last short paragraph low on the page, as far below the
+    paragraph above as the column's paragraphs stand apart: it ends the left column, before the right one. A
+    page number set well apart under the right column is still the page's foot, read last."""
+    pitch = 7 * PITCH + 80
+    left = {f"L{i}": _block(_prose(LEFT, 400 + i * pitch, COLUMN_WIDTH, 7, start=11 * i)) for i in range(7)}
+    left["L7"] = _block(_prose(LEFT, 400 + 7 * pitch, COLUMN_WIDTH, 2, start=90))
+    right = {f"R{i}": _block(_prose(RIGHT, 400 + i * pitch, COLUMN_WIDTH, 7, start=7 * i + 3)) for i in range(6)}
+    number = _block([_line(_words("Page 3", 2100, 3420))])
+    assert left["L7"].box.top > 0.88 * 3508  # the premise: as low as a footer stands
+    page = _page(*left.values(), *right.values(), number)
+    layout = page_layout(page)
+    assert layout.columns == 2
+    assert _texts(layout) == [_block_text(block) for block in [*left.values(), *right.values(), number]]
+
+
+def test_a_table_scanned_askew_is_read_row_by_row() -> None:
+    """A table turned 1 degree counter-clockwise, each column a block of Tesseract's: a row's right cell stands
+    35 px higher than its left one, most of a line's height, so its cells overlap the row above or below as
+    much as their own. Tesseract's baselines slope with the page, and rows are compared along that slope."""
+    slope = -0.0175  # tan(1 degree); y grows downwards, so a row rises to the right
+    columns: list[list[Line]] = [[], [], [], []]
+    for i, (item, qty, price, amount) in enumerate(TABLE):
+        y = 600 + 55 * i
+        for j, words in enumerate(
+            [_words(item, 200, y), _right(qty, 1000, y), _right(price, 1600, y), _right(amount, 2200, y)]
+        ):
+            turned = [
+                Word(w.text, Box(w.box.left, top := w.box.top + round(slope * w.box.left), w.box.right,
+                                 top + w.box.height), w.confidence, w.font_size)
+                for w in words
+            ]  # fmt: skip
+            columns[j].append(Line(box=union([w.box for w in turned]), words=turned, baseline=(slope, 0.0)))
+    layout = page_layout(_page(*[_block(lines) for lines in columns]))
+    (table,) = _tables(layout)
+    assert table.grid() == [list(row) for row in TABLE]
+
+
 def test_a_full_width_block_between_columns_closes_the_columns_above_it() -> None:
     page, b = _two_column_page(title=False, middle=True)
     layout = page_layout(page)
