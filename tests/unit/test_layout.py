@@ -188,6 +188,35 @@ def test_a_table_scanned_askew_is_read_row_by_row() -> None:
     assert table.grid() == [list(row) for row in TABLE]
 
 
+def _turned(block: Block, slope: float) -> Block:
+    """The block as a page turned askew shows it: each word moved as its centre moves (its box stays upright, as
+    Tesseract's boxes do), each line's baseline along the slope (y grows downwards)."""
+
+    def word(w: Word) -> Word:
+        x, y = (w.box.left + w.box.right) / 2, (w.box.top + w.box.bottom) / 2
+        dx, dy = round(-slope * y), round(slope * x)
+        return Word(w.text, Box(w.box.left + dx, w.box.top + dy, w.box.right + dx, w.box.bottom + dy), 95, w.font_size)
+
+    paragraphs = []
+    for paragraph in block.paragraphs:
+        lines = [[word(w) for w in line.words] for line in paragraph.lines]
+        paragraphs.append([Line(box=union([w.box for w in ws]), words=ws, baseline=(slope, 0.0)) for ws in lines])
+    return _block(*paragraphs)
+
+
+def test_columns_scanned_askew_with_a_narrow_gutter_are_read_one_after_the_other() -> None:
+    """Two columns 50 px apart (1.5 em), the page turned 1.5 degrees: each column leans 25 px across its height, so
+    that upright, the columns' boxes leave less than an em between them. Set straight along Tesseract's baselines,
+    the gutter is there."""
+    slope, width, pitch = -0.026, 1000, 8 * PITCH + 80
+    left = [_block(_prose(LEFT, 400 + i * pitch, width, 8, start=13 * i)) for i in range(3)]
+    right = [_block(_prose(LEFT + width + 50, 400 + i * pitch, width, 8, start=13 * i + 5)) for i in range(3)]
+    page = _page(*[_turned(block, slope) for block in [left[0], right[0], left[1], right[1], left[2], right[2]]])
+    layout = page_layout(page)
+    assert layout.columns == 2
+    assert _texts(layout) == [_block_text(block) for block in [*left, *right]]
+
+
 def test_a_full_width_block_between_columns_closes_the_columns_above_it() -> None:
     page, b = _two_column_page(title=False, middle=True)
     layout = page_layout(page)
