@@ -16,6 +16,8 @@ Sets (../shared/data, see each folder's README.md):
                one pixel each, seeded; bench/out/accuracy/speckled/), also read with Despeckle
   layouts      pages of 2-3 text columns and of tables drawn here from the seed (bench.layouts), against their
                reading order: layouts no one tuned on (bench/out/accuracy/layouts/)
+  scanned      the `layouts` pages through a simulated office scanner (bench.layouts.scanned: 200 or 300 dpi,
+               blur, up to 2 degrees askew, greyish paper and ink, noise, JPEG; bench/out/accuracy/scanned/)
 
 Configurations: `tesseract <image> stdout` (OMP_THREAD_LIMIT=1, one per core); ocrmill's run_job in a process per
 core (threads=1) with default options, without the second reading (SecondReading=false), with FastMode, and on
@@ -57,7 +59,7 @@ from numpy.typing import NDArray
 from PIL import Image, ImageDraw
 from tests.metrics import levenshtein, normalise, word_bag, words
 
-from bench.layouts import layout_pages
+from bench.layouts import layout_pages, scanned_pages
 from bench.word_truth import Truth, label, reliability, reliability_lines, scribe_truth, sroie_truth
 from ocrmill.domain.document import page_from_dict
 from ocrmill.domain.options import JobOptions
@@ -69,8 +71,8 @@ from ocrmill.pipeline.run import Limits, run_job
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 OUT = Path(__file__).parent / "out" / "accuracy"
-SETS = ("tesseract", "orientation", "scribe", "sroie", "degraded", "speckled", "layouts")
-LAYOUT_PAGES = 20  # the `layouts` set: 10 column pages and 10 table pages
+SETS = ("tesseract", "orientation", "scribe", "sroie", "degraded", "speckled", "layouts", "scanned")
+LAYOUT_PAGES = 20  # the `layouts` and `scanned` sets: 10 column pages and 10 table pages
 CLEANUP = ("AutoOrientation", "Deskew", "ClearBorder", "RemoveHalftone", "Despeckle")
 CLEANUP_SETS = ("degraded", "orientation")
 CLEANUP_NAME = "ocrmill clean-up"
@@ -735,6 +737,10 @@ def load(name: str, args: argparse.Namespace, recipes: list[dict[str, Any]]) -> 
     elif name == "layouts":
         shutil.rmtree(OUT / "layouts", ignore_errors=True)
         drawn = layout_pages(OUT / "layouts", count=LAYOUT_PAGES, seed=args.seed)
+        samples = [Sample(page, image, reference) for page, image, reference in drawn]
+    elif name == "scanned":
+        shutil.rmtree(OUT / "scanned", ignore_errors=True)
+        drawn = scanned_pages(OUT / "scanned", count=LAYOUT_PAGES, seed=args.seed)
         samples = [Sample(page, image, reference) for page, image, reference in drawn]
     else:
         samples, made = degraded(

@@ -5,6 +5,9 @@ reference is the title, then each column top to bottom, left to right. A table p
 3-6 columns and 8-25 rows (words, amounts, dates, counts), ruled or not; its reference is the sentence, then the
 table row by row, each row's cells in order. Font sizes, gaps and widths are drawn from the seed, so a new seed is
 a new set of pages: bench.accuracy's `layouts` set (--seed) measures on pages the layout code was never shown.
+
+The `scanned` set is the same pages as an office scanner gives them back (scanned()): at 200 or 300 dpi, blurred a
+little, turned up to 2 degrees either way, on greyish paper with greyish ink and sensor noise, saved as JPEG.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFont
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from bench.pages import A4, FONT, _vocabulary
 
@@ -108,3 +112,29 @@ def layout_pages(folder: Path, *, count: int, seed: int) -> list[tuple[str, Path
         image.save(folder / f"{name}.png", dpi=(300, 300))
         pages.append((name, folder / f"{name}.png", reference))
     return pages
+
+
+def scanned(page: Image.Image, rng: random.Random) -> tuple[Image.Image, int, int]:
+    """The page (300 dpi) as a scanner returns it: its image, its dpi and the JPEG quality to save it at."""
+    dpi = rng.choice([200, 300])
+    if dpi != 300:
+        page = page.resize((round(page.width * dpi / 300), round(page.height * dpi / 300)), Image.Resampling.LANCZOS)
+    page = page.filter(ImageFilter.GaussianBlur(rng.uniform(0.5, 1.3)))
+    page = page.rotate(rng.uniform(-2, 2), resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
+    paper, ink = rng.uniform(215, 245), rng.uniform(20, 70)
+    pixels = ink + np.asarray(page, dtype=np.float32) / 255 * (paper - ink)
+    noise = np.random.default_rng(rng.randrange(2**32)).standard_normal(pixels.shape, dtype=np.float32)
+    pixels += noise * rng.uniform(3, 9)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)), dpi, rng.choice([35, 50, 70, 85])
+
+
+def scanned_pages(folder: Path, *, count: int, seed: int) -> list[tuple[str, Path, str]]:
+    """layout_pages(), each scanned() and written to `folder` as JPEG: (name, image, reference) each."""
+    out = []
+    for name, image, reference in layout_pages(folder / "drawn", count=count, seed=seed):
+        with Image.open(image) as drawn:
+            page, dpi, quality = scanned(drawn.convert("L"), random.Random(f"{seed}-{name}-scan"))
+        target = folder / f"{name}-scan.jpg"
+        page.save(target, "JPEG", quality=quality, dpi=(dpi, dpi))
+        out.append((f"{name}-scan", target, reference))
+    return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bench.layouts import layout_pages
+from bench.layouts import layout_pages, scanned_pages
 from PIL import Image, ImageChops
 
 
@@ -29,3 +29,20 @@ def test_a_table_page_reads_a_sentence_then_its_rows(tmp_path: Path) -> None:
     assert 1 <= len(sentence.split()) <= 12  # the first line of a 12-word sentence
     assert 3 <= len(header.split()) <= 12 and 8 <= len(rows) <= 25  # 3-6 head cells of 1-2 words; the rows
     assert all(len(row.split()) >= 3 for row in rows)  # a cell in each of 3 or more columns
+
+
+def test_a_scanned_page_is_the_drawn_one_askew_grey_and_noisy_and_the_same_for_a_seed(tmp_path: Path) -> None:
+    first = scanned_pages(tmp_path / "a", count=2, seed=5)
+    again = scanned_pages(tmp_path / "b", count=2, seed=5)
+    drawn = layout_pages(tmp_path / "c", count=2, seed=5)
+    for (name, image, reference), (_, image_again, _), (drawn_name, _, drawn_reference) in zip(
+        first, again, drawn, strict=True
+    ):
+        assert name == f"{drawn_name}-scan" and reference == drawn_reference and image.suffix == ".jpg"
+        with Image.open(image) as a, Image.open(image_again) as b:
+            assert ImageChops.difference(a, b).getbbox() is None
+            dpi = round(a.info["dpi"][0])
+            assert dpi in (200, 300) and a.width > 2480 * dpi / 300  # turned with its corners kept: wider
+            histogram = a.histogram()
+            paper = max(range(256), key=histogram.__getitem__)
+            assert 205 <= paper <= 250 and sum(1 for n in histogram if n) > 100  # greyish paper, noise
