@@ -333,6 +333,25 @@ def test_a_table_whose_columns_tesseract_put_in_separate_blocks_is_found() -> No
     assert len(layout.items) == 1
 
 
+def test_baselines_steeper_than_a_page_fed_askew_are_no_skew() -> None:
+    """Lines whose baselines Tesseract gives at 45 degrees (text on its side, or set slanting) are not a page
+    turned that far: the page is laid out as it stands."""
+    columns: list[list[Line]] = [[], [], [], []]
+    for i, (item, qty, price, amount) in enumerate(TABLE):
+        y = 600 + 70 * i
+        for j, words in enumerate(
+            [
+                _words(item, 200, y),
+                _right(qty, QTY_RIGHT, y),
+                _right(price, PRICE_RIGHT, y),
+                _right(amount, AMOUNT_RIGHT, y),
+            ]
+        ):
+            columns[j].append(Line(box=union([w.box for w in words]), words=words, baseline=(1.0, 0.0)))
+    (table,) = _tables(page_layout(_page(*[_block(lines) for lines in columns])))
+    assert table.grid() == [list(row) for row in TABLE]
+
+
 def test_a_table_of_names_and_dates_read_column_by_column_is_a_table() -> None:
     """Two columns of names and two of dates (10 characters each), without rules, each column a block of its own
     as Tesseract reads such a table: long cells and no line through two columns are what a letter's footer of
