@@ -188,6 +188,21 @@ def test_a_table_scanned_askew_is_read_row_by_row() -> None:
     assert table.grid() == [list(row) for row in TABLE]
 
 
+def test_a_footer_under_a_column_with_a_picture_in_it_is_still_the_foot() -> None:
+    """A footer under the left column stands two and a half paragraph gaps below it; the column has a picture's
+    gap among its paragraphs. Its paragraphs usually stand one gap apart, so the footer is set off: read last."""
+    pitch = 5 * PITCH + 80
+    tops = [400, 400 + pitch, *(400 + 2 * pitch + 600 + i * pitch for i in range(4))]
+    left = [_block(_prose(LEFT, top, COLUMN_WIDTH, 5, start=11 * i)) for i, top in enumerate(tops)]
+    right = [_block(_prose(RIGHT, 400 + i * pitch, COLUMN_WIDTH, 5, start=7 * i + 3)) for i in range(6)]
+    gap = pitch - left[0].box.height
+    footer = _block([_line(_words("Harbour News September 1993", LEFT, left[-1].box.bottom + round(2.5 * gap)))])
+    assert footer.box.top > 0.88 * 3508  # the premise: as low as a footer stands
+    layout = page_layout(_page(*left, footer, *right))
+    assert layout.columns == 2
+    assert _texts(layout) == [_block_text(block) for block in [*left, *right, footer]]
+
+
 def _turned(block: Block, slope: float) -> Block:
     """The block as a page turned askew shows it: each word moved as its centre moves (its box stays upright, as
     Tesseract's boxes do), each line's baseline along the slope (y grows downwards)."""

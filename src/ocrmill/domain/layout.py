@@ -937,17 +937,21 @@ def _reading_order(placed: list[_Placed], gutters: Sequence[tuple[int, int]], pa
     return out
 
 
+PARAGRAPH_SPACING_SLACK = 1.5  # a column's paragraphs stand apart alike: half as much again is still the column's
+
+
 def _continues_column(p: _Placed, above: Sequence[_Placed], cols: dict[int, list[int]]) -> bool:
     """Whether `p`, low on the page, is its column's last paragraph rather than the page's foot: inside one
-    column, below that column's paragraphs by no more than they stand apart from each other (a column longer
-    than the one beside it ends lower than the body's tall paragraphs; a footer is set apart)."""
+    column, below that column's paragraphs by no more than they usually stand apart from each other (the median
+    gap: a picture or a section break is no paragraph spacing). A column longer than the one beside it ends lower
+    than the body's tall paragraphs; a footer is set apart."""
     if len(cols[id(p)]) != 1:
         return False
     column = sorted((q for q in above if cols[id(q)] == cols[id(p)]), key=lambda q: q.box.top)
     if not column or column[-1].box.bottom > p.box.top:
         return False
-    spacing = max((b.box.top - a.box.bottom for a, b in itertools.pairwise(column)), default=0)
-    return p.box.top - column[-1].box.bottom <= spacing
+    gaps = [b.box.top - a.box.bottom for a, b in itertools.pairwise(column)]
+    return bool(gaps) and p.box.top - column[-1].box.bottom <= PARAGRAPH_SPACING_SLACK * _median(gaps)
 
 
 def _set_column(p: _Placed, column: int, span: int) -> _Placed:
