@@ -386,3 +386,24 @@ def test_the_buyers_vat_number_and_a_delivery_address_are_not_the_vendors() -> N
     assert found["vendorName"] == "Moulin Exemple SARL"
     assert found.get("vendorTaxId") != "FR90343434346"
     assert found.get("customerName") == "Hôtel Exemple"
+
+
+def test_a_label_and_its_value_far_apart_on_a_page_scanned_askew_are_one_row() -> None:
+    """Turned 1 degree, a value 1800 px right of its label stands 31 px higher, most of a line's height; Tesseract
+    reads each as a line of its own. Measured along the page's slope (its baselines), they are one printed row."""
+    from ocrmill.domain.document import Block, Box, Line, Paragraph, Word
+    from ocrmill.invoices.rows import page_rows
+
+    slope = -0.0175  # y grows downwards: the rows rise to the right
+    page = Page(number=1, width=2480, height=3508, dpi=300)
+    for i, (label, value) in enumerate([("Net amount", "12.50"), ("VAT 19%", "2.38"), ("Total due", "14.88")]):
+        for text, left in ((label, 200), (value, 2000)):
+            words = []
+            for token in text.split():
+                top = 1000 + 60 * i + round(slope * left)
+                words.append(Word(token, Box(left, top, left + 22 * len(token), top + 40), 95))
+                left += 22 * len(token) + 25
+            box = Box(words[0].box.left, min(w.box.top for w in words), left, max(w.box.bottom for w in words))
+            line = Line(box=box, words=words, baseline=(slope, 0.0))
+            page.blocks.append(Block(box=box, paragraphs=[Paragraph(box=box, lines=[line])]))
+    assert [row.text for row in page_rows(page)] == ["Net amount 12.50", "VAT 19% 2.38", "Total due 14.88"]

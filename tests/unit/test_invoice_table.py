@@ -94,6 +94,52 @@ def test_german_header_three_items_and_the_totals_block_left_out() -> None:
     assert all(i.confidence > 0.95 for i in table.items)  # quantity x price = amount held on each
 
 
+def turned_page(rows: list[tuple[int, list[tuple[str, int]]]], slope: float) -> Page:
+    """page_of's rows as a page scanned askew (y grows downwards: a negative slope rises to the right), each cell
+    a Tesseract line and block of its own, as Tesseract cuts a row at wide gaps: each word moved as its centre
+    moves (its box upright), each line's baseline along the slope."""
+    page = Page(number=1, width=2480, height=3508, dpi=300)
+    for block in page_of(rows).blocks:
+        words = block.paragraphs[0].lines[0].words
+        cells: list[list[Word]] = [[words[0]]]
+        for before, after in itertools.pairwise(words):
+            if after.box.left - before.box.right > 60:
+                cells.append([])
+            cells[-1].append(after)
+        for cell in cells:
+            moved = []
+            for w in cell:
+                x, y = (w.box.left + w.box.right) / 2, (w.box.top + w.box.bottom) / 2
+                dx, dy = round(-slope * y), round(slope * x)
+                moved.append(Word(w.text, Box(w.box.left + dx, w.box.top + dy, w.box.right + dx, w.box.bottom + dy),
+                                  w.confidence, w.font_size))  # fmt: skip
+            box = Box(min(w.box.left for w in moved), min(w.box.top for w in moved),
+                      max(w.box.right for w in moved), max(w.box.bottom for w in moved))  # fmt: skip
+            line = Line(box=box, words=moved, baseline=(slope, 0.0))
+            page.blocks.append(Block(box=box, paragraphs=[Paragraph(box=box, lines=[line])]))
+    return page
+
+
+def test_items_of_a_page_scanned_askew_are_read_along_its_rows() -> None:
+    """Turned 2 degrees (as much as a scanner feeds a page askew), an item's amount stands 70 px higher than its
+    position number, more than a line's height: its cells are joined along the page's slope (Tesseract's
+    baselines), and the items read as on the page set straight."""
+    rows = [
+        (300, [("Rechnung Nr. 4711", 200)]),
+        (500, HEADER_DE),
+        item_de(600, "1", "Trennblätter A4", "20 Stk", "9,90", "19 %", "198,00"),
+        item_de(680, "2", "Joghurt Banane", "50", "5,50", "7 %", "275,00"),
+        item_de(760, "3", "Versand", "1", "4,90", "19 %", "4,90"),
+        (900, [("Zwischensumme", 1300), right("477,90", 2250)]),
+    ]
+    straight = read_table(page_of(rows), number=1)
+    turned = read_table(turned_page(rows, -0.035), number=1)
+    assert [(i.description, i.quantity, i.unit_price, i.amount) for i in turned.items] == [
+        (i.description, i.quantity, i.unit_price, i.amount) for i in straight.items
+    ]
+    assert len(turned.items) == 3
+
+
 def description_cell(table: Table, row: int) -> str:
     """The text of the table's description cell in `row`."""
     column = next(col for col, role in table.roles.items() if role == "description")

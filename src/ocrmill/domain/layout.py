@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, page_skew, union
 from ocrmill.domain.scripts import join_words
 
 DEFAULT_FONT_SIZE = 11.0
@@ -257,7 +257,7 @@ class _Line:
 def _lines(page: Page, min_confidence: float) -> list[_Line]:
     out: list[_Line] = []
     para_no = 0
-    skew = _skew(page)
+    skew = page_skew(page)
     for block_no, block in enumerate(page.blocks):
         for para in block.paragraphs:
             for line in para.lines:
@@ -284,18 +284,6 @@ def _lines(page: Page, min_confidence: float) -> list[_Line]:
                     )
             para_no += 1
     return out
-
-
-MAX_SKEW = 0.18  # tan(10 degrees): more than a page fed askew; text this steep is set so, or lies on its side
-
-
-def _skew(page: Page) -> float:
-    """The slope of the page's text lines (Tesseract's baselines; y grows downwards): the median over its lines of
-    two words or more; 0 without any, or beyond MAX_SKEW. A page scanned 1 degree askew has its rows' ends 35 px
-    apart at 300 dpi across an A4 table: most of a line's height."""
-    slopes = [line.baseline[0] for line in page.lines() if len(line.words) >= 2]
-    skew = _median(slopes) if slopes else 0.0
-    return skew if abs(skew) <= MAX_SKEW else 0.0
 
 
 def _straight(box: Box, skew: float) -> Box:

@@ -12,7 +12,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from ocrmill.domain.document import Box, Line, Page, union
+from ocrmill.domain.document import Box, Line, Page, page_skew, union
 from ocrmill.invoices.labels import label_key
 
 SEGMENT_GAP = 1.5  # a gap wider than this many text heights starts a new segment (column) of a row
@@ -112,31 +112,35 @@ def page_rows(page: Page) -> list[Row]:
         for line in para.lines
         if (tokens := tokens_of(line))
     ]
-    lines.sort(key=lambda ts: _middle(ts))
+    skew = page_skew(page)
+    lines.sort(key=lambda ts: _middle(ts, skew))
     rows: list[Row] = []
     for tokens in lines:
-        row = _row_for(tokens, rows[-6:])
+        row = _row_for(tokens, rows[-6:], skew)
         if row is None:
             rows.append(Row(list(tokens)))
         else:
             row.tokens = sorted([*row.tokens, *tokens], key=lambda t: t.box.left)
-    rows.sort(key=lambda r: r.box.top)
+    rows.sort(key=lambda r: min(t.box.top - skew * (t.box.left + t.box.right) / 2 for t in r.tokens))
     for i, row in enumerate(rows):
         row.index = i
     return rows
 
 
-def _middle(tokens: list[Token]) -> float:
-    return statistics.median((t.box.top + t.box.bottom) / 2 for t in tokens)
+def _middle(tokens: list[Token], skew: float) -> float:
+    """The tokens' median middle height, each taken to the page's left edge along its skew (a row of a page
+    scanned askew is level so)."""
+    return statistics.median((t.box.top + t.box.bottom - skew * (t.box.left + t.box.right)) / 2 for t in tokens)
 
 
-def _row_for(tokens: list[Token], rows: list[Row]) -> Row | None:
-    """The row a piece of a line continues: vertically aligned with it and not overlapping it sideways."""
-    middle = _middle(tokens)
+def _row_for(tokens: list[Token], rows: list[Row], skew: float) -> Row | None:
+    """The row a piece of a line continues: aligned with it along the page's skew and not overlapping it
+    sideways."""
+    middle = _middle(tokens, skew)
     height = statistics.median(t.height for t in tokens)
     left, right = min(t.box.left for t in tokens), max(t.box.right for t in tokens)
     for row in reversed(rows):
-        if abs(_middle(row.tokens) - middle) > 0.45 * min(height, row.height):
+        if abs(_middle(row.tokens, skew) - middle) > 0.45 * min(height, row.height):
             continue
         if any(t.box.left < right and left < t.box.right for t in row.tokens):
             continue
