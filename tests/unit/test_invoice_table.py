@@ -61,15 +61,21 @@ def item_de(
     )
 
 
+# A German invoice's title, header and three items, and the first line of its totals block
+ITEMS_DE = [
+    (300, [("Rechnung Nr. 4711", 200)]),
+    (500, HEADER_DE),
+    item_de(600, "1", "Trennblätter A4", "20 Stk", "9,90", "19 %", "198,00"),
+    item_de(680, "2", "Joghurt Banane", "50", "5,50", "7 %", "275,00"),
+    item_de(760, "3", "Versand", "1", "4,90", "19 %", "4,90"),
+    (900, [("Zwischensumme", 1300), right("477,90", 2250)]),
+]
+
+
 def test_german_header_three_items_and_the_totals_block_left_out() -> None:
     page = page_of(
         [
-            (300, [("Rechnung Nr. 4711", 200)]),
-            (500, HEADER_DE),
-            item_de(600, "1", "Trennblätter A4", "20 Stk", "9,90", "19 %", "198,00"),
-            item_de(680, "2", "Joghurt Banane", "50", "5,50", "7 %", "275,00"),
-            item_de(760, "3", "Versand", "1", "4,90", "19 %", "4,90"),
-            (900, [("Zwischensumme", 1300), right("477,90", 2250)]),
+            *ITEMS_DE,
             (960, [("MwSt 19 %", 1300), right("38,55", 2250)]),
             (1020, [("Gesamtbetrag", 1300), right("535,72", 2250)]),
         ]
@@ -124,16 +130,8 @@ def test_items_of_a_page_scanned_askew_are_read_along_its_rows() -> None:
     """Turned 2 degrees (as much as a scanner feeds a page askew), an item's amount stands 70 px higher than its
     position number, more than a line's height: its cells are joined along the page's slope (Tesseract's
     baselines), and the items read as on the page set straight."""
-    rows = [
-        (300, [("Rechnung Nr. 4711", 200)]),
-        (500, HEADER_DE),
-        item_de(600, "1", "Trennblätter A4", "20 Stk", "9,90", "19 %", "198,00"),
-        item_de(680, "2", "Joghurt Banane", "50", "5,50", "7 %", "275,00"),
-        item_de(760, "3", "Versand", "1", "4,90", "19 %", "4,90"),
-        (900, [("Zwischensumme", 1300), right("477,90", 2250)]),
-    ]
-    straight = read_table(page_of(rows), number=1)
-    turned = read_table(turned_page(rows, -0.035), number=1)
+    straight = read_table(page_of(ITEMS_DE), number=1)
+    turned = read_table(turned_page(ITEMS_DE, -0.035), number=1)
     assert [(i.description, i.quantity, i.unit_price, i.amount) for i in turned.items] == [
         (i.description, i.quantity, i.unit_price, i.amount) for i in straight.items
     ]

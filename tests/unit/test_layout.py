@@ -328,8 +328,9 @@ def test_a_grid_of_four_columns_and_five_rows_becomes_a_table() -> None:
     assert "Blue widget\t3\t4.50\t13.50" in layout.text()
 
 
-def test_a_table_whose_columns_tesseract_put_in_separate_blocks_is_found() -> None:
-    """Tesseract often makes each column of a sparse table a block of its own."""
+def _column_blocks(*, slope: float = 0.0) -> list[Block]:
+    """TABLE with each column a block of its own, as Tesseract reads a sparse table; its lines' baselines at
+    `slope`."""
     columns: list[list[Line]] = [[], [], [], []]
     for i, (item, qty, price, amount) in enumerate(TABLE):
         y = 600 + 70 * i
@@ -341,8 +342,13 @@ def test_a_table_whose_columns_tesseract_put_in_separate_blocks_is_found() -> No
                 _right(amount, AMOUNT_RIGHT, y),
             ]
         ):
-            columns[j].append(_line(words))
-    layout = page_layout(_page(*[_block(lines) for lines in columns]))
+            columns[j].append(Line(box=union([w.box for w in words]), words=words, baseline=(slope, 0.0)))
+    return [_block(lines) for lines in columns]
+
+
+def test_a_table_whose_columns_tesseract_put_in_separate_blocks_is_found() -> None:
+    """Tesseract often makes each column of a sparse table a block of its own."""
+    layout = page_layout(_page(*_column_blocks()))
     (table,) = _tables(layout)
     assert table.grid() == [list(row) for row in TABLE]
     assert len(layout.items) == 1
@@ -351,19 +357,7 @@ def test_a_table_whose_columns_tesseract_put_in_separate_blocks_is_found() -> No
 def test_baselines_steeper_than_a_page_fed_askew_are_no_skew() -> None:
     """Lines whose baselines Tesseract gives at 45 degrees (text on its side, or set slanting) are not a page
     turned that far: the page is laid out as it stands."""
-    columns: list[list[Line]] = [[], [], [], []]
-    for i, (item, qty, price, amount) in enumerate(TABLE):
-        y = 600 + 70 * i
-        for j, words in enumerate(
-            [
-                _words(item, 200, y),
-                _right(qty, QTY_RIGHT, y),
-                _right(price, PRICE_RIGHT, y),
-                _right(amount, AMOUNT_RIGHT, y),
-            ]
-        ):
-            columns[j].append(Line(box=union([w.box for w in words]), words=words, baseline=(1.0, 0.0)))
-    (table,) = _tables(page_layout(_page(*[_block(lines) for lines in columns])))
+    (table,) = _tables(page_layout(_page(*_column_blocks(slope=1.0))))
     assert table.grid() == [list(row) for row in TABLE]
 
 
