@@ -1,9 +1,10 @@
 """A page's words as printed rows: what the field rules read.
 
 Tesseract splits a printed line into several lines when it has wide gaps (a label on the left, its value in a
-column on the right); here those pieces are joined again into one `Row` by their vertical overlap. A word with
-a colon inside ("Date:12/03/2018", "Nr.:471102") is split after the colon, so the label and the value are
-separate tokens with their share of the word's box.
+column on the right); here those pieces are joined again into one `Row` by their height, measured along the
+page's slope (domain.document.page_skew) so that a page scanned askew keeps its rows. A word with a colon inside
+("Date:12/03/2018", "Nr.:471102") is split after the colon, so the label and the value are separate tokens with
+their share of the word's box.
 """
 
 from __future__ import annotations
