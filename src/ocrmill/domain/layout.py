@@ -13,7 +13,9 @@ The analysis, in order:
 - text columns: a vertical gutter in the x projection of the paragraphs, weighted by their lines,
   with prose on both sides; the columns are read left to right between full-width items;
 - headings: short blocks set clearly larger than the page's body text.
-Without columns the paragraphs keep Tesseract's order, which is right for most simple pages.
+Without columns the paragraphs keep Tesseract's order, which is right for most simple pages. A page scanned
+askew is analysed along its slope (domain.document.page_skew): rows at one height along it, columns with each
+line where it stands on the page set straight; the boxes the layout reports stay as scanned.
 """
 
 from __future__ import annotations
