@@ -150,6 +150,13 @@ def page_skew(page: Page) -> float:
     return skew if abs(skew) <= MAX_SKEW else 0.0
 
 
+def level(box: Box, skew: float) -> tuple[float, float]:
+    """The box's top and bottom taken to the page's left edge along its skew (page_skew): where they would stand on
+    the page set straight, so that the pieces of a row scanned askew stand at one height."""
+    dy = skew * (box.left + box.right) / 2
+    return box.top - dy, box.bottom - dy
+
+
 def page_to_dict(page: Page) -> dict[str, object]:
     """A page as plain JSON data (kept between a page's OCR and its job's outputs)."""
 

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, page_skew, union
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, level, page_skew, union
 from ocrmill.domain.scripts import join_words
 
 DEFAULT_FONT_SIZE = 11.0
@@ -182,7 +182,8 @@ def _cell_line(cell: Cell, source: Line | None) -> Line:
 
 def _analysed(page: Page, min_confidence: float) -> tuple[list[_Placed], int]:
     """The page's tables and text blocks in reading order, and its number of text columns."""
-    lines = _lines(page, min_confidence)
+    skew = page_skew(page)
+    lines = _lines(page, min_confidence, skew)
     if not lines:
         return [], 1
     em = _median(ln.em for ln in lines)
@@ -198,7 +199,6 @@ def _analysed(page: Page, min_confidence: float) -> tuple[list[_Placed], int]:
         if group:  # (a page that is one table has no other lines)
             tables.extend(_tables(group, gap_ratio))
     used = {id(ln) for found in tables for ln in found.lines}
-    skew = lines[0].skew
     placed = [_Placed(t.table, _straight(t.box, skew), min(ln.seq for ln in t.lines), t.lines) for t in tables]
     placed.extend(_text_blocks(lines, used))
     _mark_headings(placed, [w for ln in lines for w in ln.words], gap_ratio)
@@ -256,17 +256,17 @@ class _Line:
         return _joined(self.words)
 
 
-def _lines(page: Page, min_confidence: float) -> list[_Line]:
+def _lines(page: Page, min_confidence: float, skew: float) -> list[_Line]:
     out: list[_Line] = []
     para_no = 0
-    skew = page_skew(page)
     for block_no, block in enumerate(page.blocks):
         for para in block.paragraphs:
             for line in para.lines:
                 words = [_unread(w, min_confidence) for w in line.words if w.box.width > 0 and w.text.strip()]
                 if words:  # in Tesseract's order: right for sideways pages and right-to-left scripts
-                    top = _median(w.box.top - skew * (w.box.left + w.box.right) / 2 for w in words)
-                    bottom = _median(w.box.bottom - skew * (w.box.left + w.box.right) / 2 for w in words)
+                    levels = [level(w.box, skew) for w in words]
+                    top = _median(t for t, _ in levels)
+                    bottom = _median(b for _, b in levels)
                     out.append(
                         _Line(
                             source=line,
@@ -601,8 +601,8 @@ def _build_table(run: Sequence[_Row], placed: Sequence[Sequence[_Placement]], ba
                 cells.append(Cell(text, _word_box(cell_words), r, col_of[band], col_span=span, words=cell_words))
             else:
                 left, right = bands[band]
-                level = g.lines[0].skew * (left + right) / 2  # the row's height back from the left edge's
-                cells.append(Cell("", Box(left, round(g.top + level), right, round(g.bottom + level)), r, col_of[band]))
+                shift = g.lines[0].skew * (left + right) / 2  # the row's height back from the left edge's
+                cells.append(Cell("", Box(left, round(g.top + shift), right, round(g.bottom + shift)), r, col_of[band]))
     table = Table(
         box=_word_box(words),
         rows=len(grid),
@@ -898,7 +898,8 @@ def _reading_order(placed: list[_Placed], gutters: Sequence[tuple[int, int]], pa
     body_bottom = max(p.box.bottom for p in tall)
     head = [p for p in placed if p.box.bottom <= body_top]
     low = [p for p in placed if p.box.top >= max(body_bottom, 0.88 * page_height) and p.box.bottom > body_top]
-    foot = [p for p in low if not _continues_column(p, [q for q in placed if q not in low], cols)]
+    above = [q for q in placed if all(q is not p for p in low)]
+    foot = [p for p in low if not _continues_column(p, above, cols)]
     margins = {id(p) for p in head + foot}
     body = [p for p in placed if id(p) not in margins]
     body_columns = [p for p in body if len(cols[id(p)]) == 1]

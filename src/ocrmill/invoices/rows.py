@@ -13,7 +13,7 @@ import re
 import statistics
 from dataclasses import dataclass, field
 
-from ocrmill.domain.document import Box, Line, Page, page_skew, union
+from ocrmill.domain.document import Box, Line, Page, level, page_skew, union
 from ocrmill.invoices.labels import label_key
 
 SEGMENT_GAP = 1.5  # a gap wider than this many text heights starts a new segment (column) of a row
@@ -122,7 +122,7 @@ def page_rows(page: Page) -> list[Row]:
             rows.append(Row(list(tokens)))
         else:
             row.tokens = sorted([*row.tokens, *tokens], key=lambda t: t.box.left)
-    rows.sort(key=lambda r: min(t.box.top - skew * (t.box.left + t.box.right) / 2 for t in r.tokens))
+    rows.sort(key=lambda r: min(level(t.box, skew)[0] for t in r.tokens))
     for i, row in enumerate(rows):
         row.index = i
     return rows
@@ -131,7 +131,7 @@ def page_rows(page: Page) -> list[Row]:
 def _middle(tokens: list[Token], skew: float) -> float:
     """The tokens' median middle height, each taken to the page's left edge along its skew (a row of a page
     scanned askew is level so)."""
-    return statistics.median((t.box.top + t.box.bottom - skew * (t.box.left + t.box.right)) / 2 for t in tokens)
+    return statistics.median(sum(level(t.box, skew)) / 2 for t in tokens)
 
 
 def _row_for(tokens: list[Token], rows: list[Row], skew: float) -> Row | None:

@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from ocrmill.domain.document import Box, Page, Word, page_skew, union
+from ocrmill.domain.document import Box, Page, Word, level, page_skew, union
 from ocrmill.domain.knots import interpolate
 from ocrmill.invoices.formats import amount_str, parse_amount, quantity_str
 from ocrmill.invoices.labels import folded
@@ -96,7 +96,7 @@ class _Segment:
 @dataclass(eq=False)
 class _Row:
     words: list[Word]
-    top: float  # its lines' median word top and bottom, taken to the page's left edge along its skew (_levelled)
+    top: float  # its lines' median word top and bottom, taken to the page's left edge along its skew (level)
     bottom: float
     skew: float  # the page's (domain.document.page_skew)
     segments: list[_Segment] = field(default_factory=list)
@@ -132,7 +132,7 @@ def _rows(page: Page) -> tuple[list[_Row], float]:
     placed: list[tuple[list[Word], float, float]] = []
     skew = page_skew(page)  # a row's top and bottom are measured along it, so a row scanned askew stays level
     for words in tall:
-        levels = [_levelled(w, skew) for w in words]
+        levels = [level(w.box, skew) for w in words]
         placed.append((words, _median(top for top, _ in levels), _median(bottom for _, bottom in levels)))
     placed.sort(key=lambda p: (p[1], min(w.box.left for w in p[0])))
     rows: list[_Row] = []
@@ -151,12 +151,6 @@ def _rows(page: Page) -> tuple[list[_Row], float]:
     rows = [row for row in rows if row.words]
     rows.sort(key=lambda r: r.top)
     return rows, em
-
-
-def _levelled(word: Word, skew: float) -> tuple[float, float]:
-    """The word's top and bottom taken to the page's left edge along its skew."""
-    dy = skew * (word.box.left + word.box.right) / 2
-    return word.box.top - dy, word.box.bottom - dy
 
 
 def _speck(word: Word, em: float) -> bool:
@@ -798,12 +792,12 @@ def _body(
         current.add(placed)
         if description is not None and description in placed:
             words = placed[description]
-            top = min(_levelled(w, row.skew)[0] for w in words)
+            top = min(level(w.box, row.skew)[0] for w in words)
             if current.description and _note(words):
                 current.wrapping = False  # "Serienummer: SDM..." under an item: in its cells, not its description
             elif not current.description or (current.wrapping and top - current.description_bottom <= _WRAP * em):
                 current.description.extend(words)  # the first line of the description, or one wrapped under it
-                current.description_bottom = max(_levelled(w, row.skew)[1] for w in words)
+                current.description_bottom = max(level(w.box, row.skew)[1] for w in words)
             else:
                 current.wrapping = False
         elif current.description:
