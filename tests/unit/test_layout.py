@@ -13,7 +13,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
-from ocrmill.domain.layout import Cell, PageLayout, Table, TextBlock, page_layout
+from ocrmill.domain.layout import Cell, PageLayout, Table, TextBlock, in_reading_order, page_layout
 from tests.documents import PHOTOTEST, hand_page, ocr_page
 from tests.harness import DATA
 
@@ -414,6 +414,66 @@ def test_a_currency_sign_set_apart_stays_with_its_amount() -> None:
         lines.append(_line(words))
     (table,) = _tables(page_layout(_page(_block(lines))))
     assert table.grid() == [[label, f"$ {a}", f"$ {b}"] for label, a, b in rows]
+
+
+SENTENCE = "the committee met on tuesday to review the plans for the new harbour bridge"
+
+
+def test_a_line_tesseract_cut_in_two_above_a_table_is_read_as_one_line() -> None:
+    """A page turned 1 degree, a sentence over a table: Tesseract cuts the sentence's line in two blocks a space
+    apart and reads the second after the table. The two stand on one row and less than an em apart, which no
+    gutter is: one line, read before the table, in the layout and in the page model every output reads."""
+    slope = -0.0175
+    words = _words(SENTENCE, 200, 420)
+    start, end = _block([_line(words[:7])]), _block([_line(words[7:])])
+    page = _page(*[_turned(block, slope) for block in [start, *_column_blocks(), end]])
+    layout = page_layout(page)
+    assert _texts(layout) == [SENTENCE, "<table>"]
+    assert _tables(layout)[0].grid() == [list(row) for row in TABLE]
+    first = in_reading_order(page).blocks[0]
+    assert [" ".join(w.text for w in ln.words) for p in first.paragraphs for ln in p.lines] == [SENTENCE]
+
+
+def test_a_line_cut_where_its_type_changes_size_is_one_line_but_not_with_a_blot_beside_it() -> None:
+    """A heading and its smaller ticker a space apart on one baseline, two blocks of Tesseract's: one line. A
+    blot read as a word three lines tall, ending on a line's baseline beside it, is no part of that line."""
+    heading = _words("KIRKLAND LAKE GOLD Inc", 200, 300, size=16)
+    ticker = _words("(KL.N)", heading[-1].box.right + _em(16) // 3, heading[0].box.bottom - _em(11), size=11)
+    body = _block(_prose(200, 500, 2080, 4))
+    layout = page_layout(_page(_block([_line(heading)]), body, _block([_line(ticker)])))
+    assert _texts(layout) == ["KIRKLAND LAKE GOLD Inc (KL.N)", _block_text(body)]
+    blot = Word("Raisin", Box(200, 900, 420, 900 + 3 * _em(11)), 40, 30)
+    change = _words("CHANGE", 420 + _em(11) // 3, 900 + 2 * _em(11))
+    layout = page_layout(_page(_block([_line([blot])]), body, _block([_line(change)])))
+    assert _texts(layout) == ["Raisin", _block_text(body), "CHANGE"]
+
+
+def test_vertical_lines_side_by_side_are_not_one_line() -> None:
+    """Japanese set vertically: each of Tesseract's lines a column of characters, the next one a little to its
+    left or right, the same height. They stand side by side, each its own line."""
+    columns = [
+        _block([_line([Word("縦書きの行", Box(2000 - 60 * i, 300, 2040 - 60 * i, 900), 95, 11)])]) for i in range(3)
+    ]
+    assert _texts(page_layout(_page(*columns))) == ["縦書きの行"] * 3
+
+
+def test_right_to_left_pieces_of_a_row_keep_tesseracts_order() -> None:
+    """Arabic runs right to left: a piece of a row beginning where another ends on the left is not its
+    continuation, and Tesseract's order is kept."""
+    start, end = _words("مرحبا بالعالم", 1200, 300), _words("هذا سطر", 0, 300)
+    shift = start[0].box.left - end[-1].box.right - _em(11) // 3
+    end = [Word(w.text, Box(w.box.left + shift, w.box.top, w.box.right + shift, w.box.bottom), 95, 11) for w in end]
+    assert _texts(page_layout(_page(_block([_line(start)]), _block([_line(end)])))) == ["مرحبا بالعالم", "هذا سطر"]
+
+
+def test_blocks_on_one_row_an_em_apart_stay_apart() -> None:
+    """A label and its value an em and more apart on one row, each a block of Tesseract's: a gap as wide as a
+    gutter, so each stays where Tesseract's order has it."""
+    label = _words("Invoice number", 200, 300)
+    value = _words("A-1042 issued", label[-1].box.right + _em(11) + 4, 300)
+    other = _block(_prose(200, 500, 2080, 4))
+    layout = page_layout(_page(_block([_line(label)]), other, _block([_line(value)])))
+    assert _texts(layout) == ["Invoice number", _block_text(other), "A-1042 issued"]
 
 
 def test_a_tesseract_table_block_needs_only_two_columns() -> None:

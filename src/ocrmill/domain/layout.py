@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, level, page_skew, union
-from ocrmill.domain.scripts import join_words
+from ocrmill.domain.scripts import join_words, right_to_left
 
 DEFAULT_FONT_SIZE = 11.0
 
@@ -175,9 +175,14 @@ def _cell_line(cell: Cell, source: Line | None) -> Line:
     box = union(w.box for w in cell.words)
     if source is None:
         return Line(box=box, words=list(cell.words))
+    return Line(box=box, words=list(cell.words), baseline=_baseline(source, box))
+
+
+def _baseline(source: Line, box: Box) -> tuple[float, float]:
+    """`source`'s baseline for a line in `box` on it: its slope, and its offset from the bottom of `box`."""
     slope, offset = source.baseline
-    at_left = source.box.bottom + offset + slope * (box.left - source.box.left)  # the baseline's y at the cell
-    return Line(box=box, words=list(cell.words), baseline=(slope, at_left - box.bottom))
+    at_left = source.box.bottom + offset + slope * (box.left - source.box.left)  # the baseline's y at box.left
+    return slope, at_left - box.bottom
 
 
 def _analysed(page: Page, min_confidence: float) -> tuple[list[_Placed], int]:
@@ -200,7 +205,7 @@ def _analysed(page: Page, min_confidence: float) -> tuple[list[_Placed], int]:
             tables.extend(_tables(group, gap_ratio))
     used = {id(ln) for found in tables for ln in found.lines}
     placed = [_Placed(t.table, _straight(t.box, skew), min(ln.seq for ln in t.lines), t.lines) for t in tables]
-    placed.extend(_text_blocks(lines, used))
+    placed.extend(_rejoined(_text_blocks(lines, used)))
     _mark_headings(placed, [w for ln in lines for w in ln.words], gap_ratio)
     return _reading_order(placed, gutters, page.height), len(gutters) + 1
 
@@ -264,28 +269,28 @@ def _lines(page: Page, min_confidence: float, skew: float) -> list[_Line]:
             for line in para.lines:
                 words = [_unread(w, min_confidence) for w in line.words if w.box.width > 0 and w.text.strip()]
                 if words:  # in Tesseract's order: right for sideways pages and right-to-left scripts
-                    levels = [level(w.box, skew) for w in words]
-                    top = _median(t for t, _ in levels)
-                    bottom = _median(b for _, b in levels)
-                    out.append(
-                        _Line(
-                            source=line,
-                            seq=len(out),
-                            para=para_no,
-                            block=block_no,
-                            in_table_block=block.kind == "table",
-                            box=line.box,
-                            words=words,
-                            font_size=_typical([w.font_size for w in words]),
-                            top=top,
-                            bottom=bottom,
-                            em=max(1.0, _median(w.box.height for w in words)),
-                            skew=skew,
-                            straight=_straight(line.box, skew),
-                        )
-                    )
+                    out.append(_line(line, words, len(out), para_no, block_no, block.kind == "table", skew))
             para_no += 1
     return out
+
+
+def _line(source: Line, words: list[Word], seq: int, para: int, block: int, in_table: bool, skew: float) -> _Line:
+    levels = [level(w.box, skew) for w in words]
+    return _Line(
+        source=source,
+        seq=seq,
+        para=para,
+        block=block,
+        in_table_block=in_table,
+        box=source.box,
+        words=words,
+        font_size=_typical([w.font_size for w in words]),
+        top=_median(t for t, _ in levels),
+        bottom=_median(b for _, b in levels),
+        em=max(1.0, _median(w.box.height for w in words)),
+        skew=skew,
+        straight=_straight(source.box, skew),
+    )
 
 
 def _straight(box: Box, skew: float) -> Box:
@@ -731,10 +736,7 @@ def _text_blocks(lines: Sequence[_Line], used: set[int]) -> list[_Placed]:
 
     def close() -> None:
         if stretch:
-            text_lines = [TextLine(ln.text, ln.box, ln.font_size) for ln in stretch]
-            box = union([ln.box for ln in stretch])
-            block = TextBlock(text_lines, box, _typical([ln.font_size for ln in stretch]))
-            out.append(_Placed(block, union([ln.straight for ln in stretch]), stretch[0].seq, list(stretch)))
+            out.append(_text_block(list(stretch)))
             stretch.clear()
 
     for line in lines:
@@ -744,6 +746,50 @@ def _text_blocks(lines: Sequence[_Line], used: set[int]) -> list[_Placed]:
             stretch.append(line)
     close()
     return out
+
+
+def _text_block(lines: list[_Line]) -> _Placed:
+    text_lines = [TextLine(ln.text, ln.box, ln.font_size) for ln in lines]
+    block = TextBlock(text_lines, union([ln.box for ln in lines]), _typical([ln.font_size for ln in lines]))
+    return _Placed(block, union([ln.straight for ln in lines]), lines[0].seq, lines)
+
+
+def _rejoined(placed: list[_Placed]) -> list[_Placed]:
+    """The text blocks with every line Tesseract's page layout cut in two made one again: a block of one line
+    that stands on the baseline of another block's last line (_continues_line) and begins where that line ends
+    (less than an em to its right: a gutter between columns is wider, _emptiest) continues that line. Tesseract
+    cuts a line so on a page scanned askew, above a table, and reads the line's end after the table."""
+    out = list(placed)
+    while pair := next(((a, b) for a in out for b in out if _continues_line(a, b)), None):
+        a, b = pair
+        out[out.index(a)] = _text_block([*a.lines[:-1], _continued(a.lines[-1], b.lines[0])])
+        out.remove(b)
+    return out
+
+
+def _continues_line(a: _Placed, b: _Placed) -> bool:
+    """Whether text block `b` is one line continuing `a`'s last line (_rejoined). Lines set across the page only,
+    left to right (a vertical line's or a right-to-left line's end stands elsewhere)."""
+    if a is b or not isinstance(a.item, TextBlock) or not isinstance(b.item, TextBlock) or len(b.lines) != 1:
+        return False
+    last, first = a.lines[-1], b.lines[0]
+    small, large = sorted((last.em, first.em))
+    gap = first.straight.left - last.straight.right
+    # on one baseline (bottoms along the skew, within half the smaller type's em); type of one line may change
+    # size ("KIRKLAND LAKE GOLD Inc (KL.N)"), not more than twice
+    on_baseline = abs(first.bottom - last.bottom) <= small / 2 and large <= 2 * small
+    if not (on_baseline and -small / 4 <= gap < large):
+        return False
+    return not any(ln.box.width <= ln.box.height or right_to_left(ln.text) for ln in (last, first))
+
+
+def _continued(line: _Line, rest: _Line) -> _Line:
+    """One line of `line` and `rest`, which continues it to the right: its page line (Line) made anew, on
+    `line`'s baseline."""
+    box = union([line.source.box, rest.source.box])
+    source = Line(box=box, words=[*line.source.words, *rest.source.words], baseline=_baseline(line.source, box))
+    words = [*line.words, *rest.words]
+    return _line(source, words, line.seq, line.para, line.block, line.in_table_block, line.skew)
 
 
 def _paragraph_spans(lines: Sequence[_Line]) -> list[_Placed]:
