@@ -18,6 +18,8 @@ Sets (../shared/data, see each folder's README.md):
                reading order: layouts no one tuned on (bench/out/accuracy/layouts/)
   scanned      the `layouts` pages through a simulated office scanner (bench.layouts.scanned: 200 or 300 dpi,
                blur, up to 2 degrees askew, greyish paper and ink, noise, JPEG; bench/out/accuracy/scanned/)
+  bilevel      the `scanned` pages as a scanner set to black and white gives them (cut at Otsu's threshold before
+               any JPEG, G4 TIFF; bench/out/accuracy/bilevel/)
 
 Configurations: `tesseract <image> stdout` (OMP_THREAD_LIMIT=1, one per core); ocrmill's run_job in a process per
 core (threads=1) with default options, without the second reading (SecondReading=false), with FastMode, and on
@@ -71,7 +73,7 @@ from ocrmill.pipeline.run import Limits, run_job
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 OUT = Path(__file__).parent / "out" / "accuracy"
-SETS = ("tesseract", "orientation", "scribe", "sroie", "degraded", "speckled", "layouts", "scanned")
+SETS = ("tesseract", "orientation", "scribe", "sroie", "degraded", "speckled", "layouts", "scanned", "bilevel")
 LAYOUT_PAGES = 20  # the `layouts` and `scanned` sets: 10 column pages and 10 table pages
 CLEANUP = ("AutoOrientation", "Deskew", "ClearBorder", "RemoveHalftone", "Despeckle")
 CLEANUP_SETS = ("degraded", "orientation")
@@ -738,9 +740,9 @@ def load(name: str, args: argparse.Namespace, recipes: list[dict[str, Any]]) -> 
         shutil.rmtree(OUT / "layouts", ignore_errors=True)
         drawn = layout_pages(OUT / "layouts", count=LAYOUT_PAGES, seed=args.seed)
         samples = [Sample(page, image, reference) for page, image, reference in drawn]
-    elif name == "scanned":
-        shutil.rmtree(OUT / "scanned", ignore_errors=True)
-        drawn = scanned_pages(OUT / "scanned", count=LAYOUT_PAGES, seed=args.seed)
+    elif name in ("scanned", "bilevel"):
+        shutil.rmtree(OUT / name, ignore_errors=True)
+        drawn = scanned_pages(OUT / name, count=LAYOUT_PAGES, seed=args.seed, bilevel=name == "bilevel")
         samples = [Sample(page, image, reference) for page, image, reference in drawn]
     else:
         samples, made = degraded(

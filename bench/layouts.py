@@ -7,7 +7,9 @@ table row by row, each row's cells in order. Font sizes, gaps and widths are dra
 a new set of pages: bench.accuracy's `layouts` set (--seed) measures on pages the layout code was never shown.
 
 The `scanned` set is the same pages as an office scanner gives them back (scanned()): at 200 or 300 dpi, blurred a
-little, turned up to 2 degrees either way, on greyish paper with greyish ink and sensor noise, saved as JPEG.
+little, turned up to 2 degrees either way, on greyish paper with greyish ink and sensor noise, saved as JPEG. The
+`bilevel` set is those scans as a scanner set to black and white gives them back: each scan cut at the grey that
+best parts its paper from its ink (Otsu's threshold) before any JPEG, saved as a CCITT G4 TIFF.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
@@ -128,13 +131,26 @@ def scanned(page: Image.Image, rng: random.Random) -> tuple[Image.Image, int, in
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8)), dpi, rng.choice([35, 50, 70, 85])
 
 
-def scanned_pages(folder: Path, *, count: int, seed: int) -> list[tuple[str, Path, str]]:
-    """layout_pages(), each scanned() and written to `folder` as JPEG: (name, image, reference) each."""
+def scanned_pages(folder: Path, *, count: int, seed: int, bilevel: bool = False) -> list[tuple[str, Path, str]]:
+    """layout_pages(), each scanned() and written to `folder` as JPEG (`bilevel`: in black and white,
+    bilevel_scan(), as a G4 TIFF): (name, image, reference) each."""
     out = []
     for name, image, reference in layout_pages(folder / "drawn", count=count, seed=seed):
         with Image.open(image) as drawn:
             page, dpi, quality = scanned(drawn.convert("L"), random.Random(f"{seed}-{name}-scan"))
-        target = folder / f"{name}-scan.jpg"
-        page.save(target, "JPEG", quality=quality, dpi=(dpi, dpi))
-        out.append((f"{name}-scan", target, reference))
+        if bilevel:
+            target = folder / f"{name}-bw.tif"
+            bilevel_scan(page).save(target, compression="group4", dpi=(dpi, dpi))
+        else:
+            target = folder / f"{name}-scan.jpg"
+            page.save(target, "JPEG", quality=quality, dpi=(dpi, dpi))
+        out.append((target.stem, target, reference))
     return out
+
+
+def bilevel_scan(page: Image.Image) -> Image.Image:
+    """A grey scan as a black-and-white scanner gives it: ink where it is darker than the grey that best parts
+    the page's two (Otsu's threshold)."""
+    pixels = np.asarray(page.convert("L"))
+    threshold, _ = cv2.threshold(pixels, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    return Image.fromarray(pixels > threshold)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from bench.layouts import layout_pages, scanned_pages
 from PIL import Image, ImageChops
 
@@ -46,3 +47,15 @@ def test_a_scanned_page_is_the_drawn_one_askew_grey_and_noisy_and_the_same_for_a
             histogram = a.histogram()
             paper = max(range(256), key=histogram.__getitem__)
             assert 205 <= paper <= 250 and sum(1 for n in histogram if n) > 100  # greyish paper, noise
+
+
+def test_a_bilevel_scan_is_the_grey_scan_in_black_and_white_as_a_g4_tiff(tmp_path: Path) -> None:
+    grey = scanned_pages(tmp_path / "a", count=2, seed=5)
+    bilevel = scanned_pages(tmp_path / "b", count=2, seed=5, bilevel=True)
+    for (name, image, reference), (grey_name, grey_image, grey_reference) in zip(bilevel, grey, strict=True):
+        assert name == grey_name.replace("-scan", "-bw") and reference == grey_reference and image.suffix == ".tif"
+        with Image.open(image) as bw, Image.open(grey_image) as scan:
+            assert bw.mode == "1" and bw.info["compression"] == "group4" and bw.size == scan.size
+            assert bw.info["dpi"] == scan.info["dpi"]
+            ink = 1 - np.asarray(bw, dtype=float).mean()
+            assert 0.005 < ink < 0.2  # text on paper: the paper white, the ink black
