@@ -460,9 +460,8 @@ def test_vertical_lines_side_by_side_are_not_one_line() -> None:
 def test_right_to_left_pieces_of_a_row_keep_tesseracts_order() -> None:
     """Arabic runs right to left: a piece of a row beginning where another ends on the left is not its
     continuation, and Tesseract's order is kept."""
-    start, end = _words("مرحبا بالعالم", 1200, 300), _words("هذا سطر", 0, 300)
-    shift = start[0].box.left - end[-1].box.right - _em(11) // 3
-    end = [Word(w.text, Box(w.box.left + shift, w.box.top, w.box.right + shift, w.box.bottom), 95, 11) for w in end]
+    start = _words("مرحبا بالعالم", 1200, 300)
+    end = _right("هذا سطر", start[0].box.left - _em(11) // 3, 300)  # a space to the left of it
     assert _texts(page_layout(_page(_block([_line(start)]), _block([_line(end)])))) == ["مرحبا بالعالم", "هذا سطر"]
 
 
