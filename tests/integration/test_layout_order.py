@@ -156,3 +156,19 @@ def test_two_columns_read_column_by_column(columns: dict[str, Path]) -> None:
     text = columns["txt"].read_text()
     assert text.index(LEFT[-1]) < text.index(RIGHT[0])
     assert pdf_raw_words(columns["pdf"]) == " ".join(expected).split()
+
+
+def test_a_scanned_grid_table_reads_without_pieces_of_its_rules(tmp_path: Path) -> None:
+    """A table ruled on every row and column, scanned (bench.layouts: 200 dpi, turned, blurred, JPEG). Where the
+    scan's rules cross, Tesseract and the look at the ink it left out (pipeline.unread) read pieces of the
+    crossings as "T", "4" or "1" (pipeline.rules takes them out): the text has the table's rows and no line
+    besides, each row with its cells apart."""
+    from bench.layouts import scanned_pages
+
+    name, image, reference = scanned_pages(tmp_path / "pages", count=2, seed=7)[1]
+    assert name == "table-7-01-scan"
+    rows = reference.splitlines()[1:]
+    assert len(rows) == 18 and all(len(row.split()) >= 4 for row in rows)
+    lines = [line for line in ocr(image, tmp_path / "out")["txt"].read_text().splitlines() if line.strip()]
+    assert len(lines) == 1 + len(rows), lines  # the sentence over the table, then its rows
+    assert all(line.count("\t") == 3 for line in lines[1:]), lines

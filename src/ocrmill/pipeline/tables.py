@@ -27,6 +27,7 @@ from PIL import Image
 from ocrmill.domain.document import Box, Line, Page, Word, overlaps, union
 from ocrmill.domain.layout import in_reading_order
 from ocrmill.pipeline.engine import Engine, Glyph
+from ocrmill.pipeline.rules import is_rule
 
 CELL_PAD_Y = 0.3  # of the cell's height, above and below ...
 CELL_PAD_X = 0.6  # ... and left and right (Tesseract wants some white around a line)
@@ -77,7 +78,9 @@ def _read_cell(
         return
     read = engine.read_line(image.crop((crop.left, crop.top, crop.right, crop.bottom)), dpi=dpi)
     words = [moved(w, crop.left, crop.top) for w in spaced(read)]
-    words = [w for w in words if _alnum(w.text) or overlaps(w.box, box)]  # not a ruling line read as "|"
+    # not a ruling line read as "|": outside the cell, or running on past its line (pipeline.rules; a bar only: the
+    # boxes of the letters spaced() cuts are the recogniser's, too rough to tell a letter from a rule's piece)
+    words = [w for w in words if _alnum(w.text) or (overlaps(w.box, box) and not is_rule(w, image, box))]
     if words and len(words) != len(line.words) and _key(words) == _key(line.words):
         line.words = words
         line.box = union([box, *(w.box for w in words)])
