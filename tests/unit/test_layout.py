@@ -434,6 +434,25 @@ def test_a_line_tesseract_cut_in_two_above_a_table_is_read_as_one_line() -> None
     assert [" ".join(w.text for w in ln.words) for p in first.paragraphs for ln in p.lines] == [SENTENCE]
 
 
+def test_a_line_cut_inside_a_word_right_over_a_table_is_no_row_of_it() -> None:
+    """A sentence set close over a table, on a page turned 1.7 degrees: Tesseract cuts its line into blocks where
+    the table's columns begin, even inside a word ("g" "old"), and the pieces fit the columns. Pieces less than
+    a word space apart are one line, not cells: the sentence is read as a line before the table."""
+    slope = -0.03
+    words = _words(SENTENCE, 200, 520)
+    cut = next(i for i, w in enumerate(words) if w.box.right > QTY_RIGHT - 60)  # the word over the Qty column
+    word = words[cut]
+    at = word.box.left + word.box.width // 3
+    head = Word(word.text[:2], Box(word.box.left, word.box.top, at, word.box.bottom), 95, 11)
+    tail = Word(word.text[2:], Box(at + 3, word.box.top, word.box.right, word.box.bottom), 95, 11)
+    start, end = _block([_line([*words[:cut], head])]), _block([_line([tail, *words[cut + 1 :]])])
+    page = _page(*[_turned(block, slope) for block in [start, end, *_column_blocks()]])
+    layout = page_layout(page)
+    pieces = [*SENTENCE.split()[:cut], head.text, tail.text, *SENTENCE.split()[cut + 1 :]]
+    assert _texts(layout) == [" ".join(pieces), "<table>"]
+    assert _tables(layout)[0].grid() == [list(row) for row in TABLE]
+
+
 def test_a_line_cut_where_its_type_changes_size_is_one_line_but_not_with_a_blot_beside_it() -> None:
     """A heading and its smaller ticker a space apart on one baseline, two blocks of Tesseract's: one line. A
     blot read as a word three lines tall, ending on a line's baseline beside it, is no part of that line."""

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import NDArray
 from PIL import Image
 
 from ocrmill.domain.document import Box, Page, Word, page_from_dict, sideways
@@ -232,9 +233,9 @@ def test_second_reading_can_be_switched_off(
     read = second_reading.read_lines
     calls: list[int] = []
 
-    def counted(picture: Image.Image, boxes: list[Box]) -> list[list[Word]]:
-        calls.append(len(boxes))
-        return read(picture, boxes)
+    def counted(picture: Image.Image, lines: list[NDArray[np.float32]]) -> list[list[Word]]:
+        calls.append(len(lines))
+        return read(picture, lines)
 
     monkeypatch.setattr(second_reading, "read_lines", counted)
     once = kept_words(job(engines, image, tmp_path / "once", SecondReading=False, XmlOutput=False), 0)
@@ -300,17 +301,66 @@ def test_where_ppocr_reads_the_unsure_word_otherwise_its_line_is_read_whole(
     image, page, target = unsure_phototest(engines, data, "qu1ck")
     line = page.lines()[3]
     read = second_reading.read_lines
-    boxes: list[Box] = []
+    crops: list[NDArray[np.float32]] = []
 
-    def lines(picture: Image.Image, wanted: list[Box]) -> list[list[Word]]:
-        boxes.extend(wanted)
+    def lines(picture: Image.Image, wanted: list[NDArray[np.float32]]) -> list[list[Word]]:
+        crops.extend(wanted)
         return read(picture, wanted)
 
     monkeypatch.setattr(second_reading, "read_lines", lines)
+    whole = Box(min(w.box.left for w in line.words), line.box.top, line.box.right, line.box.bottom)
     second_reading.read_twice(page, image)
-    assert boxes == [Box(min(w.box.left for w in line.words), line.box.top, line.box.right, line.box.bottom)]
+    # the line, whole: its box grown by the margins (a straight page's line is read in its box)
+    dy, dx = second_reading.PAD_Y * whole.height, second_reading.PAD_X * whole.height
+    ((top_left, _, bottom_right, _),) = crops
+    assert np.allclose(
+        [*top_left, *bottom_right], [whole.left - dx, whole.top - dy, whole.right + dx, whole.bottom + dy]
+    )
     assert [w.text for w in line.words] == ["The", "quick", "brown", "dog", "jumped", "over", "the"]
     # PP-OCR's "quick" where Tesseract's was: across, as PP-OCR placed its letters; down, the line's
     box, mine = line.words[1].box, target.box
     assert abs(box.left - mine.left) <= 4 and abs(box.right - mine.right) <= 4, (box, mine)
-    assert (box.top, box.bottom) == (boxes[0].top, boxes[0].bottom)
+    assert (box.top, box.bottom) == (whole.top, whole.bottom)
+
+
+SLANTED = "the represented that Variously The Soviet for affiliated necessary view June Field"
+
+
+def _slanted_line(degrees: float) -> tuple[Image.Image, second_reading.Piece]:
+    """SLANTED across an A4 page at 300 dpi turned `degrees` (down to the right), and its line as Tesseract gives
+    it: a box as tall as type and slant together, the baseline's slope."""
+    from PIL import ImageDraw, ImageFont
+
+    from ocrmill.domain.document import Line
+
+    image = Image.new("L", (2480, 400), 255)
+    ImageDraw.Draw(image).text(
+        (150, 150), SLANTED, font=ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", 40), fill=0
+    )
+    turned = image.rotate(-degrees, resample=Image.Resampling.BICUBIC, fillcolor=255, center=(150, 150))
+    ink = np.argwhere(np.asarray(turned) < 128)
+    (top, left), (bottom, right) = ink.min(axis=0), ink.max(axis=0) + 1
+    box = Box(int(left), int(top), int(right), int(bottom))
+    slope = float(np.tan(np.radians(degrees)))
+    line = Line(box=box, words=[Word(SLANTED, box, 40.0)], baseline=(slope, 0.0))
+    return turned, second_reading.Piece(line, line.words)
+
+
+def test_a_line_slanted_as_its_page_is_read_along_its_slope(engines: EnginePool) -> None:
+    """A page scanned 1.2 degrees askew: a sentence across it has a box twice as tall as its type. PP-OCR reads
+    it cut out along its slope, the type at its height, and reads every word; a line slanted otherwise than its
+    page (a curled receipt's) is read in its box."""
+    image, piece = _slanted_line(1.2)
+    slope, box = piece.line.baseline[0], piece.line.box
+    assert box.height > 1.8 * (box.height - slope * box.width)  # the slant is most of the box
+    along = second_reading.crop_corners(piece, slope, image.width, image.height)
+    (top_left, top_right, _, bottom_left) = along
+    type_height = box.height - slope * box.width
+    assert bottom_left[1] - top_left[1] == pytest.approx(1.4 * type_height, abs=1)  # the type's, with margins
+    assert top_right[1] - top_left[1] == pytest.approx(slope * (top_right[0] - top_left[0]), abs=1)
+    (read,) = second_reading.read_lines(image, [along])
+    assert " ".join(w.text for w in read) == SLANTED
+    for page_skew in (0.0, -slope, slope / 3):  # a straight page, or the line slanted otherwise than its page
+        boxed = second_reading.crop_corners(piece, page_skew, image.width, image.height)
+        top, bottom = box.top - 0.2 * box.height, box.bottom + 0.2 * box.height
+        assert np.allclose(boxed[:, 1], [top, top, bottom, bottom])

@@ -110,6 +110,11 @@ def overlaps(a: Box, b: Box) -> bool:
     return min(a.right, b.right) > max(a.left, b.left) and min(a.bottom, b.bottom) > max(a.top, b.top)
 
 
+def letters(text: str) -> str:
+    """The text's letters and digits, case-folded: what two readings of a word are compared by."""
+    return "".join(c for c in text.casefold() if c.isalnum())
+
+
 def has_text(word: Word) -> bool:
     """Whether the word holds a letter or a digit (not only punctuation, a rule read as "|", a speck as ".")."""
     return any(c.isalnum() for c in word.text)

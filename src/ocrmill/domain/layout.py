@@ -384,19 +384,25 @@ def _row_for(line: _Line, rows: Sequence[_Row]) -> _Row | None:
 def _segments(row: _Row, gap_ratio: float) -> list[list[Word]]:
     """The row's words split at wide gaps, where Tesseract changes blocks and between the lines of a
     table block (a table put in reading order has a line per cell); a currency sign set apart at a
-    cell's left edge stays with its amount."""
+    cell's left edge stays with its amount. Not where the next block begins less than a word space
+    (WORD_SPACE) after the last: Tesseract cuts a line, even a word, so above a table on a page
+    scanned askew, and cells stand further apart."""
     wide = gap_ratio * row.em
     out: list[list[Word]] = []
     last_block = -1
     for line in row.lines:
         for i, word in enumerate(line.words):
-            new_block = i == 0 and (line.block != last_block or line.in_table_block)
-            if out and not new_block and (word.box.left - out[-1][-1].box.right < wide or _currency(out[-1])):
+            gap = word.box.left - out[-1][-1].box.right if out else 0
+            new_block = i == 0 and (line.block != last_block or line.in_table_block) and gap >= WORD_SPACE * row.em
+            if out and not new_block and (gap < wide or _currency(out[-1])):
                 out[-1].append(word)
             else:
                 out.append([word])
         last_block = line.block
     return out
+
+
+WORD_SPACE = 0.25  # em: the narrowest word space type is set with
 
 
 def _currency(seg: Sequence[Word]) -> bool:

@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image
 
-from ocrmill.domain.document import Box, Line, Page, Word, has_text, sideways, union
+from ocrmill.domain.document import Box, Line, Page, Word, has_text, letters, page_skew, sideways, union
 from ocrmill.errors import EngineError
 from ocrmill.pipeline.calibration import Calibration, calibrate, calibration, class_calibrations
 from ocrmill.pipeline.missed import joined, missed, outside
@@ -142,12 +142,32 @@ def window_pixels(pixels: NDArray[np.uint8], piece: Piece, span: range) -> tuple
     return padded, left - margins[1][0], top
 
 
-def crop_corners(box: Box, width: int, height: int) -> NDArray[np.float32]:
-    """The line's box grown by PAD_Y and PAD_X of its height, within the page: 4 corners clockwise from top-left."""
-    dy, dx = PAD_Y * box.height, PAD_X * box.height
-    left, top = max(0.0, box.left - dx), max(0.0, box.top - dy)
-    right, bottom = min(width - 1.0, box.right + dx), min(height - 1.0, box.bottom + dy)
-    return np.array([[left, top], [right, top], [right, bottom], [left, bottom]], dtype=np.float32)
+def crop_corners(piece: Piece, skew: float, width: int, height: int) -> NDArray[np.float32]:
+    """Where PP-OCR reads `piece`: its words' stretch of the line's type, top to bottom, along the line's slope
+    (its baseline's) where the line is slanted as its page is (`skew`: page_skew; a page scanned or photographed
+    askew), grown by PAD_Y and PAD_X of the type's height; 4 corners clockwise from top-left, within the page. A
+    slanted line's box is taller than its type by the slant (a sentence across an A4 page turned 1.4 degrees: 50
+    px of box for 25 px of type), and read in that box its type would come to the recogniser at half its height.
+    A line whose slant its crop's margin (PAD_Y) takes in is read in its box, and so is one whose slope is not
+    its page's (within half to twice it: a curled receipt's lines, or a slope Tesseract got wrong)."""
+    box, line = piece.box, piece.line.box
+    slope = piece.line.baseline[0]
+    rise = abs(slope) * line.width
+    if not (
+        slope * skew > 0 and abs(skew) / 2 <= abs(slope) <= 2 * abs(skew) and PAD_Y * line.height < rise < line.height
+    ):
+        slope, rise = 0.0, 0.0
+    size = line.height - rise
+    dy, dx = PAD_Y * size, PAD_X * size
+    anchor = line.left if slope >= 0 else line.right  # where the type's top is the box's
+
+    def top(x: float) -> float:
+        return line.top + slope * (x - anchor)
+
+    left, right = max(0.0, box.left - dx), min(width - 1.0, box.right + dx)
+    corners = [(left, top(left) - dy), (right, top(right) - dy), (right, top(right) + size + dy)]
+    corners.append((left, top(left) + size + dy))
+    return np.array([[x, min(max(y, 0.0), height - 1.0)] for x, y in corners], dtype=np.float32)
 
 
 def _pixels(image: Image.Image) -> NDArray[np.uint8]:
@@ -156,15 +176,13 @@ def _pixels(image: Image.Image) -> NDArray[np.uint8]:
     return np.asarray(image if image.mode in ("L", "RGB") else image.convert("L" if image.mode == "1" else "RGB"))
 
 
-def read_lines(image: Image.Image, boxes: Sequence[Box]) -> list[list[Word]]:
-    """PP-OCR's words of each line box, in `image`'s pixels."""
+def read_lines(image: Image.Image, corners: Sequence[NDArray[np.float32]]) -> list[list[Word]]:
+    """PP-OCR's words of each line (crop_corners), in `image`'s pixels."""
     from ocrmill.pipeline.lines import line_reader, line_words  # ONNX Runtime and the models: loaded on first use
 
-    if not boxes:
+    if not corners:
         return []
-    pixels = _pixels(image)
-    corners = [crop_corners(box, pixels.shape[1], pixels.shape[0]) for box in boxes]
-    return [line_words(line) for line in line_reader().recognise(pixels, corners)]
+    return [line_words(line) for line in line_reader().recognise(_pixels(image), list(corners))]
 
 
 def read_whole(image: Image.Image, page: Page) -> list[list[Word]]:
@@ -196,8 +214,7 @@ def read_windows(image: Image.Image, spans: Sequence[tuple[Piece, range]]) -> li
 
 def key(text: str) -> str:
     """A word compared by its letters and digits only, case-folded (a word of none: by its text)."""
-    letters = "".join(c for c in text.casefold() if c.isalnum())
-    return letters or text.strip()
+    return letters(text) or text.strip()
 
 
 @dataclass
@@ -447,7 +464,9 @@ def read_again(page: Page, image: Image.Image, chosen: Sequence[int]) -> tuple[l
         if not all(_confirmed(c, tables) for c in clusters(stretches[i].words[r.start : r.stop], words))
     }
     whole = [i for i in chosen if i not in spans or id(stretches[i].line) in unsettled]
-    readings = dict(zip(whole, read_lines(image, [stretches[i].box for i in whole]), strict=True))
+    skew = page_skew(page)
+    corners = [crop_corners(stretches[i], skew, image.width, image.height) for i in whole]
+    readings = dict(zip(whole, read_lines(image, corners), strict=True))
     units: list[Piece] = []
     out: dict[int, list[Word]] = {}
     for i, piece in enumerate(stretches):

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from ocrmill.domain.document import Box, Line, Page, Word, overlaps, union
+from ocrmill.domain.document import Box, Line, Page, Word, letters, overlaps, union
 from ocrmill.domain.layout import in_reading_order
 from ocrmill.pipeline.engine import Engine, Glyph
 from ocrmill.pipeline.rules import is_rule
@@ -80,7 +80,7 @@ def _read_cell(
     words = [moved(w, crop.left, crop.top) for w in spaced(read)]
     # not a ruling line read as "|": outside the cell, or running on past its line (pipeline.rules; a bar only: the
     # boxes of the letters spaced() cuts are the recogniser's, too rough to tell a letter from a rule's piece)
-    words = [w for w in words if _alnum(w.text) or (overlaps(w.box, box) and not is_rule(w, image, box))]
+    words = [w for w in words if letters(w.text) or (overlaps(w.box, box) and not is_rule(w, image, box))]
     if words and len(words) != len(line.words) and _key(words) == _key(line.words):
         line.words = words
         line.box = union([box, *(w.box for w in words)])
@@ -132,9 +132,5 @@ def moved(word: Word, dx: int, dy: int) -> Word:
     return Word(word.text, Box(b.left + dx, b.top + dy, b.right + dx, b.bottom + dy), word.confidence, word.font_size)
 
 
-def _alnum(text: str) -> str:
-    return "".join(c for c in text.casefold() if c.isalnum())
-
-
 def _key(words: list[Word]) -> str:
-    return "".join(_alnum(w.text) for w in words)
+    return "".join(letters(w.text) for w in words)

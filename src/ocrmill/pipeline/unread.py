@@ -20,7 +20,7 @@ import statistics
 import numpy as np
 from PIL import Image, ImageFilter
 
-from ocrmill.domain.document import Box, Page, Word, has_text, line_block, union
+from ocrmill.domain.document import Box, Page, Word, has_text, letters, line_block, overlaps, union
 from ocrmill.pipeline.engine import Engine, Glyph
 from ocrmill.pipeline.tables import moved, spaced
 
@@ -44,10 +44,17 @@ def read_unread(page: Page, image: Image.Image, engine: Engine) -> Page:
     if not runs or len(runs) > MAX_RUNS:
         return page
     for run in runs:
-        found = _read_run(image, run, height, engine, page.dpi)
+        found = [w for w in _read_run(image, run, height, engine, page.dpi) if not _read_before(w, words)]
         if found:
             page.blocks.append(line_block(found))
     return page
+
+
+def _read_before(word: Word, words: list[Word]) -> bool:
+    """Whether `word` lies on a word of the first reading that holds its letters and digits: a run's crop took in
+    some of that word (a corner of rules beside a cell's figures) and read them again."""
+    key = letters(word.text)
+    return any(overlaps(word.box, w.box) and key in letters(w.text) for w in words)
 
 
 def unread_runs(image: Image.Image, boxes: list[Box], height: float) -> list[Box]:
