@@ -78,8 +78,9 @@ def _read_cell(
         return
     read = engine.read_line(image.crop((crop.left, crop.top, crop.right, crop.bottom)), dpi=dpi)
     words = [moved(w, crop.left, crop.top) for w in spaced(read)]
-    # not a ruling line read as "|": outside the cell, or running on past its line (pipeline.rules; a bar only: the
-    # boxes of the letters spaced() cuts are the recogniser's, too rough to tell a letter from a rule's piece)
+    # not a ruling line read as "|": outside the cell, or running on past its line (pipeline.rules; a word without
+    # letters or digits only: the boxes of the letters spaced() cuts are the recogniser's, too rough to tell a letter
+    # from a rule's piece)
     words = [w for w in words if letters(w.text) or (overlaps(w.box, box) and not is_rule(w, image, box))]
     if words and len(words) != len(line.words) and _key(words) == _key(line.words):
         line.words = words
