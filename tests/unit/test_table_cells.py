@@ -4,10 +4,12 @@ row by row."""
 
 from __future__ import annotations
 
-from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word
+from PIL import Image
+
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, union
 from ocrmill.domain.layout import in_reading_order
 from ocrmill.pipeline.engine import Glyph
-from ocrmill.pipeline.tables import spaced
+from ocrmill.pipeline.tables import read_in_order, spaced
 
 
 def glyphs(text: str, lefts: list[int], width: int = 18, top: int = 100, bottom: int = 130) -> list[Glyph]:
@@ -50,3 +52,38 @@ def test_a_tables_cells_become_lines_row_by_row() -> None:
     table = [b for b in page.blocks if b.kind == "table"]
     assert len(table) == 1
     assert [[ln.text() for ln in row.lines] for row in table[0].paragraphs] == rows
+
+
+class _Cells:
+    """Engine.read_line's stand-in: the table's cells read again, in turn, as the words given (no glyphs: not cut)."""
+
+    def __init__(self, *readings: list[str]) -> None:
+        self.readings = list(readings)
+
+    def read_line(self, image: Image.Image, *, dpi: float) -> list[tuple[Word, list[Glyph]]]:
+        texts = self.readings.pop(0)
+        return [(Word(t, Box(10 + 100 * i, 5, 90 + 100 * i, 35), 90.0), []) for i, t in enumerate(texts)]
+
+
+def test_a_cell_read_again_puts_back_spaces_but_takes_none_out() -> None:
+    """Tesseract loses spaces across a table's row ("13A"), and reading the cell alone puts them back. Where the
+    row's first reading has a space the cell's reading lacks ("all in for" read "allin for"), it saw the space with
+    the row's wide gaps beside it: the first reading stays."""
+    rows = [["all in for", "12", "3.50"], ["13A", "14", "4.50"], ["17", "18", "5.50"], ["19", "20", "6.50"]]
+    lines = []
+    for i, row in enumerate(rows):
+        top, x, words = 300 + 50 * i, 200, []
+        for cell in row:
+            for text in cell.split():
+                words.append(Word(text, Box(x, top, x + 30 * len(text), top + 30), 90.0, 10.0))
+                x += 30 * len(text) + 12
+            x += 300
+        lines.append(Line(union(w.box for w in words), words))
+    box = union(ln.box for ln in lines)
+    page = Page(number=1, width=2480, height=3508, dpi=300.0, blocks=[Block(box, [Paragraph(box, lines)])])
+    engine = _Cells(["allin", "for"], ["13", "A"])
+    read_in_order(page, Image.new("L", (2480, 3508), 255), engine)  # type: ignore[arg-type]
+    assert not engine.readings  # both word cells were read again, the figures not
+    (table,) = [b for b in page.blocks if b.kind == "table"]
+    cells = [[ln.text() for ln in row.lines] for row in table.paragraphs]
+    assert cells[:2] == [["all in for", "12", "3.50"], ["13 A", "14", "4.50"]]

@@ -8,9 +8,10 @@ cell's "13 A" looks like letter spacing, and it reads "13A". So after the page's
 2. each cell of a table is cut out of the page (its words' box, grown by CELL_PAD_Y and CELL_PAD_X of its height,
    not past the middle of the gap to a neighbouring cell of its row) and read again as a single line, its words
    cut where their characters stand a space apart (spaced: Tesseract's recogniser leaves out a space it is not
-   used to); where that reading has the same letters and digits (case-folded) as the first, it replaces the first
-   (the cell's words spaced by its own gaps); otherwise the first stays (a cell read alone has no neighbours to
-   tell a "1" from an "l", and misreads where the crop is tight are the risk).
+   used to); where that reading has the same letters and digits (case-folded) as the first and more words, it
+   replaces the first (the cell's words spaced by its own gaps: spaces put back, none taken out, for a space the
+   row's first reading saw beside the wide gaps between cells is there); otherwise the first stays (a cell read
+   alone has no neighbours to tell a "1" from an "l", and misreads where the crop is tight are the risk).
 Cells of figures alone (amounts, counts, dates: _NUMBER) are not read again: their digits stand evenly, and they
 are most of a table's cells. A page without a table costs the layout analysis only (some milliseconds); a table
 about 10 ms a cell read again.
@@ -82,7 +83,7 @@ def _read_cell(
     # letters or digits only: the boxes of the letters spaced() cuts are the recogniser's, too rough to tell a letter
     # from a rule's piece)
     words = [w for w in words if letters(w.text) or (overlaps(w.box, box) and not is_rule(w, image, box))]
-    if words and len(words) != len(line.words) and _key(words) == _key(line.words):
+    if words and len(words) > len(line.words) and _key(words) == _key(line.words):
         line.words = words
         line.box = union([box, *(w.box for w in words)])
 
