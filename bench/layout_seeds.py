@@ -5,10 +5,11 @@ at pages no one tuned on, page by page, against another run.
         [--compare OTHER.json] [--work DIR]
 
 For each seed, bench.layouts draws its 20 pages (columns and tables in turn) and scans them twice, in grey (JPEG)
-and in black and white (G4 TIFF); the pages of `--kinds` are read by the pipeline itself (pipeline.run.run_job, as a
-job with TxtOutput and every other property at its default: MinConfidence 60, the second reading on), one process
-per page at a time, and scored against their reading order (character edits, bench.accuracy.Score). Printed: CER by
-seeds and scan, over the pages; with --compare, the same for that run and every page whose edits differ. To compare
+and in black and white (G4 TIFF); the pages of `--kinds` are read by the pipeline itself as bench.accuracy reads
+them (ocrmill_page: pipeline.run.run_job, a job with TxtOutput and every other property at its default, MinConfidence
+60 and the second reading on), one process per page at a time, and scored against their reading order (character
+edits, bench.accuracy.Score). Printed: CER by seeds and scan, over the pages; with --compare, the same for that run
+and every page whose edits differ. To compare
 code, run it once with PYTHONPATH pointing at another checkout's src (its own bench module is this one).
 
 bench.accuracy's `scanned`, `bilevel` and `layouts` sets measure a seed in full (the raw CLI, MinConfidence 0, one
@@ -22,39 +23,21 @@ import json
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
 
-from bench.accuracy import Score
+from bench.accuracy import DEFAULT_MIN_CONFIDENCE, Score, _start_worker, ocrmill_page
 from bench.layouts import scanned_pages
-
-_engines: Any = None  # one engine pool per worker process
 
 
 def read(item: tuple[str, str, str]) -> tuple[str, int, int]:
-    """A page read as a job with TxtOutput and the defaults: (name, character edits, reference characters)."""
-    global _engines
-    from ocrmill.domain.options import JobOptions
-    from ocrmill.pipeline.engine import EnginePool
-    from ocrmill.pipeline.languages import tessdata_dir
-    from ocrmill.pipeline.pages import InputFile
-    from ocrmill.pipeline.run import Limits, run_job
-
+    """A page read as bench.accuracy reads it (ocrmill_page: a job with TxtOutput, the other properties at their
+    defaults): (name, character edits, reference characters)."""
     name, image, reference = item
-    if _engines is None:
-        _engines = EnginePool(tessdata_dir(None))
-    path = Path(image)
     with tempfile.TemporaryDirectory() as tmp:
-        run_job(
-            inputs=[InputFile(path, path.suffix.lstrip(".").upper())],
-            options=JobOptions.from_dict({"TxtOutput": True}),
-            out_dir=Path(tmp) / "out",
-            work_dir=Path(tmp) / "work",
-            engines=_engines,
-            limits=Limits(100, 1000),
-            threads=1,
-        )
-        score = Score()
-        score.add(name, reference, (Path(tmp) / "out" / "result.txt").read_text(encoding="utf-8"))
+        text, error, _seconds, _words = ocrmill_page(Path(image), {}, DEFAULT_MIN_CONFIDENCE, Path(tmp))
+    if error:
+        raise RuntimeError(f"{name}: {error}")
+    score = Score()
+    score.add(name, reference, text)
     return name, score.char_edits, score.chars
 
 
@@ -93,7 +76,7 @@ def main() -> None:
             for name, image, reference in scanned_pages(folder, count=20, seed=seed, bilevel=bilevel):
                 if name.startswith(kinds):
                     items.append((name, str(image), reference))
-    with ProcessPoolExecutor(args.jobs) as pool:
+    with ProcessPoolExecutor(args.jobs, initializer=_start_worker, initargs=(None,)) as pool:
         pages = {name: (edits, chars) for name, edits, chars in pool.map(read, items)}
     args.out.write_text(json.dumps(pages, indent=0))
     print(f"seeds {args.seeds[0]}-{args.seeds[-1]}, {len(pages)} pages ({args.kinds}): CER {totals(pages)}")
