@@ -172,3 +172,20 @@ def test_a_scanned_grid_table_reads_without_pieces_of_its_rules(tmp_path: Path) 
     lines = [line for line in ocr(image, tmp_path / "out")["txt"].read_text().splitlines() if line.strip()]
     assert len(lines) == 1 + len(rows), lines  # the sentence over the table, then its rows
     assert all(line.count("\t") == 3 for line in lines[1:]), lines
+
+
+def test_a_scanned_table_of_words_alone_reads_row_by_row(tmp_path: Path) -> None:
+    """A table of three columns of short phrases without a figure or a rule, scanned (bench.layouts), which
+    Tesseract reads column by column: each row is a line of the text with its cells apart (domain.layout
+    _word_grid), not the columns one after the other."""
+    from bench.layouts import scanned_pages
+
+    name, image, reference = scanned_pages(tmp_path / "pages", count=4, seed=17)[3]
+    assert name == "table-17-03-scan"
+    rows = reference.splitlines()[1:]
+    assert len(rows) == 26
+    lines = [line for line in ocr(image, tmp_path / "out")["txt"].read_text().splitlines() if line.strip()]
+    assert len(lines) == 1 + len(rows), lines  # the sentence over the table, then its rows
+    assert all(line.count("\t") == 2 for line in lines[1:]), lines
+    # row by row: each line's words are its row's (a word or two may be misread; a column's would share none)
+    assert sum(set(line.split()) <= set(row.split()) for line, row in zip(lines[1:], rows, strict=True)) >= 24

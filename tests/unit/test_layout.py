@@ -548,9 +548,48 @@ def test_a_sentence_between_lines_with_columns_is_not_cut_into_cells() -> None:
     assert sentence in layout.text()
 
 
+WORD_ROWS = [
+    ("Conduct", "Formerly as", "By"),
+    ("Number rank", "on-board", "McAllen in"),
+    ("PCP when", "at", "up"),
+    ("eliminate and", "the castings", "Share"),
+    ("labeled US of", "escapees estimates", "below"),
+    ("own grey Northern", "Capital published", "Spec"),
+]
+
+
+def _word_columns(rows: list[tuple[str, str, str]]) -> list[Block]:
+    """`rows` without figures or rules, each column a block of its own as Tesseract reads such a table; an empty
+    cell is left out."""
+    columns: list[list[Line]] = [[], [], []]
+    for i, row in enumerate(rows):
+        for j, (text, left) in enumerate(zip(row, (200, 1000, 1800), strict=True)):
+            if text:
+                columns[j].append(_line(_words(text, left, 600 + 70 * i)))
+    return [_block(lines) for lines in columns]
+
+
+def test_a_table_of_words_alone_is_read_row_by_row() -> None:
+    """Three columns of short cells on six common rows, without a figure or a rule, which Tesseract reads column
+    by column: a table, read row by row."""
+    layout = page_layout(_page(*_word_columns(WORD_ROWS)))
+    (table,) = _tables(layout)
+    assert table.grid() == [list(row) for row in WORD_ROWS]
+    assert layout.text().splitlines()[:2] == ["Conduct\tFormerly as\tBy", "Number rank\ton-board\tMcAllen in"]
+
+
+def test_columns_of_words_that_end_apart_are_no_table() -> None:
+    """The same columns where the last ends two rows before the others (a list run on into its next column, or
+    blocks side by side): no table, each column read whole."""
+    rows = [(a, b, c if i < len(WORD_ROWS) - 2 else "") for i, (a, b, c) in enumerate(WORD_ROWS)]
+    layout = page_layout(_page(*_word_columns(rows)))
+    assert _tables(layout) == []
+    assert layout.text().split("\n\n")[0] == " ".join(a for a, _, _ in WORD_ROWS)
+
+
 def test_words_in_three_columns_without_figures_are_no_table() -> None:
-    """A list set in columns, not a grid of data: a table outside Tesseract's table blocks has a
-    column of figures."""
+    """A list of single words set in columns, not a grid of data: outside Tesseract's table blocks, a table has
+    a column of figures, or cells of more than one word (test_a_table_of_words_alone_is_read_row_by_row)."""
     words = [
         "apples",
         "pears",

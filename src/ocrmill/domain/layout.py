@@ -24,7 +24,7 @@ import bisect
 import itertools
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -661,7 +661,8 @@ def _continues(row: _GridRow, above: _GridRow) -> bool:
 
 def _is_table(grid: Sequence[_GridRow], run: Sequence[_Row]) -> bool:
     """Conservative: 2+ rows with cells in 3+ bands and a column of numbers, or 2+ bands where
-    Tesseract itself calls the block a table; cells mostly short (not prose side by side)."""
+    Tesseract itself calls the block a table; cells mostly short (not prose side by side). Without
+    figures, a full grid of short cells (_word_grid)."""
     lines = [ln for r in run for ln in r.lines]
     in_table_block = sum(ln.in_table_block for ln in lines) * 2 >= len(lines)
     need = 2 if in_table_block else 3
@@ -675,7 +676,28 @@ def _is_table(grid: Sequence[_GridRow], run: Sequence[_Row]) -> bool:
         return False
     if in_table_block:
         return True
-    return any(_numeric_column(texts[1:] if len(texts) > 2 else texts) for texts in columns.values())
+    if any(_numeric_column(texts[1:] if len(texts) > 2 else texts) for texts in columns.values()):
+        return True
+    return _word_grid(len(grid), columns)
+
+
+WORD_GRID_ROWS = 4  # rows of a table of words alone that _word_grid asks for
+
+
+def _word_grid(rows: int, columns: Mapping[int, Sequence[str]]) -> bool:
+    """A table of words without a figure or a rule: three or more columns of short cells (a few words each, and
+    in some column mostly more than one), side by side on WORD_GRID_ROWS or more common rows, every column with a
+    cell on every row but at most one. Text set in columns is not that: its lines are longer. Nor is a list set in
+    columns: its items are single terms, and where it runs on into the next column, or where a letter's blocks
+    stand side by side, rows are empty where one column ends before the others."""
+    words = [_median(len(t.split()) for t in texts) for texts in columns.values()]
+    return (
+        rows >= WORD_GRID_ROWS
+        and len(columns) >= 3
+        and max(words) <= 3
+        and max(words) >= 2
+        and all(len(texts) >= rows - 1 for texts in columns.values())
+    )
 
 
 def _side_by_side_text(grid: Sequence[_GridRow]) -> bool:
