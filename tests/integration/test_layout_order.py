@@ -189,3 +189,19 @@ def test_a_scanned_table_of_words_alone_reads_row_by_row(tmp_path: Path) -> None
     assert all(line.count("\t") == 2 for line in lines[1:]), lines
     # row by row: each line's words are its row's (a word or two may be misread; a column's would share none)
     assert sum(set(line.split()) <= set(row.split()) for line, row in zip(lines[1:], rows, strict=True)) >= 24
+
+
+def test_a_column_of_figures_tesseract_takes_for_vertical_text_is_read(tmp_path: Path) -> None:
+    """A black-and-white scan of a table (bench.layouts) where Tesseract's layout takes a column's last four figures,
+    stacked one under the other, for a block of vertical text and reads them as one word ("BYR"): the block is read
+    again as horizontal lines (Engine._read_upright), and the figures are in their rows."""
+    from bench.layouts import scanned_pages
+
+    name, image, reference = scanned_pages(tmp_path / "pages", count=12, seed=15, bilevel=True)[11]
+    assert name == "table-15-11-bw"
+    figures = (("46", "07/01/2019"), ("343", "03/11/2018"), ("80", "02/05/2012"))
+    assert all(f"{date} {figure} " in reference for figure, date in figures)  # the premise: the page's rows
+    lines = ocr(image, tmp_path / "out")["txt"].read_text().splitlines()
+    for figure, date in figures:
+        (line,) = [line for line in lines if date in line]
+        assert line.split("\t")[2] == figure, line

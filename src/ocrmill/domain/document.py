@@ -49,6 +49,12 @@ class Word:
         return self.confidence >= min_confidence and self.box.width > 0 and bool(self.text.strip())
 
 
+def moved(word: Word, dx: int, dy: int) -> Word:
+    """`word` with its box shifted by (dx, dy): a word read in a crop, placed on its page."""
+    b = word.box
+    return Word(word.text, Box(b.left + dx, b.top + dy, b.right + dx, b.bottom + dy), word.confidence, word.font_size)
+
+
 @dataclass
 class Line:
     box: Box

@@ -6,6 +6,7 @@ recognises, so engines lent one to a thread (EnginePool) run pages in parallel.
 
 from __future__ import annotations
 
+import statistics
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
@@ -17,7 +18,7 @@ import numpy as np
 import tesserocr
 from PIL import Image
 
-from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, drop_empty, union
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, drop_empty, moved, union
 from ocrmill.domain.scripts import joins, reordered
 from ocrmill.errors import EngineError
 from ocrmill.pipeline.spaces import respace
@@ -34,6 +35,8 @@ _TEXT_BLOCKS = {
     tesserocr.PT.TABLE,
     tesserocr.PT.UNKNOWN,
 }
+# Languages set in vertical lines as well as horizontal ones (Tesseract's models of them read both)
+VERTICAL_SCRIPTS = ("jpn", "chi_sim", "chi_tra", "kor")
 
 
 class Engine:
@@ -44,6 +47,7 @@ class Engine:
         # page of two short Korean lines it keeps one or neither, and reads the rest as noise, while the same
         # analysis for a single column (PSM 4) reads them all. Korean pages are read as one column.
         self._layout = tesserocr.PSM.SINGLE_COLUMN if "kor" in langs else tesserocr.PSM.AUTO
+        self._upright = not any(lang.startswith(VERTICAL_SCRIPTS) for lang in langs)
         try:
             self._api = tesserocr.PyTessBaseAPI(path=str(tessdata) + "/", lang="+".join(langs), psm=self._layout)
         except RuntimeError as e:
@@ -74,6 +78,7 @@ class Engine:
         para: Paragraph | None = None
         line: Line | None = None
         level = tesserocr.RIL
+        vertical: list[Block] = []  # blocks Tesseract read as text set in vertical lines
         while True:
             # a block begins with a paragraph, a paragraph with a line: asked in that order, most words ask once
             # (each question costs Tesseract's result iterator a walk to the line's logical start)
@@ -84,6 +89,8 @@ class Engine:
                 block = Block(box=_box(iterator, level.BLOCK), kind="table" if kind == tesserocr.PT.TABLE else "text")
                 if kind in _TEXT_BLOCKS:
                     page.blocks.append(block)
+                if kind == tesserocr.PT.VERTICAL_TEXT and self._upright and not single_block:
+                    vertical.append(block)
                 para = line = None
             if block is not None and (para is None or starts_para):
                 para = Paragraph(box=_box(iterator, level.PARA))
@@ -101,8 +108,42 @@ class Engine:
             if not iterator.Next(level.WORD):
                 break
         _drop_empty(page)
+        words = page.words()
+        if vertical and words:
+            # a block narrower than a word is high holds no horizontal line of figures or words (two figures are
+            # about that wide): a rule's or a speck's
+            height = statistics.median(w.box.height for w in words)
+            for block in vertical:
+                if block.box.width >= height:
+                    self._read_upright(block, image, dpi=dpi, fast=fast)
         respace(page, image, lambda crop: [word for word, _ in self.read_line(crop, dpi=dpi)])
         return page
+
+    def _read_upright(self, block: Block, image: Image.Image, *, dpi: float, fast: bool) -> None:
+        """A block Tesseract's layout took for text set in vertical lines, on a page in languages set in horizontal
+        ones: mostly a column of short figures or words stacked one under the other, narrow and tall (a table's
+        column of amounts read as one garbled word). Its box is read again as one block of horizontal lines, and
+        that reading replaces the first where its words are surer on average (text that is set on its side reads
+        as garbage across it, and keeps its first reading). In place."""
+        first = [w for para in block.paragraphs for line in para.lines for w in line.words]
+        if not first:
+            return
+        pad = max(2, round(dpi / 30))  # a margin of paper round its ink, some 0.8 mm
+        left, top = max(0, block.box.left - pad), max(0, block.box.top - pad)
+        crop = image.crop(
+            (left, top, min(image.width, block.box.right + pad), min(image.height, block.box.bottom + pad))
+        )
+        again = self.recognize(crop, dpi=dpi, number=0, source_index=0, fast=fast, single_block=True)
+        lines = [line for line in again.lines() if line.words]
+        words = [w for line in lines for w in line.words]
+        if not words or _mean_confidence(words) <= _mean_confidence(first):
+            return
+        placed = [
+            Line(box=union(w.box for w in line_words), words=line_words, baseline=line.baseline)
+            for line in lines
+            if (line_words := [moved(w, left, top) for w in line.words])
+        ]
+        block.paragraphs = [Paragraph(box=union(line.box for line in placed), lines=placed)]
 
     def read_line(self, image: Image.Image, *, dpi: float) -> list[tuple[Word, list[Glyph]]]:
         """The words of `image` read as one line of text (page segmentation mode 7), in its pixels, each with its
@@ -139,6 +180,10 @@ class Engine:
 
     def close(self) -> None:
         self._api.End()
+
+
+def _mean_confidence(words: list[Word]) -> float:
+    return sum(w.confidence for w in words) / len(words)
 
 
 def _merged(first: Word, second: Word) -> Word:

@@ -25,7 +25,7 @@ from collections.abc import Sequence
 
 from PIL import Image
 
-from ocrmill.domain.document import Box, Line, Page, Word, letters, overlaps, union
+from ocrmill.domain.document import Box, Line, Page, Word, letters, moved, overlaps, union
 from ocrmill.domain.layout import in_reading_order
 from ocrmill.pipeline.engine import Engine, Glyph
 from ocrmill.pipeline.rules import is_rule
@@ -127,11 +127,6 @@ def _cut(word: Word, glyphs: Sequence[Glyph], pitch: float) -> list[Word]:
 
 def _narrow(glyph: Glyph, width: float) -> bool:
     return glyph[1].width < width or any(c in NARROW_CHARACTERS for c in glyph[0])
-
-
-def moved(word: Word, dx: int, dy: int) -> Word:
-    b = word.box
-    return Word(word.text, Box(b.left + dx, b.top + dy, b.right + dx, b.bottom + dy), word.confidence, word.font_size)
 
 
 def _key(words: list[Word]) -> str:

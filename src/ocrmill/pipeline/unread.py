@@ -10,7 +10,8 @@ A run that reads as nothing so is read once more through a median filter as wide
 (SCREEN): text on a shaded band.
 
 A page whose ink lies within its words (a clean page of text) costs a look at a quarter of its pixels with NumPy:
-OpenCV, and the reading, only where there is ink elsewhere.
+OpenCV, and the reading, only where there is ink elsewhere, at least as much as fills one small letter's square:
+two or three figures a table's layout left out are looked for, a few specks are not (UNREAD_INK).
 """
 
 from __future__ import annotations
@@ -20,15 +21,18 @@ import statistics
 import numpy as np
 from PIL import Image, ImageFilter
 
-from ocrmill.domain.document import Box, Page, Word, has_text, letters, line_block, overlaps, union
+from ocrmill.domain.document import Box, Page, Word, has_text, letters, line_block, moved, overlaps, union
 from ocrmill.pipeline.engine import Engine, Glyph
-from ocrmill.pipeline.tables import moved, spaced
+from ocrmill.pipeline.tables import spaced
 
 UNREAD_HEIGHT = (0.5, 1.6)  # a mark's height in typical word heights: a letter's, not a speck's or a rule's
 STROKE = 0.2  # a run narrower than this (in word heights) is a piece of a rule or a speck's tail, not text
 UNREAD_WIDTH = 3.0  # a mark wider than this (in word heights) is a rule or a picture, not letters
 UNREAD_CONFIDENCE = 70.0  # Tesseract's own confidence a word found so must have (it has no neighbours to vouch)
-UNREAD_INK = 0.002  # share of the page's pixels dark outside its words under which nothing is looked for
+# share of the page's pixels dark outside its words from which a lone mark is read too (much text left out: a header
+# band, a transcript's line numbers); under it only runs at least a word height wide are, two figures or letters side
+# by side (a few figures a table's layout left out), not a lone mark, likelier a speck or a piece of a letter
+UNREAD_INK = 0.002
 MAX_RUNS = 60  # more runs than this are a picture's texture or noise, not text left out
 SCREEN = 1 / 60  # inches: a median filter this wide (5 pixels at 300 dpi) takes a halftone screen's dots away
 SCALE = 2  # the page is looked at at half its resolution
@@ -67,20 +71,21 @@ def unread_runs(image: Image.Image, boxes: list[Box], height: float) -> list[Box
     for b in boxes:
         ink[max(0, (b.top - grow) // SCALE) : (b.bottom + grow) // SCALE + 1,
             max(0, (b.left - grow) // SCALE) : (b.right + grow) // SCALE + 1] = False  # fmt: skip
-    if ink.mean() < UNREAD_INK:
+    low, high = (h * height / SCALE for h in UNREAD_HEIGHT)
+    if ink.sum() < low**2:  # less ink outside the words than would fill one small letter's square: no text
         return []
+    narrowest = STROKE * height / SCALE if ink.mean() >= UNREAD_INK else height / SCALE  # a run's least width
     import cv2  # imported on first use: see pipeline.run.cleaned
 
     _threshold, dark = cv2.threshold(pixels, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
     dark &= ink.astype(np.uint8)
     count, _labels, stats, _centroids = cv2.connectedComponentsWithStats(dark, connectivity=8)
-    low, high = (h * height / SCALE for h in UNREAD_HEIGHT)
     marks = [
         Box(int(x), int(y), int(x + w), int(y + h))
         for x, y, w, h, _area in stats[1:count]
         if low <= h <= high and w <= UNREAD_WIDTH * height / SCALE
     ]
-    runs = [r for r in _joined(marks, height / SCALE) if r.width >= STROKE * height / SCALE]
+    runs = [r for r in _joined(marks, height / SCALE) if r.width >= narrowest]
     return [Box(r.left * SCALE, r.top * SCALE, r.right * SCALE, r.bottom * SCALE) for r in runs]
 
 
