@@ -578,6 +578,13 @@ def test_a_table_of_words_alone_is_read_row_by_row() -> None:
     assert layout.text().splitlines()[:2] == ["Conduct\tFormerly as\tBy", "Number rank\ton-board\tMcAllen in"]
 
 
+def test_three_rows_of_words_alone_are_no_table() -> None:
+    """The same columns on three rows only: too little to tell a table of words from blocks of a few short lines
+    side by side (WORD_GRID_ROWS)."""
+    assert _tables(page_layout(_page(*_word_columns(WORD_ROWS[:3])))) == []
+    assert len(_tables(page_layout(_page(*_word_columns(WORD_ROWS[:4]))))) == 1
+
+
 def test_columns_of_words_that_end_apart_are_no_table() -> None:
     """The same columns where the last ends two rows before the others (a list run on into its next column, or
     blocks side by side): no table, each column read whole."""
