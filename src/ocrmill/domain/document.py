@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,11 @@ class Word:
         """Whether the word is in the outputs at the job's MinConfidence: the one rule of every writer and of the
         console's page viewer. A word without a place (no width) cannot be placed in a text layer: out too."""
         return self.confidence >= min_confidence and self.box.width > 0 and bool(self.text.strip())
+
+
+def mean_confidence(words: Sequence[Word]) -> float:
+    """The words' mean confidence (0..100); at least one word."""
+    return sum(w.confidence for w in words) / len(words)
 
 
 def moved(word: Word, dx: int, dy: int) -> Word:

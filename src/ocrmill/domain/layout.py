@@ -671,26 +671,26 @@ def _is_table(grid: Sequence[_GridRow], run: Sequence[_Row]) -> bool:
     columns = _column_texts(grid)
     if len(columns) < need:
         return False
-    short = any(_median(len(t.split()) for t in texts) <= 3 for texts in columns.values())
-    if not short:
+    words = [_median(len(t.split()) for t in texts) for texts in columns.values()]  # a cell's, by column
+    if min(words) > 3:  # no column of short cells
         return False
     if in_table_block:
         return True
     if any(_numeric_column(texts[1:] if len(texts) > 2 else texts) for texts in columns.values()):
         return True
-    return _word_grid(len(grid), columns)
+    return _word_grid(len(grid), columns, words)
 
 
 WORD_GRID_ROWS = 4  # rows of a table of words alone that _word_grid asks for
 
 
-def _word_grid(rows: int, columns: Mapping[int, Sequence[str]]) -> bool:
+def _word_grid(rows: int, columns: Mapping[int, Sequence[str]], words: Sequence[float]) -> bool:
     """A table of words without a figure or a rule: three or more columns of short cells (a few words each, and
     in some column mostly more than one), side by side on WORD_GRID_ROWS or more common rows, every column with a
     cell on every row but at most one. Text set in columns is not that: its lines are longer. Nor is a list set in
     columns: its items are single terms, and where it runs on into the next column, or where a letter's blocks
-    stand side by side, rows are empty where one column ends before the others."""
-    words = [_median(len(t.split()) for t in texts) for texts in columns.values()]
+    stand side by side, rows are empty where one column ends before the others. `words`: each column's median
+    words a cell."""
     return (
         rows >= WORD_GRID_ROWS
         and len(columns) >= 3

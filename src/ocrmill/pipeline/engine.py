@@ -18,7 +18,7 @@ import numpy as np
 import tesserocr
 from PIL import Image
 
-from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, drop_empty, moved, union
+from ocrmill.domain.document import Block, Box, Line, Page, Paragraph, Word, drop_empty, mean_confidence, moved, union
 from ocrmill.domain.scripts import joins, reordered
 from ocrmill.errors import EngineError
 from ocrmill.pipeline.spaces import respace
@@ -108,8 +108,7 @@ class Engine:
             if not iterator.Next(level.WORD):
                 break
         _drop_empty(page)
-        words = page.words()
-        if vertical and words:
+        if vertical and (words := page.words()):
             # a block narrower than a word is high holds no horizontal line of figures or words (two figures are
             # about that wide): a rule's or a speck's
             height = statistics.median(w.box.height for w in words)
@@ -136,7 +135,7 @@ class Engine:
         again = self.recognize(crop, dpi=dpi, number=0, source_index=0, fast=fast, single_block=True)
         lines = [line for line in again.lines() if line.words]
         words = [w for line in lines for w in line.words]
-        if not words or _mean_confidence(words) <= _mean_confidence(first):
+        if not words or mean_confidence(words) <= mean_confidence(first):
             return
         placed = [
             Line(box=union(w.box for w in line_words), words=line_words, baseline=line.baseline)
@@ -180,10 +179,6 @@ class Engine:
 
     def close(self) -> None:
         self._api.End()
-
-
-def _mean_confidence(words: list[Word]) -> float:
-    return sum(w.confidence for w in words) / len(words)
 
 
 def _merged(first: Word, second: Word) -> Word:

@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 from PIL import Image, UnidentifiedImageError
 
-from ocrmill.domain.document import Box, Page, has_text, sideways
+from ocrmill.domain.document import Box, Page, has_text, mean_confidence, sideways
 from ocrmill.domain.scripts import UNACCENTED_LANGUAGES, plain_latin
 from ocrmill.errors import EngineError, InputError
 from ocrmill.pipeline.diacritics import accents_for, shows_others
@@ -295,7 +295,7 @@ def _unsure(page: Page) -> bool:
     page as one block, a third reading until the field ranker, is gone: in the ranker's grouped cross-validation
     it changed SROIE F1 by 0.0005 and cost 0.65 s of CPU a page."""
     words = [w for w in page.words() if has_text(w)]
-    return not words or sum(w.confidence for w in words) / len(words) < UNSURE_CONFIDENCE
+    return not words or mean_confidence(words) < UNSURE_CONFIDENCE
 
 
 READS_WELL_CONFIDENCE = 70.0  # mean word confidence (0..100) of a page read the right way up ...
@@ -308,7 +308,7 @@ def _reads_well(page: Page) -> bool:
     words = [w for w in page.words() if sum(c.isalnum() for c in w.text) >= 3]
     if len(words) < READS_WELL_WORDS:
         return False
-    return not sideways(words) and sum(w.confidence for w in words) / len(words) >= READS_WELL_CONFIDENCE
+    return not sideways(words) and mean_confidence(words) >= READS_WELL_CONFIDENCE
 
 
 def _reading_score(page: Page) -> float:

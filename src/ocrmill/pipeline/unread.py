@@ -72,9 +72,10 @@ def unread_runs(image: Image.Image, boxes: list[Box], height: float) -> list[Box
         ink[max(0, (b.top - grow) // SCALE) : (b.bottom + grow) // SCALE + 1,
             max(0, (b.left - grow) // SCALE) : (b.right + grow) // SCALE + 1] = False  # fmt: skip
     low, high = (h * height / SCALE for h in UNREAD_HEIGHT)
-    if ink.sum() < low**2:  # less ink outside the words than would fill one small letter's square: no text
+    left_out = int(ink.sum())
+    if left_out < low**2:  # less ink outside the words than would fill one small letter's square: no text
         return []
-    narrowest = STROKE * height / SCALE if ink.mean() >= UNREAD_INK else height / SCALE  # a run's least width
+    narrowest = STROKE * height / SCALE if left_out >= UNREAD_INK * ink.size else height / SCALE  # a run's least width
     import cv2  # imported on first use: see pipeline.run.cleaned
 
     _threshold, dark = cv2.threshold(pixels, 0, 1, cv2.THRESH_BINARY_INV | cv2.THRESH_OTSU)
